@@ -1,0 +1,37 @@
+//===- TileDialect.h - the tile dialect -------------------------*- C++ -*-===//
+
+#ifndef LACC_DIALECTS_TILE_TILEDIALECT_H
+#define LACC_DIALECTS_TILE_TILEDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/tile/TileDialect.h.inc"
+#include "dialects/tile/TileEnums.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "dialects/tile/TileTypes.h.inc"
+
+namespace lacc::tile {
+/// `ptr<T>` -> T; `tensor<S x ptr<T>>` -> `tensor<S x T>`.
+mlir::Type getPointeeType(mlir::Type ptrLike);
+/// `T` -> i1; `tensor<S x T>` -> `tensor<S x i1>`.
+mlir::Type getI1SameShape(mlir::Type type);
+/// The shape of a tile type, empty for a scalar.
+llvm::ArrayRef<int64_t> getShape(mlir::Type type);
+/// Name of the unit attribute that marks a func.func as a kernel entry point.
+inline constexpr llvm::StringLiteral kKernelAttrName = "tile.kernel";
+} // namespace lacc::tile
+
+#define GET_OP_CLASSES
+#include "dialects/tile/TileOps.h.inc"
+
+#endif // LACC_DIALECTS_TILE_TILEDIALECT_H

@@ -1,0 +1,40 @@
+//===- TileTypes.td - pointer type and type constraints ----*- tablegen -*-===//
+
+#ifndef LACC_TILE_TYPES
+#define LACC_TILE_TYPES
+
+include "dialects/tile/TileDialect.td"
+include "mlir/IR/BuiltinTypeInterfaces.td"
+
+def Tile_PtrType : TypeDef<Tile_Dialect, "Pointer"> {
+  let mnemonic = "ptr";
+  let summary = "a pointer to global memory holding elements of one scalar type";
+  let parameters = (ins "::mlir::Type":$pointeeType);
+  let assemblyFormat = "`<` $pointeeType `>`";
+  let builders = [
+    TypeBuilderWithInferredContext<(ins "::mlir::Type":$pointeeType), [{
+      return $_get(pointeeType.getContext(), pointeeType);
+    }]>
+  ];
+  let genVerifyDecl = 1;
+}
+
+// Element types a tile may hold.
+def Tile_Float : AnyTypeOf<[F16, BF16, F32, F64], "floating-point">;
+def Tile_Int : AnyTypeOf<[I1, I8, I16, I32, I64], "integer">;
+def Tile_Ptr : Type<CPred<"::mlir::isa<::lacc::tile::PointerType>($_self)">, "tile pointer",
+                    "::lacc::tile::PointerType">;
+
+class Tile_TileOf<list<Type> elts> : RankedTensorOf<elts, [HasStaticShapePred]>;
+class Tile_ScalarOrTileOf<list<Type> elts> : AnyTypeOf<[AnyTypeOf<elts>, Tile_TileOf<elts>]>;
+
+def Tile_AnyTile : Tile_TileOf<[Tile_Float, Tile_Int, Tile_Ptr]>;
+def Tile_FloatTile : Tile_TileOf<[Tile_Float]>;
+def Tile_IntTile : Tile_TileOf<[Tile_Int]>;
+def Tile_BoolLike : Tile_ScalarOrTileOf<[I1]>;
+def Tile_IntLike : Tile_ScalarOrTileOf<[Tile_Int]>;
+def Tile_PtrLike : Tile_ScalarOrTileOf<[Tile_Ptr]>;
+def Tile_ValueLike : Tile_ScalarOrTileOf<[Tile_Float, Tile_Int]>;
+def Tile_AnyScalar : AnyTypeOf<[Tile_Float, Tile_Int, Tile_Ptr]>;
+
+#endif // LACC_TILE_TYPES
