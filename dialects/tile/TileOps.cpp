@@ -22,7 +22,8 @@ static RankedTensorType tileType(Value v) { return cast<RankedTensorType>(v.getT
 //===----------------------------------------------------------------------===//
 
 LogicalResult MakeRangeOp::verify() {
-  int64_t start = getStart(), end = getEnd();
+  // I32Attr accessors return uint32_t: read the attributes as the signed values they are.
+  int64_t start = static_cast<int32_t>(getStart()), end = static_cast<int32_t>(getEnd());
   auto type = getType();
   if (type.getRank() != 1)
     return emitOpError("result must be a 1-D tile");
@@ -133,7 +134,7 @@ void ExpandDimsOp::build(OpBuilder &builder, OperationState &state, Value src, i
 
 LogicalResult ExpandDimsOp::verify() {
   auto src = tileType(getSrc());
-  int64_t axis = getAxis();
+  int64_t axis = static_cast<int32_t>(getAxis());
   if (axis < 0 || axis > src.getRank())
     return emitOpError("axis ") << axis << " out of range for a rank-" << src.getRank() << " tile";
   SmallVector<int64_t> shape(src.getShape());
@@ -187,6 +188,9 @@ LogicalResult TransOp::verify() {
       return emitOpError("order must be a permutation of [0, ") << src.getRank() << ")";
     seen[i] = true;
   }
+  if (getType().getRank() != src.getRank())
+    return emitOpError("result rank ") << getType().getRank() << " differs from source rank "
+                                       << src.getRank();
   for (auto [i, d] : llvm::enumerate(order))
     if (getType().getDimSize(i) != src.getDimSize(d))
       return emitOpError("result dimension ") << i << " must equal source dimension " << d;
@@ -333,7 +337,7 @@ void ReduceOp::build(OpBuilder &builder, OperationState &state, CombineKind kind
 }
 
 LogicalResult ReduceOp::verify() {
-  auto expected = reducedType(*this, tileType(getSrc()), getAxis());
+  auto expected = reducedType(*this, tileType(getSrc()), static_cast<int32_t>(getAxis()));
   if (failed(expected))
     return failure();
   if (*expected != getType())
@@ -344,7 +348,7 @@ LogicalResult ReduceOp::verify() {
 }
 
 LogicalResult ScanOp::verify() {
-  if (failed(reducedType(*this, tileType(getSrc()), getAxis())))
+  if (failed(reducedType(*this, tileType(getSrc()), static_cast<int32_t>(getAxis()))))
     return failure();
   if (isa<PointerType>(tileType(getSrc()).getElementType()))
     return emitOpError("cannot scan pointers");

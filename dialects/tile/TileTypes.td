@@ -25,7 +25,8 @@ def Tile_Int : AnyTypeOf<[I1, I8, I16, I32, I64], "integer">;
 def Tile_Ptr : Type<CPred<"::mlir::isa<::lacc::tile::PointerType>($_self)">, "tile pointer",
                     "::lacc::tile::PointerType">;
 
-class Tile_TileOf<list<Type> elts> : RankedTensorOf<elts, [HasStaticShapePred]>;
+class Tile_TileOf<list<Type> elts>
+    : RankedTensorOf<elts, [HasStaticShapePred], "statically shaped ranked tensor">;
 class Tile_ScalarOrTileOf<list<Type> elts> : AnyTypeOf<[AnyTypeOf<elts>, Tile_TileOf<elts>]>;
 
 def Tile_AnyTile : Tile_TileOf<[Tile_Float, Tile_Int, Tile_Ptr]>;
