@@ -1,0 +1,131 @@
+//===- AST.h - syntax tree of the tile language -----------------*- C++ -*-===//
+//
+// A deliberately small tree: one Expr and one Stmt node type with a kind tag.
+// Types and meanings are decided later, by MLIRGen, which also evaluates
+// compile-time expressions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LACC_FRONTEND_AST_H
+#define LACC_FRONTEND_AST_H
+
+#include "compiler/frontend/Diagnostics.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lacc::ast {
+
+enum class BinOp {
+  Add, Sub, Mul, Div, FloorDiv, Mod, Pow, Shl, Shr, BitAnd, BitOr, BitXor,
+  Lt, Le, Gt, Ge, Eq, Ne, And, Or,
+};
+enum class UnaryOp { Neg, Pos, Invert, Not };
+
+const char *spell(BinOp op);
+const char *spell(UnaryOp op);
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct Keyword {
+  std::string name;
+  SourceLoc loc;
+  ExprPtr value;
+};
+
+struct Expr {
+  enum class Kind {
+    Name,      // name
+    Int,       // intValue
+    Float,     // floatValue
+    Bool,      // boolValue
+    None,      // None
+    String,    // name holds the contents
+    Tuple,     // operands
+    Unary,     // unaryOp operands[0]
+    Binary,    // operands[0] binaryOp operands[1]
+    Call,      // base(operands..., keywords...)
+    Subscript, // base[operands...]
+    Attribute, // base.name
+    Slice,     // ':' inside a subscript
+  };
+  Kind kind;
+  SourceLoc loc;
+  std::string name;
+  int64_t intValue = 0;
+  double floatValue = 0;
+  bool boolValue = false;
+  BinOp binaryOp = BinOp::Add;
+  UnaryOp unaryOp = UnaryOp::Neg;
+  ExprPtr base;
+  std::vector<ExprPtr> operands;
+  std::vector<Keyword> keywords;
+
+  Expr(Kind kind, SourceLoc loc) : kind(kind), loc(loc) {}
+};
+
+/// A type annotation: a scalar type name, or `ptr<T>`.
+struct TypeSpec {
+  std::string name;
+  SourceLoc loc;
+  std::unique_ptr<TypeSpec> pointee; // set for ptr<T>
+};
+
+struct Stmt;
+using StmtPtr = std::unique_ptr<Stmt>;
+using Block = std::vector<StmtPtr>;
+
+struct Target {
+  std::string name;
+  SourceLoc loc;
+};
+
+struct Stmt {
+  enum class Kind {
+    Assign,     // targets = value
+    AugAssign,  // targets[0] augOp= value
+    Expr,       // value
+    Pass,
+    Return,     // return value?
+    If,         // if value: body else: orelse (elif is a nested If in orelse)
+    For,        // for targets[0] in value: body
+    While,      // while value: body
+    Break,
+    Continue,
+  };
+  Kind kind;
+  SourceLoc loc;
+  std::vector<Target> targets;
+  BinOp augOp = BinOp::Add;
+  ExprPtr value;
+  Block body, orelse;
+
+  Stmt(Kind kind, SourceLoc loc) : kind(kind), loc(loc) {}
+};
+
+struct Param {
+  std::string name;
+  SourceLoc loc;
+  bool isConst = false;
+  std::unique_ptr<TypeSpec> type; // may be null for helpers and consts
+  ExprPtr defaultValue;           // may be null
+};
+
+struct Function {
+  std::string name;
+  SourceLoc loc;
+  bool isKernel = false; // decorated with @kernel
+  std::vector<Param> params;
+  Block body;
+};
+
+struct Module {
+  std::vector<std::unique_ptr<Function>> functions;
+  Block globals; // module-level constant assignments
+};
+
+} // namespace lacc::ast
+
+#endif // LACC_FRONTEND_AST_H
