@@ -4,6 +4,9 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <tuple>
+
 namespace lacc {
 
 SourceFile::SourceFile(std::string name, std::string text)
@@ -31,35 +34,58 @@ DiagnosticEngine::DiagnosticEngine(const SourceFile &file, llvm::raw_ostream &os
     : file_(file), os_(os), errorLimit_(errorLimit) {}
 
 void DiagnosticEngine::report(Severity severity, SourceLoc loc, const std::string &message) {
-  if (severity == Severity::Note && suppressNotes_)
+  if (severity == Severity::Note) {
+    if (!suppressNotes_ && !pending_.empty())
+      pending_.back().notes.push_back({severity, loc, message, {}});
     return;
+  }
   if (severity == Severity::Error) {
     if (limitReached()) {
       suppressNotes_ = true;
       return;
     }
-    suppressNotes_ = false;
     ++errors_;
+    limitMessage_ |= limitReached();
   }
+  suppressNotes_ = false;
+  pending_.push_back({severity, loc, message, {}});
+}
+
+void DiagnosticEngine::flush() {
+  // Diagnostics without a location (command-line problems) come first.
+  std::stable_sort(pending_.begin(), pending_.end(), [](const Entry &a, const Entry &b) {
+    return std::tie(a.loc.line, a.loc.col) < std::tie(b.loc.line, b.loc.col);
+  });
+  for (const Entry &e : pending_) {
+    print(e);
+    for (const Entry &n : e.notes)
+      print(n);
+  }
+  pending_.clear();
+  if (limitMessage_)
+    os_ << file_.name() << ": error: too many errors emitted, stopping now\n";
+  limitMessage_ = false;
+  os_.flush();
+}
+
+void DiagnosticEngine::print(const Entry &e) {
   os_ << file_.name();
-  if (loc.line)
-    os_ << ':' << loc.line << ':' << loc.col;
-  switch (severity) {
+  if (e.loc.line)
+    os_ << ':' << e.loc.line << ':' << e.loc.col;
+  switch (e.severity) {
   case Severity::Error: os_ << ": error: "; break;
   case Severity::Warning: os_ << ": warning: "; break;
   case Severity::Note: os_ << ": note: "; break;
   }
-  os_ << message << '\n';
-  if (loc.line) {
-    std::string_view text = file_.line(loc.line);
+  os_ << e.message << '\n';
+  if (e.loc.line) {
+    std::string_view text = file_.line(e.loc.line);
     os_ << text << '\n';
     // Keep tabs in the caret line so that the caret lines up under them.
-    for (uint32_t i = 1; i < loc.col && i - 1 < text.size(); ++i)
+    for (uint32_t i = 1; i < e.loc.col && i - 1 < text.size(); ++i)
       os_ << (text[i - 1] == '\t' ? '\t' : ' ');
     os_ << "^\n";
   }
-  if (severity == Severity::Error && limitReached())
-    os_ << file_.name() << ": error: too many errors emitted, stopping now\n";
 }
 
 } // namespace lacc

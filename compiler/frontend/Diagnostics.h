@@ -44,6 +44,11 @@ enum class Severity { Error, Warning, Note };
 class DiagnosticEngine {
 public:
   DiagnosticEngine(const SourceFile &file, llvm::raw_ostream &os, unsigned errorLimit = 50);
+  ~DiagnosticEngine() { flush(); }
+
+  /// Prints what was reported, in source order (the lexer, parser and
+  /// generator each find errors in their own pass). Called by the destructor.
+  void flush();
 
   void report(Severity severity, SourceLoc loc, const std::string &message);
   void error(SourceLoc loc, const std::string &message) { report(Severity::Error, loc, message); }
@@ -61,6 +66,16 @@ private:
   unsigned errorLimit_;
   unsigned errors_ = 0;
   bool suppressNotes_ = false;
+  bool limitMessage_ = false;
+  /// An error with the notes that follow it.
+  struct Entry {
+    Severity severity;
+    SourceLoc loc;
+    std::string message;
+    std::vector<Entry> notes;
+  };
+  std::vector<Entry> pending_;
+  void print(const Entry &entry);
 };
 
 } // namespace lacc

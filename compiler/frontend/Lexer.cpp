@@ -121,6 +121,11 @@ public:
         lexPunct();
       }
     }
+    if (!brackets_.empty()) {
+      diag_.error(brackets_.back(), std::string("'") + src_[offsetOf(brackets_.back())] +
+                                        "' was never closed");
+      push(Tok::Error, here());
+    }
     if (!tokens_.empty() && tokens_.back().kind != Tok::Newline)
       push(Tok::Newline, here());
     while (indents_.size() > 1) {
@@ -139,12 +144,14 @@ private:
     if (src_[pos_] == '\n') {
       ++line_;
       col_ = 1;
+      lineOffsets_.push_back(pos_ + 1);
     } else {
       ++col_;
     }
     ++pos_;
   }
   SourceLoc here() const { return {line_, col_}; }
+  size_t offsetOf(SourceLoc l) const { return lineOffsets_[l.line - 1] + l.col - 1; }
   Token &push(Tok kind, SourceLoc loc, std::string text = {}) {
     tokens_.push_back(Token{kind, loc, std::move(text)});
     return tokens_.back();
@@ -322,10 +329,13 @@ private:
         continue;
       for (size_t i = 0; i < n; ++i)
         advance();
-      if (p.kind == Tok::LParen || p.kind == Tok::LBracket)
+      if (p.kind == Tok::LParen || p.kind == Tok::LBracket) {
         ++depth_;
-      else if ((p.kind == Tok::RParen || p.kind == Tok::RBracket) && depth_ > 0)
+        brackets_.push_back(loc);
+      } else if ((p.kind == Tok::RParen || p.kind == Tok::RBracket) && depth_ > 0) {
         --depth_;
+        brackets_.pop_back();
+      }
       push(p.kind, loc, p.text);
       return;
     }
@@ -337,6 +347,7 @@ private:
       snprintf(buf, sizeof buf, "unexpected byte 0x%02x", c);
     diag_.error(loc, buf);
     advance();
+    push(Tok::Error, loc); // the parser stays silent about it
   }
 
   const std::string &src_;
@@ -344,6 +355,8 @@ private:
   size_t pos_ = 0;
   uint32_t line_ = 1, col_ = 1;
   int depth_ = 0; // open brackets: newlines inside them do not end a statement
+  std::vector<SourceLoc> brackets_; // where each open bracket is
+  std::vector<size_t> lineOffsets_{0};
   bool atLineStart_ = true;
   std::vector<uint32_t> indents_;
   std::vector<Token> tokens_;

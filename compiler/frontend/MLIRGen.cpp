@@ -169,11 +169,15 @@ bool Generator::checkReturns(const ast::Function &fn) {
 void Generator::genKernel(const ast::Function &fn, const std::map<std::string, Const> &defines) {
   Env env;
   env_ = &env;
+  outOfScope_.clear();
   SmallVector<Type> argTypes;
   SmallVector<const ast::Param *> runtimeParams;
   SmallVector<NamedAttribute> constants;
   bool ok = true;
 
+  for (const ast::Param &p : fn.params)
+    if (!p.isConst)
+      outOfScope_[p.name] = "runtime parameters have no value at compile time";
   for (const ast::Param &p : fn.params) {
     if (!p.isConst) {
       if (!p.type) {
@@ -524,10 +528,14 @@ void Generator::genIf(const Stmt &stmt) {
       continue;
     }
     Type tt = typeOf(tv), et = typeOf(ev);
-    // A constant on one side adopts the other side's type.
-    if (tv.isConst() && ev.isDyn())
+    // A constant on one side adopts the other side's type, unless that
+    // would truncate a float constant to an integer.
+    auto adopts = [](const Val &c, Type other) {
+      return !(c.c.isFloat() && !isa<FloatType>(getElementTypeOrSelf(other)));
+    };
+    if (tv.isConst() && ev.isDyn() && adopts(tv, et))
       tt = et;
-    if (ev.isConst() && tv.isDyn())
+    if (ev.isConst() && tv.isDyn() && adopts(ev, tt))
       et = tt;
     if (tt != et) {
       error(stmt.loc, "'" + name + "' has type " + typeName(tt) + " in the 'if' branch but " +
@@ -684,10 +692,17 @@ void Generator::genFor(const Stmt &stmt) {
       }
       yields.push_back(next ? next : arg);
     }
-    auto yield = cast<scf::YieldOp>(body->getTerminator());
-    builder_.setInsertionPoint(yield);
-    scf::YieldOp::create(builder_, yield.getLoc(), yields);
-    yield.erase();
+    // scf.for gets a default terminator only when it carries no values; with
+    // iter_args the body has none yet, and its last op is the loop body's.
+    auto yield = body->empty() ? scf::YieldOp() : dyn_cast<scf::YieldOp>(body->back());
+    if (yield) {
+      builder_.setInsertionPoint(yield);
+      scf::YieldOp::create(builder_, yield.getLoc(), yields);
+      yield.erase();
+    } else {
+      builder_.setInsertionPointToEnd(body);
+      scf::YieldOp::create(builder_, l, yields);
+    }
   }
   for (auto [name, result] : llvm::zip(kept, forOp.getResults()))
     (*env_)[name].val = Val::dyn(result);
@@ -838,6 +853,8 @@ Val Generator::genInlineCall(const ast::Function &fn, const ast::Expr &call) {
     args[i] = genExpr(*kw.value);
     argLocs[i] = kw.loc;
   }
+  if (failed)
+    return Val::error();
   Env local;
   for (size_t i = 0; i < fn.params.size(); ++i) {
     const ast::Param &p = fn.params[i];

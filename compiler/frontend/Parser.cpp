@@ -110,7 +110,8 @@ private:
     return true;
   }
   void error(SourceLoc loc, const std::string &message) {
-    if (!failed_)
+    // The lexer already reported what made an Error token.
+    if (!failed_ && !at(Tok::Error))
       diag_.error(loc, message);
     failed_ = true;
   }
@@ -799,6 +800,10 @@ private:
       ExprPtr index = parseExpr();
       if (!index)
         return false;
+      if (at(Tok::Colon)) {
+        error(cur().loc, "slices with bounds are not supported; only ':' and None");
+        return false;
+      }
       sub.operands.push_back(std::move(index));
     } while (accept(Tok::Comma));
     if (sub.operands.empty()) {

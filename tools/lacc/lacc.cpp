@@ -67,6 +67,7 @@ int main(int argc, char **argv) {
   lacc::DiagnosticEngine diag(file, errs());
   mlir::MLIRContext context;
   auto module = lacc::buildTileModule(context, file, options, diag);
+  diag.flush();
   if (!module) {
     if (diag.errorCount() > 1)
       errs() << diag.errorCount() << " errors generated.\n";
