@@ -12,6 +12,8 @@
 #include "runtime/interp/Numerics.h"
 #include "runtime/interp/Program.h"
 
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -441,6 +443,18 @@ llvm::Error runKernel(func::FuncOp kernel, std::array<uint32_t, 3> grid,
   for (auto [j, g] : llvm::enumerate(grid))
     if (g == 0)
       return fail(llvm::formatv("grid dimension {0} is 0", j));
+
+  // The executor trusts shapes and types; invalid IR built by hand must not reach it.
+  {
+    std::string diag;
+    ScopedDiagnosticHandler capture(kernel.getContext(), [&](Diagnostic &d) {
+      if (diag.empty())
+        diag = locString(d.getLocation()) + ": " + d.str();
+      return success();
+    });
+    if (failed(mlir::verify(kernel)))
+      return fail("invalid IR: " + diag);
+  }
 
   Compiler compiler(P);
   if (failed(compiler.function(kernel)))

@@ -53,8 +53,10 @@ inline uint16_t floatToHalfBits(float f) {
   uint32_t b = bitsOf(f);
   uint16_t sign = static_cast<uint16_t>((b >> 16) & 0x8000);
   uint32_t a = b & 0x7FFFFFFFu;
-  if (a >= 0x7F800000u) // inf or NaN
-    return sign | (a > 0x7F800000u ? 0x7E00 : 0x7C00);
+  if (a > 0x7F800000u) // NaN: quiet, keeping the top payload bits
+    return sign | 0x7E00 | static_cast<uint16_t>((a >> 13) & 0x3FF);
+  if (a == 0x7F800000u)
+    return sign | 0x7C00;
   if (a >= 0x477FF000u) // >= 65520 rounds to inf
     return sign | 0x7C00;
   if (a < 0x38800000u) { // below 2^-14: a subnormal half, in units of 2^-24
