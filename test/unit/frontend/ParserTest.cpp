@@ -1,0 +1,178 @@
+//===- ParserTest.cpp -----------------------------------------------------===//
+
+#include "compiler/frontend/Parser.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+using namespace lacc;
+using namespace lacc::ast;
+
+namespace {
+
+struct Parsed {
+  Module module;
+  std::string diagnostics;
+  unsigned errors = 0;
+};
+
+Parsed parseText(const std::string &text) {
+  SourceFile file("p.tile", text);
+  Parsed out;
+  llvm::raw_string_ostream os(out.diagnostics);
+  {
+    DiagnosticEngine diag(file, os);
+    out.module = parse(file, diag);
+    out.errors = diag.errorCount();
+  }
+  return out;
+}
+
+/// Prints an expression fully parenthesized, to check precedence.
+std::string show(const Expr &e) {
+  switch (e.kind) {
+  case Expr::Kind::Name: return e.name;
+  case Expr::Kind::Int: return std::to_string(e.intValue);
+  case Expr::Kind::Float: return std::to_string(e.floatValue).substr(0, 4);
+  case Expr::Kind::Bool: return e.boolValue ? "True" : "False";
+  case Expr::Kind::None: return "None";
+  case Expr::Kind::String: return "'" + e.name + "'";
+  case Expr::Kind::Slice: return ":";
+  case Expr::Kind::Unary: return std::string("(") + spell(e.unaryOp) + " " + show(*e.operands[0]) + ")";
+  case Expr::Kind::Binary:
+    return "(" + show(*e.operands[0]) + " " + spell(e.binaryOp) + " " + show(*e.operands[1]) + ")";
+  case Expr::Kind::Attribute: return show(*e.base) + "." + e.name;
+  case Expr::Kind::Tuple:
+  case Expr::Kind::Call:
+  case Expr::Kind::Subscript: {
+    std::string s = e.kind == Expr::Kind::Tuple ? "(" : show(*e.base) + (e.kind == Expr::Kind::Call ? "(" : "[");
+    for (size_t i = 0; i < e.operands.size(); ++i)
+      s += (i ? ", " : "") + show(*e.operands[i]);
+    for (const Keyword &k : e.keywords)
+      s += ", " + k.name + "=" + show(*k.value);
+    return s + (e.kind == Expr::Kind::Subscript ? "]" : ")");
+  }
+  }
+  return "?";
+}
+
+std::string exprOf(const std::string &source) {
+  auto p = parseText("x = " + source + "\n");
+  EXPECT_EQ(p.errors, 0u) << p.diagnostics;
+  if (p.module.globals.empty())
+    return "<none>";
+  return show(*p.module.globals[0]->value);
+}
+
+TEST(Parser, Precedence) {
+  EXPECT_EQ(exprOf("a + b * c"), "(a + (b * c))");
+  EXPECT_EQ(exprOf("a - b - c"), "((a - b) - c)");
+  EXPECT_EQ(exprOf("-a ** 2"), "(- (a ** 2))");
+  // As in Python, comparisons bind looser than '&' and '|' (the Triton pitfall).
+  EXPECT_EQ(exprOf("a < b & c | d"), "(a < ((b & c) | d))");
+  EXPECT_EQ(exprOf("(a < b) & (c | d)"), "((a < b) & (c | d))");
+  EXPECT_EQ(exprOf("not a and b or c"), "(((not a) and b) or c)");
+  EXPECT_EQ(exprOf("a << 2 + 1"), "(a << (2 + 1))");
+  EXPECT_EQ(exprOf("a // b % c"), "((a // b) % c)");
+  EXPECT_EQ(exprOf("~a ^ b"), "((~ a) ^ b)");
+}
+
+TEST(Parser, NegativeLiteralsFold) {
+  EXPECT_EQ(exprOf("-2147483648"), "-2147483648");
+  EXPECT_EQ(exprOf("-1.5"), "-1.5");
+  EXPECT_EQ(exprOf("- x"), "(- x)");
+}
+
+TEST(Parser, PostfixCallsSubscriptsAttributes) {
+  EXPECT_EQ(exprOf("load(p + offs, mask=m, other=0.0)"), "load((p + offs), mask=m, other=0.00)");
+  EXPECT_EQ(exprOf("x[:, None] * y[None, :]"), "(x[:, None] * y[None, :])");
+  EXPECT_EQ(exprOf("a.to(bf16).shape"), "a.to(bf16).shape");
+  EXPECT_EQ(exprOf("(1, 2,)"), "(1, 2)");
+  EXPECT_EQ(exprOf("()"), "()");
+  EXPECT_EQ(exprOf("(a)"), "a");
+}
+
+TEST(Parser, KernelSignature) {
+  auto p = parseText("@kernel\ndef k(x: ptr<bf16>, n: i32, const B: i32 = 64, const F = 1.0):\n"
+                     "    pass\n");
+  ASSERT_EQ(p.errors, 0u) << p.diagnostics;
+  ASSERT_EQ(p.module.functions.size(), 1u);
+  const Function &f = *p.module.functions[0];
+  EXPECT_TRUE(f.isKernel);
+  EXPECT_EQ(f.name, "k");
+  ASSERT_EQ(f.params.size(), 4u);
+  EXPECT_EQ(f.params[0].type->name, "ptr");
+  EXPECT_EQ(f.params[0].type->pointee->name, "bf16");
+  EXPECT_FALSE(f.params[1].isConst);
+  EXPECT_TRUE(f.params[2].isConst);
+  EXPECT_EQ(f.params[2].defaultValue->intValue, 64);
+  EXPECT_EQ(f.params[3].type, nullptr);
+  EXPECT_EQ(f.params[3].loc.line, 2u);
+}
+
+TEST(Parser, StatementsAndBlocks) {
+  auto p = parseText("def h(a):\n"
+                     "    if a: b = 1\n"
+                     "    elif a > 2:\n"
+                     "        b = 2\n"
+                     "    else:\n"
+                     "        b = 3\n"
+                     "    for i in range(0, 8, -1):\n"
+                     "        b += i\n"
+                     "    while b < 3:\n"
+                     "        b, c = f(b)\n"
+                     "    return b, c\n");
+  ASSERT_EQ(p.errors, 0u) << p.diagnostics;
+  const Function &f = *p.module.functions[0];
+  EXPECT_FALSE(f.isKernel);
+  ASSERT_EQ(f.body.size(), 4u);
+  const Stmt &ifs = *f.body[0];
+  EXPECT_EQ(ifs.kind, Stmt::Kind::If);
+  EXPECT_EQ(ifs.body.size(), 1u);
+  ASSERT_EQ(ifs.orelse.size(), 1u);
+  EXPECT_EQ(ifs.orelse[0]->kind, Stmt::Kind::If); // elif nests
+  EXPECT_EQ(ifs.orelse[0]->orelse.size(), 1u);
+  EXPECT_EQ(f.body[1]->kind, Stmt::Kind::For);
+  EXPECT_EQ(f.body[1]->targets[0].name, "i");
+  EXPECT_EQ(f.body[1]->body[0]->kind, Stmt::Kind::AugAssign);
+  EXPECT_EQ(f.body[2]->kind, Stmt::Kind::While);
+  EXPECT_EQ(f.body[2]->body[0]->targets.size(), 2u);
+  EXPECT_EQ(f.body[3]->kind, Stmt::Kind::Return);
+  EXPECT_EQ(f.body[3]->value->kind, Expr::Kind::Tuple);
+}
+
+TEST(Parser, RecoversAndReportsEveryError) {
+  auto p = parseText("def f():\n"
+                     "    a = (1 +\n"
+                     "    )\n"
+                     "    b = 2 +\n"
+                     "    c = 3\n"
+                     "    d = ]\n"
+                     "def g():\n"
+                     "    pass\n");
+  EXPECT_EQ(p.errors, 3u) << p.diagnostics;
+  ASSERT_EQ(p.module.functions.size(), 2u);
+  // The good statement between the errors survives.
+  const Function &f = *p.module.functions[0];
+  ASSERT_EQ(f.body.size(), 1u);
+  EXPECT_EQ(f.body[0]->targets[0].name, "c");
+}
+
+TEST(Parser, DeepNestingIsAnErrorNotACrash) {
+  std::string deep(5000, '(');
+  auto p = parseText("x = " + deep + "1\n");
+  EXPECT_GE(p.errors, 1u);
+  EXPECT_NE(p.diagnostics.find("nested too deeply"), std::string::npos);
+  std::string minus(5000, '-');
+  auto q = parseText("x = " + minus + "y\n");
+  EXPECT_NE(q.diagnostics.find("nested too deeply"), std::string::npos);
+}
+
+TEST(Parser, ModuleLevelConstants) {
+  auto p = parseText("EPS = 1e-6\nBLOCK = 64\n");
+  ASSERT_EQ(p.errors, 0u);
+  EXPECT_EQ(p.module.globals.size(), 2u);
+}
+
+} // namespace
