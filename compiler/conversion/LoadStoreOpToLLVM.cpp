@@ -1,0 +1,243 @@
+//===- LoadStoreOpToLLVM.cpp - addptr, global loads, stores, atomics ------===//
+//
+// A thread's elements are accessed in groups of `vec` consecutive registers
+// that are consecutive in memory: one ld.global.v{2,4} / st.global.v{2,4}
+// per group. `vec` is what the layout gives (sizePerThread along its fastest
+// dimension, chosen by the coalescing pass) capped by what the axis info
+// proves about the pointers (contiguity, alignment) and the mask (constancy).
+// A masked access sits in an scf.if on the group's predicate (a branch ptxas
+// turns into a predicated instruction); a masked-off load yields `other`.
+// Elements a thread holds only as a replica are not stored or updated, so a
+// tile smaller than its layout writes each element once.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/conversion/Utility.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace lacc;
+using namespace lacc::tilegpu;
+using namespace lacc::conversion;
+
+namespace {
+
+Type pointeeLLVMType(const TypeConverter *converter, Type ptrLike) {
+  return converter->convertType(getElementTypeOrSelf(tile::getPointeeType(ptrLike)));
+}
+
+/// Consecutive registers that may be accessed as one vector.
+int64_t getVectorWidth(const LoweringContext &ctx, Value ptr, Value mask) {
+  auto type = dyn_cast<RankedTensorType>(ptr.getType());
+  if (!type)
+    return 1;
+  auto blocked = dyn_cast<BlockedEncodingAttr>(type.getEncoding());
+  if (!blocked)
+    return 1;
+  unsigned fastest = blocked.getOrder()[0];
+  unsigned bits = getElementTypeOrSelf(tile::getPointeeType(type)).getIntOrFloatBitWidth();
+  return std::min<int64_t>(blocked.getSizePerThread()[fastest],
+                           ctx.axisInfo->getVectorWidth(ptr, mask, fastest, bits));
+}
+
+/// Whether some element of a tile of `type` is held by more than one thread.
+bool mayReplicate(RankedTensorType type) {
+  auto layout = getDistributedLayout(type);
+  auto blocked = dyn_cast<BlockedEncodingAttr>(layout);
+  if (!blocked)
+    return true;
+  for (unsigned d = 0; d < type.getRank(); ++d)
+    if (blocked.getTileExtent(d) > type.getDimSize(d))
+      return true;
+  return false;
+}
+
+/// Per element: whether this thread should write it (mask and ownership).
+SmallVector<Value> writePredicates(Emitter &e, Value ptr, ValueRange mask) {
+  auto type = cast<RankedTensorType>(ptr.getType());
+  int64_t n = getElemsPerThread(type);
+  SmallVector<Value> preds(n, Value());
+  if (mayReplicate(type))
+    preds = emitOwnership(e, type);
+  if (!mask.empty())
+    for (int64_t i = 0; i < n; ++i)
+      preds[i] = preds[i] ? e.and_(preds[i], mask[i]) : mask[i];
+  return preds;
+}
+
+/// Runs `body` under `pred` (always when pred is null) and returns its results, or
+/// `otherwise()` where pred is false.
+SmallVector<Value> emitPredicated(OpBuilder &b, Location loc, Value pred, TypeRange types,
+                                  function_ref<SmallVector<Value>()> body,
+                                  function_ref<SmallVector<Value>()> otherwise) {
+  if (!pred)
+    return body();
+  auto ifOp = scf::IfOp::create(b, loc, types, pred, /*withElseRegion=*/!types.empty());
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  SmallVector<Value> thenValues = body();
+  if (!types.empty()) {
+    scf::YieldOp::create(b, loc, thenValues);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, otherwise());
+  }
+  return SmallVector<Value>(ifOp.getResults());
+}
+
+Value vectorOf(OpBuilder &b, Location loc, ArrayRef<Value> elements) {
+  auto type = VectorType::get({int64_t(elements.size())}, elements[0].getType());
+  Value vec = LLVM::UndefOp::create(b, loc, type);
+  for (auto [i, element] : llvm::enumerate(elements))
+    vec = LLVM::InsertElementOp::create(
+        b, loc, vec, element, LLVM::ConstantOp::create(b, loc, b.getI32Type(), b.getI32IntegerAttr(i)));
+  return vec;
+}
+
+struct AddPtrToLLVM : OpConversionPattern<tile::AddPtrOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::AddPtrOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type element = pointeeLLVMType(getTypeConverter(), op.getType());
+    Type ptrType = getTypeConverter()->convertType(getElementTypeOrSelf(op.getType()));
+    SmallVector<Value> results;
+    for (auto [ptr, offset] : llvm::zip_equal(adaptor.getPtr(), adaptor.getOffset()))
+      results.push_back(LLVM::GEPOp::create(rewriter, op.getLoc(), ptrType, element, ptr,
+                                            ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(offset)}));
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+class LoadToLLVM : public OpConversionPattern<tile::LoadOp> {
+public:
+  LoadToLLVM(TileTypeConverter &converter, MLIRContext *ctx, const LoweringContext &context)
+      : OpConversionPattern(converter, ctx), context(context) {}
+
+  LogicalResult matchAndRewrite(tile::LoadOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type element = pointeeLLVMType(getTypeConverter(), op.getPtr().getType());
+    ValueRange ptrs = adaptor.getPtr();
+    ValueRange masks = op.getMask() ? adaptor.getMask() : ValueRange();
+    ValueRange others = op.getOther() ? adaptor.getOther() : ValueRange();
+    int64_t n = ptrs.size();
+    int64_t vec = getVectorWidth(context, op.getPtr(), op.getMask());
+    unsigned bytes = std::max<unsigned>(1, element.getIntOrFloatBitWidth() / 8);
+    bool isTile = isa<RankedTensorType>(op.getType());
+    Emitter e(rewriter, loc);
+    SmallVector<Value> results;
+    for (int64_t first = 0; first < n; first += vec) {
+      auto vecType = VectorType::get({vec}, element);
+      Value pred = masks.empty() ? Value() : masks[first];
+      auto load = [&]() -> SmallVector<Value> {
+        if (vec == 1)
+          return {LLVM::LoadOp::create(rewriter, loc, element, ptrs[first], bytes)};
+        return {LLVM::LoadOp::create(rewriter, loc, vecType, ptrs[first], bytes * vec)};
+      };
+      auto otherwise = [&]() -> SmallVector<Value> {
+        SmallVector<Value> fill;
+        for (int64_t i = first; i < first + vec; ++i)
+          fill.push_back(others.empty() ? e.zero(element) : others[isTile ? i : 0]);
+        return {vec == 1 ? fill[0] : vectorOf(rewriter, loc, fill)};
+      };
+      Type resultType = vec == 1 ? element : Type(vecType);
+      Value loaded = emitPredicated(rewriter, loc, pred, resultType, load, otherwise)[0];
+      if (vec == 1) {
+        results.push_back(loaded);
+        continue;
+      }
+      for (int64_t i = 0; i < vec; ++i)
+        results.push_back(LLVM::ExtractElementOp::create(rewriter, loc, loaded, e.i32(i)));
+    }
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+
+private:
+  const LoweringContext &context;
+};
+
+class StoreToLLVM : public OpConversionPattern<tile::StoreOp> {
+public:
+  StoreToLLVM(TileTypeConverter &converter, MLIRContext *ctx, const LoweringContext &context)
+      : OpConversionPattern(converter, ctx), context(context) {}
+
+  LogicalResult matchAndRewrite(tile::StoreOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Emitter e(rewriter, loc);
+    ValueRange ptrs = adaptor.getPtr(), values = adaptor.getValue();
+    ValueRange masks = op.getMask() ? adaptor.getMask() : ValueRange();
+    Type element = values[0].getType();
+    unsigned bytes = std::max<unsigned>(1, element.getIntOrFloatBitWidth() / 8);
+    SmallVector<Value> preds;
+    if (isa<RankedTensorType>(op.getPtr().getType()))
+      preds = writePredicates(e, op.getPtr(), masks);
+    else
+      preds.push_back(masks.empty() ? Value() : masks[0]);
+    int64_t vec = getVectorWidth(context, op.getPtr(), op.getMask());
+    for (int64_t first = 0; first < int64_t(ptrs.size()); first += vec) {
+      emitPredicated(rewriter, loc, preds[first], {}, [&]() -> SmallVector<Value> {
+        Value value = vec == 1 ? values[first] : vectorOf(rewriter, loc, values.slice(first, vec));
+        LLVM::StoreOp::create(rewriter, loc, value, ptrs[first], bytes * vec);
+        return {};
+      }, {});
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+private:
+  const LoweringContext &context;
+};
+
+struct AtomicRMWToLLVM : OpConversionPattern<tile::AtomicRMWOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::AtomicRMWOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Emitter e(rewriter, loc);
+    ValueRange ptrs = adaptor.getPtr(), values = adaptor.getValue();
+    ValueRange masks = op.getMask() ? adaptor.getMask() : ValueRange();
+    Type element = values[0].getType();
+    bool isFloat = isa<FloatType>(element);
+    LLVM::AtomicBinOp kind;
+    switch (op.getKind()) {
+    case tile::AtomicKind::Add: kind = isFloat ? LLVM::AtomicBinOp::fadd : LLVM::AtomicBinOp::add; break;
+    case tile::AtomicKind::Max: kind = LLVM::AtomicBinOp::max; break;
+    case tile::AtomicKind::Min: kind = LLVM::AtomicBinOp::min; break;
+    case tile::AtomicKind::Exchange: kind = LLVM::AtomicBinOp::xchg; break;
+    }
+    SmallVector<Value> preds;
+    if (isa<RankedTensorType>(op.getPtr().getType())) {
+      preds = writePredicates(e, op.getPtr(), masks);
+    } else {
+      // A scalar atomic is one update for the whole program, made by thread 0.
+      Value first = e.icmp(LLVM::ICmpPredicate::eq, e.threadId(), e.i32(0));
+      preds.push_back(masks.empty() ? first : e.and_(first, masks[0]));
+    }
+    SmallVector<Value> results;
+    for (auto [i, ptr] : llvm::enumerate(ptrs)) {
+      // Relaxed ordering at GPU scope, as the read-modify-write of an accumulation needs.
+      auto update = [&, i = i, ptr = ptr]() -> SmallVector<Value> {
+        return {LLVM::AtomicRMWOp::create(rewriter, loc, kind, ptr, values[i],
+                                          LLVM::AtomicOrdering::monotonic, "device")};
+      };
+      auto skipped = [&]() -> SmallVector<Value> { return {e.undef(element)}; };
+      results.push_back(emitPredicated(rewriter, loc, preds[i], element, update, skipped)[0]);
+    }
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+} // namespace
+
+void lacc::conversion::populateLoadStoreOpToLLVMPatterns(TileTypeConverter &converter,
+                                                        RewritePatternSet &patterns,
+                                                        const LoweringContext &context) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<AddPtrToLLVM, AtomicRMWToLLVM>(converter, ctx);
+  patterns.add<LoadToLLVM, StoreToLLVM>(converter, ctx, context);
+}

@@ -1,0 +1,137 @@
+//===- TileGPUToLLVM.cpp - the conversion pass ----------------------------===//
+//
+// Gathers the pattern families (one file each), MLIR's own arith / func / cf
+// / ub -> LLVM patterns for the scalar code, and the SCF structural type
+// conversions, and runs them as one partial conversion. Also lowers what
+// identifies a program instance (program_id, num_programs) and prepares
+// kernel entries.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/conversion/Passes.h"
+#include "compiler/conversion/Utility.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+
+namespace lacc {
+#define GEN_PASS_DEF_CONVERTTILEGPUTOLLVM
+#include "compiler/conversion/Passes.h.inc"
+} // namespace lacc
+
+using namespace mlir;
+using namespace lacc;
+using namespace lacc::tilegpu;
+using namespace lacc::conversion;
+
+namespace {
+
+template <typename TileOp>
+struct GridQueryToLLVM : OpConversionPattern<TileOp> {
+  using OpConversionPattern<TileOp>::OpConversionPattern;
+  using OpAdaptor = typename OpConversionPattern<TileOp>::OpAdaptor;
+  LogicalResult matchAndRewrite(TileOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type i32 = rewriter.getI32Type();
+    Location loc = op.getLoc();
+    constexpr bool isId = std::is_same_v<TileOp, tile::ProgramIdOp>;
+    Value v;
+    switch (op.getAxis()) {
+    case 0: v = isId ? Value(NVVM::BlockIdXOp::create(rewriter, loc, i32))
+                     : Value(NVVM::GridDimXOp::create(rewriter, loc, i32)); break;
+    case 1: v = isId ? Value(NVVM::BlockIdYOp::create(rewriter, loc, i32))
+                     : Value(NVVM::GridDimYOp::create(rewriter, loc, i32)); break;
+    default: v = isId ? Value(NVVM::BlockIdZOp::create(rewriter, loc, i32))
+                      : Value(NVVM::GridDimZOp::create(rewriter, loc, i32)); break;
+    }
+    rewriter.replaceOp(op, v);
+    return success();
+  }
+};
+
+struct ConvertTileGPUToLLVMPass
+    : lacc::impl::ConvertTileGPUToLLVMBase<ConvertTileGPUToLLVMPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    int numWarps = getNumWarps(module);
+    if (numWarps <= 0) {
+      module.emitError("the module has no layouts: run tile-to-tilegpu first");
+      return signalPassFailure();
+    }
+    prepareKernels(module, numWarps);
+    declareSharedMemory(module);
+
+    // Computed before any rewrite: the load/store patterns ask it about original values.
+    AxisInfoAnalysis axisInfo(module);
+    LoweringContext context{&axisInfo, numWarps};
+
+    LowerToLLVMOptions options(ctx);
+    options.overrideIndexBitwidth(64);
+    TileTypeConverter converter(ctx, options);
+
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<LLVM::LLVMDialect, NVVM::NVVMDialect>();
+    target.addIllegalDialect<tile::TileDialect, TileGPUDialect, arith::ArithDialect,
+                             math::MathDialect, func::FuncDialect, ub::UBDialect>();
+    target.addLegalOp<ModuleOp>();
+
+    RewritePatternSet patterns(ctx);
+    populateElementwiseOpToLLVMPatterns(converter, patterns);
+    populateViewOpToLLVMPatterns(converter, patterns);
+    populateLoadStoreOpToLLVMPatterns(converter, patterns, context);
+    populateReduceScanOpToLLVMPatterns(converter, patterns);
+    populateSharedMemoryOpToLLVMPatterns(converter, patterns);
+    populateDotOpToLLVMPatterns(converter, patterns);
+    patterns.add<GridQueryToLLVM<tile::ProgramIdOp>, GridQueryToLLVM<tile::NumProgramsOp>>(
+        converter, ctx);
+    arith::populateArithToLLVMConversionPatterns(converter, patterns);
+    populateFuncToLLVMConversionPatterns(converter, patterns);
+    cf::populateControlFlowToLLVMConversionPatterns(converter, patterns);
+    ub::populateUBToLLVMConversionPatterns(converter, patterns);
+    scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns, target);
+
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+  }
+
+  /// Kernels become NVVM entry points launched with exactly num_warps warps. Their tile-level
+  /// signature is kept for the kernel metadata; tile attributes LLVM cannot carry are dropped.
+  void prepareKernels(ModuleOp module, int numWarps) {
+    Builder b(module.getContext());
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (!func->hasAttr(tile::kKernelAttrName))
+        continue;
+      func->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
+      func->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
+                    b.getDenseI32ArrayAttr({32 * numWarps, 1, 1}));
+      SmallVector<Attribute> argTypes;
+      for (Type type : func.getArgumentTypes())
+        argTypes.push_back(TypeAttr::get(type));
+      func->setAttr(kKernelArgTypesAttrName, b.getArrayAttr(argTypes));
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        for (NamedAttribute attr : func.getArgAttrs(i))
+          if (attr.getName().getValue().starts_with("tile."))
+            func.removeArgAttr(i, attr.getName());
+    }
+  }
+
+  /// `extern __shared__ char global_smem[]`, 16-byte aligned: every shared buffer is an offset
+  /// into it, and the launch passes its size (the `tilegpu.shared` bytes).
+  void declareSharedMemory(ModuleOp module) {
+    if (module.lookupSymbol(kSharedMemorySymbol))
+      return;
+    OpBuilder b(module.getBodyRegion());
+    auto type = LLVM::LLVMArrayType::get(b.getI8Type(), 0);
+    LLVM::GlobalOp::create(b, module.getLoc(), type, /*isConstant=*/false,
+                           LLVM::Linkage::External, kSharedMemorySymbol, Attribute(),
+                           /*alignment=*/16, kSharedAddressSpace);
+  }
+};
+
+} // namespace

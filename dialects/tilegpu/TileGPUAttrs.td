@@ -1,0 +1,99 @@
+//===- TileGPUAttrs.td - layout encodings ------------------*- tablegen -*-===//
+//
+// Layouts are tensor encodings. A distributed layout maps every element of a
+// tile to the registers of one or more threads; a shared layout describes how
+// a tile sits in shared memory.
+//
+// Every distributed layout here has the same form, which is what the lowering
+// relies on: the index of a thread's e-th element along dimension d is
+//     (threadBase_d(lane, warp) + offset_d(e)) mod shape_d
+// where offset_d(e) is a compile-time constant. Elements that the wrap-around
+// maps onto indices already owned by another thread are replicas.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LACC_TILEGPU_ATTRS
+#define LACC_TILEGPU_ATTRS
+
+include "dialects/tilegpu/TileGPUDialect.td"
+
+def TileGPU_DistributedLayout : AttrInterface<"DistributedLayoutAttr"> {
+  let cppNamespace = "::lacc::tilegpu";
+  let description = [{
+    A layout that spreads a tile over the registers of the threads of a CTA.
+  }];
+  let methods = [
+    InterfaceMethod<"rank of the tiles this layout applies to", "unsigned", "getRank">,
+    InterfaceMethod<[{
+      Constant per-element index offsets (one vector of `rank` entries per
+      element a thread holds, in register order) for a tile of `shape`.
+    }], "::llvm::SmallVector<::llvm::SmallVector<int64_t>>", "getElemOffsets",
+      (ins "::llvm::ArrayRef<int64_t>":$shape)>,
+  ];
+}
+
+class TileGPU_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<TileGPU_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
+def TileGPU_BlockedEncoding : TileGPU_Attr<"BlockedEncoding", "blocked",
+    [DeclareAttrInterfaceMethods<TileGPU_DistributedLayout>]> {
+  let summary = "each thread holds sizePerThread-sized blocks, repeated to cover the tile";
+  let description = [{
+    Threads of a warp are arranged threadsPerWarp, warps warpsPerCTA, with
+    `order[0]` the fastest-varying dimension. A thread owns a block of
+    sizePerThread elements; the block pattern of the whole CTA repeats to cover
+    a larger tile and wraps around (replicating elements) on a smaller one.
+  }];
+  let parameters = (ins ArrayRefParameter<"unsigned">:$sizePerThread,
+                        ArrayRefParameter<"unsigned">:$threadsPerWarp,
+                        ArrayRefParameter<"unsigned">:$warpsPerCTA,
+                        ArrayRefParameter<"unsigned">:$order);
+  let extraClassDeclaration = [{
+    /// The extent one repetition of the CTA's pattern covers along `dim`.
+    int64_t getTileExtent(unsigned dim) const {
+      return int64_t(getSizePerThread()[dim]) * getThreadsPerWarp()[dim] * getWarpsPerCTA()[dim];
+    }
+    unsigned getNumWarps() const;
+    /// The default layout for `shape`: Triton's ConvertTritonToTritonGPU choice.
+    static BlockedEncodingAttr getDefault(::mlir::MLIRContext *ctx,
+                                          ::llvm::ArrayRef<int64_t> shape, unsigned numWarps,
+                                          ::llvm::ArrayRef<unsigned> sizePerThread = {},
+                                          ::llvm::ArrayRef<unsigned> order = {});
+  }];
+}
+
+def TileGPU_SliceEncoding : TileGPU_Attr<"SliceEncoding", "slice",
+    [DeclareAttrInterfaceMethods<TileGPU_DistributedLayout>]> {
+  let summary = "the parent layout with dimension `dim` removed (what a reduction yields)";
+  let parameters = (ins "unsigned":$dim, "::lacc::tilegpu::DistributedLayoutAttr":$parent);
+}
+
+def TileGPU_DotOperandEncoding : TileGPU_Attr<"DotOperandEncoding", "dot_op",
+    [DeclareAttrInterfaceMethods<TileGPU_DistributedLayout>]> {
+  let summary = "an operand of tile.dot laid out for the accumulator layout `parent`";
+  let description = [{
+    opIdx 0 is the MxK operand, 1 the KxN operand. With a blocked parent (the
+    FMA lowering) each thread holds, for every row (column) of the accumulator
+    it owns, the whole K extent of the operand. An mma parent will give the
+    tensor-core fragment layouts; `kWidth` is reserved for them.
+  }];
+  let parameters = (ins "unsigned":$opIdx, "::lacc::tilegpu::DistributedLayoutAttr":$parent);
+}
+
+def TileGPU_SharedEncoding : TileGPU_Attr<"SharedEncoding", "shared"> {
+  let summary = "a tile in shared memory, rows of `order[0]`, optionally XOR-swizzled";
+  let description = [{
+    Element (i0, ..., in) lives at the row-major position given by `order`;
+    the swizzle parameters follow Triton (vec elements stay together, the
+    phase changes every perPhase rows and takes maxPhase values). vec = perPhase
+    = maxPhase = 1 means no swizzle.
+  }];
+  let parameters = (ins "unsigned":$vec, "unsigned":$perPhase, "unsigned":$maxPhase,
+                        ArrayRefParameter<"unsigned">:$order);
+}
+
+#endif // LACC_TILEGPU_ATTRS

@@ -1,0 +1,36 @@
+//===- TileGPUDialect.td - the GPU level of lacc -----------*- tablegen -*-===//
+//
+// The GPU level: the same tile ops, but every tensor carries a layout
+// encoding that says which thread of which warp holds which element, plus
+// what the tile level does not need: shared memory and layout conversions.
+// Modelled on Triton's TritonGPU dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LACC_TILEGPU_DIALECT
+#define LACC_TILEGPU_DIALECT
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def TileGPU_Dialect : Dialect {
+  let name = "tilegpu";
+  let cppNamespace = "::lacc::tilegpu";
+  let summary = "Tiles distributed over threads, warps and shared memory";
+  let dependentDialects = ["::lacc::tile::TileDialect"];
+  let useDefaultAttributePrinterParser = 1;
+  let useDefaultTypePrinterParser = 1;
+  let extraClassDeclaration = [{
+    /// Module attribute: warps per CTA the module was laid out for.
+    static constexpr ::llvm::StringLiteral kNumWarpsAttrName = "tilegpu.num_warps";
+    /// Module attribute: bytes of shared memory the kernel needs (set by planning).
+    static constexpr ::llvm::StringLiteral kSharedBytesAttrName = "tilegpu.shared";
+    /// Op attribute: byte offset of an op's shared buffer (set by planning).
+    static constexpr ::llvm::StringLiteral kSharedOffsetAttrName = "tilegpu.shared_offset";
+  }];
+}
+
+class TileGPU_Op<string mnemonic, list<Trait> traits = []>
+    : Op<TileGPU_Dialect, mnemonic, traits>;
+
+#endif // LACC_TILEGPU_DIALECT

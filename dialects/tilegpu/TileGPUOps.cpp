@@ -1,0 +1,116 @@
+//===- TileGPUOps.cpp - verifiers and folds -------------------------------===//
+
+#include "dialects/tilegpu/TileGPUDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace lacc::tilegpu;
+
+#define GET_OP_CLASSES
+#include "dialects/tilegpu/TileGPUOps.cpp.inc"
+
+/// A tile at this level must carry a distributed layout of its own rank.
+static LogicalResult verifyDistributed(Operation *op, Type type, StringRef what) {
+  auto tensor = cast<RankedTensorType>(type);
+  auto layout = getDistributedLayout(tensor);
+  if (!layout)
+    return op->emitOpError() << what << " must carry a distributed layout, got " << type;
+  if (layout.getRank() != tensor.getRank())
+    return op->emitOpError() << what << " has rank " << tensor.getRank()
+                             << " but its layout has rank " << layout.getRank();
+  return success();
+}
+
+static LogicalResult verifySameTile(Operation *op, ArrayRef<int64_t> shapeA, Type eltA,
+                                    ArrayRef<int64_t> shapeB, Type eltB) {
+  if (shapeA != shapeB)
+    return op->emitOpError("shapes differ");
+  if (eltA != eltB)
+    return op->emitOpError("element types differ: ") << eltA << " vs " << eltB;
+  return success();
+}
+
+LogicalResult ConvertLayoutOp::verify() {
+  auto src = cast<RankedTensorType>(getSrc().getType()), dst = getType();
+  if (failed(verifyDistributed(*this, src, "source")) ||
+      failed(verifyDistributed(*this, dst, "result")))
+    return failure();
+  return verifySameTile(*this, src.getShape(), src.getElementType(), dst.getShape(),
+                        dst.getElementType());
+}
+
+OpFoldResult ConvertLayoutOp::fold(FoldAdaptor) {
+  if (getSrc().getType() == getType())
+    return getSrc();
+  // convert(convert(x)) with x already in the final layout.
+  if (auto inner = getSrc().getDefiningOp<ConvertLayoutOp>())
+    if (inner.getSrc().getType() == getType())
+      return inner.getSrc();
+  return {};
+}
+
+namespace {
+/// convert(convert(x)) -> convert(x).
+struct FoldConvertChain : OpRewritePattern<ConvertLayoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvertLayoutOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getSrc().getDefiningOp<ConvertLayoutOp>();
+    if (!inner)
+      return failure();
+    rewriter.replaceOpWithNewOp<ConvertLayoutOp>(op, op.getType(), inner.getSrc());
+    return success();
+  }
+};
+
+/// A layout conversion of a splat is a splat in the new layout (no data moves).
+struct ConvertOfSplat : OpRewritePattern<ConvertLayoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvertLayoutOp op, PatternRewriter &rewriter) const override {
+    if (auto splat = op.getSrc().getDefiningOp<lacc::tile::SplatOp>()) {
+      rewriter.replaceOpWithNewOp<lacc::tile::SplatOp>(op, op.getType(), splat.getSrc());
+      return success();
+    }
+    DenseElementsAttr value;
+    if (auto cst = op.getSrc().getDefiningOp<arith::ConstantOp>())
+      if ((value = dyn_cast<DenseElementsAttr>(cst.getValue())) && value.isSplat()) {
+        rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, op.getType(),
+                                                       value.resizeSplat(op.getType()));
+        return success();
+      }
+    return failure();
+  }
+};
+} // namespace
+
+void ConvertLayoutOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                  MLIRContext *context) {
+  results.add<FoldConvertChain, ConvertOfSplat>(context);
+}
+
+LogicalResult LocalAllocOp::verify() {
+  if (!getSrc())
+    return success();
+  auto src = cast<RankedTensorType>(getSrc().getType());
+  if (failed(verifyDistributed(*this, src, "source")))
+    return failure();
+  return verifySameTile(*this, src.getShape(), src.getElementType(), getType().getShape(),
+                        getType().getElementType());
+}
+
+LogicalResult LocalLoadOp::verify() {
+  if (failed(verifyDistributed(*this, getType(), "result")))
+    return failure();
+  return verifySameTile(*this, getSrc().getType().getShape(), getSrc().getType().getElementType(),
+                        getType().getShape(), getType().getElementType());
+}
+
+LogicalResult LocalStoreOp::verify() {
+  if (failed(verifyDistributed(*this, getSrc().getType(), "source")))
+    return failure();
+  auto src = cast<RankedTensorType>(getSrc().getType());
+  return verifySameTile(*this, src.getShape(), src.getElementType(), getDst().getType().getShape(),
+                        getDst().getType().getElementType());
+}

@@ -1,0 +1,32 @@
+// RUN: lacc-opt %s --tilegpu-print-axis-info -verify-diagnostics
+
+func.func @k(%p: !tile.ptr<f32> {tile.divisibility = 16 : i32}, %n: i32 {tile.divisibility = 16 : i32}) attributes {tile.kernel} {
+  %pid = tile.program_id 0 : i32
+  %c256 = arith.constant 256 : i32
+  %start = arith.muli %pid, %c256 : i32
+  // expected-remark @+1 {{contiguity = [256], divisibility = [1073741824], constancy = [1]}}
+  %r = tile.make_range 0, 256 {test.axis} : tensor<256xi32>
+  // expected-remark @+1 {{contiguity = [1], divisibility = [256], constancy = [256]}}
+  %s = tile.splat %start {test.axis} : tensor<256xi32>
+  // expected-remark @+1 {{contiguity = [256], divisibility = [256], constancy = [1]}}
+  %o = arith.addi %s, %r {test.axis} : tensor<256xi32>
+  %ns = tile.splat %n : tensor<256xi32>
+  // expected-remark @+1 {{contiguity = [1], divisibility = [1], constancy = [16]}}
+  %m = arith.cmpi slt, %o, %ns {test.axis} : tensor<256xi32>
+  %ps = tile.splat %p : tensor<256x!tile.ptr<f32>>
+  // expected-remark @+1 {{contiguity = [256], divisibility = [16], constancy = [1]}}
+  %pp = tile.addptr %ps, %o {test.axis} : tensor<256x!tile.ptr<f32>>, tensor<256xi32>
+  // expected-remark @+1 {{contiguity = [16], divisibility = [16], constancy = [1]}}
+  %q = arith.remsi %o, %ns {test.axis} : tensor<256xi32>
+  // 2-D: rows * 64 + cols
+  %r64 = tile.make_range 0, 64 : tensor<64xi32>
+  %re = tile.expand_dims %r64 {axis = 1 : i32} : tensor<64xi32> -> tensor<64x1xi32>
+  %c64 = arith.constant dense<64> : tensor<64x1xi32>
+  %rm = arith.muli %re, %c64 : tensor<64x1xi32>
+  %rb = tile.broadcast %rm : tensor<64x1xi32> -> tensor<64x64xi32>
+  %ce = tile.expand_dims %r64 {axis = 0 : i32} : tensor<64xi32> -> tensor<1x64xi32>
+  %cb = tile.broadcast %ce : tensor<1x64xi32> -> tensor<64x64xi32>
+  // expected-remark @+1 {{contiguity = [1, 64], divisibility = [1, 1073741824], constancy = [1, 1]}}
+  %off = arith.addi %rb, %cb {test.axis} : tensor<64x64xi32>
+  return
+}
