@@ -309,12 +309,13 @@ Val load(Generator &g, const Args &a, SourceLoc l) {
     return Val::error();
   Value other;
   if (a.has(2)) {
-    Val o = g.castTo(a[2], *elt, a.loc(2));
-    if (o.isError() || !o.isValue()) {
-      if (!o.isError())
-        g.error(a.loc(2), "load() other must be a value, got " + g.describe(a[2]));
+    if (!a[2].isValue()) {
+      g.error(a.loc(2), "load() other must be a value, got " + g.describe(a[2]));
       return Val::error();
     }
+    Val o = g.castTo(a[2], *elt, a.loc(2));
+    if (o.isError())
+      return o;
     other = g.broadcastTo(g.materialize(o, *elt, a.loc(2)), *shape, a.loc(2));
   }
   return Val::dyn(tile::LoadOp::create(g.builder(), g.loc(l), ptr, *mask, other));

@@ -687,7 +687,7 @@ Val Generator::genExpr(const Expr &e) {
   case Expr::Kind::Call: return genCall(e);
   case Expr::Kind::Attribute: return genAttribute(genExpr(*e.base), e);
   case Expr::Kind::Slice:
-    error(e.loc, "':' is only valid inside a subscript");
+    error(e.loc, "':' is only valid when indexing a tile");
     return Val::error();
   case Expr::Kind::Subscript: {
     Val base = genExpr(*e.base);
