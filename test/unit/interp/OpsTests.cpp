@@ -248,6 +248,40 @@ TEST(InterpOps, SignedDivisionOverflowAndRemainderByZero) {
   EXPECT_NE(err.find("arith.remui: integer division by zero in lane 200"), std::string::npos) << err;
 }
 
+TEST(InterpOps, FloatToIntRangeBoundaries) {
+  const char *src = R"(
+func.func @c(%x: T, %out: !tile.ptr<I>) attributes {tile.kernel} {
+  %i = OP %x : T to I
+  tile.store %out, %i : !tile.ptr<I>
+  return
+}
+)";
+  auto run = [&](const char *op, const char *from, const char *to, KernelArg x, int64_t &out) {
+    std::vector<int64_t> cell(1, 0);
+    std::string err = runSource(subst(src, {{"OP", op}, {"T", from}, {"I", to}}), "c", {1, 1, 1},
+                                {x, KernelArg::pointer(cell.data())}, {buf(cell)});
+    out = std::string(to) == "i32" ? static_cast<int32_t>(cell[0]) : cell[0];
+    return err;
+  };
+  int64_t v;
+  EXPECT_EQ(run("arith.fptosi", "f32", "i32", KernelArg::f32(-2147483648.0f), v), "");
+  EXPECT_EQ(v, INT32_MIN);
+  EXPECT_EQ(run("arith.fptosi", "f32", "i32", KernelArg::f32(2147483520.0f), v), ""); // < 2^31
+  EXPECT_EQ(v, 2147483520);
+  EXPECT_NE(run("arith.fptosi", "f32", "i32", KernelArg::f32(2147483648.0f), v), "");
+  EXPECT_NE(run("arith.fptosi", "f32", "i32", KernelArg::f32(-2147483904.0f), v), "");
+  EXPECT_EQ(run("arith.fptosi", "f64", "i64", KernelArg::f64(-0x1p63), v), "");
+  EXPECT_EQ(v, INT64_MIN);
+  EXPECT_NE(run("arith.fptosi", "f64", "i64", KernelArg::f64(0x1p63), v), "");
+  EXPECT_EQ(run("arith.fptoui", "f64", "i64", KernelArg::f64(0x1.fffffffffffffp63), v), "");
+  EXPECT_EQ(static_cast<uint64_t>(v), 0xFFFFFFFFFFFFF800ull);
+  EXPECT_NE(run("arith.fptoui", "f64", "i64", KernelArg::f64(0x1p64), v), "");
+  EXPECT_EQ(run("arith.fptoui", "f32", "i32", KernelArg::f32(-0.75f), v), ""); // truncates to 0
+  EXPECT_EQ(v, 0);
+  EXPECT_NE(run("arith.fptoui", "f32", "i32", KernelArg::f32(-1.0f), v), "");
+  EXPECT_NE(run("arith.fptosi", "f32", "i32", KernelArg::f32(INFINITY), v), "");
+}
+
 //===----------------------------------------------------------------------===//
 // Grid: program ids on three axes, programs run in order with x fastest
 //===----------------------------------------------------------------------===//
