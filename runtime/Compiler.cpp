@@ -1,0 +1,142 @@
+//===- Compiler.cpp - the runtime's one door into the MLIR compiler --------===//
+//
+// Built without exceptions, like MLIR: failures come back as (false, error)
+// and Runtime.cpp turns them into lacc::Error. Nothing else in the runtime
+// includes an MLIR header, so only this file pays their compile time.
+//
+// Today it runs the front end (source -> tile IR, specialized on the const
+// values) and reads the parameter list off the kernel's func.func. Code
+// generation (tile IR -> PTX) lands in compiler/Pipeline.h; until then
+// compileKernel stops with "code generation unavailable".
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/CompilerImpl.h"
+#include "runtime/Signature.h"
+
+#include "compiler/frontend/Frontend.h"
+#include "dialects/tile/TileDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace lacc::detail {
+
+namespace {
+
+bool scalarOf(mlir::Type t, ScalarType &out) {
+  if (t.isInteger(1)) out = ScalarType::I1;
+  else if (t.isInteger(8)) out = ScalarType::I8;
+  else if (t.isInteger(16)) out = ScalarType::I16;
+  else if (t.isInteger(32)) out = ScalarType::I32;
+  else if (t.isInteger(64)) out = ScalarType::I64;
+  else if (t.isF16()) out = ScalarType::F16;
+  else if (t.isBF16()) out = ScalarType::BF16;
+  else if (t.isF32()) out = ScalarType::F32;
+  else if (t.isF64()) out = ScalarType::F64;
+  else return false;
+  return true;
+}
+
+/// Runs the front end on the request and reads the kernel's parameters from
+/// its func.func; the names come from the syntax tree, since the IR keeps
+/// only types (and const parameters are gone from it).
+bool frontEnd(const CompileRequest &request, mlir::MLIRContext &context,
+              mlir::OwningOpRef<mlir::ModuleOp> &module, std::vector<Param> &params,
+              std::string &error) {
+  std::vector<KernelSignature> sigs;
+  if (!parseSignatures(request.fileName, request.source, sigs, error))
+    return false;
+  const KernelSignature *sig = nullptr;
+  for (const KernelSignature &s : sigs)
+    if (s.name == request.kernelName)
+      sig = &s;
+  if (!sig) {
+    error = "no @kernel named '" + request.kernelName + "' in " + request.fileName;
+    return false;
+  }
+
+  FrontendOptions options;
+  options.kernel = request.kernelName;
+  for (const auto &[name, value] : request.constants)
+    options.defines.emplace_back(name, value.toString());
+  SourceFile file(request.fileName, request.source);
+  std::string diagText;
+  llvm::raw_string_ostream os(diagText);
+  context.disableMultithreading(); // one small module: a thread pool costs more than it saves
+  {
+    // The engine may hold diagnostics back until it is destroyed (to sort them).
+    DiagnosticEngine diag(file, os);
+    module = buildTileModule(context, file, options, diag);
+  }
+  os.flush();
+  if (!module) {
+    error = diagText.empty() ? "the front end failed on kernel '" + request.kernelName + "'"
+                             : diagText;
+    return false;
+  }
+  auto func = module->lookupSymbol<mlir::func::FuncOp>(request.kernelName);
+  if (!func) {
+    error = "internal error: the tile IR has no func.func @" + request.kernelName;
+    return false;
+  }
+  auto types = func.getFunctionType().getInputs();
+  if (types.size() != sig->params.size()) {
+    error = "internal error: kernel '" + request.kernelName + "' has " +
+            std::to_string(sig->params.size()) + " runtime parameters in the source but " +
+            std::to_string(types.size()) + " in the tile IR";
+    return false;
+  }
+  params.clear();
+  for (size_t i = 0; i < types.size(); ++i) {
+    Param p;
+    p.name = sig->params[i].name;
+    mlir::Type t = types[i];
+    if (auto ptr = mlir::dyn_cast<tile::PointerType>(t)) {
+      p.kind = Param::Kind::Pointer;
+      t = ptr.getPointeeType();
+    }
+    if (!scalarOf(t, p.type)) {
+      std::string text;
+      llvm::raw_string_ostream ts(text);
+      types[i].print(ts);
+      error = "kernel '" + request.kernelName + "': parameter '" + p.name +
+              "' has a type the runtime cannot pass: " + ts.str();
+      return false;
+    }
+    if (p.kind != Param::Kind::Pointer)
+      p.kind = isFloat(p.type) ? Param::Kind::Float : Param::Kind::Int;
+    p.bytes = p.kind == Param::Kind::Pointer ? 8 : byteSize(p.type);
+    params.push_back(std::move(p));
+  }
+  return true;
+}
+
+} // namespace
+
+bool kernelParametersNoThrow(const CompileRequest &request, std::vector<Param> &out,
+                             std::string &error) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  return frontEnd(request, context, module, out, error);
+}
+
+bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, std::string &error) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  CompiledKernel k;
+  if (!frontEnd(request, context, module, k.params, error))
+    return false;
+  k.name = request.kernelName;
+  k.arch = request.arch;
+  k.numWarps = request.numWarps;
+  // TODO(codegen): hand `module` to the compiler/Pipeline.h API with
+  // request.arch, request.numWarps and request.divisibleBy16, and fill k.ptx
+  // and k.sharedBytes from its result.
+  error = "kernel '" + request.kernelName + "': code generation unavailable: this build of lacc " +
+          "has the front end but not yet the tile -> PTX pipeline (compiler/Pipeline.h)";
+  return false;
+}
+
+} // namespace lacc::detail

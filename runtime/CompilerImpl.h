@@ -1,0 +1,26 @@
+//===- CompilerImpl.h - the no-exceptions side of the compiler boundary -*- C++ -*-===//
+//
+// Compiler.cpp holds all of the runtime's MLIR and is built like MLIR itself,
+// without exceptions; these entry points report failure through `error`, and
+// the runtime turns that into a lacc::Error. No exception ever unwinds through
+// MLIR frames.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LACC_RUNTIME_COMPILERIMPL_H
+#define LACC_RUNTIME_COMPILERIMPL_H
+
+#include "lacc/Compiler.h"
+
+namespace lacc::detail {
+
+/// Front end, then code generation. False with the diagnostics in `error`.
+bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, std::string &error);
+
+/// Front end only: the parameter list of the tile IR's func.func.
+bool kernelParametersNoThrow(const CompileRequest &request, std::vector<Param> &out,
+                             std::string &error);
+
+} // namespace lacc::detail
+
+#endif // LACC_RUNTIME_COMPILERIMPL_H

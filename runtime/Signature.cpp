@@ -1,0 +1,92 @@
+//===- Signature.cpp - kernel signatures from the syntax tree --------------===//
+
+#include "runtime/Signature.h"
+
+#include "compiler/frontend/Diagnostics.h"
+#include "compiler/frontend/Parser.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace lacc::detail {
+
+static std::optional<ScalarType> scalarType(const std::string &name) {
+  if (name == "i1" || name == "bool") return ScalarType::I1;
+  if (name == "i8") return ScalarType::I8;
+  if (name == "i16") return ScalarType::I16;
+  if (name == "i32") return ScalarType::I32;
+  if (name == "i64") return ScalarType::I64;
+  if (name == "f16") return ScalarType::F16;
+  if (name == "bf16") return ScalarType::BF16;
+  if (name == "f32") return ScalarType::F32;
+  if (name == "f64") return ScalarType::F64;
+  return std::nullopt;
+}
+
+bool parseSignatures(const std::string &fileName, const std::string &source,
+                     std::vector<KernelSignature> &kernels, std::string &error) {
+  SourceFile file(fileName, source);
+  std::string diagText;
+  llvm::raw_string_ostream os(diagText);
+  ast::Module module;
+  bool failed;
+  {
+    // The engine may hold diagnostics back until it is destroyed (to sort them).
+    DiagnosticEngine diag(file, os);
+    module = parse(file, diag);
+    failed = diag.hasErrors();
+  }
+  os.flush();
+  if (failed) {
+    error = diagText;
+    return false;
+  }
+  kernels.clear();
+  for (const auto &fn : module.functions) {
+    if (!fn->isKernel)
+      continue;
+    KernelSignature sig;
+    sig.name = fn->name;
+    for (const ast::Param &p : fn->params) {
+      auto where = [&] {
+        return fileName + ":" + std::to_string(p.loc.line) + ":" + std::to_string(p.loc.col) +
+               ": kernel '" + fn->name + "', parameter '" + p.name + "': ";
+      };
+      if (p.isConst) {
+        ConstParam c{p.name, std::nullopt, p.defaultValue != nullptr};
+        if (p.type)
+          c.type = scalarType(p.type->name);
+        sig.constants.push_back(c);
+        continue;
+      }
+      if (!p.type) {
+        error = where() + "runtime parameters need a type";
+        return false;
+      }
+      Param param;
+      param.name = p.name;
+      const ast::TypeSpec *spec = p.type.get();
+      if (spec->name == "ptr") {
+        if (!spec->pointee) {
+          error = where() + "ptr needs an element type, e.g. ptr<f32>";
+          return false;
+        }
+        spec = spec->pointee.get();
+        param.kind = Param::Kind::Pointer;
+      }
+      std::optional<ScalarType> t = scalarType(spec->name);
+      if (!t) {
+        error = where() + "unknown type '" + spec->name + "'";
+        return false;
+      }
+      param.type = *t;
+      if (param.kind != Param::Kind::Pointer)
+        param.kind = isFloat(*t) ? Param::Kind::Float : Param::Kind::Int;
+      param.bytes = param.kind == Param::Kind::Pointer ? 8 : byteSize(*t);
+      sig.params.push_back(std::move(param));
+    }
+    kernels.push_back(std::move(sig));
+  }
+  return true;
+}
+
+} // namespace lacc::detail

@@ -1,0 +1,123 @@
+//===- lacc/Compiler.h - the boundary between the runtime and the compiler -===//
+//
+// The runtime asks for one kernel at a time: source text, a kernel name, the
+// values of its const parameters, which parameters are known to be divisible
+// by 16, the target and num_warps. It gets back PTX and what it needs to launch
+// it. This header is all the runtime knows of the compiler, and it has no MLIR
+// in it: runtime/Compiler.cpp is the one file of the runtime that does.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LACC_COMPILER_H
+#define LACC_COMPILER_H
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lacc {
+
+/// The scalar types of the tile language.
+enum class ScalarType : uint8_t { I1, I8, I16, I32, I64, F16, BF16, F32, F64 };
+
+/// "i32", "bf16", ... as the tile language spells them.
+const char *typeName(ScalarType type);
+/// Storage size in bytes (i1 takes one byte).
+unsigned byteSize(ScalarType type);
+bool isFloat(ScalarType type);
+
+/// A runtime (non-const) kernel parameter, in launch order.
+struct Param {
+  enum class Kind : uint8_t { Pointer, Int, Float };
+  std::string name;
+  Kind kind = Kind::Int;
+  ScalarType type = ScalarType::I32; // the element type for a pointer
+  unsigned bytes = 4;                // size in the kernel's parameter buffer
+
+  /// "ptr<f32>", "i32", ...
+  std::string typeString() const;
+  bool operator==(const Param &o) const {
+    return name == o.name && kind == o.kind && type == o.type && bytes == o.bytes;
+  }
+};
+
+/// The value of a const parameter: an integer, a float or a bool. Implicit
+/// constructors from every arithmetic type let callers write {{"BLOCK", 64}}.
+class ConstValue {
+public:
+  enum class Kind : uint8_t { Int, Float, Bool };
+
+  ConstValue() : kind_(Kind::Int) {} // 0, so that a std::map can default-construct one
+  ConstValue(bool b) : kind_(Kind::Bool), i_(b) {}
+  ConstValue(int v) : kind_(Kind::Int), i_(v) {}
+  ConstValue(long v) : kind_(Kind::Int), i_(v) {}
+  ConstValue(long long v) : kind_(Kind::Int), i_(v) {}
+  ConstValue(unsigned v) : kind_(Kind::Int), i_(v) {}
+  ConstValue(unsigned long v) : kind_(Kind::Int), i_(static_cast<int64_t>(v)) {}
+  ConstValue(unsigned long long v) : kind_(Kind::Int), i_(static_cast<int64_t>(v)) {}
+  ConstValue(float v) : kind_(Kind::Float), f_(v) {}
+  ConstValue(double v) : kind_(Kind::Float), f_(v) {}
+
+  Kind kind() const { return kind_; }
+  int64_t asInt() const { return i_; }
+  double asFloat() const { return kind_ == Kind::Float ? f_ : static_cast<double>(i_); }
+  bool asBool() const { return i_ != 0; }
+
+  /// The value as the front end reads it after -D: 64, 0.5 (always with a '.'
+  /// or an exponent, and round-tripping exactly), True, False.
+  std::string toString() const;
+
+  bool operator==(const ConstValue &o) const;
+  bool operator!=(const ConstValue &o) const { return !(*this == o); }
+
+private:
+  Kind kind_;
+  int64_t i_ = 0;
+  double f_ = 0;
+};
+
+using ConstMap = std::map<std::string, ConstValue>;
+
+struct CompileRequest {
+  std::string source;   // the whole .tile text
+  std::string fileName; // for diagnostics
+  std::string kernelName;
+  ConstMap constants;
+  /// Indices into the runtime parameter list of pointer and integer parameters
+  /// whose values are divisible by 16 for every launch of this specialization
+  /// (16-byte aligned pointers), ascending. Code generation may vectorize on it.
+  std::vector<unsigned> divisibleBy16;
+  std::string arch = "sm_90a";
+  unsigned numWarps = 4;
+};
+
+struct CompiledKernel {
+  std::string name; // the PTX entry
+  std::string ptx;
+  std::string arch;
+  unsigned numWarps = 4;
+  unsigned sharedBytes = 0; // dynamic shared memory per block
+  std::vector<Param> params;
+};
+
+/// The compiler behind the runtime: runs the front end and code generation in
+/// process. Throws lacc::Error(Kind::Compile) with the diagnostics.
+CompiledKernel compileKernel(const CompileRequest &request);
+
+/// The front end only: the runtime parameter list as the tile IR has it
+/// (func.func argument types). Throws lacc::Error(Kind::Compile).
+std::vector<Param> kernelParameters(const CompileRequest &request);
+
+/// Identifies the compiler build: part of every disk-cache key, so a changed
+/// compiler never loads an entry an older one wrote. It is a hash of the
+/// compiler's sources, computed by the build.
+const std::string &compilerVersion();
+
+/// What a Context calls to compile; tests and tools may substitute their own.
+using CompileFunction = std::function<CompiledKernel(const CompileRequest &)>;
+
+} // namespace lacc
+
+#endif // LACC_COMPILER_H

@@ -1,0 +1,217 @@
+//===- RuntimeBench.cpp - launch overhead, cold compile, warm start --------===//
+//
+//   lacc-bench-runtime [--launches N] [--rounds R] [FILE.tile]
+//
+// Prints, for kernels/vector_add.tile (or FILE's first kernel with the same
+// signature):
+//   - host time per launch of a cached kernel through lacc, against raw
+//     cuLaunchKernel of the very same CUfunction (median over rounds of N
+//     launches, after warm-up), and the memory-cache lookup alone;
+//   - cold compile: the in-process compiler (source -> PTX), and the first
+//     launch-ready kernel (compile + disk-cache write + driver JIT);
+//   - warm start from the disk cache in a fresh process (median of 5):
+//     loadFile + kernel() + first lookup, excluding context creation (cuInit
+//     and the primary context, shown separately).
+// Exits 0 with a message where there is no GPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lacc/Cache.h"
+#include "lacc/Runtime.h"
+#include "runtime/Driver.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace lacc;
+using Clock = std::chrono::steady_clock;
+
+static double msSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+static double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+/// The child of the warm-start measurement: prints "ctx_ms warm_ms".
+static int warmChild(const std::string &cacheDir, const std::string &file) {
+  ContextOptions o;
+  o.cacheDir = cacheDir;
+  auto t0 = Clock::now();
+  Context ctx(o);
+  double ctxMs = msSince(t0);
+  DeviceBuffer b = ctx.alloc(4096);
+  auto t1 = Clock::now();
+  Kernel k = ctx.loadFile(file).kernel("vector_add");
+  k.cuFunction(b, b, b, 1024); // disk hit + cuModuleLoadDataEx
+  double warmMs = msSince(t1);
+  std::printf("%.4f %.4f\n", ctxMs, warmMs);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  int launches = 2000, rounds = 41;
+  std::string file = LACC_SOURCE_DIR "/kernels/vector_add.tile";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--warm-child" && i + 2 < argc)
+      return warmChild(argv[i + 1], argv[i + 2]);
+    if (a == "--launches" && i + 1 < argc)
+      launches = std::atoi(argv[++i]);
+    else if (a == "--rounds" && i + 1 < argc)
+      rounds = std::atoi(argv[++i]);
+    else if (a[0] != '-')
+      file = a;
+    else {
+      std::fprintf(stderr, "usage: %s [--launches N] [--rounds R] [FILE.tile]\n", argv[0]);
+      return 2;
+    }
+  }
+
+  char dirTemplate[] = "/tmp/lacc-bench-XXXXXX";
+  if (!mkdtemp(dirTemplate)) {
+    std::perror("mkdtemp");
+    return 1;
+  }
+  std::string cacheDir = dirTemplate;
+  auto cleanup = [&] { (void)std::system(("rm -rf '" + cacheDir + "'").c_str()); };
+
+  try {
+    ContextOptions o;
+    o.cacheDir = cacheDir;
+    auto tc = Clock::now();
+    std::unique_ptr<Context> ctxp;
+    try {
+      ctxp = std::make_unique<Context>(o);
+    } catch (const Error &e) {
+      if (e.kind() != Error::Kind::NoDriver && e.kind() != Error::Kind::NoDevice)
+        throw;
+      std::printf("lacc-bench-runtime: no GPU here, nothing to measure (%s)\n", e.what());
+      cleanup();
+      return 0;
+    }
+    Context &ctx = *ctxp;
+    double ctxMs = msSince(tc);
+    const int n = 1024;
+    DeviceBuffer x = ctx.alloc(n * 4), y = ctx.alloc(n * 4), z = ctx.alloc(n * 4);
+    Module mod = ctx.loadFile(file);
+
+    // Cold: the compiler alone, then a launch-ready kernel through the runtime.
+    CompileRequest req;
+    {
+      std::ifstream in(file, std::ios::binary);
+      req.source.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    req.fileName = file;
+    req.kernelName = "vector_add";
+    req.arch = ctx.arch();
+    req.divisibleBy16 = {0, 1, 2, 3};
+    auto t0 = Clock::now();
+    CompiledKernel ck = compileKernel(req);
+    double compileMs = msSince(t0);
+    Kernel add = mod.kernel("vector_add");
+    t0 = Clock::now();
+    CUfunction fn = static_cast<CUfunction>(add.cuFunction(x, y, z, n));
+    double firstMs = msSince(t0);
+
+    // Warm start in fresh processes, which find only the disk cache.
+    std::vector<double> warm, ctxChild;
+    for (int i = 0; i < 5; ++i) {
+      int fds[2];
+      if (pipe(fds) != 0)
+        throw Error(Error::Kind::IO, "pipe failed");
+      pid_t pid = fork();
+      if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        execl("/proc/self/exe", argv[0], "--warm-child", cacheDir.c_str(), file.c_str(),
+              (char *)nullptr);
+        _exit(127);
+      }
+      close(fds[1]);
+      char buf[128] = {0};
+      ssize_t got = read(fds[0], buf, sizeof buf - 1);
+      close(fds[0]);
+      int status = 0;
+      waitpid(pid, &status, 0);
+      double a = 0, b = 0;
+      if (got > 0 && std::sscanf(buf, "%lf %lf", &a, &b) == 2) {
+        ctxChild.push_back(a);
+        warm.push_back(b);
+      }
+    }
+
+    // Launch overhead: rounds of N launches, lacc and raw interleaved.
+    const detail::Driver &d = detail::Driver::get();
+    CUdeviceptr px = x.ptr().address, py = y.ptr().address, pz = z.ptr().address;
+    int nn = n;
+    void *params[] = {&px, &py, &pz, &nn};
+    unsigned threads = ck.numWarps * 32;
+    auto lacc = [&] {
+      auto t = Clock::now();
+      for (int i = 0; i < launches; ++i)
+        add.launch(Grid(1), x, y, z, n);
+      return std::chrono::duration<double, std::micro>(Clock::now() - t).count() / launches;
+    };
+    auto raw = [&] {
+      auto t = Clock::now();
+      for (int i = 0; i < launches; ++i)
+        detail::check(d, d.cuLaunchKernel(fn, 1, 1, 1, threads, 1, 1, ck.sharedBytes, nullptr,
+                                          params, nullptr),
+                      "cuLaunchKernel");
+      return std::chrono::duration<double, std::micro>(Clock::now() - t).count() / launches;
+    };
+    lacc();
+    raw();
+    ctx.synchronize();
+    std::vector<double> laccUs, rawUs;
+    for (int r = 0; r < rounds; ++r) {
+      laccUs.push_back(lacc());
+      ctx.synchronize();
+      rawUs.push_back(raw());
+      ctx.synchronize();
+    }
+    // The memory-cache lookup alone (argument checks + specialization key).
+    auto t2 = Clock::now();
+    const int lookups = 200000;
+    for (int i = 0; i < lookups; ++i)
+      add.cuFunction(x, y, z, n);
+    double lookupNs = std::chrono::duration<double, std::nano>(Clock::now() - t2).count() / lookups;
+
+    std::printf("# lacc runtime benchmark\n\n");
+    std::printf("device: %s (%s); kernel: vector_add from %s; %d launches x %d rounds\n\n",
+                ctx.deviceName().c_str(), ctx.arch().c_str(), file.c_str(), launches, rounds);
+    std::printf("| measurement | value |\n|---|---|\n");
+    std::printf("| launch, raw cuLaunchKernel (median) | %.2f us |\n", median(rawUs));
+    std::printf("| launch, lacc Kernel::launch, cached (median) | %.2f us |\n", median(laccUs));
+    std::printf("| lacc overhead over raw | %+.2f us |\n", median(laccUs) - median(rawUs));
+    std::printf("| memory-cache lookup alone (checks + key) | %.0f ns |\n", lookupNs);
+    std::printf("| cold compile, in-process source -> PTX | %.1f ms |\n", compileMs);
+    std::printf("| cold first launch-ready (compile + cache write + JIT load) | %.1f ms |\n",
+                firstMs);
+    std::printf("| warm start from disk cache, new process (median of %zu) | %.2f ms |\n",
+                warm.size(), median(warm));
+    std::printf("| context creation (cuInit + primary context), new process | %.1f ms |\n",
+                median(ctxChild));
+    std::printf("| context creation, this process | %.1f ms |\n", ctxMs);
+  } catch (const Error &e) {
+    std::fprintf(stderr, "lacc-bench-runtime: %s\n", e.what());
+    cleanup();
+    return 1;
+  }
+  cleanup();
+  return 0;
+}
