@@ -1,0 +1,354 @@
+//===- KernelTests.cpp - numerics of the non-attention kernels ------------===//
+//
+// Each kernel of kernels/ runs through the front end and the CPU interpreter
+// on fresh random data (fixed seeds, ragged sizes) and is compared with a
+// plain fp64 reference computed from the same (bf16-rounded) inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/unit/kernels/KernelHarness.h"
+
+using namespace lacc::test;
+
+namespace {
+
+// bf16 outputs are rounded once: a relative error of a few 2^-9.
+constexpr double kBF16Tolerance = 5e-3;
+
+//===----------------------------------------------------------------------===//
+// vector_add
+//===----------------------------------------------------------------------===//
+
+class VectorAdd : public ::testing::TestWithParam<int> {};
+
+TEST_P(VectorAdd, MatchesExactSum) {
+  int n = GetParam();
+  auto k = Kernel::load("vector_add.tile", "vector_add", {{"BLOCK", "256"}});
+  ASSERT_TRUE(k);
+  std::mt19937 rng(n);
+  std::normal_distribution<float> dist;
+  std::vector<float> x(n), y(n), z(n + 7, NAN);
+  for (int i = 0; i < n; ++i)
+    x[i] = dist(rng), y[i] = dist(rng);
+  k->run({static_cast<uint32_t>((n + 255) / 256), 1, 1},
+         {ptr(x), ptr(y), ptr(z), KernelArg::i32(n)}, {buf(x), buf(y), buf(z)});
+  for (int i = 0; i < n; ++i)
+    ASSERT_EQ(z[i], x[i] + y[i]) << "at " << i;
+  for (int i = n; i < n + 7; ++i)
+    ASSERT_TRUE(std::isnan(z[i])) << "wrote past n at " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, VectorAdd, ::testing::Values(1, 255, 256, 257, 1000, 4097));
+
+//===----------------------------------------------------------------------===//
+// softmax
+//===----------------------------------------------------------------------===//
+
+std::vector<double> softmaxRef(const std::vector<double> &x, int rows, int cols) {
+  std::vector<double> y(x.size());
+  for (int r = 0; r < rows; ++r) {
+    double m = -INFINITY, s = 0;
+    for (int c = 0; c < cols; ++c)
+      m = std::max(m, x[r * cols + c]);
+    for (int c = 0; c < cols; ++c)
+      s += std::exp(x[r * cols + c] - m);
+    for (int c = 0; c < cols; ++c)
+      y[r * cols + c] = std::exp(x[r * cols + c] - m) / s;
+  }
+  return y;
+}
+
+class Softmax : public ::testing::TestWithParam<std::pair<int, int>> {};
+
+TEST_P(Softmax, F32RowInOneTile) {
+  auto [rows, cols] = GetParam();
+  auto k = Kernel::load("softmax.tile", "softmax", {{"BLOCK", "1024"}});
+  ASSERT_TRUE(k);
+  std::mt19937 rng(rows * 131 + cols);
+  std::normal_distribution<float> dist(0, 3);
+  std::vector<float> x(rows * cols), y(rows * cols, NAN);
+  for (float &v : x)
+    v = dist(rng);
+  k->run({static_cast<uint32_t>(rows), 1, 1},
+         {ptr(x), ptr(y), KernelArg::i32(rows), KernelArg::i32(cols), KernelArg::i32(cols),
+          KernelArg::i32(cols)},
+         {buf(x), buf(y)});
+  EXPECT_LT(relativeError(toDouble(y), softmaxRef(toDouble(x), rows, cols)), 1e-6);
+}
+
+TEST_P(Softmax, BF16OnlineAcrossChunks) {
+  auto [rows, cols] = GetParam();
+  auto k = Kernel::load("softmax.tile", "softmax_online", {{"BLOCK", "64"}});
+  ASSERT_TRUE(k);
+  std::vector<double> xd;
+  BF16 x = randomBF16(rows * cols, rows * 7 + cols, xd, 3.0), y = poisonedBF16(rows * cols);
+  k->run({static_cast<uint32_t>(rows), 1, 1},
+         {ptr(x), ptr(y), KernelArg::i32(rows), KernelArg::i32(cols), KernelArg::i32(cols),
+          KernelArg::i32(cols)},
+         {buf(x), buf(y)});
+  EXPECT_LT(relativeError(toDouble(y), softmaxRef(xd, rows, cols)), kBF16Tolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Softmax,
+                         ::testing::Values(std::pair{1, 1}, std::pair{3, 63}, std::pair{2, 64},
+                                           std::pair{5, 65}, std::pair{2, 1000}));
+
+//===----------------------------------------------------------------------===//
+// SRMSNorm and the output gate
+//===----------------------------------------------------------------------===//
+
+class RowNorm : public ::testing::TestWithParam<std::pair<int, int>> {};
+
+TEST_P(RowNorm, SRMSNormForwardAndBackward) {
+  auto [rows, cols] = GetParam();
+  const double eps = 1e-6;
+  auto fwd = Kernel::load("srmsnorm.tile", "srmsnorm_fwd", {{"BLOCK", "1024"}});
+  auto bwd = Kernel::load("srmsnorm.tile", "srmsnorm_bwd", {{"BLOCK", "1024"}});
+  ASSERT_TRUE(fwd && bwd);
+  std::vector<double> xd, gd;
+  BF16 x = randomBF16(rows * cols, 11 + cols, xd, 2.0), dy = randomBF16(rows * cols, 12, gd);
+  BF16 y = poisonedBF16(rows * cols), dx = poisonedBF16(rows * cols);
+  std::vector<float> rstd(rows, NAN);
+  fwd->run({static_cast<uint32_t>(rows), 1, 1},
+           {ptr(x), ptr(y), ptr(rstd), KernelArg::i32(cols), KernelArg::f32(eps)},
+           {buf(x), buf(y), buf(rstd)});
+  bwd->run({static_cast<uint32_t>(rows), 1, 1},
+           {ptr(x), ptr(dy), ptr(rstd), ptr(dx), KernelArg::i32(cols)},
+           {buf(x), buf(dy), buf(rstd), buf(dx)});
+  std::vector<double> yRef(rows * cols), dxRef(rows * cols), rRef(rows);
+  for (int r = 0; r < rows; ++r) {
+    const double *xr = &xd[r * cols], *g = &gd[r * cols];
+    double ss = 0;
+    for (int c = 0; c < cols; ++c)
+      ss += xr[c] * xr[c];
+    double rs = 1 / std::sqrt(ss / cols + eps), dot = 0;
+    rRef[r] = rs;
+    for (int c = 0; c < cols; ++c)
+      dot += xr[c] * rs * g[c];
+    for (int c = 0; c < cols; ++c) {
+      yRef[r * cols + c] = xr[c] * rs;
+      dxRef[r * cols + c] = rs * (g[c] - xr[c] * rs * dot / cols);
+    }
+  }
+  EXPECT_LT(relativeError(toDouble(rstd), rRef), 1e-5);
+  EXPECT_LT(relativeError(toDouble(y), yRef), kBF16Tolerance);
+  EXPECT_LT(relativeError(toDouble(dx), dxRef), kBF16Tolerance);
+}
+
+TEST_P(RowNorm, OutputGateForwardAndBackward) {
+  auto [rows, cols] = GetParam();
+  const double eps = 1e-6;
+  auto fwd = Kernel::load("tnl.tile", "gate_norm_fwd", {{"BLOCK", "1024"}});
+  auto bwd = Kernel::load("tnl.tile", "gate_norm_bwd", {{"BLOCK", "1024"}});
+  ASSERT_TRUE(fwd && bwd);
+  size_t n = rows * cols;
+  std::vector<double> od, ud, gd;
+  BF16 o = randomBF16(n, 21, od, 1.5), u = randomBF16(n, 22, ud), dy = randomBF16(n, 23, gd);
+  BF16 y = poisonedBF16(n), dO = poisonedBF16(n), du = poisonedBF16(n);
+  std::vector<float> rstd(rows, NAN);
+  KernelArg c = KernelArg::i32(cols);
+  fwd->run({static_cast<uint32_t>(rows), 1, 1},
+           {ptr(o), ptr(u), ptr(y), ptr(rstd), c, c, c, c, KernelArg::f32(eps)},
+           {buf(o), buf(u), buf(y), buf(rstd)});
+  bwd->run({static_cast<uint32_t>(rows), 1, 1},
+           {ptr(o), ptr(u), ptr(dy), ptr(rstd), ptr(dO), ptr(du), c, c, c, c, c, c},
+           {buf(o), buf(u), buf(dy), buf(rstd), buf(dO), buf(du)});
+  std::vector<double> yRef(n), doRef(n), duRef(n);
+  double doScale = 0;
+  for (int r = 0; r < rows; ++r) {
+    size_t base = static_cast<size_t>(r) * cols;
+    double ss = 0;
+    for (int j = 0; j < cols; ++j)
+      ss += od[base + j] * od[base + j];
+    double rs = 1 / std::sqrt(ss / cols + eps), zdz = 0;
+    for (int j = 0; j < cols; ++j) {
+      double z = od[base + j] * rs;
+      yRef[base + j] = ud[base + j] * z;
+      duRef[base + j] = gd[base + j] * z;
+      zdz += z * gd[base + j] * ud[base + j];
+    }
+    for (int j = 0; j < cols; ++j) {
+      double z = od[base + j] * rs, dz = gd[base + j] * ud[base + j];
+      doRef[base + j] = rs * (dz - z * zdz / cols);
+      doScale += rs * dz * rs * dz;
+    }
+  }
+  EXPECT_LT(relativeError(toDouble(y), yRef), kBF16Tolerance);
+  EXPECT_LT(relativeError(toDouble(du), duRef), kBF16Tolerance);
+  // do is a difference of two terms of size rstd*dz that cancel almost
+  // exactly when a row is short (one column: do = rstd*dz*eps/(o^2+eps)), so
+  // its error is measured against the size of those terms.
+  std::vector<double> got = toDouble(dO);
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < n; ++i)
+    diff += (got[i] - doRef[i]) * (got[i] - doRef[i]), norm += doRef[i] * doRef[i];
+  EXPECT_LT(std::sqrt(diff / std::max(norm, doScale * 1e-4)), kBF16Tolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, RowNorm,
+                         ::testing::Values(std::pair{1, 1}, std::pair{3, 63}, std::pair{4, 64},
+                                           std::pair{2, 65}, std::pair{2, 1000}));
+
+//===----------------------------------------------------------------------===//
+// Elementwise TNL pieces: SiLU and the SGLU product, on a strided column slice
+//===----------------------------------------------------------------------===//
+
+class Elementwise : public ::testing::TestWithParam<std::pair<int, int>> {};
+
+TEST_P(Elementwise, SiLUForwardAndBackward) {
+  auto [rows, cols] = GetParam();
+  const int stride = cols + 3; // a column slice of a wider row
+  auto fwd = Kernel::load("tnl.tile", "silu_fwd", {{"BLOCK", "64"}});
+  auto bwd = Kernel::load("tnl.tile", "silu_bwd", {{"BLOCK", "64"}});
+  ASSERT_TRUE(fwd && bwd);
+  size_t n = static_cast<size_t>(rows) * stride;
+  std::vector<double> xd, gd;
+  BF16 x = randomBF16(n, 31, xd, 3.0), dy = randomBF16(n, 32, gd);
+  BF16 y = poisonedBF16(n), dx = poisonedBF16(n);
+  std::array<uint32_t, 3> grid = {static_cast<uint32_t>(rows), static_cast<uint32_t>((cols + 63) / 64), 1};
+  KernelArg R = KernelArg::i32(rows), C = KernelArg::i32(cols), S = KernelArg::i32(stride);
+  fwd->run(grid, {ptr(x), ptr(y), R, C, S, S}, {buf(x), buf(y)});
+  bwd->run(grid, {ptr(x), ptr(dy), ptr(dx), R, C, S, S, S}, {buf(x), buf(dy), buf(dx)});
+  std::vector<double> got, gotDx, ref, refDx;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < stride; ++c) {
+      size_t i = static_cast<size_t>(r) * stride + c;
+      if (c >= cols) { // the rest of the row is untouched
+        ASSERT_EQ(y[i], 0x7fc1) << "row " << r << " col " << c;
+        continue;
+      }
+      double s = 1 / (1 + std::exp(-xd[i]));
+      ref.push_back(xd[i] * s);
+      refDx.push_back(gd[i] * s * (1 + xd[i] * (1 - s)));
+      got.push_back(bf16ToFloat(y[i]));
+      gotDx.push_back(bf16ToFloat(dx[i]));
+    }
+  EXPECT_LT(relativeError(got, ref), kBF16Tolerance);
+  EXPECT_LT(relativeError(gotDx, refDx), kBF16Tolerance);
+}
+
+TEST_P(Elementwise, SGLUProductForwardAndBackward) {
+  auto [rows, cols] = GetParam();
+  auto fwd = Kernel::load("tnl.tile", "sglu_fwd", {{"BLOCK", "64"}});
+  auto bwd = Kernel::load("tnl.tile", "sglu_bwd", {{"BLOCK", "64"}});
+  ASSERT_TRUE(fwd && bwd);
+  size_t n = static_cast<size_t>(rows) * cols;
+  std::vector<double> ad, bd, gd;
+  BF16 a = randomBF16(n, 41, ad), b = randomBF16(n, 42, bd), dO = randomBF16(n, 43, gd);
+  BF16 o = poisonedBF16(n), da = poisonedBF16(n), db = poisonedBF16(n);
+  std::array<uint32_t, 3> grid = {static_cast<uint32_t>(rows), static_cast<uint32_t>((cols + 63) / 64), 1};
+  KernelArg R = KernelArg::i32(rows), C = KernelArg::i32(cols);
+  fwd->run(grid, {ptr(a), ptr(b), ptr(o), R, C, C, C, C}, {buf(a), buf(b), buf(o)});
+  bwd->run(grid, {ptr(a), ptr(b), ptr(dO), ptr(da), ptr(db), R, C, C, C, C, C, C},
+           {buf(a), buf(b), buf(dO), buf(da), buf(db)});
+  std::vector<double> oRef(n), daRef(n), dbRef(n);
+  for (size_t i = 0; i < n; ++i) {
+    oRef[i] = ad[i] * bd[i];
+    daRef[i] = gd[i] * bd[i];
+    dbRef[i] = gd[i] * ad[i];
+  }
+  EXPECT_LT(relativeError(toDouble(o), oRef), kBF16Tolerance);
+  EXPECT_LT(relativeError(toDouble(da), daRef), kBF16Tolerance);
+  EXPECT_LT(relativeError(toDouble(db), dbRef), kBF16Tolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Elementwise,
+                         ::testing::Values(std::pair{1, 1}, std::pair{2, 63}, std::pair{3, 64},
+                                           std::pair{2, 65}, std::pair{2, 300}));
+
+//===----------------------------------------------------------------------===//
+// LRPE
+//===----------------------------------------------------------------------===//
+
+class Lrpe : public ::testing::TestWithParam<std::pair<int, int>> {};
+
+TEST_P(Lrpe, ForwardAndBackwardWithThetaGradient) {
+  auto [n, D] = GetParam();
+  const int B = 2, H = 2, offset = 5;
+  Defines defs = {{"H", std::to_string(H)}, {"D", std::to_string(D)}, {"BLOCK_N", "16"}};
+  auto fwd = Kernel::load("tnl.tile", "lrpe_fwd", defs);
+  auto bwd = Kernel::load("tnl.tile", "lrpe_bwd", defs);
+  ASSERT_TRUE(fwd && bwd);
+  size_t nx = static_cast<size_t>(B) * H * n * D;
+  std::vector<double> xd, gd;
+  BF16 x = randomBF16(nx, 51, xd), dout = randomBF16(2 * nx, 52, gd);
+  BF16 out = poisonedBF16(2 * nx), dx = poisonedBF16(nx);
+  std::vector<float> theta(H * D), dtheta(H * D, 0.0f);
+  for (int h = 0; h < H; ++h)
+    for (int i = 0; i < D; ++i)
+      theta[h * D + i] = static_cast<float>(std::pow(10000.0, -2.0 * i / (H * D)));
+  std::array<uint32_t, 3> grid = {static_cast<uint32_t>(B * H), static_cast<uint32_t>((n + 15) / 16), 1};
+  fwd->run(grid, {ptr(x), ptr(theta), ptr(out), KernelArg::i32(n), KernelArg::i32(offset)},
+           {buf(x), buf(theta), buf(out)});
+  bwd->run(grid,
+           {ptr(x), ptr(theta), ptr(dout), ptr(dx), ptr(dtheta), KernelArg::i32(n),
+            KernelArg::i32(offset)},
+           {buf(x), buf(theta), buf(dout), buf(dx), buf(dtheta)});
+  std::vector<double> outRef(2 * nx), dxRef(nx), dthRef(H * D, 0.0);
+  for (int bh = 0; bh < B * H; ++bh)
+    for (int t = 0; t < n; ++t)
+      for (int i = 0; i < D; ++i) {
+        size_t xi = (static_cast<size_t>(bh) * n + t) * D + i;
+        size_t oi = (static_cast<size_t>(bh) * n + t) * 2 * D + i;
+        double pos = offset + t, a = theta[(bh % H) * D + i] * pos;
+        outRef[oi] = xd[xi] * std::cos(a);
+        outRef[oi + D] = xd[xi] * std::sin(a);
+        double g1 = gd[oi], g2 = gd[oi + D];
+        dxRef[xi] = g1 * std::cos(a) + g2 * std::sin(a);
+        dthRef[(bh % H) * D + i] += pos * xd[xi] * (g2 * std::cos(a) - g1 * std::sin(a));
+      }
+  EXPECT_LT(relativeError(toDouble(out), outRef), kBF16Tolerance);
+  EXPECT_LT(relativeError(toDouble(dx), dxRef), kBF16Tolerance);
+  EXPECT_LT(relativeError(toDouble(dtheta), dthRef), 1e-4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Lrpe,
+                         ::testing::Values(std::pair{1, 16}, std::pair{63, 32}, std::pair{65, 64},
+                                           std::pair{130, 16}));
+
+//===----------------------------------------------------------------------===//
+// GEMM
+//===----------------------------------------------------------------------===//
+
+struct GemmShape {
+  int M, N, K;
+  bool transposeB;
+};
+
+class Gemm : public ::testing::TestWithParam<GemmShape> {};
+
+TEST_P(Gemm, MatchesFp64) {
+  auto [M, N, K, transposeB] = GetParam();
+  auto k = Kernel::load("gemm.tile", "gemm",
+                        {{"BLOCK_M", "32"}, {"BLOCK_N", "32"}, {"BLOCK_K", "16"}, {"GROUP_M", "2"}});
+  ASSERT_TRUE(k);
+  std::vector<double> ad, bd;
+  BF16 a = randomBF16(static_cast<size_t>(M) * K, 61 + M, ad);
+  BF16 b = randomBF16(static_cast<size_t>(K) * N, 62 + N, bd);
+  BF16 c = poisonedBF16(static_cast<size_t>(M) * N);
+  // B is stored [K, N] row-major, or [N, K] (transposed) and read through swapped strides.
+  int sbk = transposeB ? 1 : N, sbn = transposeB ? K : 1;
+  auto bAt = [&](int kk, int nn) { return bd[transposeB ? nn * K + kk : kk * N + nn]; };
+  uint32_t tiles = ((M + 31) / 32) * ((N + 31) / 32);
+  k->run({tiles, 1, 1},
+         {ptr(a), ptr(b), ptr(c), KernelArg::i32(M), KernelArg::i32(N), KernelArg::i32(K),
+          KernelArg::i32(K), KernelArg::i32(1), KernelArg::i32(sbk), KernelArg::i32(sbn),
+          KernelArg::i32(N), KernelArg::i32(1)},
+         {buf(a), buf(b), buf(c)});
+  std::vector<double> ref(static_cast<size_t>(M) * N);
+  for (int m = 0; m < M; ++m)
+    for (int nn = 0; nn < N; ++nn) {
+      double s = 0;
+      for (int kk = 0; kk < K; ++kk)
+        s += ad[m * K + kk] * bAt(kk, nn);
+      ref[m * N + nn] = s;
+    }
+  EXPECT_LT(relativeError(toDouble(c), ref), kBF16Tolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Gemm,
+                         ::testing::Values(GemmShape{1, 1, 1, false}, GemmShape{63, 65, 17, false},
+                                           GemmShape{64, 64, 64, false}, GemmShape{65, 33, 100, true},
+                                           GemmShape{130, 70, 48, true}));
+
+} // namespace
