@@ -1,0 +1,189 @@
+//===- FakeCuda.cpp - a libcuda.so.1 stand-in for testing the driver path ---===//
+//
+// Just enough of the driver API for the runtime's GPU path to run on a machine
+// without a GPU: host memory stands in for device memory, modules are PTX
+// strings, and every launch is recorded so that tests can check the grid, the
+// block, the shared memory and the exact bytes of every kernel parameter.
+// Tests reach the recording through fake_*() functions (dlsym).
+//
+//===----------------------------------------------------------------------===//
+
+#include <cuda.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+struct FakeModule {
+  std::string ptx;
+};
+struct FakeFunction {
+  std::string name;
+  int maxDynamicShared = 48 * 1024;
+};
+struct Launch {
+  unsigned grid[3], block[3], shared;
+  std::vector<unsigned long long> params; // first 8 bytes of each
+};
+CUcontext current = nullptr;
+int primaryRefs = 0, modulesLoaded = 0, modulesUnloaded = 0;
+std::vector<Launch> launches;
+int nextParams = 0; // how many parameters the next launches pass
+std::map<CUdeviceptr, size_t> allocations;
+
+bool knownCode(CUresult r, const char **name, const char **text) {
+  switch (r) {
+  case CUDA_SUCCESS: *name = "CUDA_SUCCESS"; *text = "no error"; return true;
+  case CUDA_ERROR_INVALID_VALUE: *name = "CUDA_ERROR_INVALID_VALUE"; *text = "invalid argument"; return true;
+  case CUDA_ERROR_OUT_OF_MEMORY: *name = "CUDA_ERROR_OUT_OF_MEMORY"; *text = "out of memory"; return true;
+  case CUDA_ERROR_INVALID_PTX: *name = "CUDA_ERROR_INVALID_PTX"; *text = "a PTX JIT compilation failed"; return true;
+  case CUDA_ERROR_NOT_FOUND: *name = "CUDA_ERROR_NOT_FOUND"; *text = "named symbol not found"; return true;
+  case CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES: *name = "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES"; *text = "too many resources requested for launch"; return true;
+  default: return false;
+  }
+}
+} // namespace
+
+extern "C" {
+
+// --- inspection, for the tests ---
+int fake_primary_refs() { return primaryRefs; }
+int fake_modules_loaded() { return modulesLoaded; }
+int fake_modules_unloaded() { return modulesUnloaded; }
+int fake_launch_count() { return int(launches.size()); }
+void fake_set_param_count(int n) { nextParams = n; }
+const unsigned *fake_last_launch_dims() { return launches.back().grid; } // grid[3], block[3], shared
+unsigned long long fake_last_param(int i) { return launches.back().params.at(i); }
+int fake_dynamic_shared_limit(CUfunction f) { return reinterpret_cast<FakeFunction *>(f)->maxDynamicShared; }
+size_t fake_live_allocations() { return allocations.size(); }
+
+// --- the driver API ---
+CUresult cuInit(unsigned) { return CUDA_SUCCESS; }
+CUresult cuDriverGetVersion(int *v) { *v = 13000; return CUDA_SUCCESS; }
+CUresult cuDeviceGetCount(int *n) { *n = 1; return CUDA_SUCCESS; }
+CUresult cuDeviceGet(CUdevice *d, int ordinal) {
+  if (ordinal != 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  *d = 0;
+  return CUDA_SUCCESS;
+}
+CUresult cuDeviceGetName(char *name, int len, CUdevice) {
+  std::strncpy(name, "Fake H200", len);
+  return CUDA_SUCCESS;
+}
+CUresult cuDeviceGetAttribute(int *v, CUdevice_attribute a, CUdevice) {
+  switch (a) {
+  case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *v = 9; break;
+  case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *v = 0; break;
+  case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN: *v = 232448; break;
+  default: return CUDA_ERROR_INVALID_VALUE;
+  }
+  return CUDA_SUCCESS;
+}
+CUresult cuDevicePrimaryCtxRetain(CUcontext *c, CUdevice) {
+  ++primaryRefs;
+  *c = reinterpret_cast<CUcontext>(0x1234);
+  return CUDA_SUCCESS;
+}
+CUresult cuDevicePrimaryCtxRelease_v2(CUdevice) {
+  --primaryRefs;
+  return CUDA_SUCCESS;
+}
+CUresult cuCtxSetCurrent(CUcontext c) { current = c; return CUDA_SUCCESS; }
+CUresult cuCtxGetCurrent(CUcontext *c) { *c = current; return CUDA_SUCCESS; }
+CUresult cuCtxSynchronize() { return current ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE; }
+CUresult cuStreamSynchronize(CUstream) { return CUDA_SUCCESS; }
+
+CUresult cuModuleLoadDataEx(CUmodule *m, const void *image, unsigned n, CUjit_option *opts,
+                            void **vals) {
+  std::string ptx = static_cast<const char *>(image);
+  if (ptx.find("BAD") != std::string::npos) {
+    for (unsigned i = 0; i < n; ++i)
+      if (opts[i] == CU_JIT_ERROR_LOG_BUFFER)
+        std::strcpy(static_cast<char *>(vals[i]), "ptxas fatal   : Unresolved extern function 'BAD'");
+    return CUDA_ERROR_INVALID_PTX;
+  }
+  ++modulesLoaded;
+  *m = reinterpret_cast<CUmodule>(new FakeModule{ptx});
+  return CUDA_SUCCESS;
+}
+CUresult cuModuleUnload(CUmodule m) {
+  ++modulesUnloaded;
+  delete reinterpret_cast<FakeModule *>(m);
+  return CUDA_SUCCESS;
+}
+CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name) {
+  if (reinterpret_cast<FakeModule *>(m)->ptx.find(std::string(".entry ") + name) ==
+      std::string::npos)
+    return CUDA_ERROR_NOT_FOUND;
+  *f = reinterpret_cast<CUfunction>(new FakeFunction{name}); // leaked: a test double
+  return CUDA_SUCCESS;
+}
+CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute a, int v) {
+  if (a != CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES || v > 232448)
+    return CUDA_ERROR_INVALID_VALUE;
+  reinterpret_cast<FakeFunction *>(f)->maxDynamicShared = v;
+  return CUDA_SUCCESS;
+}
+CUresult cuFuncGetAttribute(int *v, CUfunction_attribute a, CUfunction) {
+  *v = a == CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK ? 1024 : 0;
+  return CUDA_SUCCESS;
+}
+
+CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
+  if (bytes > (size_t(1) << 34))
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  void *mem = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+  *p = reinterpret_cast<CUdeviceptr>(mem);
+  allocations[*p] = bytes;
+  return CUDA_SUCCESS;
+}
+CUresult cuMemFree_v2(CUdeviceptr p) {
+  if (!allocations.erase(p))
+    return CUDA_ERROR_INVALID_VALUE;
+  std::free(reinterpret_cast<void *>(p));
+  return CUDA_SUCCESS;
+}
+CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *h, size_t n) {
+  std::memcpy(reinterpret_cast<void *>(d), h, n);
+  return CUDA_SUCCESS;
+}
+CUresult cuMemcpyDtoH_v2(void *h, CUdeviceptr d, size_t n) {
+  std::memcpy(h, reinterpret_cast<void *>(d), n);
+  return CUDA_SUCCESS;
+}
+CUresult cuMemsetD8_v2(CUdeviceptr d, unsigned char v, size_t n) {
+  std::memset(reinterpret_cast<void *>(d), v, n);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                        unsigned by, unsigned bz, unsigned shared, CUstream, void **params,
+                        void **extra) {
+  if (gx == 12345)
+    return CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
+  if (int(shared) > reinterpret_cast<FakeFunction *>(f)->maxDynamicShared || extra)
+    return CUDA_ERROR_INVALID_VALUE;
+  Launch l{{gx, gy, gz}, {bx, by, bz}, shared, {}};
+  for (int i = 0; i < nextParams; ++i) {
+    unsigned long long v = 0;
+    std::memcpy(&v, params[i], 8); // every runtime slot is 8 bytes
+    l.params.push_back(v);
+  }
+  launches.push_back(l);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuGetErrorName(CUresult r, const char **name) {
+  const char *text;
+  return knownCode(r, name, &text) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+CUresult cuGetErrorString(CUresult r, const char **text) {
+  const char *name;
+  return knownCode(r, &name, text) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+} // extern "C"
