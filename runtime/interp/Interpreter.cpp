@@ -424,25 +424,19 @@ std::string typeName(Elt e) { return e == Elt::Ptr ? "a pointer" : eltName(e); }
 
 } // namespace
 
-llvm::Error runKernel(func::FuncOp kernel, std::array<uint32_t, 3> grid,
-                      llvm::ArrayRef<KernelArg> args, llvm::ArrayRef<Buffer> buffers) {
-  Program P;
-  P.kernel = kernel.getSymName().str();
-  auto fail = [&](const Twine &msg) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "kernel '" + P.kernel + "': " + msg);
-  };
+static llvm::Error kernelError(const std::string &kernel, const Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "kernel '" + kernel + "': " + msg);
+}
+
+llvm::Expected<CompiledKernel> CompiledKernel::compile(func::FuncOp kernel) {
+  auto P = std::make_shared<Program>();
+  P->kernel = kernel.getSymName().str();
   if (kernel.isExternal())
-    return fail("has no body");
+    return kernelError(P->kernel, "has no body");
   if (kernel.getNumResults() != 0)
-    return fail("a kernel returns nothing, this one returns " + Twine(kernel.getNumResults()) +
-                " values");
-  if (args.size() != kernel.getNumArguments())
-    return fail("expects " + Twine(kernel.getNumArguments()) + " arguments, got " +
-                Twine(args.size()));
-  for (auto [j, g] : llvm::enumerate(grid))
-    if (g == 0)
-      return fail(llvm::formatv("grid dimension {0} is 0", j));
+    return kernelError(P->kernel, "a kernel returns nothing, this one returns " +
+                                      Twine(kernel.getNumResults()) + " values");
 
   // The executor trusts shapes and types; invalid IR built by hand must not reach it.
   {
@@ -453,31 +447,57 @@ llvm::Error runKernel(func::FuncOp kernel, std::array<uint32_t, 3> grid,
       return success();
     });
     if (failed(mlir::verify(kernel)))
-      return fail("invalid IR: " + diag);
+      return kernelError(P->kernel, "invalid IR: " + diag);
   }
 
-  Compiler compiler(P);
+  Compiler compiler(*P);
   if (failed(compiler.function(kernel)))
     return llvm::createStringError(llvm::inconvertibleErrorCode(), compiler.error);
+  for (BlockArgument arg : kernel.getArguments()) {
+    std::string name = llvm::formatv("parameter {0}", arg.getArgNumber());
+    if (auto named = dyn_cast<NameLoc>(arg.getLoc()))
+      name += " ('" + named.getName().str() + "')";
+    else if (isa<FileLineColLoc>(arg.getLoc()))
+      name += " (" + locString(arg.getLoc()) + ")";
+    P->paramNames.push_back(std::move(name));
+  }
+  return CompiledKernel(std::move(P));
+}
 
+const std::string &CompiledKernel::name() const { return program_->kernel; }
+size_t CompiledKernel::numParams() const { return program_->params.size(); }
+
+llvm::Error CompiledKernel::run(std::array<uint32_t, 3> grid, llvm::ArrayRef<KernelArg> args,
+                                llvm::ArrayRef<Buffer> buffers) const {
+  const Program &P = *program_;
+  if (args.size() != P.params.size())
+    return kernelError(P.kernel, "expects " + Twine(P.params.size()) + " arguments, got " +
+                                     Twine(args.size()));
+  for (auto [j, g] : llvm::enumerate(grid))
+    if (g == 0)
+      return kernelError(P.kernel, llvm::formatv("grid dimension {0} is 0", j));
   std::vector<ArgValue> values(args.size());
   for (auto [j, arg] : llvm::enumerate(args)) {
-    Elt want = P.params[j];
-    std::string param = llvm::formatv("parameter {0}", j);
-    if (auto name = dyn_cast<NameLoc>(kernel.getArgument(j).getLoc()))
-      param += " ('" + name.getName().str() + "')";
-    Elt got = static_cast<Elt>(arg.kind());
+    Elt want = P.params[j], got = static_cast<Elt>(arg.kind());
     if (got != want)
-      return fail(param + " is " + typeName(want) + ", but the argument is " + typeName(got));
+      return kernelError(P.kernel, P.paramNames[j] + " is " + typeName(want) +
+                                       ", but the argument is " + typeName(got));
     if (want == Elt::Ptr && arg.intValue() == 0)
-      return fail(param + " is a null pointer");
+      return kernelError(P.kernel, P.paramNames[j] + " is a null pointer");
     values[j] = {arg.intValue(), arg.floatValue()};
   }
-
   std::string error = execute(P, grid, values, buffers.data(), buffers.size());
   if (!error.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
   return llvm::Error::success();
+}
+
+llvm::Error runKernel(func::FuncOp kernel, std::array<uint32_t, 3> grid,
+                      llvm::ArrayRef<KernelArg> args, llvm::ArrayRef<Buffer> buffers) {
+  auto compiled = CompiledKernel::compile(kernel);
+  if (!compiled)
+    return compiled.takeError();
+  return compiled->run(grid, args, buffers);
 }
 
 } // namespace lacc::interp

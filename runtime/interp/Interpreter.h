@@ -47,6 +47,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 
 namespace mlir::func {
 class FuncOp;
@@ -88,8 +90,33 @@ private:
   double float_;
 };
 
-/// Runs `kernel` over `grid`. Checks the arguments against the signature
-/// (count, exact types, non-null pointers) before anything runs.
+namespace detail {
+struct Program;
+} // namespace detail
+
+/// A kernel verified and lowered once, for many runs. It keeps no reference
+/// to the IR (which may be destroyed), and run() may be called from several
+/// threads at once (each run has its own values; memory is the caller's).
+class CompiledKernel {
+public:
+  /// Fails on invalid IR, a body with ops or types the interpreter does not
+  /// support (naming the op's location), or a kernel that returns values.
+  static llvm::Expected<CompiledKernel> compile(mlir::func::FuncOp kernel);
+
+  /// Runs over `grid` after checking the arguments against the signature
+  /// (count, exact types, non-null pointers) and the grid (no zero extent).
+  llvm::Error run(std::array<uint32_t, 3> grid, llvm::ArrayRef<KernelArg> args,
+                  llvm::ArrayRef<Buffer> buffers) const;
+
+  const std::string &name() const;
+  size_t numParams() const;
+
+private:
+  explicit CompiledKernel(std::shared_ptr<const detail::Program> p) : program_(std::move(p)) {}
+  std::shared_ptr<const detail::Program> program_;
+};
+
+/// compile() then run(): the one-shot form.
 llvm::Error runKernel(mlir::func::FuncOp kernel, std::array<uint32_t, 3> grid,
                       llvm::ArrayRef<KernelArg> args, llvm::ArrayRef<Buffer> buffers);
 

@@ -87,6 +87,7 @@ struct Program {
   std::string kernel;
   std::vector<Block> blocks; // blocks[0] is the kernel body
   std::vector<Elt> params;
+  std::vector<std::string> paramNames; // "parameter 3" or "parameter 3 (file:line:col)"
   std::vector<std::pair<uint32_t, Slot>> constants;
   struct Where {
     std::string loc, op; // "file:line:col", "tile.load"

@@ -854,13 +854,13 @@ TEST_F(Interp, ArgumentChecks) {
   auto p = KernelArg::pointer(x.data());
   EXPECT_EQ(run({p, KernelArg::i32(3)}), "kernel 'div': expects 4 arguments, got 2");
   EXPECT_EQ(run({p, KernelArg::i64(3), KernelArg::i64(1), KernelArg::f32(1)}),
-            "kernel 'div': parameter 1 is i32, but the argument is i64");
+            "kernel 'div': parameter 1 (test.mlir:2:36) is i32, but the argument is i64");
   EXPECT_EQ(run({KernelArg::f32(1), KernelArg::i32(3), KernelArg::i64(1), KernelArg::f32(1)}),
-            "kernel 'div': parameter 0 is a pointer, but the argument is f32");
+            "kernel 'div': parameter 0 (test.mlir:2:16) is a pointer, but the argument is f32");
   EXPECT_EQ(run({p, KernelArg::i32(3), KernelArg::i64(1), KernelArg::bf16(1)}),
-            "kernel 'div': parameter 3 is f32, but the argument is bf16");
+            "kernel 'div': parameter 3 (test.mlir:2:54) is f32, but the argument is bf16");
   EXPECT_EQ(run({KernelArg::pointer(nullptr), KernelArg::i32(3), KernelArg::i64(1), KernelArg::f32(1)}),
-            "kernel 'div': parameter 0 is a null pointer");
+            "kernel 'div': parameter 0 (test.mlir:2:16) is a null pointer");
   EXPECT_EQ(run({p, KernelArg::i32(3), KernelArg::i64(1), KernelArg::f32(1)}, {1, 0, 1}),
             "kernel 'div': grid dimension 1 is 0");
   EXPECT_EQ(run({p, KernelArg::i32(3), KernelArg::i64(1), KernelArg::f32(1)}), "");

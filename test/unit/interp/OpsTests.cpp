@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 
 using namespace lacc::test;
 
@@ -520,6 +521,52 @@ func.func @k(%x: !tile.ptr<f32>) attributes {tile.kernel} {
   std::vector<float> x(64);
   std::string err = errorText(runKernel(fn, {1, 1, 1}, {KernelArg::pointer(x.data())}, {buf(x)}));
   EXPECT_EQ(err.rfind("kernel 'k': invalid IR: test.mlir:7:8: ", 0), 0u) << err;
+}
+
+//===----------------------------------------------------------------------===//
+// A compiled kernel outlives its IR and runs many times
+//===----------------------------------------------------------------------===//
+
+TEST(InterpOps, CompiledKernelOutlivesTheIR) {
+  std::optional<CompiledKernel> kernel;
+  {
+    MLIRContext ctx;
+    ctx.loadDialect<lacc::tile::TileDialect>();
+    auto mod = parseSourceString<ModuleOp>(R"(
+func.func @scale(%x: !tile.ptr<f32>, %a: f32) attributes {tile.kernel} {
+  %pid = tile.program_id 0 : i32
+  %c16 = arith.constant 16 : i32
+  %start = arith.muli %pid, %c16 : i32
+  %r = tile.make_range 0, 16 : tensor<16xi32>
+  %s = tile.splat %start : tensor<16xi32>
+  %o = arith.addi %s, %r : tensor<16xi32>
+  %xs = tile.splat %x : tensor<16x!tile.ptr<f32>>
+  %xp = tile.addptr %xs, %o : tensor<16x!tile.ptr<f32>>, tensor<16xi32>
+  %v = tile.load %xp : tensor<16x!tile.ptr<f32>>
+  %as = tile.splat %a : tensor<16xf32>
+  %w = arith.mulf %v, %as : tensor<16xf32>
+  tile.store %xp, %w : tensor<16x!tile.ptr<f32>>
+  return
+}
+)",
+                                           ParserConfig(&ctx), "test.mlir");
+    ASSERT_TRUE(mod);
+    auto compiled = CompiledKernel::compile(mod->lookupSymbol<func::FuncOp>("scale"));
+    ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+    kernel.emplace(std::move(*compiled));
+  } // the context and the IR are gone
+  EXPECT_EQ(kernel->name(), "scale");
+  EXPECT_EQ(kernel->numParams(), 2u);
+  auto x = randomFloats(64, 60);
+  auto want = x;
+  for (float a : {3.0f, -0.5f}) {
+    EXPECT_OK(kernel->run({4, 1, 1}, {KernelArg::pointer(x.data()), KernelArg::f32(a)}, {buf(x)}));
+    for (float &w : want)
+      w *= a;
+  }
+  EXPECT_EQ(x, want);
+  std::string err = errorText(kernel->run({5, 1, 1}, {KernelArg::pointer(x.data()), KernelArg::f32(1)}, {buf(x)}));
+  EXPECT_NE(err.find("program (4, 0, 0): tile.load: lane 0 reads 4 bytes"), std::string::npos) << err;
 }
 
 } // namespace
