@@ -4,10 +4,12 @@
 // and Runtime.cpp turns them into lacc::Error. Nothing else in the runtime
 // includes an MLIR header, so only this file pays their compile time.
 //
-// Today it runs the front end (source -> tile IR, specialized on the const
-// values) and reads the parameter list off the kernel's func.func. Code
-// generation (tile IR -> PTX) lands in compiler/Pipeline.h; until then
-// compileKernel stops with "code generation unavailable".
+// It runs the front end (source -> tile IR, specialized on the const values),
+// reads the parameter list off the kernel's func.func, marks the arguments
+// known divisible by 16 (tile.divisibility, read by AxisInfo), and hands the
+// module to compiler/Pipeline.h for PTX. The last step is built only with
+// -DLACC_RUNTIME_CODEGEN=ON (while the pipeline does not yet build end to
+// end); without it compileKernel stops with "code generation unavailable".
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,8 +18,14 @@
 
 #include "compiler/frontend/Frontend.h"
 #include "dialects/tile/TileDialect.h"
+#ifdef LACC_RUNTIME_CODEGEN
+#include "compiler/Pipeline.h"
+#include "compiler/transforms/AxisInfo.h"
+#endif
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -122,8 +130,23 @@ bool kernelParametersNoThrow(const CompileRequest &request, std::vector<Param> &
   return frontEnd(request, context, module, out, error);
 }
 
+bool codegenAvailable() {
+#ifdef LACC_RUNTIME_CODEGEN
+  return true;
+#else
+  return false;
+#endif
+}
+
 bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, std::string &error) {
   mlir::MLIRContext context;
+#ifdef LACC_RUNTIME_CODEGEN
+  {
+    mlir::DialectRegistry registry;
+    registerCodegenDialects(registry);
+    context.appendDialectRegistry(registry);
+  }
+#endif
   mlir::OwningOpRef<mlir::ModuleOp> module;
   CompiledKernel k;
   if (!frontEnd(request, context, module, k.params, error))
@@ -131,12 +154,43 @@ bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, st
   k.name = request.kernelName;
   k.arch = request.arch;
   k.numWarps = request.numWarps;
-  // TODO(codegen): hand `module` to the compiler/Pipeline.h API with
-  // request.arch, request.numWarps and request.divisibleBy16, and fill k.ptx
-  // and k.sharedBytes from its result.
-  error = "kernel '" + request.kernelName + "': code generation unavailable: this build of lacc " +
-          "has the front end but not yet the tile -> PTX pipeline (compiler/Pipeline.h)";
+#ifdef LACC_RUNTIME_CODEGEN
+  // Pass diagnostics become the error text instead of going to stderr.
+  std::string diagText;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    llvm::raw_string_ostream os(diagText);
+    os << d.getLocation() << ": " << d << "\n";
+    return mlir::success();
+  });
+  auto func = module->lookupSymbol<mlir::func::FuncOp>(request.kernelName);
+  mlir::Builder b(&context);
+  for (unsigned i : request.divisibleBy16)
+    func.setArgAttr(i, kDivisibilityAttrName, b.getI32IntegerAttr(16));
+  CodegenOptions options;
+  options.arch = request.arch;
+  options.numWarps = static_cast<int>(request.numWarps);
+  llvm::Expected<CompiledModule> compiled = compileToPTX(*module, options);
+  if (!compiled) {
+    error = "kernel '" + request.kernelName + "': code generation failed: " +
+            llvm::toString(compiled.takeError()) + (diagText.empty() ? "" : "\n" + diagText);
+    return false;
+  }
+  for (const KernelInfo &info : compiled->kernels)
+    if (info.name == request.kernelName) {
+      k.ptx = std::move(compiled->ptx);
+      k.numWarps = static_cast<unsigned>(info.numWarps);
+      k.sharedBytes = static_cast<unsigned>(info.sharedBytes);
+      out = std::move(k);
+      return true;
+    }
+  error = "kernel '" + request.kernelName + "': internal error: the PTX has no entry for it";
   return false;
+#else
+  error = "kernel '" + request.kernelName + "': code generation unavailable: this build of lacc " +
+          "compiles the front end only (configure with -DLACC_RUNTIME_CODEGEN=ON once " +
+          "compiler/Pipeline.h builds end to end)";
+  return false;
+#endif
 }
 
 } // namespace lacc::detail

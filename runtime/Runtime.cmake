@@ -57,3 +57,11 @@ target_link_libraries(LaccRuntime PUBLIC LaccRuntimeCompiler LaccSyntax LLVMSupp
 # The runtime's programs (benchmark, cache tool) live in tools/bench; added from
 # here so that they are defined exactly when the runtime is.
 add_subdirectory(${PROJECT_SOURCE_DIR}/tools/bench ${CMAKE_BINARY_DIR}/tools/bench)
+
+# Code generation in the runtime: off until compiler/Pipeline.h builds end to
+# end; then compileKernel produces PTX instead of "code generation unavailable".
+option(LACC_RUNTIME_CODEGEN "Compile kernels in the runtime through compiler/Pipeline.h" OFF)
+if(LACC_RUNTIME_CODEGEN)
+  target_link_libraries(LaccRuntimeCompiler PUBLIC LaccPipeline)
+  target_compile_definitions(LaccRuntimeCompiler PRIVATE LACC_RUNTIME_CODEGEN)
+endif()

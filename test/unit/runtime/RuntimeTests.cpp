@@ -8,6 +8,8 @@
 
 #include "TestUtil.h"
 
+#include "runtime/CompilerImpl.h"
+
 #include <gtest/gtest.h>
 
 #include <dlfcn.h>
@@ -403,11 +405,19 @@ TEST(Compiler, FrontEndErrorsAreCompileErrors) {
   expectErrorContaining([&] { compileKernel(r); }, Error::Kind::Compile, "k.tile:3:");
 }
 
-TEST(Compiler, CodeGenerationIsNotThereYet) {
+TEST(Compiler, CompilesToPTXOrSaysCodeGenerationIsUnavailable) {
   CompileRequest r;
   r.source = kVectorAdd;
   r.fileName = "vector_add.tile";
   r.kernelName = "vector_add";
-  expectErrorContaining([&] { compileKernel(r); }, Error::Kind::Compile,
-                        "kernel 'vector_add': code generation unavailable");
+  r.divisibleBy16 = {0, 1, 2};
+  if (!detail::codegenAvailable()) {
+    expectErrorContaining([&] { compileKernel(r); }, Error::Kind::Compile,
+                          "kernel 'vector_add': code generation unavailable");
+    return;
+  }
+  CompiledKernel k = compileKernel(r);
+  EXPECT_EQ(k.name, "vector_add");
+  EXPECT_NE(k.ptx.find(".entry vector_add"), std::string::npos) << k.ptx;
+  EXPECT_EQ(k.params, kernelParameters(r));
 }
