@@ -176,9 +176,13 @@ template <class T> Arg makeArg(const T &value) {
   return a;
 }
 
+/// A lacc::Stream, or a raw CUstream: either may follow the grid in launch().
 template <class T> constexpr bool isStream() {
-  return std::is_same<std::remove_cv_t<std::remove_reference_t<T>>, Stream>::value;
+  using U = std::remove_cv_t<std::remove_reference_t<T>>;
+  return std::is_same<U, Stream>::value || std::is_same<U, CUstream_st *>::value;
 }
+inline CUstream_st *streamHandle(const Stream &s) { return s.handle(); }
+inline CUstream_st *streamHandle(CUstream_st *s) { return s; }
 } // namespace detail
 
 /// How a kernel is specialized beyond its const values.
@@ -202,7 +206,8 @@ public:
   const std::vector<Param> &params() const;
   const ConstMap &constants() const;
 
-  /// launch(grid, args...) or launch(grid, stream, args...). Every argument is
+  /// launch(grid, args...) or launch(grid, stream, args...), the stream a
+  /// lacc::Stream or a CUstream. Every argument is
   /// checked against params() before anything reaches the driver; the first
   /// launch of a specialization compiles it (or loads it from the disk cache).
   template <class... A> void launch(const Grid &grid, A &&...args) const {
@@ -234,7 +239,7 @@ private:
   void launchSplit(const Grid &grid, First &&first, A &&...args) const {
     if constexpr (detail::isStream<First>()) {
       detail::Arg packed[sizeof...(A) + 1] = {detail::makeArg(args)...};
-      launchImpl(grid, first.handle(), packed, sizeof...(A));
+      launchImpl(grid, detail::streamHandle(first), packed, sizeof...(A));
     } else {
       detail::Arg packed[] = {detail::makeArg(first), detail::makeArg(args)...};
       launchImpl(grid, nullptr, packed, sizeof...(A) + 1);

@@ -192,9 +192,11 @@ TEST_F(FakeDriverTest, LaunchFailuresNameTheKernelAndConfiguration) {
             "cuLaunchKernel of kernel 'vector_add' (grid 12345x1x1, 128 threads, 0 bytes of "
             "shared memory) failed: CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES (too many resources "
             "requested for launch, code 701)");
-  // The kernel is still usable afterwards.
+  // The kernel is still usable afterwards, on a raw CUstream too.
   fake.expectParams(4);
-  add.launch(Grid(1), b, b, b, 16);
+  int before = fake.launches();
+  add.launch(Grid(1), static_cast<CUstream_st *>(nullptr), b, b, b, 16);
+  EXPECT_EQ(fake.launches(), before + 1);
 }
 
 TEST_F(FakeDriverTest, ModulesAreUnloadedWithTheirKernels) {
