@@ -9,6 +9,8 @@
 //   representable in their type: every arith/math result on an f16/bf16/f32
 //   tile is rounded (nearest-even) to that type; +,-,*,/,sqrt are therefore
 //   correctly rounded, other math functions are computed in double and rounded.
+//   arith.maximumf/minimumf propagate NaN, maxnumf/minnumf ignore it; both
+//   order -0 < +0. scf.for compares signed and needs a positive step.
 //
 // Memory
 //   A !tile.ptr<T> is a host address; addptr moves it by elements. Every
@@ -34,7 +36,12 @@
 //   integer max/min are signed; float add rounds to the element type.
 //
 // Errors are returned as llvm::Error (no exceptions): the message names the
-// kernel and the parameter, or the op's location and the program id.
+// kernel and the parameter, or the op's location and the program id:
+//   kernel 'k': parameter 1 (f.tile:3:29) is i32, but the argument is i64
+//   f.tile:9:12: error: in kernel 'k', program (3, 0, 0): tile.load: lane 232
+//     reads 4 bytes at 0x..., outside every registered buffer (nearest: ...)
+// An op the interpreter does not know is reported, with its location, before
+// anything runs.
 //
 //===----------------------------------------------------------------------===//
 
