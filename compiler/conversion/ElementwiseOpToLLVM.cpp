@@ -24,7 +24,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
-#include <numbers>
+
 
 using namespace mlir;
 using namespace lacc;
@@ -130,14 +130,14 @@ private:
     auto afn = LLVM::FastmathFlagsAttr::get(b.getContext(), LLVM::FastmathFlags::afn);
     if constexpr (std::is_same_v<MathOp, math::ExpOp>)
       return LLVM::Exp2Op::create(
-          b, loc, LLVM::FMulOp::create(b, loc, x[0], constant(b, loc, type, std::numbers::log2e)));
+          b, loc, LLVM::FMulOp::create(b, loc, x[0], constant(b, loc, type, 1.4426950408889634)));
     if constexpr (std::is_same_v<MathOp, math::Exp2Op>)
       return LLVM::Exp2Op::create(b, loc, x[0]);
     if constexpr (std::is_same_v<MathOp, math::Log2Op>)
       return intrinsic(b, loc, type, "llvm.nvvm.lg2.approx.f", x[0]);
     if constexpr (std::is_same_v<MathOp, math::LogOp>)
       return LLVM::FMulOp::create(b, loc, intrinsic(b, loc, type, "llvm.nvvm.lg2.approx.f", x[0]),
-                                  constant(b, loc, type, std::numbers::ln2));
+                                  constant(b, loc, type, 0.6931471805599453));
     if constexpr (std::is_same_v<MathOp, math::RsqrtOp>)
       return intrinsic(b, loc, type, "llvm.nvvm.rsqrt.approx.f", x[0]);
     if constexpr (std::is_same_v<MathOp, math::TanhOp>)

@@ -179,7 +179,7 @@ public:
     int64_t vec = getVectorWidth(context, op.getPtr(), op.getMask());
     for (int64_t first = 0; first < int64_t(ptrs.size()); first += vec) {
       emitPredicated(rewriter, loc, preds[first], {}, [&]() -> SmallVector<Value> {
-        Value value = vec == 1 ? values[first] : vectorOf(rewriter, loc, values.slice(first, vec));
+        Value value = vec == 1 ? values[first] : vectorOf(rewriter, loc, llvm::to_vector(values.slice(first, vec)));
         LLVM::StoreOp::create(rewriter, loc, value, ptrs[first], bytes * vec);
         return {};
       }, {});

@@ -64,11 +64,11 @@ struct ConvertTileGPUToLLVMPass
       module.emitError("the module has no layouts: run tile-to-tilegpu first");
       return signalPassFailure();
     }
+    // Computed before any rewrite (and before kernel arguments lose their tile.divisibility):
+    // the load/store patterns ask it about the original values.
+    AxisInfoAnalysis axisInfo(module);
     prepareKernels(module, numWarps);
     declareSharedMemory(module);
-
-    // Computed before any rewrite: the load/store patterns ask it about original values.
-    AxisInfoAnalysis axisInfo(module);
     LoweringContext context{&axisInfo, numWarps};
 
     LowerToLLVMOptions options(ctx);
@@ -115,9 +115,10 @@ struct ConvertTileGPUToLLVMPass
         argTypes.push_back(TypeAttr::get(type));
       func->setAttr(kKernelArgTypesAttrName, b.getArrayAttr(argTypes));
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
-        for (NamedAttribute attr : func.getArgAttrs(i))
-          if (attr.getName().getValue().starts_with("tile."))
-            func.removeArgAttr(i, attr.getName());
+        if (DictionaryAttr attrs = func.getArgAttrDict(i))
+          for (NamedAttribute attr : attrs)
+            if (attr.getName().getValue().starts_with("tile."))
+              func.removeArgAttr(i, attr.getName());
     }
   }
 

@@ -12,6 +12,7 @@
 
 #include "compiler/transforms/Passes.h"
 
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -185,6 +186,14 @@ struct TileToTileGPUPass : lacc::impl::TileToTileGPUBase<TileToTileGPUPass> {
     RewritePatternSet patterns(ctx);
     patterns.add<AssignLayouts>(converter, ctx);
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns, target);
+    // Helper functions taking or returning tiles get laid-out signatures too.
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp func) {
+      return converter.isSignatureLegal(func.getFunctionType()) &&
+             converter.isLegal(&func.getBody());
+    });
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
     module->setAttr(TileGPUDialect::kNumWarpsAttrName,

@@ -29,7 +29,7 @@ def TileGPU_LocalAllocOp : TileGPU_Op<"local_alloc", [
   let summary = "a shared-memory buffer, optionally initialised from a tile";
   let arguments = (ins Optional<TileGPU_Tile>:$src);
   let results = (outs TileGPU_MemDescType:$result);
-  let assemblyFormat = "($src^ `:` type($src))? attr-dict `->` type($result)";
+  let assemblyFormat = "($src^ `:` type($src))? attr-dict `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -37,14 +37,14 @@ def TileGPU_LocalLoadOp : TileGPU_Op<"local_load", [MemoryEffects<[MemRead<Defau
   let summary = "read a shared-memory buffer into a distributed tile";
   let arguments = (ins TileGPU_MemDescType:$src);
   let results = (outs TileGPU_Tile:$result);
-  let assemblyFormat = "$src attr-dict `:` type($src) `->` type($result)";
+  let assemblyFormat = "$src attr-dict `:` qualified(type($src)) `->` type($result)";
   let hasVerifier = 1;
 }
 
 def TileGPU_LocalStoreOp : TileGPU_Op<"local_store", [MemoryEffects<[MemWrite<DefaultResource>]>]> {
   let summary = "write a distributed tile into a shared-memory buffer";
   let arguments = (ins TileGPU_Tile:$src, TileGPU_MemDescType:$dst);
-  let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `->` type($dst)";
+  let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `->` qualified(type($dst))";
   let hasVerifier = 1;
 }
 

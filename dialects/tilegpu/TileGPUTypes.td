@@ -10,7 +10,7 @@ def TileGPU_MemDescType : TypeDef<TileGPU_Dialect, "MemDesc"> {
   let summary = "a tile-shaped buffer in shared memory";
   let parameters = (ins ArrayRefParameter<"int64_t">:$shape, "::mlir::Type":$elementType,
                         "::lacc::tilegpu::SharedEncodingAttr":$encoding);
-  let assemblyFormat = "`<` custom<Shape>($shape, $elementType) `,` $encoding `>`";
+  let assemblyFormat = "`<` custom<Shape>($shape, $elementType) `,` qualified($encoding) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     int64_t getRank() const { return getShape().size(); }

@@ -26,7 +26,7 @@ func.func @k(%p: !tile.ptr<f32> {tile.divisibility = 16 : i32}, %n: i32 {tile.di
   %rb = tile.broadcast %rm : tensor<64x1xi32> -> tensor<64x64xi32>
   %ce = tile.expand_dims %r64 {axis = 0 : i32} : tensor<64xi32> -> tensor<1x64xi32>
   %cb = tile.broadcast %ce : tensor<1x64xi32> -> tensor<64x64xi32>
-  // expected-remark @+1 {{contiguity = [1, 64], divisibility = [1, 1073741824], constancy = [1, 1]}}
+  // expected-remark @+1 {{contiguity = [1, 64], divisibility = [1, 64], constancy = [1, 1]}}
   %off = arith.addi %rb, %cb {test.axis} : tensor<64x64xi32>
   return
 }
