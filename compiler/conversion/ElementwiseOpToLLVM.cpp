@@ -11,7 +11,7 @@
 //   log2(x)   llvm.nvvm.lg2.approx.f                  (max abs. error 2^-22 on [0.5, 2])
 //   log(x)    log2(x) * ln 2
 //   rsqrt(x)  llvm.nvvm.rsqrt.approx.f               (max rel. error 2^-22.9)
-//   tanh(x)   llvm.nvvm.tanh.approx.f32 (sm_75+)      (max rel. error 2^-10.987)
+//   tanh(x)   llvm.tanh with afn -> tanh.approx.f32 (sm_75+, max rel. error 2^-10.987)
 //   sin, cos  llvm.sin/cos with afn -> sin/cos.approx.f32 (abs. error 2^-20.9 on [-pi, pi])
 //   sqrt(x)   llvm.sqrt -> sqrt.rn.f32 (IEEE, correctly rounded)
 // 16-bit floats are widened to f32 around these and rounded back. f64
@@ -141,7 +141,7 @@ private:
     if constexpr (std::is_same_v<MathOp, math::RsqrtOp>)
       return intrinsic(b, loc, type, "llvm.nvvm.rsqrt.approx.f", x[0]);
     if constexpr (std::is_same_v<MathOp, math::TanhOp>)
-      return intrinsic(b, loc, type, "llvm.nvvm.tanh.approx.f32", x[0]);
+      return LLVM::TanhOp::create(b, loc, type, x[0], afn);
     if constexpr (std::is_same_v<MathOp, math::SinOp>)
       return LLVM::SinOp::create(b, loc, type, x[0], afn);
     if constexpr (std::is_same_v<MathOp, math::CosOp>)

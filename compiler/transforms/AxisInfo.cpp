@@ -148,7 +148,8 @@ private:
       info.constancy.insert(info.constancy.begin() + axis, 1);
       return info;
     }
-    if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::TruncIOp, arith::IndexCastOp>(op))
+    if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::TruncIOp, arith::IndexCastOp,
+            tilegpu::ConvertLayoutOp>(op))
       return get(op->getOperand(0));
     if (auto addptr = dyn_cast<tile::AddPtrOp>(op))
       return add(get(addptr.getPtr()), get(addptr.getOffset()), elementBytes(result.getType()));

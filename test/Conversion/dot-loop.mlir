@@ -7,11 +7,11 @@
 // REQUIRES: ptxas
 
 // LLVM: llvm.func @matmul
-// LLVM: llvm.intr.fma
-// LLVM: nvvm.barrier0
+// LLVM-DAG: llvm.intr.fma
+// LLVM-DAG: nvvm.barrier0
 // CHECK: .entry matmul(
-// CHECK: fma.rn.f32
-// CHECK: bar.sync
+// CHECK-DAG: fma.rn.f32
+// CHECK-DAG: bar.sync
 // META: kernel matmul num_warps=4 shared_bytes={{[1-9][0-9]*}}
 
 // A is 32xK row-major (lda = K), B is Kx32 row-major (ldb = 32), C is 32x32.
