@@ -141,7 +141,7 @@ struct AllocateSharedMemoryPass
       buffer.offset = offset;
       if (offset + buffer.size > limit) {
         buffer.owner->emitError("shared memory exhausted: this op needs ")
-            << buffer.size << " bytes at offset " << offset << ", past the limit of " << limit
+            << buffer.size << " bytes at offset " << offset << ", past the limit of " << static_cast<int64_t>(limit)
             << " bytes per CTA; use smaller tiles";
         return failure();
       }

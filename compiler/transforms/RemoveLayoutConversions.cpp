@@ -8,7 +8,9 @@
 //     and constants (pointer and offset arithmetic, typically) is replaced by
 //     recomputing that value in the wanted layout;
 //   - sink: an elementwise op whose operands are all conversions from one
-//     layout runs in that layout instead, and its result is converted once.
+//     layout runs in that layout instead, and its result is converted once;
+//   - bypass: ops that move data through shared memory anyway (trans,
+//     reshape, local_alloc/local_store) read their source in any layout.
 // Rematerialization only fires when no conversion is left behind and sinking
 // only when an operand cannot be rematerialized, so the two never undo each
 // other.
@@ -150,13 +152,29 @@ struct SinkConversion : RewritePattern {
   }
 };
 
+/// Ops that go through shared memory read their source in any distributed layout: they
+/// can take the value before its conversion.
+template <typename OpT>
+struct TakeUnconvertedSource : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
+    auto convert = op.getSrc().template getDefiningOp<ConvertLayoutOp>();
+    if (!convert || !getDistributedLayout(convert.getSrc().getType()))
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] { op.getSrcMutable().assign(convert.getSrc()); });
+    return success();
+  }
+};
+
 struct RemoveLayoutConversionsPass
     : lacc::impl::TileGPURemoveLayoutConversionsBase<RemoveLayoutConversionsPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     ConvertLayoutOp::getCanonicalizationPatterns(patterns, ctx);
-    patterns.add<RematerializeProducer, SinkConversion>(ctx);
+    patterns.add<RematerializeProducer, SinkConversion, TakeUnconvertedSource<tile::TransOp>,
+                 TakeUnconvertedSource<tile::ReshapeOp>, TakeUnconvertedSource<LocalAllocOp>,
+                 TakeUnconvertedSource<LocalStoreOp>>(ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -153,7 +153,7 @@ struct TileToTileGPUPass : lacc::impl::TileToTileGPUBase<TileToTileGPUPass> {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
     if (!isPowerOfTwo(numWarps) || numWarps > 32) {
-      module.emitError("num_warps must be a power of two from 1 to 32, got ") << numWarps;
+      module.emitError("num_warps must be a power of two from 1 to 32, got ") << static_cast<int>(numWarps);
       return signalPassFailure();
     }
     // Shapes the blocked layouts cannot serve are errors at the op that makes them.
@@ -170,8 +170,8 @@ struct TileToTileGPUPass : lacc::impl::TileToTileGPUBase<TileToTileGPUPass> {
         int64_t perThread = getElemsPerThread(converter.convertType(type));
         if (perThread > maxRegistersPerThread) {
           op->emitError("cannot lay out ")
-              << type << " over " << numWarps << " warps: each thread would hold " << perThread
-              << " elements (limit " << maxRegistersPerThread << "); use smaller tiles or more warps";
+              << type << " over " << static_cast<int>(numWarps) << " warps: each thread would hold " << perThread
+              << " elements (limit " << static_cast<int>(maxRegistersPerThread) << "); use smaller tiles or more warps";
           return WalkResult::interrupt();
         }
       }

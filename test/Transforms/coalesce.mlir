@@ -5,6 +5,7 @@
 // CHECK-DAG: #[[V4:.*]] = #tilegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
 // CHECK-DAG: #[[V8:.*]] = #tilegpu.blocked<{sizePerThread = [8], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
 // CHECK-DAG: #[[ROW:.*]] = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[V1:.*]] = #tilegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
 // CHECK-LABEL: func.func @vadd
 // CHECK: tile.load %{{.*}}, %{{.*}} : tensor<1024x!tile.ptr<f32>, #[[V4]]>
 // CHECK: tile.store %{{.*}}, %{{.*}}, %{{.*}} : tensor<1024x!tile.ptr<f32>, #[[V4]]>
@@ -47,7 +48,7 @@ func.func @copy_bf16(%in: !tile.ptr<bf16> {tile.divisibility = 16 : i32},
 
 // Without alignment facts the access stays scalar.
 // CHECK-LABEL: func.func @unaligned
-// CHECK: tile.load %{{.*}} : tensor<1024x!tile.ptr<f32>, #tilegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>>
+// CHECK: tile.load %{{.*}} : tensor<1024x!tile.ptr<f32>, #[[V1]]>
 func.func @unaligned(%in: !tile.ptr<f32>) attributes {tile.kernel} {
   %r = tile.make_range 0, 1024 : tensor<1024xi32>
   %is = tile.splat %in : tensor<1024x!tile.ptr<f32>>

@@ -1,12 +1,15 @@
 // RUN: lacc-opt %s | lacc-opt | FileCheck %s
 
+// CHECK-DAG: #dot_op = #tilegpu.dot_op<{opIdx = 0, parent = #blocked}>
+// CHECK-DAG: #shared = #tilegpu.shared<{vec = 4, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+
 #blocked = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [2, 2], order = [1, 0]}>
 #row = #tilegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
 #shared = #tilegpu.shared<{vec = 4, perPhase = 1, maxPhase = 8, order = [1, 0]}>
 
 // CHECK-LABEL: func.func @layouts
-// CHECK: tilegpu.convert_layout %{{.*}} : tensor<32x32xf32, #{{.*}}> -> tensor<32x32xf32, #tilegpu.dot_op<{opIdx = 0, parent = #{{.*}}}>>
-// CHECK: tilegpu.local_alloc %{{.*}} : tensor<32x32xf32, #{{.*}}> -> !tilegpu.memdesc<32x32xf32, #{{.*}}>
+// CHECK: tilegpu.convert_layout %{{.*}} : tensor<32x32xf32, #blocked> -> tensor<32x32xf32, #dot_op>
+// CHECK: tilegpu.local_alloc %{{.*}} : tensor<32x32xf32, #blocked> -> !tilegpu.memdesc<32x32xf32, #shared>
 // CHECK: tilegpu.local_store
 // CHECK: tilegpu.barrier
 // CHECK: tilegpu.local_load
