@@ -7,9 +7,7 @@
 // It runs the front end (source -> tile IR, specialized on the const values),
 // reads the parameter list off the kernel's func.func, marks the arguments
 // known divisible by 16 (tile.divisibility, read by AxisInfo), and hands the
-// module to compiler/Pipeline.h for PTX. The last step is built only with
-// -DLACC_RUNTIME_CODEGEN=ON (while the pipeline does not yet build end to
-// end); without it compileKernel stops with "code generation unavailable".
+// module to compiler/Pipeline.h for PTX.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,10 +16,8 @@
 
 #include "compiler/frontend/Frontend.h"
 #include "dialects/tile/TileDialect.h"
-#ifdef LACC_RUNTIME_CODEGEN
 #include "compiler/Pipeline.h"
 #include "compiler/transforms/AxisInfo.h"
-#endif
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -130,23 +126,13 @@ bool kernelParametersNoThrow(const CompileRequest &request, std::vector<Param> &
   return frontEnd(request, context, module, out, error);
 }
 
-bool codegenAvailable() {
-#ifdef LACC_RUNTIME_CODEGEN
-  return true;
-#else
-  return false;
-#endif
-}
-
 bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, std::string &error) {
   mlir::MLIRContext context;
-#ifdef LACC_RUNTIME_CODEGEN
   {
     mlir::DialectRegistry registry;
     registerCodegenDialects(registry);
     context.appendDialectRegistry(registry);
   }
-#endif
   mlir::OwningOpRef<mlir::ModuleOp> module;
   CompiledKernel k;
   if (!frontEnd(request, context, module, k.params, error))
@@ -154,7 +140,6 @@ bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, st
   k.name = request.kernelName;
   k.arch = request.arch;
   k.numWarps = request.numWarps;
-#ifdef LACC_RUNTIME_CODEGEN
   // Pass diagnostics become the error text instead of going to stderr.
   std::string diagText;
   mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
@@ -185,12 +170,6 @@ bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, st
     }
   error = "kernel '" + request.kernelName + "': internal error: the PTX has no entry for it";
   return false;
-#else
-  error = "kernel '" + request.kernelName + "': code generation unavailable: this build of lacc " +
-          "compiles the front end only (configure with -DLACC_RUNTIME_CODEGEN=ON once " +
-          "compiler/Pipeline.h builds end to end)";
-  return false;
-#endif
 }
 
 } // namespace lacc::detail

@@ -17,8 +17,6 @@ namespace lacc::detail {
 /// Front end, then code generation. False with the diagnostics in `error`.
 bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, std::string &error);
 
-/// Whether this build runs code generation (LACC_RUNTIME_CODEGEN).
-bool codegenAvailable();
 
 /// Front end only: the parameter list of the tile IR's func.func.
 bool kernelParametersNoThrow(const CompileRequest &request, std::vector<Param> &out,

@@ -60,8 +60,4 @@ add_subdirectory(${PROJECT_SOURCE_DIR}/tools/bench ${CMAKE_BINARY_DIR}/tools/ben
 
 # Code generation in the runtime: off until compiler/Pipeline.h builds end to
 # end; then compileKernel produces PTX instead of "code generation unavailable".
-option(LACC_RUNTIME_CODEGEN "Compile kernels in the runtime through compiler/Pipeline.h" OFF)
-if(LACC_RUNTIME_CODEGEN)
-  target_link_libraries(LaccRuntimeCompiler PUBLIC LaccPipeline)
-  target_compile_definitions(LaccRuntimeCompiler PRIVATE LACC_RUNTIME_CODEGEN)
-endif()
+target_link_libraries(LaccRuntimeCompiler PUBLIC LaccPipeline)

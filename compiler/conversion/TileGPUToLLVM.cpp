@@ -11,6 +11,7 @@
 #include "compiler/conversion/Passes.h"
 #include "compiler/conversion/Utility.h"
 
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
@@ -18,6 +19,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace lacc {
 #define GEN_PASS_DEF_CONVERTTILEGPUTOLLVM
@@ -80,6 +82,15 @@ struct ConvertTileGPUToLLVMPass
     target.addIllegalDialect<tile::TileDialect, TileGPUDialect, arith::ArithDialect,
                              math::MathDialect, func::FuncDialect, ub::UBDialect>();
     target.addLegalOp<ModuleOp>();
+
+    // ceildivsi/floordivsi (range trip counts, cdiv) have no LLVM lowering of
+    // their own: expand them into plain integer arithmetic first.
+    {
+      RewritePatternSet expand(ctx);
+      arith::populateCeilFloorDivExpandOpsPatterns(expand);
+      if (failed(applyPatternsGreedily(module, std::move(expand))))
+        return signalPassFailure();
+    }
 
     RewritePatternSet patterns(ctx);
     populateElementwiseOpToLLVMPatterns(converter, patterns);
