@@ -214,6 +214,13 @@ public:
     launchSplit(grid, std::forward<A>(args)...);
   }
 
+  /// launch() for arguments only known at run time (test harnesses, bindings
+  /// to other languages): the same checks, the same path.
+  void launchArgs(const Grid &grid, const std::vector<detail::Arg> &args,
+                  const Stream &stream = {}) const {
+    launchImpl(grid, stream.handle(), args.data(), args.size());
+  }
+
   /// Compiles (or finds) the specialization these arguments select, without
   /// launching. Checks the arguments as launch() does (but not the grid).
   template <class... A> const CompiledKernel &compile(A &&...args) const {

@@ -4,6 +4,7 @@
 #define LACC_TEST_UNIT_KERNELS_KERNELHARNESS_H
 
 #include "compiler/frontend/Frontend.h"
+#include "lacc/Runtime.h"
 #include "runtime/interp/Interpreter.h"
 #include "runtime/interp/Numerics.h"
 
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -27,6 +29,31 @@ using interp::Buffer;
 using interp::KernelArg;
 using Defines = std::vector<std::pair<std::string, std::string>>;
 using BF16 = std::vector<uint16_t>;
+
+/// LACC_TEST_DEVICE=gpu runs every kernel on the GPU through the runtime
+/// (JIT compile, cache, launch) instead of the CPU interpreter: the same tests
+/// and references check both executors.
+inline bool onGpu() {
+  static const bool gpu = [] {
+    const char *device = std::getenv("LACC_TEST_DEVICE");
+    return device && std::string(device) == "gpu";
+  }();
+  return gpu;
+}
+
+inline lacc::Context &gpuContext() {
+  static lacc::Context context; // throws lacc::Error when there is no GPU
+  return context;
+}
+
+/// A -D value as the runtime's typed constant.
+inline lacc::ConstValue constOf(const std::string &text) {
+  if (text == "True" || text == "False")
+    return text == "True";
+  if (text.find_first_of(".eE") != std::string::npos)
+    return std::stod(text);
+  return static_cast<long long>(std::stoll(text));
+}
 
 /// One kernel of kernels/FILE, specialized by `defines`, ready to run.
 class Kernel {
@@ -52,17 +79,80 @@ public:
       return nullptr;
     }
     k->fn_ = k->module_->lookupSymbol<mlir::func::FuncOp>(name);
+    if (onGpu()) {
+      try {
+        lacc::ConstMap constants;
+        for (const auto &[key, value] : defines)
+          constants[key] = constOf(value);
+        k->gpuKernel_ = gpuContext().loadSource(text.str(), file).kernel(name, constants);
+      } catch (const lacc::Error &e) {
+        ADD_FAILURE() << e.what();
+        return nullptr;
+      }
+    }
     return k;
   }
 
   void run(std::array<uint32_t, 3> grid, std::vector<KernelArg> args,
            std::vector<Buffer> buffers) {
+    if (onGpu())
+      return runOnGpu(grid, args, buffers);
     if (llvm::Error e = interp::runKernel(fn_, grid, args, buffers))
       ADD_FAILURE() << llvm::toString(std::move(e));
   }
 
 private:
   Kernel() = default;
+
+  /// Copies every buffer to the device (so poisoned outputs stay poisoned
+  /// until written), maps host pointers into the device copies, launches,
+  /// and copies everything back.
+  void runOnGpu(std::array<uint32_t, 3> grid, const std::vector<KernelArg> &args,
+                const std::vector<Buffer> &buffers) {
+    try {
+      lacc::Context &ctx = gpuContext();
+      std::vector<lacc::DeviceBuffer> device;
+      for (const Buffer &b : buffers) {
+        device.push_back(ctx.alloc(std::max<size_t>(b.bytes, 1)));
+        device.back().copyFrom(b.data, b.bytes);
+      }
+      std::vector<lacc::detail::Arg> packed;
+      for (const KernelArg &a : args) {
+        switch (a.kind()) {
+        case KernelArg::Kind::Pointer: {
+          auto host = static_cast<uintptr_t>(a.intValue());
+          lacc::DevicePtr p;
+          for (size_t i = 0; i < buffers.size(); ++i) {
+            auto begin = reinterpret_cast<uintptr_t>(buffers[i].data);
+            if (host >= begin && host <= begin + buffers[i].bytes)
+              p = device[i].ptr() + static_cast<int64_t>(host - begin);
+          }
+          packed.push_back(lacc::detail::makeArg(p));
+          break;
+        }
+        case KernelArg::Kind::I1: packed.push_back(lacc::detail::makeArg(a.intValue() != 0)); break;
+        case KernelArg::Kind::I32:
+          packed.push_back(lacc::detail::makeArg(static_cast<int32_t>(a.intValue())));
+          break;
+        case KernelArg::Kind::I64: packed.push_back(lacc::detail::makeArg(a.intValue())); break;
+        case KernelArg::Kind::F32:
+          packed.push_back(lacc::detail::makeArg(static_cast<float>(a.floatValue())));
+          break;
+        default:
+          ADD_FAILURE() << "argument kind not used by the kernel tests";
+          return;
+        }
+      }
+      gpuKernel_.launchArgs(lacc::Grid(grid[0], grid[1], grid[2]), packed);
+      ctx.synchronize();
+      for (size_t i = 0; i < buffers.size(); ++i)
+        device[i].copyTo(buffers[i].data, buffers[i].bytes);
+    } catch (const lacc::Error &e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+
+  lacc::Kernel gpuKernel_;
   mlir::MLIRContext context_;
   mlir::OwningOpRef<mlir::ModuleOp> module_;
   mlir::func::FuncOp fn_;
