@@ -7,9 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kernels/reference/Lightning.h"
 #include "test/unit/kernels/KernelHarness.h"
 
 using namespace lacc::test;
+namespace reference = lacc::reference;
 
 namespace {
 
@@ -51,86 +53,26 @@ struct Problem {
   }
 };
 
-/// o_t = q_t^T S_t with S_t = lambda S_{t-1} + k_t v_t^T.
-std::vector<double> forwardRef(const Problem &p, const std::vector<double> &q,
-                               const std::vector<double> &k, const std::vector<double> &v) {
-  const int n = p.s.n, D = p.s.D, E = p.s.E;
-  std::vector<double> o(size_t(kBatch) * kHeads * n * E);
-  std::vector<double> S(size_t(D) * E);
-  for (int bh = 0; bh < kBatch * kHeads; ++bh) {
-    double lam = p.lambda(bh);
-    std::fill(S.begin(), S.end(), 0.0);
-    for (int t = 0; t < n; ++t) {
-      const double *qt = &q[(size_t(bh) * n + t) * D], *kt = &k[(size_t(bh) * n + t) * D];
-      const double *vt = &v[(size_t(bh) * n + t) * E];
-      for (int i = 0; i < D; ++i)
-        for (int e = 0; e < E; ++e)
-          S[i * E + e] = lam * S[i * E + e] + kt[i] * vt[e];
-      double *ot = &o[(size_t(bh) * n + t) * E];
-      for (int e = 0; e < E; ++e) {
-        double acc = 0;
-        for (int i = 0; i < D; ++i)
-          acc += qt[i] * S[i * E + e];
-        ot[e] = acc;
-      }
-    }
-  }
-  return o;
+using reference::LightningGrads;
+
+reference::LightningShape shapeOf(const Problem &p) {
+  return {kBatch * kHeads, p.s.n, p.s.D, p.s.E};
 }
 
-struct Grads {
-  std::vector<double> dq, dk, dv;
-};
+std::vector<double> lambdas(const Problem &p) {
+  std::vector<double> l;
+  for (int bh = 0; bh < kBatch * kHeads; ++bh)
+    l.push_back(p.lambda(bh));
+  return l;
+}
 
-/// dq_t = A_t^T do_t with A_t = lambda A_{t-1} + v_t k_t^T (forward sweep);
-/// dk_t = B_t v_t, dv_t = B_t^T k_t with B_t = lambda B_{t+1} + q_t do_t^T (backward sweep).
-Grads backwardRef(const Problem &p) {
-  const int n = p.s.n, D = p.s.D, E = p.s.E;
-  Grads g{std::vector<double>(p.qd.size()), std::vector<double>(p.kd.size()),
-          std::vector<double>(p.vd.size())};
-  std::vector<double> A(size_t(E) * D), B(size_t(D) * E);
-  for (int bh = 0; bh < kBatch * kHeads; ++bh) {
-    double lam = p.lambda(bh);
-    auto row = [&](const std::vector<double> &x, int t, int width) {
-      return &x[(size_t(bh) * n + t) * width];
-    };
-    std::fill(A.begin(), A.end(), 0.0);
-    for (int t = 0; t < n; ++t) {
-      const double *kt = row(p.kd, t, D), *vt = row(p.vd, t, E), *dot = row(p.dOd, t, E);
-      for (int e = 0; e < E; ++e)
-        for (int i = 0; i < D; ++i)
-          A[e * D + i] = lam * A[e * D + i] + vt[e] * kt[i];
-      double *dqt = &g.dq[(size_t(bh) * n + t) * D];
-      for (int i = 0; i < D; ++i) {
-        double acc = 0;
-        for (int e = 0; e < E; ++e)
-          acc += dot[e] * A[e * D + i];
-        dqt[i] = acc;
-      }
-    }
-    std::fill(B.begin(), B.end(), 0.0);
-    for (int t = n - 1; t >= 0; --t) {
-      const double *qt = row(p.qd, t, D), *kt = row(p.kd, t, D);
-      const double *vt = row(p.vd, t, E), *dot = row(p.dOd, t, E);
-      for (int i = 0; i < D; ++i)
-        for (int e = 0; e < E; ++e)
-          B[i * E + e] = lam * B[i * E + e] + qt[i] * dot[e];
-      double *dkt = &g.dk[(size_t(bh) * n + t) * D], *dvt = &g.dv[(size_t(bh) * n + t) * E];
-      for (int i = 0; i < D; ++i) {
-        double acc = 0;
-        for (int e = 0; e < E; ++e)
-          acc += B[i * E + e] * vt[e];
-        dkt[i] = acc;
-      }
-      for (int e = 0; e < E; ++e) {
-        double acc = 0;
-        for (int i = 0; i < D; ++i)
-          acc += kt[i] * B[i * E + e];
-        dvt[e] = acc;
-      }
-    }
-  }
-  return g;
+std::vector<double> forwardRef(const Problem &p, const std::vector<double> &q,
+                               const std::vector<double> &k, const std::vector<double> &v) {
+  return reference::lightningForward(shapeOf(p), lambdas(p), q, k, v);
+}
+
+LightningGrads backwardRef(const Problem &p) {
+  return reference::lightningBackward(shapeOf(p), lambdas(p), p.qd, p.kd, p.vd, p.dOd);
 }
 
 int sliceOf(int dim) { return std::min(dim, 32); }
@@ -147,8 +89,8 @@ std::vector<double> runForward(Problem &p) {
   return toDouble(o);
 }
 
-Grads runBackward(Problem &p) {
-  Grads g;
+LightningGrads runBackward(Problem &p) {
+  LightningGrads g;
   auto dq = Kernel::load("lightning_bwd.tile", "lightning_bwd_dq", p.defines("BLOCK_D", sliceOf(p.s.D)));
   auto dk = Kernel::load("lightning_bwd.tile", "lightning_bwd_dk", p.defines("BLOCK_D", sliceOf(p.s.D)));
   auto dv = Kernel::load("lightning_bwd.tile", "lightning_bwd_dv", p.defines("BLOCK_E", sliceOf(p.s.E)));
@@ -184,9 +126,9 @@ TEST_P(Lightning, ForwardMatchesRecurrentReference) {
 
 TEST_P(Lightning, BackwardMatchesRecurrentReference) {
   Problem p(GetParam());
-  Grads got = runBackward(p);
+  LightningGrads got = runBackward(p);
   ASSERT_FALSE(got.dq.empty());
-  Grads ref = backwardRef(p);
+  LightningGrads ref = backwardRef(p);
   EXPECT_LT(relativeError(got.dq, ref.dq), kTolerance);
   EXPECT_LT(relativeError(got.dk, ref.dk), kTolerance);
   EXPECT_LT(relativeError(got.dv, ref.dv), kTolerance);
@@ -212,7 +154,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(LightningGradients, MatchFiniteDifferences) {
   for (bool decay : {true, false}) {
     Problem p(Shape{7, 16, 16, decay, 16});
-    Grads got = runBackward(p);
+    LightningGrads got = runBackward(p);
     ASSERT_FALSE(got.dq.empty());
     auto loss = [&](const std::vector<double> &q, const std::vector<double> &k,
                     const std::vector<double> &v) {
