@@ -61,7 +61,14 @@ public:
   static std::unique_ptr<Kernel> load(const std::string &file, const std::string &name,
                                       const Defines &defines) {
     auto k = std::unique_ptr<Kernel>(new Kernel);
-    std::ifstream in(std::string(LACC_KERNELS_DIR) + "/" + file);
+    // LACC_KERNELS_DIR overrides the source tree's kernels/ (a copy of the
+    // binary on another machine).
+    const char *dir = std::getenv("LACC_KERNELS_DIR");
+    std::ifstream in(std::string(dir ? dir : LACC_KERNELS_DIR) + "/" + file);
+    if (!in) {
+      ADD_FAILURE() << "cannot read " << (dir ? dir : LACC_KERNELS_DIR) << "/" << file;
+      return nullptr;
+    }
     std::stringstream text;
     text << in.rdbuf();
     SourceFile source(file, text.str());
