@@ -95,6 +95,7 @@ static LogicalResult runStage(ModuleOp module, const CodegenOptions &options, St
 }
 
 LogicalResult lacc::lowerToTileGPU(ModuleOp module, const CodegenOptions &options) {
+  dump(options, "0-tile.mlir", [&](raw_ostream &os) { module.print(os); });
   return runStage(module, options, "tilegpu",
                   [&](OpPassManager &pm) { buildTileToTileGPUPipeline(pm, options); },
                   "1-tilegpu.mlir");
@@ -168,7 +169,6 @@ llvm::Expected<CompiledModule> lacc::emitPTX(ModuleOp module, const CodegenOptio
 }
 
 llvm::Expected<CompiledModule> lacc::compileToPTX(ModuleOp module, const CodegenOptions &options) {
-  dump(options, "0-tile.mlir", [&](raw_ostream &os) { module.print(os); });
   if (failed(lowerToTileGPU(module, options)))
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "lowering to tilegpu failed");
   if (failed(lowerToLLVMDialect(module, options)))

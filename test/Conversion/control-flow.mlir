@@ -1,8 +1,8 @@
 // scf.if and scf.while with tile-valued results, trans through shared memory, masked
 // loads with `other`, atomics on a tile and a bf16 copy with 16-byte accesses.
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a | FileCheck %s
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.cubin
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
+// RUN: lacc %s --emit=ptx --arch=sm_90a | FileCheck %s
+// RUN: lacc %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.cubin
+// RUN: lacc %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
 // REQUIRES: ptxas
 
 // CHECK-LABEL: .entry branches(

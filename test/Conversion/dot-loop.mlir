@@ -1,9 +1,9 @@
 // C = A @ B with K walked by an scf.for carrying the accumulator tile: FMA-based dot.
-// RUN: %lacc-codegen %s --emit=llvm | FileCheck %s --check-prefix=LLVM
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a | FileCheck %s
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.cubin
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
-// RUN: %lacc-codegen %s --emit=metadata | FileCheck %s --check-prefix=META
+// RUN: lacc %s --emit=llvm-dialect | FileCheck %s --check-prefix=LLVM
+// RUN: lacc %s --emit=ptx --arch=sm_90a | FileCheck %s
+// RUN: lacc %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.cubin
+// RUN: lacc %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
+// RUN: lacc %s --emit=metadata | FileCheck %s --check-prefix=META
 // REQUIRES: ptxas
 
 // LLVM: llvm.func @matmul
@@ -12,7 +12,9 @@
 // CHECK: .entry matmul(
 // CHECK-DAG: fma.rn.f32
 // CHECK-DAG: bar.sync
-// META: kernel matmul num_warps=4 shared_bytes={{[1-9][0-9]*}}
+// META: "name": "matmul"
+// META-NEXT: "num_warps": 4
+// META-NEXT: "shared_bytes": {{[1-9][0-9]*}}
 
 // A is 32xK row-major (lda = K), B is Kx32 row-major (ldb = 32), C is 32x32.
 func.func @matmul(%a: !tile.ptr<f32> {tile.divisibility = 16 : i32},

@@ -1,8 +1,8 @@
 // Reductions and scans across lanes (shfl.sync) and warps (shared memory).
-// RUN: %lacc-codegen %s --emit=llvm | FileCheck %s --check-prefix=LLVM
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a | FileCheck %s
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.cubin
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
+// RUN: lacc %s --emit=llvm-dialect | FileCheck %s --check-prefix=LLVM
+// RUN: lacc %s --emit=ptx --arch=sm_90a | FileCheck %s
+// RUN: lacc %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.cubin
+// RUN: lacc %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
 // REQUIRES: ptxas
 
 // LLVM-LABEL: llvm.func @sum_all

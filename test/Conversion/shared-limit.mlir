@@ -1,6 +1,6 @@
 // A kernel whose layout conversion needs more shared memory than the target has is an
 // error at that op, not a crash.
-// RUN: not %lacc-codegen %s --emit=llvm --shared-limit=4096 2>&1 | FileCheck %s
+// RUN: not lacc %s --emit=llvm --shared-limit=4096 2>&1 | FileCheck %s
 
 func.func @big(%in: !tile.ptr<f32> {tile.divisibility = 16 : i32}) attributes {tile.kernel} {
   %r = tile.make_range 0, 64 : tensor<64xi32>

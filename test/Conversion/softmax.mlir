@@ -1,8 +1,8 @@
 // Row-wise softmax of an 8x128 f32 tile: reductions along the rows use warp shuffles, the
 // row maxima and sums come back through expand_dims + broadcast.
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a | FileCheck %s
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.cubin
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
+// RUN: lacc %s --emit=ptx --arch=sm_90a | FileCheck %s
+// RUN: lacc %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.cubin
+// RUN: lacc %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
 // REQUIRES: ptxas
 
 // CHECK: .entry softmax(

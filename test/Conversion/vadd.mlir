@@ -1,8 +1,8 @@
 // Vector add end to end: 16-byte loads and stores where the pointers allow it.
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a | FileCheck %s
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.sm90.cubin
-// RUN: %lacc-codegen %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t.sm80.cubin
-// RUN: %lacc-codegen %s --emit=metadata | FileCheck %s --check-prefix=META
+// RUN: lacc %s --emit=ptx --arch=sm_90a | FileCheck %s
+// RUN: lacc %s --emit=ptx --arch=sm_90a -o %t.ptx && %ptxas -arch=sm_90a %t.ptx -o %t.sm90.cubin
+// RUN: lacc %s --emit=ptx --arch=sm_80 -o %t80.ptx && %ptxas -arch=sm_80 %t80.ptx -o %t.sm80.cubin
+// RUN: lacc %s --emit=metadata | FileCheck %s --check-prefix=META
 // REQUIRES: ptxas
 
 // CHECK: .target sm_90a
@@ -11,7 +11,15 @@
 // CHECK-DAG: ld.global.v4.b32
 // CHECK-DAG: st.global.v4.b32
 // CHECK-NOT: ld.global.f32
-// META: kernel vadd num_warps=4 shared_bytes=0 params=(!tile.ptr<f32>, !tile.ptr<f32>, !tile.ptr<f32>, i32)
+// META: "name": "vadd"
+// META-NEXT: "num_warps": 4
+// META-NEXT: "shared_bytes": 0
+// META-NEXT: "params": [
+// META-NEXT: "!tile.ptr<f32>",
+// META-NEXT: "!tile.ptr<f32>",
+// META-NEXT: "!tile.ptr<f32>",
+// META-NEXT: "i32"
+// META-NEXT: ]
 
 func.func @vadd(%x: !tile.ptr<f32> {tile.divisibility = 16 : i32},
                 %y: !tile.ptr<f32> {tile.divisibility = 16 : i32},

@@ -1,8 +1,9 @@
 //===- lacc.cpp - the lacc compiler driver --------------------------------===//
 //
-//   lacc FILE.tile [--emit=tile|tilegpu|llvm|ptx] [--arch=sm_90a] [--num-warps=N]
-//                  [-D NAME=VALUE]... [--kernel=NAME] [-o FILE]
-//                  [--print-ir-after-all] [--dump-dir=DIR] [--time]
+//   lacc FILE.tile [--emit=tile|tilegpu|llvm-dialect|llvm|ptx|metadata] [--arch=sm_90a]
+//                  [--num-warps=N] [-D NAME=VALUE]... [--kernel=NAME] [-o FILE]
+//                  [--print-ir-after-all] [--dump-dir=DIR] [--time] [--shared-limit=BYTES]
+//   lacc FILE.mlir ...   (tile-dialect IR instead of source: the code generator alone)
 //   lacc cache ls|show KEY|clear
 //
 //===----------------------------------------------------------------------===//
@@ -12,13 +13,16 @@
 #include "compiler/frontend/Frontend.h"
 #include "lacc/Cache.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Timer.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -29,7 +33,7 @@
 using namespace llvm;
 
 namespace {
-enum class Emit { Tile, TileGPU, LLVM, PTX };
+enum class Emit { Tile, TileGPU, LLVMDialect, LLVM, PTX, Metadata };
 
 cl::OptionCategory laccCategory("lacc options");
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .tile file>"), cl::Required,
@@ -38,8 +42,12 @@ cl::opt<Emit> emit("emit", cl::desc("What to produce"), cl::init(Emit::PTX),
                    cl::values(clEnumValN(Emit::Tile, "tile", "tile-dialect MLIR"),
                               clEnumValN(Emit::TileGPU, "tilegpu",
                                          "tilegpu-dialect MLIR (layouts, shared memory)"),
+                              clEnumValN(Emit::LLVMDialect, "llvm-dialect",
+                                         "MLIR in the LLVM and NVVM dialects"),
                               clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR for NVPTX"),
-                              clEnumValN(Emit::PTX, "ptx", "PTX assembly")),
+                              clEnumValN(Emit::PTX, "ptx", "PTX assembly"),
+                              clEnumValN(Emit::Metadata, "metadata",
+                                         "the kernels' launch metadata (JSON)")),
                    cl::cat(laccCategory));
 cl::list<std::string> defines("D", cl::Prefix, cl::value_desc("NAME=VALUE"),
                               cl::desc("Set a const parameter of the kernels"),
@@ -59,6 +67,9 @@ cl::opt<std::string> dumpDir("dump-dir", cl::desc("Write the IR of every stage t
                              cl::value_desc("dir"), cl::cat(laccCategory));
 cl::opt<bool> timeStages("time", cl::desc("Print the time of each stage to stderr"),
                          cl::init(false), cl::cat(laccCategory));
+cl::opt<int64_t> sharedLimit("shared-limit",
+                              cl::desc("Shared memory per program in bytes (0: the target's)"),
+                              cl::init(0), cl::cat(laccCategory));
 cl::opt<bool> debugInfo("mlir-print-debuginfo", cl::desc("Print source locations in MLIR output"),
                         cl::init(false), cl::cat(laccCategory));
 } // namespace
@@ -66,6 +77,26 @@ cl::opt<bool> debugInfo("mlir-print-debuginfo", cl::desc("Print source locations
 static int fail(const Twine &message) {
   WithColor::error(errs(), "lacc") << message << "\n";
   return 1;
+}
+
+static void writeMetadata(const lacc::CompiledModule &compiled, raw_ostream &os) {
+  json::OStream j(os, 2);
+  j.object([&] {
+    j.attribute("arch", compiled.arch);
+    j.attributeArray("kernels", [&] {
+      for (const lacc::KernelInfo &k : compiled.kernels)
+        j.object([&] {
+          j.attribute("name", k.name);
+          j.attribute("num_warps", k.numWarps);
+          j.attribute("shared_bytes", k.sharedBytes);
+          j.attributeArray("params", [&] {
+            for (const std::string &p : k.params)
+              j.value(p);
+          });
+        });
+    });
+  });
+  os << "\n";
 }
 
 static bool isValidArch(StringRef a) {
@@ -103,24 +134,59 @@ int main(int argc, char **argv) {
     options.defines.emplace_back(d.substr(0, eq), d.substr(eq + 1));
   }
 
-  TimerGroup timers("lacc", "lacc stages");
-  Timer frontendTimer("frontend", "front end (parse, check, tile IR)", timers);
-  lacc::SourceFile file(inputFile == "-" ? "<stdin>" : inputFile.getValue(),
-                        (*buffer)->getBuffer().str());
-  lacc::DiagnosticEngine diag(file, errs());
   mlir::DialectRegistry registry;
   lacc::registerCodegenDialects(registry);
   mlir::MLIRContext context(registry);
-  if (timeStages)
-    frontendTimer.startTimer();
-  auto module = lacc::buildTileModule(context, file, options, diag);
-  if (timeStages)
-    frontendTimer.stopTimer();
-  diag.flush();
-  if (!module) {
-    if (diag.errorCount() > 1)
-      errs() << diag.errorCount() << " errors generated.\n";
-    return 1;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  // Diagnostics of every stage print as file:line:col with the source line
+  // and a caret: the front end's own, and those code generation reports at
+  // the source location each op carries.
+  SourceMgr sourceMgr;
+  std::unique_ptr<mlir::SourceMgrDiagnosticHandler> mlirHandler;
+  std::unique_ptr<lacc::SourceFile> file;
+  std::unique_ptr<lacc::DiagnosticEngine> diag;
+  std::unique_ptr<mlir::ScopedDiagnosticHandler> codegenHandler;
+  if (StringRef(inputFile).ends_with(".mlir")) {
+    // Tile-dialect IR: the code generator alone (the lit tests of the passes).
+    if (!defines.empty() || !kernelName.empty())
+      return fail("-D and --kernel apply to .tile sources, not to .mlir input");
+    context.loadAllAvailableDialects();
+    sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
+    mlirHandler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr, &context);
+    module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return 1;
+  } else {
+    TimerGroup timers("lacc", "lacc stages");
+    Timer frontendTimer("frontend", "front end (parse, check, tile IR)", timers);
+    file = std::make_unique<lacc::SourceFile>(inputFile == "-" ? "<stdin>" : inputFile.getValue(),
+                                              (*buffer)->getBuffer().str());
+    diag = std::make_unique<lacc::DiagnosticEngine>(*file, errs());
+    if (timeStages)
+      frontendTimer.startTimer();
+    module = lacc::buildTileModule(context, *file, options, *diag);
+    if (timeStages)
+      frontendTimer.stopTimer();
+    diag->flush();
+    if (!module) {
+      if (diag->errorCount() > 1)
+        errs() << diag->errorCount() << " errors generated.\n";
+      return 1;
+    }
+    codegenHandler = std::make_unique<mlir::ScopedDiagnosticHandler>(
+        &context, [&](mlir::Diagnostic &d) {
+          lacc::SourceLoc at;
+          if (auto fl = dyn_cast<mlir::FileLineColLoc>(d.getLocation()))
+            at = {fl.getLine(), fl.getColumn()};
+          lacc::Severity severity = d.getSeverity() == mlir::DiagnosticSeverity::Error
+                                        ? lacc::Severity::Error
+                                        : d.getSeverity() == mlir::DiagnosticSeverity::Warning
+                                              ? lacc::Severity::Warning
+                                              : lacc::Severity::Note;
+          diag->report(severity, at, d.str());
+          diag->flush();
+          return mlir::success();
+        });
   }
 
   lacc::CodegenOptions codegen;
@@ -129,6 +195,7 @@ int main(int argc, char **argv) {
   codegen.printIRAfterAll = printIRAfterAll;
   codegen.dumpDir = dumpDir;
   codegen.timing = timeStages;
+  codegen.sharedMemoryLimit = sharedLimit;
 
   std::string error;
   auto output = mlir::openOutputFile(outputFile, &error);
@@ -152,7 +219,10 @@ int main(int argc, char **argv) {
     if (mlir::failed(lacc::lowerToTileGPU(*module, codegen)) ||
         mlir::failed(lacc::lowerToLLVMDialect(*module, codegen)))
       return 1;
-    if (emit == Emit::LLVM) {
+    if (emit == Emit::LLVMDialect) {
+      module->print(output->os(), flags);
+      output->os() << "\n";
+    } else if (emit == Emit::LLVM) {
       std::string llvmIR;
       auto ptx = lacc::translateToPTX(*module, codegen.arch, "", codegen.optLevel, &llvmIR);
       if (!ptx)
@@ -162,30 +232,18 @@ int main(int argc, char **argv) {
       auto compiled = lacc::emitPTX(*module, codegen);
       if (!compiled)
         return fail(toString(compiled.takeError()));
-      output->os() << compiled->ptx;
-      // The metadata the runtime needs to launch each kernel, beside the PTX.
-      if (outputFile != "-") {
-        auto meta = mlir::openOutputFile(outputFile + ".json", &error);
-        if (!meta)
-          return fail(error);
-        json::OStream j(meta->os(), 2);
-        j.object([&] {
-          j.attribute("arch", compiled->arch);
-          j.attributeArray("kernels", [&] {
-            for (const lacc::KernelInfo &k : compiled->kernels)
-              j.object([&] {
-                j.attribute("name", k.name);
-                j.attribute("num_warps", k.numWarps);
-                j.attribute("shared_bytes", k.sharedBytes);
-                j.attributeArray("params", [&] {
-                  for (const std::string &p : k.params)
-                    j.value(p);
-                });
-              });
-          });
-        });
-        meta->os() << "\n";
-        meta->keep();
+      if (emit == Emit::Metadata) {
+        writeMetadata(*compiled, output->os());
+      } else {
+        output->os() << compiled->ptx;
+        // The metadata the runtime needs to launch each kernel, beside the PTX.
+        if (outputFile != "-") {
+          auto meta = mlir::openOutputFile(outputFile + ".json", &error);
+          if (!meta)
+            return fail(error);
+          writeMetadata(*compiled, meta->os());
+          meta->keep();
+        }
       }
     }
   }
