@@ -15,6 +15,7 @@
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
@@ -109,6 +110,34 @@ struct ConvertTileGPUToLLVMPass
 
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
+    lowerPredicationIfs(module);
+  }
+
+  /// Masked loads and stores leave one small scf.if per vector in blocks of
+  /// many thousands of ops (unrolled dots). Lowering an scf.if splits its
+  /// block, which moves every op after it: in program order that is
+  /// quadratic (10 s for the lightning kernels). Lowered last to first, each
+  /// split moves only the ops up to the next already-lowered if: linear.
+  /// The loops around them are lowered in the same sweep, after the ifs
+  /// (a loop body may hold only one block).
+  static void lowerPredicationIfs(ModuleOp module) {
+    SmallVector<Operation *> loops, ifs;
+    module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<scf::ForOp, scf::WhileOp>(op))
+        loops.push_back(op);
+      else if (isa<scf::IfOp>(op))
+        ifs.push_back(op);
+    });
+    if (ifs.empty())
+      return;
+    RewritePatternSet patterns(module.getContext());
+    populateSCFToControlFlowConversionPatterns(patterns);
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    // The worklist pops from the back: the last if in program order goes
+    // first, the loops (innermost last) after every if.
+    loops.append(ifs.begin(), ifs.end());
+    (void)applyOpPatternsGreedily(loops, std::move(patterns), config);
   }
 
   /// Kernels become NVVM entry points launched with exactly num_warps warps. Their tile-level
