@@ -100,6 +100,13 @@ private:
   static void collectAssigned(const ast::Block &block, std::vector<std::string> &names);
   /// The values that flow around a loop: the names it assigns that exist before it.
   std::vector<std::string> carriedNames(const ast::Block &body);
+  /// The initial values of a loop's carried names (appended to `names`).
+  llvm::SmallVector<mlir::Value> loopInits(const ast::Block &body,
+                                           std::vector<std::string> &names);
+  /// What the end of a loop body yields for each carried name, checked
+  /// against the type it had before the loop (`args`: the body's arguments).
+  llvm::SmallVector<mlir::Value> loopYields(llvm::ArrayRef<std::string> names,
+                                            mlir::ValueRange args);
   /// Forget names that were first assigned inside a nested block.
   void dropBlockLocals(const Env &before, SourceLoc blockLoc, const char *what);
 

@@ -579,6 +579,43 @@ void Generator::genIf(const Stmt &stmt) {
 // Loops
 //===----------------------------------------------------------------------===//
 
+SmallVector<Value> Generator::loopInits(const ast::Block &body, std::vector<std::string> &names) {
+  SmallVector<Value> inits;
+  for (const std::string &name : carriedNames(body)) {
+    const Binding &b = (*env_)[name];
+    if (b.val.isError())
+      continue;
+    if (!b.val.isValue()) {
+      error(b.loc, "'" + name + "' is " + describe(b.val) +
+                       " and cannot be reassigned inside a loop");
+      continue;
+    }
+    inits.push_back(materialize(b.val, getElementTypeOrSelf(typeOf(b.val)), b.loc));
+    names.push_back(name);
+  }
+  return inits;
+}
+
+SmallVector<Value> Generator::loopYields(ArrayRef<std::string> names, ValueRange args) {
+  SmallVector<Value> yields;
+  for (auto [name, arg] : llvm::zip(names, args)) {
+    const Binding &b = (*env_)[name];
+    Type type = arg.getType();
+    Value next = arg;
+    if (b.val.isConst() || (b.val.isDyn() && typeOf(b.val) == type)) {
+      next = materialize(b.val, getElementTypeOrSelf(type), b.loc);
+      if (next && next.getType() != type)
+        next = broadcastTo(next, tile::getShape(type), b.loc);
+    } else if (!b.val.isError()) {
+      error(b.loc, "loop-carried '" + name + "' is " + typeName(type) +
+                       " before the loop but " + describe(b.val) +
+                       " at the end of its body; a loop must keep the type and shape");
+    }
+    yields.push_back(next ? next : arg);
+  }
+  return yields;
+}
+
 void Generator::genFor(const Stmt &stmt) {
   const ast::Expr &iter = *stmt.value;
   bool isCall = iter.kind == ast::Expr::Kind::Call && iter.base->kind == ast::Expr::Kind::Name;
@@ -645,21 +682,8 @@ void Generator::genFor(const Stmt &stmt) {
     st = constantOf(Const::ofInt(1), ivType, iter.loc);
   }
 
-  std::vector<std::string> carried = carriedNames(stmt.body);
-  SmallVector<Value> inits;
   std::vector<std::string> kept;
-  for (const std::string &name : carried) {
-    const Val &v = (*env_)[name].val;
-    if (v.isError())
-      continue;
-    if (!v.isValue()) {
-      error((*env_)[name].loc, "'" + name + "' is " + describe(v) +
-                                   " and cannot be reassigned inside a loop");
-      continue;
-    }
-    inits.push_back(materialize(v, getElementTypeOrSelf(typeOf(v)), (*env_)[name].loc));
-    kept.push_back(name);
-  }
+  SmallVector<Value> inits = loopInits(stmt.body, kept);
   Value startForIv = materialize(start, ivType, iter.loc);
   auto forOp = scf::ForOp::create(builder_, l, lb, ub, st, inits);
   Env before = *env_;
@@ -677,21 +701,7 @@ void Generator::genFor(const Stmt &stmt) {
     }
     bind(stmt.targets[0].name, Val::dyn(iv), stmt.targets[0].loc);
     genBlock(stmt.body);
-    SmallVector<Value> yields;
-    for (auto [name, init, arg] : llvm::zip(kept, inits, forOp.getRegionIterArgs())) {
-      const Binding &b = (*env_)[name];
-      Value next = arg;
-      if (b.val.isConst() || (b.val.isDyn() && typeOf(b.val) == init.getType())) {
-        next = materialize(b.val, getElementTypeOrSelf(init.getType()), b.loc);
-        if (next && next.getType() != init.getType())
-          next = broadcastTo(next, tile::getShape(init.getType()), b.loc);
-      } else if (!b.val.isError()) {
-        error(b.loc, "loop-carried '" + name + "' is " + typeName(init.getType()) +
-                         " before the loop but " + describe(b.val) +
-                         " at the end of its body; a loop must keep the type and shape");
-      }
-      yields.push_back(next ? next : arg);
-    }
+    SmallVector<Value> yields = loopYields(kept, forOp.getRegionIterArgs());
     // scf.for gets a default terminator only when it carries no values; with
     // iter_args the body has none yet, and its last op is the loop body's.
     auto yield = body->empty() ? scf::YieldOp() : dyn_cast<scf::YieldOp>(body->back());
@@ -741,25 +751,13 @@ void Generator::genStaticFor(const Stmt &stmt, const ast::Expr &iter) {
 }
 
 void Generator::genWhile(const Stmt &stmt) {
-  std::vector<std::string> carried = carriedNames(stmt.body);
-  SmallVector<Value> inits;
+  std::vector<std::string> kept;
+  SmallVector<Value> inits = loopInits(stmt.body, kept);
   SmallVector<Type> types;
   SmallVector<Location> locs;
-  std::vector<std::string> kept;
-  for (const std::string &name : carried) {
-    const Val &v = (*env_)[name].val;
-    if (v.isError())
-      continue;
-    if (!v.isValue()) {
-      error((*env_)[name].loc, "'" + name + "' is " + describe(v) +
-                                   " and cannot be reassigned inside a loop");
-      continue;
-    }
-    Value init = materialize(v, getElementTypeOrSelf(typeOf(v)), (*env_)[name].loc);
-    inits.push_back(init);
+  for (Value init : inits) {
     types.push_back(init.getType());
     locs.push_back(init.getLoc());
-    kept.push_back(name);
   }
   Location l = loc(stmt.loc);
   auto whileOp = scf::WhileOp::create(builder_, l, types, inits);
@@ -787,22 +785,7 @@ void Generator::genWhile(const Stmt &stmt) {
     for (auto [name, arg] : llvm::zip(kept, body->getArguments()))
       (*env_)[name].val = Val::dyn(arg);
     genBlock(stmt.body);
-    SmallVector<Value> yields;
-    for (auto [name, type, arg] : llvm::zip(kept, types, body->getArguments())) {
-      const Binding &b = (*env_)[name];
-      Value next = arg;
-      if (b.val.isConst() || (b.val.isDyn() && typeOf(b.val) == type)) {
-        next = materialize(b.val, getElementTypeOrSelf(type), b.loc);
-        if (next && next.getType() != type)
-          next = broadcastTo(next, tile::getShape(type), b.loc);
-      } else if (!b.val.isError()) {
-        error(b.loc, "loop-carried '" + name + "' is " + typeName(type) +
-                         " before the loop but " + describe(b.val) +
-                         " at the end of its body; a loop must keep the type and shape");
-      }
-      yields.push_back(next ? next : arg);
-    }
-    scf::YieldOp::create(builder_, l, yields);
+    scf::YieldOp::create(builder_, l, loopYields(kept, body->getArguments()));
   }
   *env_ = before;
   for (auto [name, result] : llvm::zip(kept, whileOp.getResults()))

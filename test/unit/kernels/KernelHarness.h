@@ -4,6 +4,7 @@
 #define LACC_TEST_UNIT_KERNELS_KERNELHARNESS_H
 
 #include "compiler/frontend/Frontend.h"
+#include "kernels/reference/Lightning.h"
 #include "lacc/Runtime.h"
 #include "runtime/interp/Interpreter.h"
 #include "runtime/interp/Numerics.h"
@@ -199,17 +200,7 @@ inline std::vector<double> toDouble(const std::vector<float> &v) {
   return std::vector<double>(v.begin(), v.end());
 }
 
-/// ||got - ref|| / ||ref|| (or the absolute norm when ref is ~0); NaN stays NaN.
-inline double relativeError(const std::vector<double> &got, const std::vector<double> &ref) {
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    diff += (got[i] - ref[i]) * (got[i] - ref[i]);
-    norm += ref[i] * ref[i];
-  }
-  if (std::isnan(diff))
-    return diff;
-  return norm > 1e-30 ? std::sqrt(diff / norm) : std::sqrt(diff);
-}
+using reference::relativeError;
 
 } // namespace lacc::test
 
