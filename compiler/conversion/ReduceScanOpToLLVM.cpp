@@ -164,8 +164,10 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
     auto layout = dyn_cast<BlockedEncodingAttr>(type.getEncoding());
     if (!layout)
       return rewriter.notifyMatchFailure(op, "scans need a blocked layout");
-    if (op.getReverse())
-      return op.emitOpError("reverse scans are not lowered yet");
+    // A reverse scan is the same scan in the mirrored order along the axis:
+    // registers from the last, lanes and warps from the highest coordinate,
+    // values coming from the lane above (shfl.down) instead of below.
+    bool reverse = op.getReverse();
     Location loc = op.getLoc();
     Emitter e(rewriter, loc);
     unsigned axis = op.getAxis();
@@ -186,16 +188,24 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
     Value lane = e.laneId();
     Value laneCoord = e.and_(e.lshr(lane, spread.laneShift), e.i32(spread.lanes - 1));
     Value warpCoord = e.and_(e.lshr(e.warpId(), spread.warpShift), e.i32(spread.warps - 1));
-    // The lane holding the end of this warp's part of the axis.
-    Value lastLane = e.or_(
-        e.and_(lane, e.i32(~((spread.lanes - 1) << spread.laneShift))),
-        e.i32((spread.lanes - 1) << spread.laneShift));
+    // Positions in scan order.
+    Value scanLane = reverse ? e.sub(e.i32(spread.lanes - 1), laneCoord) : laneCoord;
+    Value scanWarp = reverse ? e.sub(e.i32(spread.warps - 1), warpCoord) : warpCoord;
+    auto fromPrevious = [&](Value v, unsigned delta) {
+      return reverse ? e.shuffleDown(v, delta) : e.shuffleUp(v, delta);
+    };
+    // The lane holding the end (in scan order) of this warp's part of the axis.
+    Value groupBase = e.and_(lane, e.i32(~((spread.lanes - 1) << spread.laneShift)));
+    Value lastLane =
+        reverse ? groupBase : e.or_(groupBase, e.i32((spread.lanes - 1) << spread.laneShift));
     auto indices = emitIndices(e, type);
     Value base = spread.warps > 1 ? e.sharedBase(op) : Value();
     int64_t rest = type.getNumElements() / shape[axis];
 
     for (auto &[key, regs] : byKey) {
       llvm::sort(regs);
+      if (reverse)
+        std::reverse(regs.begin(), regs.end());
       Value position;
       if (spread.warps > 1)
         position = positionWithoutAxis(e, indices[regs[0].second], shape, axis);
@@ -209,12 +219,12 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
         // Across lanes: inclusive scan of the thread totals.
         Value inclusive = total;
         for (unsigned bit = 0; (1u << bit) < spread.lanes; ++bit) {
-          Value up = e.shuffleUp(inclusive, 1u << (spread.laneShift + bit));
-          Value has = e.icmp(LLVM::ICmpPredicate::uge, laneCoord, e.i32(1u << bit));
-          inclusive = e.select(has, comb(up, inclusive), inclusive);
+          Value previous = fromPrevious(inclusive, 1u << (spread.laneShift + bit));
+          Value has = e.icmp(LLVM::ICmpPredicate::uge, scanLane, e.i32(1u << bit));
+          inclusive = e.select(has, comb(previous, inclusive), inclusive);
         }
-        Value prefix = e.shuffleUp(inclusive, 1u << spread.laneShift);
-        Value hasPrefix = e.icmp(LLVM::ICmpPredicate::ugt, laneCoord, e.i32(0));
+        Value prefix = fromPrevious(inclusive, 1u << spread.laneShift);
+        Value hasPrefix = e.icmp(LLVM::ICmpPredicate::ugt, scanLane, e.i32(0));
         auto applyPrefix = [&](Value has, Value p) {
           for (unsigned s = start; s <= last; ++s)
             values[regs[s].second] = e.select(has, comb(p, values[regs[s].second]),
@@ -230,18 +240,19 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
                         chunkTotal);
           e.barrier();
           Value warpPrefix, all;
-          for (unsigned w = 0; w < spread.warps; ++w) {
+          for (unsigned k = 0; k < spread.warps; ++k) { // warps in scan order
+            unsigned w = reverse ? spread.warps - 1 - k : k;
             Value t = e.loadShared(
                 e.sharedElementPtr(base, element, e.add(e.i32(w * rest), position)), element);
-            if (w > 0) {
-              Value before = e.icmp(LLVM::ICmpPredicate::ult, e.i32(w), warpCoord);
+            if (k > 0) {
+              Value before = e.icmp(LLVM::ICmpPredicate::ult, e.i32(k), scanWarp);
               warpPrefix = e.select(before, comb(warpPrefix, t), warpPrefix);
             } else {
               warpPrefix = t;
             }
             all = all ? comb(all, t) : t;
           }
-          applyPrefix(e.icmp(LLVM::ICmpPredicate::ugt, warpCoord, e.i32(0)), warpPrefix);
+          applyPrefix(e.icmp(LLVM::ICmpPredicate::ugt, scanWarp, e.i32(0)), warpPrefix);
           chunkTotal = all;
         }
         // Across repetitions of the layout along the axis.

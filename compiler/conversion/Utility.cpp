@@ -35,6 +35,7 @@ Value Emitter::i1(bool v) {
   return LLVM::ConstantOp::create(b, loc, b.getI1Type(), b.getBoolAttr(v));
 }
 Value Emitter::add(Value x, Value y) { return LLVM::AddOp::create(b, loc, x, y); }
+Value Emitter::sub(Value x, Value y) { return LLVM::SubOp::create(b, loc, x, y); }
 Value Emitter::mul(Value x, Value y) { return LLVM::MulOp::create(b, loc, x, y); }
 Value Emitter::and_(Value x, Value y) { return LLVM::AndOp::create(b, loc, x, y); }
 Value Emitter::or_(Value x, Value y) { return LLVM::OrOp::create(b, loc, x, y); }
@@ -99,6 +100,9 @@ Value Emitter::shuffleXor(Value v, unsigned mask) {
 }
 Value Emitter::shuffleUp(Value v, unsigned delta) {
   return shuffle(v, i32(delta), NVVM::ShflKind::up);
+}
+Value Emitter::shuffleDown(Value v, unsigned delta) {
+  return shuffle(v, i32(delta), NVVM::ShflKind::down);
 }
 Value Emitter::shuffleIdx(Value v, Value lane) { return shuffle(v, lane, NVVM::ShflKind::idx); }
 

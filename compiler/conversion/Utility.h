@@ -49,6 +49,7 @@ public:
   mlir::Value i32(int64_t v);
   mlir::Value i1(bool v);
   mlir::Value add(mlir::Value a, mlir::Value b);
+  mlir::Value sub(mlir::Value a, mlir::Value b);
   mlir::Value mul(mlir::Value a, mlir::Value b);
   mlir::Value and_(mlir::Value a, mlir::Value b);
   mlir::Value or_(mlir::Value a, mlir::Value b);
@@ -68,6 +69,7 @@ public:
   mlir::Value shuffle(mlir::Value v, mlir::Value laneOrOffset, mlir::NVVM::ShflKind kind);
   mlir::Value shuffleXor(mlir::Value v, unsigned mask);
   mlir::Value shuffleUp(mlir::Value v, unsigned delta);
+  mlir::Value shuffleDown(mlir::Value v, unsigned delta);
   mlir::Value shuffleIdx(mlir::Value v, mlir::Value lane);
 
   /// Shared memory: the base of `op`'s planned buffer, element addresses, loads and stores

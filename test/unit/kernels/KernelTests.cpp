@@ -307,6 +307,50 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Lrpe,
                                            std::pair{130, 16}));
 
 //===----------------------------------------------------------------------===//
+// Scans, forward and reversed
+//===----------------------------------------------------------------------===//
+
+struct ScanShape {
+  int rows, cols, block, rowsPerProgram;
+  bool reverse;
+};
+
+class Scan : public ::testing::TestWithParam<ScanShape> {};
+
+TEST_P(Scan, CumulativeSumAlongRows) {
+  auto [rows, cols, block, rpp, reverse] = GetParam();
+  auto k = Kernel::load("scan.tile", "cumsum_rows",
+                        {{"BLOCK", std::to_string(block)}, {"ROWS", std::to_string(rpp)},
+                         {"REVERSE", reverse ? "True" : "False"}});
+  ASSERT_TRUE(k);
+  std::mt19937 rng(rows * 31 + cols);
+  std::normal_distribution<float> dist;
+  std::vector<float> x(size_t(rows) * cols), y(x.size(), NAN);
+  for (float &v : x)
+    v = dist(rng);
+  k->run({uint32_t((rows + rpp - 1) / rpp), 1, 1},
+         {ptr(x), ptr(y), KernelArg::i32(rows), KernelArg::i32(cols)}, {buf(x), buf(y)});
+  std::vector<double> ref(x.size());
+  for (int r = 0; r < rows; ++r) {
+    double s = 0;
+    for (int i = 0; i < cols; ++i) {
+      int c = reverse ? cols - 1 - i : i;
+      s += x[size_t(r) * cols + c];
+      ref[size_t(r) * cols + c] = s;
+    }
+  }
+  EXPECT_LT(relativeError(toDouble(y), ref), 1e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Scan,
+                         ::testing::Values(ScanShape{3, 1, 16, 2, false}, ScanShape{3, 1, 16, 2, true},
+                                           ScanShape{5, 100, 128, 2, false},
+                                           ScanShape{5, 100, 128, 2, true},
+                                           ScanShape{4, 1000, 1024, 2, true},
+                                           ScanShape{9, 3000, 4096, 1, true},
+                                           ScanShape{9, 3000, 4096, 1, false}));
+
+//===----------------------------------------------------------------------===//
 // GEMM
 //===----------------------------------------------------------------------===//
 
