@@ -536,6 +536,11 @@ Val minMax(Generator &g, const Args &a, SourceLoc l, bool isMax) {
     bool firstWins = (a[0].c.asDouble() > a[1].c.asDouble()) == isMax;
     return firstWins ? a[0] : a[1];
   }
+  if (isa<tile::PointerType>(getElementTypeOrSelf(g.typeOf(a[0]))) ||
+      isa<tile::PointerType>(getElementTypeOrSelf(g.typeOf(a[1])))) {
+    g.error(l, "cannot compare pointers");
+    return Val::error();
+  }
   auto elt = g.promote(a[0], a[1], ast::BinOp::Add, l);
   auto shape = g.broadcastShapes(g.shapeOf(a[0]), g.shapeOf(a[1]));
   if (!elt || !shape) {
@@ -544,12 +549,10 @@ Val minMax(Generator &g, const Args &a, SourceLoc l, bool isMax) {
                      " cannot be broadcast together");
     return Val::error();
   }
-  if (isa<tile::PointerType>(*elt)) {
-    g.error(l, "cannot compare pointers");
-    return Val::error();
-  }
   Value x = g.broadcastTo(g.materialize(a[0], *elt, a.loc(0)), *shape, l);
   Value y = g.broadcastTo(g.materialize(a[1], *elt, a.loc(1)), *shape, l);
+  if (!x || !y)
+    return Val::error();
   Location at = g.loc(l);
   if (isa<FloatType>(*elt))
     return Val::dyn(isMax ? Value(arith::MaxNumFOp::create(g.builder(), at, x, y))

@@ -714,6 +714,10 @@ Val Generator::genExpr(const Expr &e) {
       error(e.loc, describe(base) + " cannot be subscripted");
       return Val::error();
     }
+    if (!builder_.getInsertionBlock()) {
+      error(e.loc, "a tile subscript is not a compile-time constant");
+      return Val::error();
+    }
     Value v = base.isDyn() ? base.v : materialize(base, typeOf(base), e.loc);
     int64_t rank = tile::getShape(v.getType()).size(), slices = 0;
     for (const ast::ExprPtr &op : e.operands) {
