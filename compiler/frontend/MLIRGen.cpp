@@ -392,11 +392,9 @@ void Generator::genStmt(const Stmt &stmt) {
   case Stmt::Kind::AugAssign:
     genAssign(stmt);
     return;
-  case Stmt::Kind::Expr: {
-    Val v = genExpr(*stmt.value);
-    (void)v;
+  case Stmt::Kind::Expr:
+    genExpr(*stmt.value); // for its effects (store, atomics, static_assert)
     return;
-  }
   case Stmt::Kind::Pass:
     return;
   case Stmt::Kind::Return: {

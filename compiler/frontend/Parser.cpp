@@ -189,7 +189,6 @@ private:
       while (accept(Tok::Newline)) {
       }
     }
-    SourceLoc defLoc = cur().loc;
     if (!expect(Tok::KwDef, "after a decorator")) {
       synchronize();
       return nullptr;
@@ -215,7 +214,6 @@ private:
       recoverDefinition();
       return nullptr;
     }
-    (void)defLoc;
     fn->body = parseBlock();
     return fn;
   }
@@ -722,9 +720,8 @@ private:
     ExprPtr e = parseAtom();
     while (e) {
       if (at(Tok::LParen)) {
-        SourceLoc loc = advance().loc;
+        advance();
         auto call = std::make_unique<Expr>(Expr::Kind::Call, e->loc);
-        (void)loc;
         call->base = std::move(e);
         if (!parseCallArgs(*call))
           return nullptr;
