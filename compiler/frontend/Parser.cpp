@@ -574,23 +574,8 @@ private:
     return e;
   }
 
-  ExprPtr parseOr() {
-    ExprPtr lhs = parseAnd();
-    while (lhs && at(Tok::KwOr)) {
-      SourceLoc loc = advance().loc;
-      lhs = binary(BinOp::Or, loc, std::move(lhs), parseAnd());
-    }
-    return lhs;
-  }
-
-  ExprPtr parseAnd() {
-    ExprPtr lhs = parseNot();
-    while (lhs && at(Tok::KwAnd)) {
-      SourceLoc loc = advance().loc;
-      lhs = binary(BinOp::And, loc, std::move(lhs), parseNot());
-    }
-    return lhs;
-  }
+  ExprPtr parseOr() { return parseLeftAssoc(&Parser::parseAnd, {{Tok::KwOr, BinOp::Or}}); }
+  ExprPtr parseAnd() { return parseLeftAssoc(&Parser::parseNot, {{Tok::KwAnd, BinOp::And}}); }
 
   ExprPtr parseNot() {
     if (!at(Tok::KwNot))
