@@ -577,22 +577,27 @@ private:
   ExprPtr parseOr() { return parseLeftAssoc(&Parser::parseAnd, {{Tok::KwOr, BinOp::Or}}); }
   ExprPtr parseAnd() { return parseLeftAssoc(&Parser::parseNot, {{Tok::KwAnd, BinOp::And}}); }
 
-  ExprPtr parseNot() {
-    if (!at(Tok::KwNot))
-      return parseComparison();
-    SourceLoc loc = advance().loc;
+  /// `op operand`, the operand parsed by `next` one nesting level deeper.
+  ExprPtr unary(UnaryOp op, SourceLoc loc, ExprPtr (Parser::*next)()) {
     DepthGuard guard(*this);
     if (depth_ > kMaxDepth) {
       error(loc, "expression nested too deeply");
       return nullptr;
     }
-    ExprPtr operand = parseNot();
+    ExprPtr operand = (this->*next)();
     if (!operand)
       return nullptr;
     auto e = std::make_unique<Expr>(Expr::Kind::Unary, loc);
-    e->unaryOp = UnaryOp::Not;
+    e->unaryOp = op;
     e->operands.push_back(std::move(operand));
     return e;
+  }
+
+  ExprPtr parseNot() {
+    if (!at(Tok::KwNot))
+      return parseComparison();
+    SourceLoc loc = advance().loc;
+    return unary(UnaryOp::Not, loc, &Parser::parseNot);
   }
 
   static std::optional<BinOp> comparisonOp(Tok kind) {
@@ -667,28 +672,17 @@ private:
     if (!op)
       return parsePower();
     SourceLoc loc = advance().loc;
-    DepthGuard guard(*this);
-    if (depth_ > kMaxDepth) {
-      error(loc, "expression nested too deeply");
-      return nullptr;
-    }
-    ExprPtr operand = parseFactor();
-    if (!operand)
-      return nullptr;
+    ExprPtr e = unary(*op, loc, &Parser::parseFactor);
     // Fold negative literals so that `-2147483648` and `-1.5` stay literals.
-    if (*op == UnaryOp::Neg && operand->kind == Expr::Kind::Int) {
-      operand->intValue = -operand->intValue;
-      operand->loc = loc;
-      return operand;
+    if (e && *op == UnaryOp::Neg) {
+      Expr &operand = *e->operands[0];
+      if (operand.kind == Expr::Kind::Int || operand.kind == Expr::Kind::Float) {
+        operand.intValue = -operand.intValue;
+        operand.floatValue = -operand.floatValue;
+        operand.loc = loc;
+        return std::move(e->operands[0]);
+      }
     }
-    if (*op == UnaryOp::Neg && operand->kind == Expr::Kind::Float) {
-      operand->floatValue = -operand->floatValue;
-      operand->loc = loc;
-      return operand;
-    }
-    auto e = std::make_unique<Expr>(Expr::Kind::Unary, loc);
-    e->unaryOp = *op;
-    e->operands.push_back(std::move(operand));
     return e;
   }
 
