@@ -51,6 +51,7 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const CodegenOptions &o
   int64_t limit = options.sharedMemoryLimit ? options.sharedMemoryLimit
                                             : getSharedMemoryLimit(options.arch);
   pm.addPass(createTileGPUAllocateSharedMemory({limit}));
+  pm.addPass(createTileGPUInsertBarriers());
 }
 
 void lacc::buildTileGPUToLLVMPipeline(OpPassManager &pm, const CodegenOptions &) {

@@ -17,7 +17,7 @@
 #include "compiler/frontend/Frontend.h"
 #include "dialects/tile/TileDialect.h"
 #include "compiler/Pipeline.h"
-#include "compiler/transforms/AxisInfo.h"
+#include "compiler/analysis/AxisInfo.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"

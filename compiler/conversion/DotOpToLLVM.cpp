@@ -12,7 +12,7 @@
 
 #include "compiler/conversion/Utility.h"
 
-#include <map>
+#include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
 using namespace lacc;
@@ -21,14 +21,37 @@ using namespace lacc::conversion;
 
 namespace {
 
-/// Register number of the first of the K registers of each row (opIdx 0) or column (opIdx 1).
-std::map<int64_t, unsigned> firstRegisterByRow(RankedTensorType type, unsigned opIdx) {
-  std::map<int64_t, unsigned> rows;
-  unsigned nonK = opIdx == 0 ? 0 : 1;
-  for (auto [i, offset] :
-       llvm::enumerate(getDistributedLayout(type).getElemOffsets(type.getShape())))
-    rows.try_emplace(offset[nonK], i);
-  return rows;
+/// Register of each (row, k) element of an operand that the thread holds (thread part 0),
+/// where `nonK` is the operand's row dimension; and whether the operand's thread part equals
+/// the accumulator's along that dimension (so a thread has the rows of its accumulator).
+struct OperandRegisters {
+  llvm::DenseMap<uint64_t, unsigned> byElement;
+  LinearLayout layout;
+  bool matchesAccumulator;
+};
+
+OperandRegisters operandRegisters(RankedTensorType type, const LinearLayout &acc, unsigned nonK,
+                                  unsigned accDim) {
+  OperandRegisters result;
+  result.layout = toLinearLayout(type);
+  for (int64_t r = result.layout.getInSize(LinearLayout::Register); r-- > 0;)
+    result.byElement[result.layout.applyOne(LinearLayout::Register, r)] = r;
+  // The accumulator's lane and warp bases, seen as (row, k = 0) elements of the operand.
+  result.matchesAccumulator = true;
+  for (unsigned in : {LinearLayout::Lane, LinearLayout::Warp}) {
+    ArrayRef<uint64_t> mine = result.layout.getBases(in), theirs = acc.getBases(in);
+    if (mine.size() != theirs.size()) {
+      result.matchesAccumulator = false;
+      continue;
+    }
+    for (auto [m, t] : llvm::zip_equal(mine, theirs)) {
+      SmallVector<int64_t> coords(2, 0);
+      coords[nonK] = acc.getDimField(t, accDim);
+      if (m != result.layout.flatten(coords))
+        result.matchesAccumulator = false;
+    }
+  }
+  return result;
 }
 
 struct DotToLLVM : OpConversionPattern<tile::DotOp> {
@@ -40,12 +63,14 @@ struct DotToLLVM : OpConversionPattern<tile::DotOp> {
     auto accType = op.getType();
     auto aLayout = dyn_cast<DotOperandEncodingAttr>(aType.getEncoding());
     auto bLayout = dyn_cast<DotOperandEncodingAttr>(bType.getEncoding());
-    if (!aLayout || !bLayout || aLayout.getOpIdx() != 0 || bLayout.getOpIdx() != 1 ||
-        aLayout.getParent() != accType.getEncoding() ||
-        bLayout.getParent() != accType.getEncoding() ||
-        !isa<BlockedEncodingAttr>(accType.getEncoding()))
-      return rewriter.notifyMatchFailure(op, "FMA dot needs dot-operand layouts of a blocked "
-                                             "accumulator");
+    if (!aLayout || !bLayout || !isa<BlockedEncodingAttr>(aLayout.getParent()))
+      return rewriter.notifyMatchFailure(op, "the FMA dot takes dot operands of a blocked layout");
+    LinearLayout acc = toLinearLayout(accType);
+    OperandRegisters a = operandRegisters(aType, acc, /*nonK=*/0, /*accDim=*/0);
+    OperandRegisters b = operandRegisters(bType, acc, /*nonK=*/1, /*accDim=*/1);
+    if (!a.matchesAccumulator || !b.matchesAccumulator)
+      return op.emitError("internal compiler error: the dot's operand layouts do not give each "
+                          "thread the rows and columns of its accumulator");
     Location loc = op.getLoc();
     Type accElement = getTypeConverter()->convertType(accType.getElementType());
     int64_t k = aType.getDimSize(1);
@@ -63,22 +88,22 @@ struct DotToLLVM : OpConversionPattern<tile::DotOp> {
       }
       return result;
     };
-    SmallVector<Value> a = widen(adaptor.getA()), b = widen(adaptor.getB());
-    auto aRows = firstRegisterByRow(aType, 0), bCols = firstRegisterByRow(bType, 1);
+    SmallVector<Value> aValues = widen(adaptor.getA()), bValues = widen(adaptor.getB());
 
     SmallVector<Value> results;
-    auto accOffsets = getDistributedLayout(accType).getElemOffsets(accType.getShape());
-    for (auto [i, offset] : llvm::enumerate(accOffsets)) {
-      unsigned aFirst = aRows.at(offset[0]), bFirst = bCols.at(offset[1]);
-      Value acc = adaptor.getAcc()[i];
+    for (int64_t i = 0; i < acc.getInSize(LinearLayout::Register); ++i) {
+      uint64_t element = acc.applyOne(LinearLayout::Register, i);
+      int64_t m = acc.getDimField(element, 0), n = acc.getDimField(element, 1);
+      Value sum = adaptor.getAcc()[i];
       for (int64_t kk = 0; kk < k; ++kk) {
-        Value x = a[aFirst + kk], y = b[bFirst + kk];
+        Value x = aValues[a.byElement.at(a.layout.flatten({m, kk}))];
+        Value y = bValues[b.byElement.at(b.layout.flatten({kk, n}))];
         if (isa<FloatType>(accElement))
-          acc = LLVM::FMAOp::create(rewriter, loc, x, y, acc);
+          sum = LLVM::FMAOp::create(rewriter, loc, x, y, sum);
         else
-          acc = LLVM::AddOp::create(rewriter, loc, acc, LLVM::MulOp::create(rewriter, loc, x, y));
+          sum = LLVM::AddOp::create(rewriter, loc, sum, LLVM::MulOp::create(rewriter, loc, x, y));
       }
-      results.push_back(acc);
+      results.push_back(sum);
     }
     rewriter.replaceOpWithMultiple(op, {results});
     return success();

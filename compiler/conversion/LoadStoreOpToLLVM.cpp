@@ -27,42 +27,31 @@ Type pointeeLLVMType(const TypeConverter *converter, Type ptrLike) {
   return converter->convertType(getElementTypeOrSelf(tile::getPointeeType(ptrLike)));
 }
 
-/// Consecutive registers that may be accessed as one vector.
+/// Consecutive registers that may be accessed as one vector: a run of registers the layout
+/// lays along one dimension, as far as the axis info proves the pointers consecutive and
+/// aligned (and the mask constant) along it.
 int64_t getVectorWidth(const LoweringContext &ctx, Value ptr, Value mask) {
   auto type = dyn_cast<RankedTensorType>(ptr.getType());
   if (!type)
     return 1;
-  auto blocked = dyn_cast<BlockedEncodingAttr>(type.getEncoding());
-  if (!blocked)
-    return 1;
-  unsigned fastest = blocked.getOrder()[0];
+  LinearLayout layout = toLinearLayout(type);
   unsigned bits = getElementTypeOrSelf(tile::getPointeeType(type)).getIntOrFloatBitWidth();
-  return std::min<int64_t>(blocked.getSizePerThread()[fastest],
-                           ctx.axisInfo->getVectorWidth(ptr, mask, fastest, bits));
+  int64_t vec = 1;
+  for (unsigned d = 0; d < type.getRank(); ++d) {
+    int64_t run = int64_t(1) << layout.getContiguousRegisterBits(d);
+    vec = std::max(vec, std::min(run, ctx.axisInfo->getVectorWidth(ptr, mask, d, bits)));
+  }
+  return vec;
 }
 
-/// Whether some element of a tile of `type` is held by more than one thread.
-bool mayReplicate(RankedTensorType type) {
-  auto layout = getDistributedLayout(type);
-  auto blocked = dyn_cast<BlockedEncodingAttr>(layout);
-  if (!blocked)
-    return true;
-  for (unsigned d = 0; d < type.getRank(); ++d)
-    if (blocked.getTileExtent(d) > type.getDimSize(d))
-      return true;
-  return false;
-}
-
-/// Per element: whether this thread should write it (mask and ownership).
+/// Per element: whether this thread should write it (mask and ownership: a tile smaller than
+/// its layout's pattern is held more than once, and each element is written once).
 SmallVector<Value> writePredicates(Emitter &e, Value ptr, ValueRange mask) {
   auto type = cast<RankedTensorType>(ptr.getType());
-  int64_t n = getElemsPerThread(type);
-  SmallVector<Value> preds(n, Value());
-  if (mayReplicate(type))
-    preds = emitOwnership(e, type);
+  SmallVector<Value> preds = emitOwnership(e, type);
   if (!mask.empty())
-    for (int64_t i = 0; i < n; ++i)
-      preds[i] = preds[i] ? e.and_(preds[i], mask[i]) : mask[i];
+    for (auto [pred, m] : llvm::zip_equal(preds, mask))
+      pred = pred ? e.and_(pred, m) : m;
   return preds;
 }
 
@@ -83,15 +72,6 @@ SmallVector<Value> emitPredicated(OpBuilder &b, Location loc, Value pred, TypeRa
     scf::YieldOp::create(b, loc, otherwise());
   }
   return SmallVector<Value>(ifOp.getResults());
-}
-
-Value vectorOf(OpBuilder &b, Location loc, ArrayRef<Value> elements) {
-  auto type = VectorType::get({int64_t(elements.size())}, elements[0].getType());
-  Value vec = LLVM::UndefOp::create(b, loc, type);
-  for (auto [i, element] : llvm::enumerate(elements))
-    vec = LLVM::InsertElementOp::create(
-        b, loc, vec, element, LLVM::ConstantOp::create(b, loc, b.getI32Type(), b.getI32IntegerAttr(i)));
-  return vec;
 }
 
 struct AddPtrToLLVM : OpConversionPattern<tile::AddPtrOp> {
@@ -139,7 +119,7 @@ public:
         SmallVector<Value> fill;
         for (int64_t i = first; i < first + vec; ++i)
           fill.push_back(others.empty() ? e.zero(element) : others[isTile ? i : 0]);
-        return {vec == 1 ? fill[0] : vectorOf(rewriter, loc, fill)};
+        return {e.vectorOf(fill)};
       };
       Type resultType = vec == 1 ? element : Type(vecType);
       Value loaded = emitPredicated(rewriter, loc, pred, resultType, load, otherwise)[0];
@@ -179,7 +159,7 @@ public:
     int64_t vec = getVectorWidth(context, op.getPtr(), op.getMask());
     for (int64_t first = 0; first < int64_t(ptrs.size()); first += vec) {
       emitPredicated(rewriter, loc, preds[first], {}, [&]() -> SmallVector<Value> {
-        Value value = vec == 1 ? values[first] : vectorOf(rewriter, loc, llvm::to_vector(values.slice(first, vec)));
+        Value value = e.vectorOf(llvm::to_vector(values.slice(first, vec)));
         LLVM::StoreOp::create(rewriter, loc, value, ptrs[first], bytes * vec);
         return {};
       }, {});

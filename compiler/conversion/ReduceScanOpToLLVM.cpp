@@ -1,17 +1,21 @@
 //===- ReduceScanOpToLLVM.cpp - reductions and scans ----------------------===//
 //
-// Both work in three steps along the axis, each only where the layout
-// spreads the axis that far: within a thread (sequentially over its
-// registers), across the lanes of a warp (shfl.sync: butterfly for a
-// reduction, Hillis-Steele shfl.up for a scan), and across warps (per-warp
-// partials meet in the op's shared-memory scratch, between barriers). Lanes
-// and warps that only hold replicas take part with the same values and do no
-// harm.
+// Both work in the source's own layout, in three steps along the axis, each
+// only where the layout spreads the axis that far (analysis/ReduceScan.h
+// reads which register, lane and warp bits walk it): within a thread
+// (sequentially over its registers), across the lanes of a warp (shfl.sync:
+// a butterfly for a reduction, Hillis-Steele shfl.up for a scan), and across
+// warps (per-warp partials meet in the op's shared-memory scratch, with the
+// op's own barrier between writing and reading them). Lanes and warps that
+// only hold replicas take part with the same values and do no harm.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/Utility.h"
-#include "compiler/transforms/Passes.h"
+
+#include "compiler/analysis/ReduceScan.h"
+
+#include "llvm/ADT/DenseMap.h"
 
 #include <map>
 
@@ -46,41 +50,39 @@ Value combine(OpBuilder &b, Location loc, tile::CombineKind kind, Value x, Value
   llvm_unreachable("unknown combine kind");
 }
 
-/// Where the axis sits in the lane and warp ids of a blocked layout.
-struct AxisSpread {
-  unsigned laneShift = 0, warpShift = 0; // bit position of the axis coordinate
-  unsigned lanes, warps;                 // distinct coordinates along the axis
+/// Flat indices with and without the reduced axis's bits.
+struct AxisBits {
+  unsigned shift, bits;
+  uint64_t mask;
+  AxisBits(const LinearLayout &layout, unsigned axis)
+      : shift(layout.getDimShift(axis)), bits(layout.getDimBits(axis)),
+        mask((uint64_t(layout.getShape()[axis]) - 1) << shift) {}
+  uint64_t remove(uint64_t flat) const {
+    return (flat & ((uint64_t(1) << shift) - 1)) | ((flat >> (shift + bits)) << shift);
+  }
+  uint64_t insert(uint64_t flat) const {
+    return (flat & ((uint64_t(1) << shift) - 1)) | ((flat >> shift) << (shift + bits));
+  }
+  Value remove(Emitter &e, Value flat) const {
+    Value low = e.and_(flat, e.i32((uint64_t(1) << shift) - 1));
+    return e.or_(low, e.shl(e.lshr(flat, shift + bits), shift));
+  }
 };
 
-AxisSpread getAxisSpread(BlockedEncodingAttr layout, ArrayRef<int64_t> shape, unsigned axis) {
-  AxisSpread spread;
-  for (unsigned d : layout.getOrder()) {
-    if (d == axis)
-      break;
-    spread.laneShift += llvm::Log2_32(layout.getThreadsPerWarp()[d]);
-    spread.warpShift += llvm::Log2_32(layout.getWarpsPerCTA()[d]);
-  }
-  spread.lanes = getDistinctLanes(layout, shape)[axis];
-  spread.warps = getDistinctWarps(layout, shape)[axis];
-  return spread;
+/// The element a thread's registers with `key` hold, as a flat index of the tile without
+/// the axis: the scratch position of their partial.
+Value positionWithoutAxis(Emitter &e, const AxisBits &axis, Value threadPart, uint64_t key) {
+  Value thread = axis.remove(e, e.and_(threadPart, e.i32(~axis.mask & 0xffffffffu)));
+  uint64_t c = axis.remove(key);
+  return c ? e.xor_(thread, e.i32(c)) : thread;
 }
 
-using Key = std::vector<int64_t>;
-
-Key withoutAxis(ArrayRef<int64_t> offset, unsigned axis) {
-  Key key(offset.begin(), offset.end());
-  key.erase(key.begin() + axis);
-  return key;
-}
-
-/// Linear position of a register's element in the tile with `axis` removed.
-Value positionWithoutAxis(Emitter &e, ArrayRef<Value> index, ArrayRef<int64_t> shape,
-                          unsigned axis) {
-  SmallVector<Value> rest(index);
-  SmallVector<int64_t> restShape(shape);
-  rest.erase(rest.begin() + axis);
-  restShape.erase(restShape.begin() + axis);
-  return rest.empty() ? e.i32(0) : linearize(e, rest, restShape);
+/// The index formed by the warp-id bits `bits` (bit i of it is warp bit bits[i]).
+Value compressBits(Emitter &e, Value x, ArrayRef<unsigned> bits) {
+  Value index = e.i32(0);
+  for (auto [i, bit] : llvm::enumerate(bits))
+    index = e.or_(index, e.shl(e.and_(e.lshr(x, bit), e.i32(1)), i));
+  return index;
 }
 
 struct ReduceToLLVM : OpConversionPattern<tile::ReduceOp> {
@@ -88,55 +90,52 @@ struct ReduceToLLVM : OpConversionPattern<tile::ReduceOp> {
   LogicalResult matchAndRewrite(tile::ReduceOp op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto srcType = cast<RankedTensorType>(op.getSrc().getType());
-    auto layout = dyn_cast<BlockedEncodingAttr>(srcType.getEncoding());
-    if (!layout)
-      return rewriter.notifyMatchFailure(op, "reductions need a blocked source layout");
+    LinearLayout src = toLinearLayout(srcType);
+    unsigned axis = op.getAxis();
+    std::optional<ReducePlan> plan = planReduce(src, axis);
+    if (!plan)
+      return op.emitError("internal compiler error: the source layout mixes the reduced axis "
+                          "with other dimensions in one basis");
     Location loc = op.getLoc();
     Emitter e(rewriter, loc);
-    unsigned axis = op.getAxis();
     tile::CombineKind kind = op.getKind();
-    ArrayRef<int64_t> shape = srcType.getShape();
-    ValueRange src = adaptor.getSrc();
+    ValueRange values = adaptor.getSrc();
+    AxisBits bits(src, axis);
 
-    // 1. Within the thread.
-    std::map<Key, Value> acc;
-    std::map<Key, unsigned> representative; // a register with that key, for its index
-    auto offsets = layout.getElemOffsets(shape);
-    for (auto [i, offset] : llvm::enumerate(offsets)) {
-      Key key = withoutAxis(offset, axis);
-      auto [it, inserted] = acc.try_emplace(key, src[i]);
-      if (inserted)
-        representative[key] = i;
-      else
-        it->second = combine(rewriter, loc, kind, it->second, src[i]);
+    // 1. Within the thread: registers whose elements differ only along the axis.
+    uint64_t redundant = src.getRedundantMasks()[LinearLayout::Register];
+    std::map<uint64_t, Value> acc;
+    for (int64_t r = 0; r < int64_t(values.size()); ++r) {
+      if (r & redundant)
+        continue; // a replica of another register
+      uint64_t key = src.applyOne(LinearLayout::Register, r) & ~bits.mask;
+      auto [it, inserted] = acc.try_emplace(key, values[r]);
+      if (!inserted)
+        it->second = combine(rewriter, loc, kind, it->second, values[r]);
     }
-    // 2. Across lanes: a butterfly over the lane bits of the axis.
-    AxisSpread spread = getAxisSpread(layout, shape, axis);
+    // 2. Across lanes: a butterfly over the lane bits that walk the axis.
     for (auto &[key, value] : acc)
-      for (unsigned bit = 0; (1u << bit) < spread.lanes; ++bit)
-        value = combine(rewriter, loc, kind, value,
-                        e.shuffleXor(value, 1u << (spread.laneShift + bit)));
-    // 3. Across warps, through shared memory.
-    if (spread.warps > 1) {
+      for (unsigned bit : plan->laneBits)
+        value = combine(rewriter, loc, kind, value, e.shuffleXor(value, 1u << bit));
+    // 3. Across warps, through the scratch: [warp position along the axis][result element].
+    if (!plan->warpBits.empty()) {
       Value base = e.sharedBase(op);
-      int64_t rest = srcType.getNumElements() / shape[axis];
-      auto indices = emitIndices(e, srcType);
-      Value warpCoord = e.and_(e.lshr(e.warpId(), spread.warpShift), e.i32(spread.warps - 1));
-      Type element = src[0].getType();
-      std::map<Key, Value> position;
-      for (auto &[key, value] : acc)
-        position[key] = positionWithoutAxis(e, indices[representative[key]], shape, axis);
-      e.barrier();
-      for (auto &[key, value] : acc)
-        e.storeShared(e.sharedElementPtr(base, element,
-                                         e.add(e.mul(warpCoord, e.i32(rest)), position[key])),
-                      value);
+      Type element = values[0].getType();
+      int64_t resultElements = plan->result.getNumElements();
+      Value thread = emitThreadPart(e, src);
+      Value warpIndex = compressBits(e, e.warpId(), plan->warpBits);
+      std::map<uint64_t, Value> position;
+      for (auto &[key, value] : acc) {
+        position[key] = positionWithoutAxis(e, bits, thread, key);
+        Value slot = e.add(e.mul(warpIndex, e.i32(resultElements)), position[key]);
+        e.storeShared(e.sharedElementPtr(base, element, slot), value);
+      }
       e.barrier();
       for (auto &[key, value] : acc) {
         value = Value();
-        for (unsigned w = 0; w < spread.warps; ++w) {
-          Value partial = e.loadShared(
-              e.sharedElementPtr(base, element, e.add(e.i32(w * rest), position[key])), element);
+        for (int64_t w = 0; w < (int64_t(1) << plan->warpBits.size()); ++w) {
+          Value slot = e.add(e.i32(w * resultElements), position[key]);
+          Value partial = e.loadShared(e.sharedElementPtr(base, element, slot), element, 1)[0];
           value = value ? combine(rewriter, loc, kind, value, partial) : partial;
         }
       }
@@ -146,11 +145,19 @@ struct ReduceToLLVM : OpConversionPattern<tile::ReduceOp> {
       rewriter.replaceOp(op, acc.begin()->second);
       return success();
     }
-    auto resultType = cast<RankedTensorType>(op.getType());
+    LinearLayout result = toLinearLayout(cast<RankedTensorType>(op.getType()));
+    if (result.getBases(LinearLayout::Lane) != plan->result.getBases(LinearLayout::Lane) ||
+        result.getBases(LinearLayout::Warp) != plan->result.getBases(LinearLayout::Warp))
+      return op.emitError("internal compiler error: a reduction's result must be laid out as "
+                          "its source sliced along the axis");
     SmallVector<Value> results;
-    for (const auto &offset :
-         getDistributedLayout(resultType).getElemOffsets(resultType.getShape()))
-      results.push_back(acc.at(Key(offset.begin(), offset.end())));
+    for (int64_t r = 0; r < result.getInSize(LinearLayout::Register); ++r) {
+      auto it = acc.find(bits.insert(result.applyOne(LinearLayout::Register, r)));
+      if (it == acc.end())
+        return op.emitError("internal compiler error: a reduction's result register has no "
+                            "partial in its thread");
+      results.push_back(it->second);
+    }
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
   }
@@ -161,54 +168,61 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
   LogicalResult matchAndRewrite(tile::ScanOp op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    auto layout = dyn_cast<BlockedEncodingAttr>(type.getEncoding());
-    if (!layout)
-      return rewriter.notifyMatchFailure(op, "scans need a blocked layout");
-    // A reverse scan is the same scan in the mirrored order along the axis:
-    // registers from the last, lanes and warps from the highest coordinate,
-    // values coming from the lane above (shfl.down) instead of below.
+    LinearLayout layout = toLinearLayout(type);
+    unsigned axis = op.getAxis();
+    std::optional<ScanPlan> plan = planScan(layout, axis);
+    if (!plan)
+      return op.emitError("internal compiler error: a scan needs a layout that walks its axis "
+                          "with registers, then lanes, then warps");
+    // A reverse scan is the same scan in the mirrored order along the axis: registers from
+    // the last, lanes and warps from the highest coordinate, values coming from the lane
+    // above (shfl.down) instead of below.
     bool reverse = op.getReverse();
     Location loc = op.getLoc();
     Emitter e(rewriter, loc);
-    unsigned axis = op.getAxis();
     tile::CombineKind kind = op.getKind();
-    ArrayRef<int64_t> shape = type.getShape();
     SmallVector<Value> values(adaptor.getSrc());
     Type element = values[0].getType();
-    AxisSpread spread = getAxisSpread(layout, shape, axis);
     auto comb = [&](Value x, Value y) { return combine(rewriter, loc, kind, x, y); };
+    AxisBits bits(layout, axis);
 
-    // Registers of each key in order along the axis; a repetition of the layout's pattern
-    // (a "chunk") is sizePerThread of them.
-    std::map<Key, SmallVector<std::pair<int64_t, unsigned>>> byKey;
-    for (auto [i, offset] : llvm::enumerate(layout.getElemOffsets(shape)))
-      byKey[withoutAxis(offset, axis)].push_back({offset[axis], unsigned(i)});
-    unsigned chunk = layout.getSizePerThread()[axis];
+    // Registers of each key in order along the axis (replicas are copied at the end); a
+    // repetition of the layout's pattern (a "chunk") is 2^chunkBits of them.
+    uint64_t redundant = layout.getRedundantMasks()[LinearLayout::Register];
+    std::map<uint64_t, SmallVector<std::pair<int64_t, unsigned>>> byKey;
+    llvm::DenseMap<uint64_t, unsigned> canonical;
+    for (int64_t r = 0; r < int64_t(values.size()); ++r) {
+      if (r & redundant)
+        continue;
+      uint64_t element = layout.applyOne(LinearLayout::Register, r);
+      canonical[element] = r;
+      byKey[element & ~bits.mask].push_back({layout.getDimField(element, axis), unsigned(r)});
+    }
+    unsigned chunk = 1u << plan->chunkBits;
+    unsigned lanes = plan->laneCount, warps = plan->warpCount;
 
     Value lane = e.laneId();
-    Value laneCoord = e.and_(e.lshr(lane, spread.laneShift), e.i32(spread.lanes - 1));
-    Value warpCoord = e.and_(e.lshr(e.warpId(), spread.warpShift), e.i32(spread.warps - 1));
+    Value laneCoord = e.and_(e.lshr(lane, plan->laneShift), e.i32(lanes - 1));
+    Value warpCoord = e.and_(e.lshr(e.warpId(), plan->warpShift), e.i32(warps - 1));
     // Positions in scan order.
-    Value scanLane = reverse ? e.sub(e.i32(spread.lanes - 1), laneCoord) : laneCoord;
-    Value scanWarp = reverse ? e.sub(e.i32(spread.warps - 1), warpCoord) : warpCoord;
+    Value scanLane = reverse ? e.sub(e.i32(lanes - 1), laneCoord) : laneCoord;
+    Value scanWarp = reverse ? e.sub(e.i32(warps - 1), warpCoord) : warpCoord;
     auto fromPrevious = [&](Value v, unsigned delta) {
       return reverse ? e.shuffleDown(v, delta) : e.shuffleUp(v, delta);
     };
     // The lane holding the end (in scan order) of this warp's part of the axis.
-    Value groupBase = e.and_(lane, e.i32(~((spread.lanes - 1) << spread.laneShift)));
+    Value groupBase = e.and_(lane, e.i32(~((lanes - 1) << plan->laneShift)));
     Value lastLane =
-        reverse ? groupBase : e.or_(groupBase, e.i32((spread.lanes - 1) << spread.laneShift));
-    auto indices = emitIndices(e, type);
-    Value base = spread.warps > 1 ? e.sharedBase(op) : Value();
-    int64_t rest = type.getNumElements() / shape[axis];
+        reverse ? groupBase : e.or_(groupBase, e.i32((lanes - 1) << plan->laneShift));
+    Value base = warps > 1 ? e.sharedBase(op) : Value();
+    Value thread = warps > 1 ? emitThreadPart(e, layout) : Value();
+    int64_t rest = layout.getNumElements() / type.getDimSize(axis);
 
     for (auto &[key, regs] : byKey) {
       llvm::sort(regs);
       if (reverse)
         std::reverse(regs.begin(), regs.end());
-      Value position;
-      if (spread.warps > 1)
-        position = positionWithoutAxis(e, indices[regs[0].second], shape, axis);
+      Value position = warps > 1 ? positionWithoutAxis(e, bits, thread, key) : Value();
       Value carry;
       for (unsigned start = 0; start < regs.size(); start += chunk) {
         // Within the thread.
@@ -218,32 +232,36 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
         Value total = values[regs[last].second];
         // Across lanes: inclusive scan of the thread totals.
         Value inclusive = total;
-        for (unsigned bit = 0; (1u << bit) < spread.lanes; ++bit) {
-          Value previous = fromPrevious(inclusive, 1u << (spread.laneShift + bit));
+        for (unsigned bit = 0; (1u << bit) < lanes; ++bit) {
+          Value previous = fromPrevious(inclusive, 1u << (plan->laneShift + bit));
           Value has = e.icmp(LLVM::ICmpPredicate::uge, scanLane, e.i32(1u << bit));
           inclusive = e.select(has, comb(previous, inclusive), inclusive);
         }
-        Value prefix = fromPrevious(inclusive, 1u << spread.laneShift);
-        Value hasPrefix = e.icmp(LLVM::ICmpPredicate::ugt, scanLane, e.i32(0));
         auto applyPrefix = [&](Value has, Value p) {
           for (unsigned s = start; s <= last; ++s)
-            values[regs[s].second] = e.select(has, comb(p, values[regs[s].second]),
-                                              values[regs[s].second]);
+            values[regs[s].second] =
+                e.select(has, comb(p, values[regs[s].second]), values[regs[s].second]);
         };
-        applyPrefix(hasPrefix, prefix);
-        Value chunkTotal = e.shuffleIdx(inclusive, lastLane);
-        // Across warps.
-        if (spread.warps > 1) {
-          e.barrier();
+        if (lanes > 1) {
+          Value prefix = fromPrevious(inclusive, 1u << plan->laneShift);
+          applyPrefix(e.icmp(LLVM::ICmpPredicate::ugt, scanLane, e.i32(0)), prefix);
+        }
+        Value chunkTotal = lanes > 1 ? e.shuffleIdx(inclusive, lastLane) : inclusive;
+        // Across warps: each chunk's totals meet in the scratch, between barriers (the
+        // first orders this chunk's writes after the previous chunk's reads).
+        if (warps > 1) {
+          if (start > 0)
+            e.barrier();
           e.storeShared(e.sharedElementPtr(base, element,
                                            e.add(e.mul(warpCoord, e.i32(rest)), position)),
                         chunkTotal);
           e.barrier();
           Value warpPrefix, all;
-          for (unsigned k = 0; k < spread.warps; ++k) { // warps in scan order
-            unsigned w = reverse ? spread.warps - 1 - k : k;
+          for (unsigned k = 0; k < warps; ++k) { // warps in scan order
+            unsigned w = reverse ? warps - 1 - k : k;
             Value t = e.loadShared(
-                e.sharedElementPtr(base, element, e.add(e.i32(w * rest), position)), element);
+                e.sharedElementPtr(base, element, e.add(e.i32(w * rest), position)), element,
+                1)[0];
             if (k > 0) {
               Value before = e.icmp(LLVM::ICmpPredicate::ult, e.i32(k), scanWarp);
               warpPrefix = e.select(before, comb(warpPrefix, t), warpPrefix);
@@ -265,6 +283,10 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
         }
       }
     }
+    // Replica registers take their canonical register's result.
+    for (int64_t r = 0; r < int64_t(values.size()); ++r)
+      if (r & redundant)
+        values[r] = values[canonical.lookup(layout.applyOne(LinearLayout::Register, r))];
     rewriter.replaceOpWithMultiple(op, {values});
     return success();
   }
@@ -273,6 +295,7 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
 } // namespace
 
 void lacc::conversion::populateReduceScanOpToLLVMPatterns(TileTypeConverter &converter,
-                                                         RewritePatternSet &patterns) {
+                                                         RewritePatternSet &patterns,
+                                                         const LoweringContext &) {
   patterns.add<ReduceToLLVM, ScanToLLVM>(converter, patterns.getContext());
 }

@@ -1,17 +1,17 @@
-//===- SharedMemoryOpToLLVM.cpp - data movement through shared memory -----===//
+//===- SharedMemoryOpToLLVM.cpp - explicit shared-memory buffers ----------===//
 //
-// convert_layout, trans and reshape move elements between threads: every
-// thread writes its elements to the op's scratch buffer at their row-major
-// position (for trans: the source's; for reshape: the shared row-major
-// order) and, after a barrier, reads the elements its result layout gives it.
-// A barrier before the writes protects whoever used the same bytes before
-// (the planner lets ops with disjoint lifetimes share them).
-// local_alloc / local_store / local_load do the same with explicit buffers
-// in their shared layout (order, optional XOR swizzle).
+// local_alloc / local_store / local_load move a tile between its distributed
+// layout and a buffer in its shared layout (row-major along the order, with
+// an optional XOR swizzle), with the widest vector accesses both layouts
+// allow. Ordering between them is tilegpu-insert-barriers' business; a
+// tilegpu.barrier is bar.sync.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/Utility.h"
+
+#include "compiler/analysis/Allocation.h"
+#include "compiler/analysis/LayoutConversion.h"
 
 using namespace mlir;
 using namespace lacc;
@@ -20,113 +20,27 @@ using namespace lacc::conversion;
 
 namespace {
 
-Type llvmElement(const TypeConverter *converter, Type tileType) {
-  return converter->convertType(cast<RankedTensorType>(tileType).getElementType());
+LinearLayout sharedLayoutOf(MemDescType type) {
+  return type.getEncoding().toLinearLayout(type.getShape());
 }
 
-/// Offset of element `index` in a buffer of `type`: row-major along `order` (order[0]
-/// fastest), with the vec-granular XOR swizzle of its two fastest dimensions.
-Value sharedPosition(Emitter &e, ArrayRef<Value> index, MemDescType type) {
-  SharedEncodingAttr layout = type.getEncoding();
-  ArrayRef<unsigned> order = layout.getOrder();
-  SmallVector<Value> idx(index);
-  if (layout.getMaxPhase() > 1 && order.size() >= 2) {
-    Value row = idx[order[1]], col = idx[order[0]];
-    unsigned vec = layout.getVec();
-    Value phase = e.and_(e.lshr(row, llvm::Log2_32(layout.getPerPhase())),
-                         e.i32(layout.getMaxPhase() - 1));
-    Value group = LLVM::XOrOp::create(e.builder(), e.location(), e.lshr(col, llvm::Log2_32(vec)),
-                                      phase);
-    idx[order[0]] = e.add(e.shl(group, llvm::Log2_32(vec)), e.and_(col, e.i32(vec - 1)));
-  }
-  Value linear = e.i32(0);
-  int64_t stride = 1;
-  for (unsigned d : order) {
-    linear = e.add(linear, e.mul(idx[d], e.i32(stride)));
-    stride *= type.getShape()[d];
-  }
-  return linear;
+unsigned maxVectorOf(Type element) {
+  return std::max<int64_t>(1, 16 / getSharedElementBytes(element));
 }
-
-struct ConvertLayoutToLLVM : OpConversionPattern<ConvertLayoutOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ConvertLayoutOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto srcType = cast<RankedTensorType>(op.getSrc().getType());
-    Emitter e(rewriter, op.getLoc());
-    Value base = e.sharedBase(op);
-    auto rowMajor = [&](ArrayRef<Value> index) { return linearize(e, index, srcType.getShape()); };
-    e.barrier();
-    storeTileToShared(e, base, srcType, adaptor.getSrc(), rowMajor);
-    e.barrier();
-    rewriter.replaceOpWithMultiple(
-        op, {loadTileFromShared(e, base, op.getType(), llvmElement(getTypeConverter(), srcType),
-                                rowMajor)});
-    return success();
-  }
-};
-
-struct TransToLLVM : OpConversionPattern<tile::TransOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::TransOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto srcType = cast<RankedTensorType>(op.getSrc().getType());
-    Emitter e(rewriter, op.getLoc());
-    Value base = e.sharedBase(op);
-    ArrayRef<int32_t> order = op.getOrder();
-    e.barrier();
-    storeTileToShared(e, base, srcType, adaptor.getSrc(), [&](ArrayRef<Value> index) {
-      return linearize(e, index, srcType.getShape());
-    });
-    e.barrier();
-    // Result dimension i is source dimension order[i].
-    auto fromResult = [&](ArrayRef<Value> index) {
-      SmallVector<Value> srcIndex(index.size());
-      for (auto [i, d] : llvm::enumerate(order))
-        srcIndex[d] = index[i];
-      return linearize(e, srcIndex, srcType.getShape());
-    };
-    rewriter.replaceOpWithMultiple(
-        op, {loadTileFromShared(e, base, op.getType(), llvmElement(getTypeConverter(), srcType),
-                                fromResult)});
-    return success();
-  }
-};
-
-struct ReshapeToLLVM : OpConversionPattern<tile::ReshapeOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::ReshapeOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto srcType = cast<RankedTensorType>(op.getSrc().getType());
-    Emitter e(rewriter, op.getLoc());
-    Value base = e.sharedBase(op);
-    e.barrier();
-    storeTileToShared(e, base, srcType, adaptor.getSrc(), [&](ArrayRef<Value> index) {
-      return linearize(e, index, srcType.getShape());
-    });
-    e.barrier();
-    rewriter.replaceOpWithMultiple(
-        op, {loadTileFromShared(e, base, op.getType(), llvmElement(getTypeConverter(), srcType),
-                                [&](ArrayRef<Value> index) {
-                                  return linearize(e, index, op.getType().getShape());
-                                })});
-    return success();
-  }
-};
 
 struct LocalAllocToLLVM : OpConversionPattern<LocalAllocOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(LocalAllocOp op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    if (!op->hasAttr(TileGPUDialect::kSharedOffsetAttrName))
+    if (getSharedOffset(op) < 0)
       return op.emitOpError("has no shared-memory offset: run tilegpu-allocate-shared-memory");
     Emitter e(rewriter, op.getLoc());
     Value base = e.sharedBase(op);
     if (op.getSrc()) {
-      e.barrier();
-      storeTileToShared(e, base, cast<RankedTensorType>(op.getSrc().getType()), adaptor.getSrc(),
-                        [&](ArrayRef<Value> index) { return sharedPosition(e, index, op.getType()); });
-      e.barrier();
+      auto srcType = cast<RankedTensorType>(op.getSrc().getType());
+      LinearLayout layout = toLinearLayout(srcType), shared = sharedLayoutOf(op.getType());
+      unsigned vec = getSharedVectorWidth(layout, shared, maxVectorOf(srcType.getElementType()));
+      storeToShared(e, base, layout, shared, adaptor.getSrc(), vec);
     }
     rewriter.replaceOp(op, base);
     return success();
@@ -138,12 +52,10 @@ struct LocalStoreToLLVM : OpConversionPattern<LocalStoreOp> {
   LogicalResult matchAndRewrite(LocalStoreOp op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Emitter e(rewriter, op.getLoc());
-    MemDescType type = op.getDst().getType();
-    e.barrier();
-    storeTileToShared(e, adaptor.getDst()[0], cast<RankedTensorType>(op.getSrc().getType()),
-                      adaptor.getSrc(),
-                      [&](ArrayRef<Value> index) { return sharedPosition(e, index, type); });
-    e.barrier();
+    auto srcType = cast<RankedTensorType>(op.getSrc().getType());
+    LinearLayout layout = toLinearLayout(srcType), shared = sharedLayoutOf(op.getDst().getType());
+    unsigned vec = getSharedVectorWidth(layout, shared, maxVectorOf(srcType.getElementType()));
+    storeToShared(e, adaptor.getDst()[0], layout, shared, adaptor.getSrc(), vec);
     rewriter.eraseOp(op);
     return success();
   }
@@ -154,11 +66,13 @@ struct LocalLoadToLLVM : OpConversionPattern<LocalLoadOp> {
   LogicalResult matchAndRewrite(LocalLoadOp op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Emitter e(rewriter, op.getLoc());
-    MemDescType type = op.getSrc().getType();
+    LinearLayout layout = toLinearLayout(op.getType()),
+                 shared = sharedLayoutOf(op.getSrc().getType());
+    Type element = op.getType().getElementType();
+    unsigned vec = getSharedVectorWidth(layout, shared, maxVectorOf(element));
     rewriter.replaceOpWithMultiple(
-        op, {loadTileFromShared(e, adaptor.getSrc()[0], op.getType(),
-                                llvmElement(getTypeConverter(), op.getType()),
-                                [&](ArrayRef<Value> index) { return sharedPosition(e, index, type); })});
+        op, {loadFromShared(e, adaptor.getSrc()[0], layout, shared,
+                            getTypeConverter()->convertType(element), vec)});
     return success();
   }
 };
@@ -175,7 +89,8 @@ struct BarrierToLLVM : OpConversionPattern<BarrierOp> {
 } // namespace
 
 void lacc::conversion::populateSharedMemoryOpToLLVMPatterns(TileTypeConverter &converter,
-                                                           RewritePatternSet &patterns) {
-  patterns.add<ConvertLayoutToLLVM, TransToLLVM, ReshapeToLLVM, LocalAllocToLLVM,
-               LocalStoreToLLVM, LocalLoadToLLVM, BarrierToLLVM>(converter, patterns.getContext());
+                                                           RewritePatternSet &patterns,
+                                                           const LoweringContext &) {
+  patterns.add<LocalAllocToLLVM, LocalStoreToLLVM, LocalLoadToLLVM, BarrierToLLVM>(
+      converter, patterns.getContext());
 }

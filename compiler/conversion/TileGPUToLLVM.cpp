@@ -97,8 +97,9 @@ struct ConvertTileGPUToLLVMPass
     populateElementwiseOpToLLVMPatterns(converter, patterns);
     populateViewOpToLLVMPatterns(converter, patterns);
     populateLoadStoreOpToLLVMPatterns(converter, patterns, context);
-    populateReduceScanOpToLLVMPatterns(converter, patterns);
-    populateSharedMemoryOpToLLVMPatterns(converter, patterns);
+    populateReduceScanOpToLLVMPatterns(converter, patterns, context);
+    populateConvertLayoutOpToLLVMPatterns(converter, patterns, context);
+    populateSharedMemoryOpToLLVMPatterns(converter, patterns, context);
     populateDotOpToLLVMPatterns(converter, patterns);
     patterns.add<GridQueryToLLVM<tile::ProgramIdOp>, GridQueryToLLVM<tile::NumProgramsOp>>(
         converter, ctx);

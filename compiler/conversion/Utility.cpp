@@ -2,6 +2,10 @@
 
 #include "compiler/conversion/Utility.h"
 
+#include "compiler/analysis/LayoutConversion.h"
+
+#include "llvm/ADT/DenseMap.h"
+
 using namespace mlir;
 using namespace lacc;
 using namespace lacc::tilegpu;
@@ -39,6 +43,7 @@ Value Emitter::sub(Value x, Value y) { return LLVM::SubOp::create(b, loc, x, y);
 Value Emitter::mul(Value x, Value y) { return LLVM::MulOp::create(b, loc, x, y); }
 Value Emitter::and_(Value x, Value y) { return LLVM::AndOp::create(b, loc, x, y); }
 Value Emitter::or_(Value x, Value y) { return LLVM::OrOp::create(b, loc, x, y); }
+Value Emitter::xor_(Value x, Value y) { return LLVM::XOrOp::create(b, loc, x, y); }
 Value Emitter::shl(Value x, int64_t bits) {
   return bits ? LLVM::ShlOp::create(b, loc, x, i32(bits)).getResult() : x;
 }
@@ -52,9 +57,7 @@ Value Emitter::select(Value c, Value x, Value y) { return LLVM::SelectOp::create
 Value Emitter::undef(Type type) { return LLVM::UndefOp::create(b, loc, type); }
 Value Emitter::zero(Type type) { return LLVM::ZeroOp::create(b, loc, type); }
 
-Value Emitter::threadId() {
-  return NVVM::ThreadIdXOp::create(b, loc, b.getI32Type());
-}
+Value Emitter::threadId() { return NVVM::ThreadIdXOp::create(b, loc, b.getI32Type()); }
 Value Emitter::laneId() { return and_(threadId(), i32(31)); }
 Value Emitter::warpId() { return lshr(threadId(), 5); }
 void Emitter::barrier() { NVVM::Barrier0Op::create(b, loc); }
@@ -82,15 +85,12 @@ Value Emitter::shuffle(Value v, Value laneOrOffset, NVVM::ShflKind kind) {
     result = LLVM::TruncOp::create(b, loc, intType, shfl32(wide));
   } else {
     assert(bits == 64 && "tiles hold at most 64-bit elements");
+    Value c32 = LLVM::ConstantOp::create(b, loc, intType, b.getIntegerAttr(intType, 32));
     Value lo = LLVM::TruncOp::create(b, loc, i32Type, asInt);
-    Value hi = LLVM::TruncOp::create(
-        b, loc, i32Type, LLVM::LShrOp::create(b, loc, asInt, LLVM::ConstantOp::create(
-                                                              b, loc, intType, b.getIntegerAttr(intType, 32))));
+    Value hi = LLVM::TruncOp::create(b, loc, i32Type, LLVM::LShrOp::create(b, loc, asInt, c32));
     Value loS = LLVM::ZExtOp::create(b, loc, intType, shfl32(lo));
     Value hiS = LLVM::ZExtOp::create(b, loc, intType, shfl32(hi));
-    Value hiShifted = LLVM::ShlOp::create(
-        b, loc, hiS, LLVM::ConstantOp::create(b, loc, intType, b.getIntegerAttr(intType, 32)));
-    result = LLVM::OrOp::create(b, loc, loS, hiShifted);
+    result = LLVM::OrOp::create(b, loc, loS, LLVM::ShlOp::create(b, loc, hiS, c32));
   }
   return isa<IntegerType>(type) ? result : LLVM::BitcastOp::create(b, loc, type, result).getResult();
 }
@@ -109,11 +109,12 @@ Value Emitter::shuffleIdx(Value v, Value lane) { return shuffle(v, lane, NVVM::S
 Value Emitter::sharedBase(Operation *op) {
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext(), kSharedAddressSpace);
   Value base = LLVM::AddressOfOp::create(b, loc, ptrType, kSharedMemorySymbol);
-  auto offset = op->getAttrOfType<IntegerAttr>(TileGPUDialect::kSharedOffsetAttrName);
-  if (!offset || offset.getInt() == 0)
+  int64_t offset = getSharedOffset(op);
+  assert(offset >= 0 && "the op has no planned shared memory");
+  if (offset == 0)
     return base;
   return LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), base,
-                             ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(offset.getInt())});
+                             ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(offset)});
 }
 
 /// Shared memory holds i1 as bytes: LLVM's i1 has no defined in-memory size of one bit.
@@ -121,129 +122,267 @@ static Type storageType(OpBuilder &b, Type type) {
   return type.isInteger(1) ? b.getI8Type() : type;
 }
 
+/// Bytes a (storage-typed) scalar takes in memory: pointers are 64-bit.
+static unsigned storageBytes(Type type) {
+  if (isa<LLVM::LLVMPointerType>(type))
+    return 8;
+  return std::max(1u, type.getIntOrFloatBitWidth() / 8);
+}
+
 Value Emitter::sharedElementPtr(Value base, Type elementType, Value index) {
   return LLVM::GEPOp::create(b, loc, base.getType(), storageType(b, elementType), base,
                              ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(index)});
 }
 
-void Emitter::storeShared(Value ptr, Value value) {
-  if (value.getType().isInteger(1))
-    value = LLVM::ZExtOp::create(b, loc, b.getI8Type(), value);
-  LLVM::StoreOp::create(b, loc, value, ptr);
+Value Emitter::vectorOf(ArrayRef<Value> elements) {
+  if (elements.size() == 1)
+    return elements[0];
+  auto type = VectorType::get({int64_t(elements.size())}, elements[0].getType());
+  Value vec = LLVM::UndefOp::create(b, loc, type);
+  for (auto [i, element] : llvm::enumerate(elements))
+    vec = LLVM::InsertElementOp::create(b, loc, vec, element, i32(i));
+  return vec;
 }
 
-Value Emitter::loadShared(Value ptr, Type type) {
-  Value value = LLVM::LoadOp::create(b, loc, storageType(b, type), ptr);
+void Emitter::storeShared(Value ptr, ArrayRef<Value> values) {
+  SmallVector<Value> stored;
+  for (Value v : values)
+    stored.push_back(v.getType().isInteger(1) ? LLVM::ZExtOp::create(b, loc, b.getI8Type(), v)
+                                              : v);
+  unsigned bytes = storageBytes(stored[0].getType());
+  LLVM::StoreOp::create(b, loc, vectorOf(stored), ptr, bytes * stored.size());
+}
+
+SmallVector<Value> Emitter::loadShared(Value ptr, Type type, unsigned count) {
+  Type storage = storageType(b, type);
+  unsigned bytes = storageBytes(storage);
+  SmallVector<Value> values;
+  if (count == 1) {
+    values.push_back(LLVM::LoadOp::create(b, loc, storage, ptr, bytes));
+  } else {
+    auto vecType = VectorType::get({int64_t(count)}, storage);
+    Value vec = LLVM::LoadOp::create(b, loc, vecType, ptr, bytes * count);
+    for (unsigned i = 0; i < count; ++i)
+      values.push_back(LLVM::ExtractElementOp::create(b, loc, vec, i32(i)));
+  }
   if (type.isInteger(1))
-    value = LLVM::TruncOp::create(b, loc, type, value);
-  return value;
+    for (Value &v : values)
+      v = LLVM::TruncOp::create(b, loc, type, v);
+  return values;
 }
 
 //===----------------------------------------------------------------------===//
-// Thread coordinates and element indices
+// Linear maps of thread coordinates
 //===----------------------------------------------------------------------===//
 
-ThreadCoords lacc::conversion::emitThreadCoords(Emitter &e, BlockedEncodingAttr layout) {
-  unsigned rank = layout.getRank();
-  ThreadCoords coords;
-  coords.lane.resize(rank);
-  coords.warp.resize(rank);
-  Value lane = e.laneId(), warp = e.warpId();
-  // Lanes and warps are split over the dimensions in `order`, the fastest first.
-  unsigned laneShift = 0, warpShift = 0;
-  for (unsigned d : layout.getOrder()) {
-    unsigned tpw = layout.getThreadsPerWarp()[d], wpc = layout.getWarpsPerCTA()[d];
-    coords.lane[d] = e.and_(e.lshr(lane, laneShift), e.i32(tpw - 1));
-    coords.warp[d] = e.and_(e.lshr(warp, warpShift), e.i32(wpc - 1));
-    laneShift += llvm::Log2_32(tpw);
-    warpShift += llvm::Log2_32(wpc);
-  }
-  return coords;
+namespace {
+/// A value and the bits it may have set: terms with disjoint bits are added (an add folds
+/// into addresses and immediates), overlapping ones XORed.
+struct Term {
+  Value value;
+  uint64_t bits;
+};
+
+Term combine(Emitter &e, Term a, Term b) {
+  if (!a.value)
+    return b;
+  if (!b.value)
+    return a;
+  return {(a.bits & b.bits) ? e.xor_(a.value, b.value) : e.add(a.value, b.value),
+          a.bits | b.bits};
 }
 
-SmallVector<Value> lacc::conversion::emitThreadBase(Emitter &e, DistributedLayoutAttr layout) {
-  if (auto blocked = dyn_cast<BlockedEncodingAttr>(layout)) {
-    ThreadCoords coords = emitThreadCoords(e, blocked);
-    SmallVector<Value> base;
-    for (unsigned d = 0; d < blocked.getRank(); ++d) {
-      Value thread = e.add(e.mul(coords.warp[d], e.i32(blocked.getThreadsPerWarp()[d])),
-                           coords.lane[d]);
-      base.push_back(e.mul(thread, e.i32(blocked.getSizePerThread()[d])));
+Term linearMap(Emitter &e, Value x, ArrayRef<uint64_t> perBit) {
+  Term acc{Value(), 0};
+  for (unsigned k = 0; k < perBit.size();) {
+    uint64_t c = perBit[k];
+    if (c == 0) {
+      ++k;
+      continue;
     }
-    return base;
+    if (llvm::isPowerOf2_64(c)) {
+      // Bits k, k+1, ... that land on consecutive bits: one field.
+      unsigned len = 1;
+      while (k + len < perBit.size() && perBit[k + len] == c << len)
+        ++len;
+      uint64_t fieldMask = (uint64_t(1) << len) - 1;
+      Value field = e.and_(e.lshr(x, k), e.i32(fieldMask));
+      unsigned shift = llvm::Log2_64(c);
+      acc = combine(e, acc, {e.shl(field, shift), fieldMask << shift});
+      k += len;
+      continue;
+    }
+    Value bit = e.and_(e.lshr(x, k), e.i32(1));
+    acc = combine(e, acc, {e.and_(e.sub(e.i32(0), bit), e.i32(c)), c});
+    ++k;
   }
-  if (auto slice = dyn_cast<SliceEncodingAttr>(layout)) {
-    SmallVector<Value> base = emitThreadBase(e, slice.getParent());
-    base.erase(base.begin() + slice.getDim());
-    return base;
-  }
-  auto dot = cast<DotOperandEncodingAttr>(layout);
-  SmallVector<Value> base = emitThreadBase(e, dot.getParent());
-  base[dot.getOpIdx() == 0 ? 1 : 0] = e.i32(0); // every thread walks the whole K extent
-  return base;
+  return acc;
+}
+
+uint64_t allBits(ArrayRef<uint64_t> values) {
+  uint64_t bits = 0;
+  for (uint64_t v : values)
+    bits |= v;
+  return bits;
+}
+
+/// The thread part of `layout` mapped through `map` (element -> something linear).
+Term threadTerm(Emitter &e, const LinearLayout &layout,
+                function_ref<uint64_t(uint64_t)> map) {
+  SmallVector<uint64_t> lanes, warps;
+  for (uint64_t b : layout.getBases(LinearLayout::Lane))
+    lanes.push_back(map(b));
+  for (uint64_t b : layout.getBases(LinearLayout::Warp))
+    warps.push_back(map(b));
+  Term lane = linearMap(e, e.laneId(), lanes);
+  Term warp = linearMap(e, e.warpId(), warps);
+  return combine(e, lane, warp);
+}
+} // namespace
+
+Value lacc::conversion::emitLinearMap(Emitter &e, Value x, ArrayRef<uint64_t> perBit) {
+  Term t = linearMap(e, x, perBit);
+  return t.value ? t.value : e.i32(0);
+}
+
+Value lacc::conversion::emitThreadPart(Emitter &e, const LinearLayout &layout) {
+  Term t = threadTerm(e, layout, [](uint64_t b) { return b; });
+  return t.value ? t.value : e.i32(0);
 }
 
 SmallVector<SmallVector<Value>> lacc::conversion::emitIndices(Emitter &e, RankedTensorType type) {
-  auto layout = getDistributedLayout(type);
-  SmallVector<Value> base = emitThreadBase(e, layout);
+  LinearLayout layout = toLinearLayout(type);
+  unsigned rank = layout.getRank();
+  SmallVector<uint64_t> threadBases(layout.getBases(LinearLayout::Lane));
+  llvm::append_range(threadBases, layout.getBases(LinearLayout::Warp));
+  uint64_t threadBits = allBits(threadBases);
+  uint64_t registerBits = allBits(layout.getBases(LinearLayout::Register));
+  Value thread = emitThreadPart(e, layout);
+  // Per dimension: the thread's coordinate, and whether registers add to it without carries.
+  SmallVector<Value> threadCoord(rank);
+  SmallVector<bool> disjoint(rank);
+  for (unsigned d = 0; d < rank; ++d) {
+    unsigned shift = layout.getDimShift(d);
+    uint64_t mask = uint64_t(layout.getShape()[d]) - 1;
+    threadCoord[d] = e.and_(e.lshr(thread, shift), e.i32(mask));
+    disjoint[d] = ((threadBits >> shift) & (registerBits >> shift) & mask) == 0;
+  }
   SmallVector<SmallVector<Value>> indices;
-  for (const auto &offset : layout.getElemOffsets(type.getShape())) {
+  for (int64_t r = 0; r < layout.getInSize(LinearLayout::Register); ++r) {
+    uint64_t reg = layout.applyOne(LinearLayout::Register, r);
     SmallVector<Value> index;
-    for (unsigned d = 0; d < type.getRank(); ++d)
-      index.push_back(e.and_(e.add(base[d], e.i32(offset[d])), e.i32(type.getDimSize(d) - 1)));
+    for (unsigned d = 0; d < rank; ++d) {
+      int64_t c = layout.getDimField(reg, d);
+      if (c == 0)
+        index.push_back(threadCoord[d]);
+      else
+        index.push_back(disjoint[d] ? e.add(threadCoord[d], e.i32(c))
+                                    : e.xor_(threadCoord[d], e.i32(c)));
+    }
     indices.push_back(std::move(index));
   }
   return indices;
 }
 
-/// Whether this thread is not a replica along the dimensions that slices removed.
-static Value emitSliceCanonical(Emitter &e, DistributedLayoutAttr layout) {
-  Value canonical = e.i1(true);
-  while (auto slice = dyn_cast<SliceEncodingAttr>(layout)) {
-    SmallVector<Value> parentBase = emitThreadBase(e, slice.getParent());
-    canonical = e.and_(canonical, e.icmp(LLVM::ICmpPredicate::eq, parentBase[slice.getDim()],
-                                         e.i32(0)));
-    layout = slice.getParent();
-  }
-  return canonical;
-}
-
 SmallVector<Value> lacc::conversion::emitOwnership(Emitter &e, RankedTensorType type) {
-  auto layout = getDistributedLayout(type);
-  SmallVector<Value> base = emitThreadBase(e, layout);
-  Value canonical = emitSliceCanonical(e, layout);
-  SmallVector<Value> owned;
-  for (const auto &offset : layout.getElemOffsets(type.getShape())) {
-    Value inside = canonical;
-    for (unsigned d = 0; d < type.getRank(); ++d)
-      inside = e.and_(inside, e.icmp(LLVM::ICmpPredicate::ult, e.add(base[d], e.i32(offset[d])),
-                                     e.i32(type.getDimSize(d))));
-    owned.push_back(inside);
+  LinearLayout layout = toLinearLayout(type);
+  SmallVector<uint64_t> redundant = layout.getRedundantMasks();
+  Value thread;
+  auto clear = [&](Value coord, uint64_t mask) {
+    return e.icmp(LLVM::ICmpPredicate::eq, e.and_(coord, e.i32(mask)), e.i32(0));
+  };
+  if (redundant[LinearLayout::Lane])
+    thread = clear(e.laneId(), redundant[LinearLayout::Lane]);
+  if (redundant[LinearLayout::Warp]) {
+    Value warp = clear(e.warpId(), redundant[LinearLayout::Warp]);
+    thread = thread ? e.and_(thread, warp) : warp;
   }
+  SmallVector<Value> owned;
+  for (int64_t r = 0; r < layout.getInSize(LinearLayout::Register); ++r)
+    owned.push_back((r & redundant[LinearLayout::Register]) ? e.i1(false) : thread);
   return owned;
 }
 
-Value lacc::conversion::linearize(Emitter &e, ArrayRef<Value> index, ArrayRef<int64_t> shape) {
-  Value linear = index[0];
-  for (unsigned d = 1; d < shape.size(); ++d)
-    linear = e.add(e.mul(linear, e.i32(shape[d])), index[d]);
-  return linear;
+SmallVector<unsigned> lacc::conversion::mapRegisters(const LinearLayout &from,
+                                                     const LinearLayout &to) {
+  if (from.getShape() != to.getShape() ||
+      from.getBases(LinearLayout::Lane) != to.getBases(LinearLayout::Lane) ||
+      from.getBases(LinearLayout::Warp) != to.getBases(LinearLayout::Warp))
+    return {};
+  llvm::DenseMap<uint64_t, unsigned> registerOf;
+  for (int64_t r = from.getInSize(LinearLayout::Register); r-- > 0;)
+    registerOf[from.applyOne(LinearLayout::Register, r)] = r;
+  SmallVector<unsigned> map;
+  for (int64_t r = 0; r < to.getInSize(LinearLayout::Register); ++r) {
+    auto it = registerOf.find(to.applyOne(LinearLayout::Register, r));
+    if (it == registerOf.end())
+      return {};
+    map.push_back(it->second);
+  }
+  return map;
 }
 
-void lacc::conversion::storeTileToShared(Emitter &e, Value base, RankedTensorType type,
-                                         ValueRange elements,
-                                         function_ref<Value(ArrayRef<Value>)> position) {
-  auto indices = emitIndices(e, type);
-  for (auto [index, element] : llvm::zip_equal(indices, elements))
-    e.storeShared(e.sharedElementPtr(base, element.getType(), position(index)), element);
+//===----------------------------------------------------------------------===//
+// Tiles in shared memory
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Per register group of `vec`: its constant offset; and the thread's offset term.
+struct SharedAccess {
+  Term thread;
+  SmallVector<uint64_t> registerOffsets; // one per register
+  uint64_t registerBits;
+};
+
+SharedAccess planAccess(Emitter &e, const LinearLayout &layout, const LinearLayout &shared) {
+  SharedOffsetMap offsetOf(shared);
+  SharedAccess access;
+  access.thread = threadTerm(e, layout, [&](uint64_t b) { return offsetOf(b); });
+  access.registerBits = 0;
+  for (int64_t r = 0; r < layout.getInSize(LinearLayout::Register); ++r) {
+    uint64_t offset = offsetOf(layout.applyOne(LinearLayout::Register, r));
+    access.registerOffsets.push_back(offset);
+    access.registerBits |= offset;
+  }
+  return access;
 }
 
-SmallVector<Value>
-lacc::conversion::loadTileFromShared(Emitter &e, Value base, RankedTensorType type, Type llvmElement,
-                                     function_ref<Value(ArrayRef<Value>)> position) {
-  SmallVector<Value> elements;
-  for (const auto &index : emitIndices(e, type))
-    elements.push_back(
-        e.loadShared(e.sharedElementPtr(base, llvmElement, position(index)), llvmElement));
-  return elements;
+Value groupAddress(Emitter &e, Value base, Type element, const SharedAccess &access,
+                   int64_t firstRegister) {
+  uint64_t c = access.registerOffsets[firstRegister];
+  Term offset = access.thread;
+  if (c) {
+    Value constant = e.i32(c);
+    offset = !offset.value ? Term{constant, c}
+             : (offset.bits & access.registerBits)
+                 ? Term{e.xor_(offset.value, constant), offset.bits | c}
+                 : Term{e.add(offset.value, constant), offset.bits | c};
+  }
+  return e.sharedElementPtr(base, element, offset.value ? offset.value : e.i32(0));
+}
+} // namespace
+
+void lacc::conversion::storeToShared(Emitter &e, Value base, const LinearLayout &layout,
+                                     const LinearLayout &shared, ValueRange values, unsigned vec) {
+  SharedAccess access = planAccess(e, layout, shared);
+  uint64_t redundant = layout.getRedundantMasks()[LinearLayout::Register];
+  for (int64_t r = 0; r < int64_t(values.size()); r += vec) {
+    if (r & redundant)
+      continue; // another register holds (and writes) the same element
+    Value ptr = groupAddress(e, base, values[r].getType(), access, r);
+    e.storeShared(ptr, llvm::to_vector(values.slice(r, vec)));
+  }
+}
+
+SmallVector<Value> lacc::conversion::loadFromShared(Emitter &e, Value base,
+                                                    const LinearLayout &layout,
+                                                    const LinearLayout &shared, Type element,
+                                                    unsigned vec) {
+  SharedAccess access = planAccess(e, layout, shared);
+  SmallVector<Value> values;
+  for (int64_t r = 0; r < layout.getInSize(LinearLayout::Register); r += vec) {
+    Value ptr = groupAddress(e, base, element, access, r);
+    llvm::append_range(values, e.loadShared(ptr, element, vec));
+  }
+  return values;
 }

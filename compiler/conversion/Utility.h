@@ -2,17 +2,23 @@
 //
 // A tile value becomes, per thread, the list of the elements that thread
 // holds (a 1:N type conversion: `tensor<64x64xf32, #blocked>` becomes as many
-// f32 values as the layout gives each thread, in the layout's register
-// order). Patterns read them through OneToNOpAdaptor and produce them with
-// replaceOpWithMultiple. Everything here is about building that per-thread
-// view: thread coordinates, element indices, shared memory, shuffles.
+// f32 values as the layout gives each thread, in register order). Patterns
+// read them through OneToNOpAdaptor and produce them with
+// replaceOpWithMultiple.
+//
+// Everything here is written against LinearLayout, never a particular
+// encoding: the element a thread's register r holds is
+//     registerPart(r) XOR threadPart(lane, warp)
+// where registerPart is a compile-time constant and threadPart is computed
+// once from the lane and warp ids.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef LACC_COMPILER_CONVERSION_UTILITY_H
 #define LACC_COMPILER_CONVERSION_UTILITY_H
 
-#include "compiler/transforms/AxisInfo.h"
+#include "compiler/analysis/Allocation.h"
+#include "compiler/analysis/AxisInfo.h"
 #include "dialects/tilegpu/TileGPUDialect.h"
 
 #include "mlir/Conversion/LLVMCommon/Pattern.h"
@@ -53,6 +59,7 @@ public:
   mlir::Value mul(mlir::Value a, mlir::Value b);
   mlir::Value and_(mlir::Value a, mlir::Value b);
   mlir::Value or_(mlir::Value a, mlir::Value b);
+  mlir::Value xor_(mlir::Value a, mlir::Value b);
   mlir::Value shl(mlir::Value a, int64_t bits);
   mlir::Value lshr(mlir::Value a, int64_t bits);
   mlir::Value icmp(mlir::LLVM::ICmpPredicate pred, mlir::Value a, mlir::Value b);
@@ -63,6 +70,8 @@ public:
   mlir::Value threadId();
   mlir::Value laneId();
   mlir::Value warpId();
+  /// bar.sync 0: only for the barrier inside an op that writes and then reads its own
+  /// scratch; barriers between ops are placed by tilegpu-insert-barriers.
   void barrier();
 
   /// shfl.sync of any scalar type (split or widened to 32-bit pieces as needed).
@@ -72,12 +81,15 @@ public:
   mlir::Value shuffleDown(mlir::Value v, unsigned delta);
   mlir::Value shuffleIdx(mlir::Value v, mlir::Value lane);
 
-  /// Shared memory: the base of `op`'s planned buffer, element addresses, loads and stores
-  /// (i1 is stored as a byte).
+  /// Shared memory: the base of `op`'s buffer or scratch (its planned offset), element
+  /// addresses, vector loads and stores of `values` (i1 is stored as a byte).
   mlir::Value sharedBase(mlir::Operation *op);
   mlir::Value sharedElementPtr(mlir::Value base, mlir::Type elementType, mlir::Value index);
-  void storeShared(mlir::Value ptr, mlir::Value value);
-  mlir::Value loadShared(mlir::Value ptr, mlir::Type type);
+  void storeShared(mlir::Value ptr, llvm::ArrayRef<mlir::Value> values);
+  llvm::SmallVector<mlir::Value> loadShared(mlir::Value ptr, mlir::Type type, unsigned count);
+
+  /// A packed vector of `elements` (all of one type).
+  mlir::Value vectorOf(llvm::ArrayRef<mlir::Value> elements);
 
   mlir::OpBuilder &builder() { return b; }
   mlir::Location location() { return loc; }
@@ -87,34 +99,36 @@ private:
   mlir::Location loc;
 };
 
-/// Per dimension, the coordinate of this thread's lane and warp in a blocked layout.
-struct ThreadCoords {
-  llvm::SmallVector<mlir::Value> lane, warp;
-};
-ThreadCoords emitThreadCoords(Emitter &e, tilegpu::BlockedEncodingAttr layout);
+/// XOR over the set bits k of the runtime value `x` of perBit[k]: a linear map over GF(2)
+/// applied to a thread coordinate. Runs of bits that move together become one shift-and-mask.
+mlir::Value emitLinearMap(Emitter &e, mlir::Value x, llvm::ArrayRef<uint64_t> perBit);
 
-/// Per dimension, the index of this thread's first element before wrap-around.
-llvm::SmallVector<mlir::Value> emitThreadBase(Emitter &e, tilegpu::DistributedLayoutAttr layout);
+/// The thread's part of every element it holds, as one flat index (row-major, XOR-combined):
+/// element(r) = layout.applyOne(Register, r) XOR threadPart.
+mlir::Value emitThreadPart(Emitter &e, const tilegpu::LinearLayout &layout);
 
-/// For every element this thread holds, its index along every dimension.
+/// For every register, the element's index along every dimension.
 llvm::SmallVector<llvm::SmallVector<mlir::Value>> emitIndices(Emitter &e,
                                                               mlir::RankedTensorType type);
 
-/// For every element this thread holds, whether this thread is its one canonical holder
-/// (layouts replicate elements when the tile is smaller than the layout's extent).
+/// For every register: whether this thread is the one canonical holder of its element, or a
+/// null Value where it always is (layouts replicate elements over registers, lanes and
+/// warps when the tile is smaller than the layout's pattern).
 llvm::SmallVector<mlir::Value> emitOwnership(Emitter &e, mlir::RankedTensorType type);
 
-/// Row-major linear index of `index` in `shape`.
-mlir::Value linearize(Emitter &e, llvm::ArrayRef<mlir::Value> index, llvm::ArrayRef<int64_t> shape);
+/// For each register of `to`, the register of `from` holding the same element in the same
+/// thread; empty when some element is not there (the layouts place it in another thread).
+llvm::SmallVector<unsigned> mapRegisters(const tilegpu::LinearLayout &from,
+                                         const tilegpu::LinearLayout &to);
 
-/// Stores every element of a tile to shared memory at its row-major position, or loads
-/// every element back from there: the two halves of a trip through shared memory.
-void storeTileToShared(Emitter &e, mlir::Value base, mlir::RankedTensorType type,
-                       mlir::ValueRange elements,
-                       llvm::function_ref<mlir::Value(llvm::ArrayRef<mlir::Value>)> position);
-llvm::SmallVector<mlir::Value>
-loadTileFromShared(Emitter &e, mlir::Value base, mlir::RankedTensorType type, mlir::Type llvmElement,
-                   llvm::function_ref<mlir::Value(llvm::ArrayRef<mlir::Value>)> position);
+/// Writes a thread's elements of a tile in `layout` to shared memory laid out by `shared`
+/// (offset -> element), `vec` elements per access; and the reverse.
+void storeToShared(Emitter &e, mlir::Value base, const tilegpu::LinearLayout &layout,
+                   const tilegpu::LinearLayout &shared, mlir::ValueRange values, unsigned vec);
+llvm::SmallVector<mlir::Value> loadFromShared(Emitter &e, mlir::Value base,
+                                              const tilegpu::LinearLayout &layout,
+                                              const tilegpu::LinearLayout &shared,
+                                              mlir::Type element, unsigned vec);
 
 /// Pattern populators, one per op family (one file each).
 void populateElementwiseOpToLLVMPatterns(TileTypeConverter &converter,
@@ -124,9 +138,14 @@ void populateLoadStoreOpToLLVMPatterns(TileTypeConverter &converter,
                                        mlir::RewritePatternSet &patterns,
                                        const LoweringContext &context);
 void populateReduceScanOpToLLVMPatterns(TileTypeConverter &converter,
-                                        mlir::RewritePatternSet &patterns);
+                                        mlir::RewritePatternSet &patterns,
+                                        const LoweringContext &context);
+void populateConvertLayoutOpToLLVMPatterns(TileTypeConverter &converter,
+                                           mlir::RewritePatternSet &patterns,
+                                           const LoweringContext &context);
 void populateSharedMemoryOpToLLVMPatterns(TileTypeConverter &converter,
-                                          mlir::RewritePatternSet &patterns);
+                                          mlir::RewritePatternSet &patterns,
+                                          const LoweringContext &context);
 void populateDotOpToLLVMPatterns(TileTypeConverter &converter, mlir::RewritePatternSet &patterns);
 
 } // namespace lacc::conversion

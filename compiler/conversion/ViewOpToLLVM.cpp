@@ -1,15 +1,18 @@
-//===- ViewOpToLLVM.cpp - make_range, splat, broadcast, expand_dims -------===//
+//===- ViewOpToLLVM.cpp - ops that move no data between threads -----------===//
 //
-// These ops move no data between threads: the layouts the earlier passes
-// chose make every element of the result available in the thread that needs
-// it, so each lowers to a choice of registers (or, for make_range, to the
-// element's own index).
+// make_range, splat, broadcast, expand_dims, reshape and trans: the layouts
+// the earlier passes chose make every element of the result available in the
+// thread that needs it (reshape and trans results take the source's layout,
+// seen through the new shape or order), so each lowers to a choice of
+// registers, or for make_range to the element's own index. A pair of layouts
+// that would need data movement is an internal error: tilegpu-remove-layout-
+// conversions puts a convert_layout there instead.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/Utility.h"
 
-#include <map>
+#include "compiler/analysis/LayoutConversion.h"
 
 using namespace mlir;
 using namespace lacc;
@@ -18,17 +21,35 @@ using namespace lacc::conversion;
 
 namespace {
 
-using OffsetKey = std::vector<int64_t>;
+/// `layout` with every basis cut down to `shape` (coordinates along size-1 dimensions
+/// dropped): what a broadcast source must hold for each register of its result.
+LinearLayout projectTo(const LinearLayout &layout, ArrayRef<int64_t> shape) {
+  SmallVector<SmallVector<uint64_t>> bases;
+  LinearLayout target(shape, SmallVector<SmallVector<uint64_t>>(layout.getNumInDims()));
+  for (unsigned in = 0; in < layout.getNumInDims(); ++in) {
+    SmallVector<uint64_t> list;
+    for (uint64_t b : layout.getBases(in))
+      list.push_back(target.flatten(layout.unflatten(b)));
+    bases.push_back(std::move(list));
+  }
+  return LinearLayout(shape, bases);
+}
 
-/// Register number of the first element with each key (offsets with `dropped` dims cleared
-/// or removed), so that a result element can find its source register.
-std::map<OffsetKey, unsigned> registerByKey(RankedTensorType type,
-                                            function_ref<OffsetKey(ArrayRef<int64_t>)> key) {
-  std::map<OffsetKey, unsigned> map;
-  auto offsets = getDistributedLayout(type).getElemOffsets(type.getShape());
-  for (auto [i, offset] : llvm::enumerate(offsets))
-    map.try_emplace(key(offset), i);
-  return map;
+/// Replaces `op` by the source registers that hold each result register's element, where
+/// `resultInSourceTerms` is the result's layout expressed over the source's elements.
+LogicalResult selectRegisters(Operation *op, ValueRange src, const LinearLayout &source,
+                              const LinearLayout &resultInSourceTerms,
+                              ConversionPatternRewriter &rewriter) {
+  std::optional<SmallVector<unsigned>> map =
+      findRegisterPermutation(source, resultInSourceTerms);
+  if (!map)
+    return op->emitError("internal compiler error: the result layout of this ")
+           << op->getName() << " does not match its source's; a layout conversion is missing";
+  SmallVector<Value> values;
+  for (unsigned r : *map)
+    values.push_back(src[r]);
+  rewriter.replaceOpWithMultiple(op, {values});
+  return success();
 }
 
 struct MakeRangeToLLVM : OpConversionPattern<tile::MakeRangeOp> {
@@ -38,7 +59,7 @@ struct MakeRangeToLLVM : OpConversionPattern<tile::MakeRangeOp> {
     Emitter e(rewriter, op.getLoc());
     SmallVector<Value> values;
     for (const auto &index : emitIndices(e, op.getType()))
-      values.push_back(e.add(index[0], e.i32(op.getStart())));
+      values.push_back(op.getStart() ? e.add(index[0], e.i32(op.getStart())) : index[0]);
     rewriter.replaceOpWithMultiple(op, {values});
     return success();
   }
@@ -60,49 +81,40 @@ struct BroadcastToLLVM : OpConversionPattern<tile::BroadcastOp> {
   LogicalResult matchAndRewrite(tile::BroadcastOp op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto srcType = cast<RankedTensorType>(op.getSrc().getType());
-    auto dstType = op.getType();
-    if (srcType.getEncoding() != dstType.getEncoding())
-      return rewriter.notifyMatchFailure(op, "broadcast expects one layout for source and result");
-    SmallVector<bool> broadcast;
-    for (auto [s, d] : llvm::zip_equal(srcType.getShape(), dstType.getShape()))
-      broadcast.push_back(s != d);
-    // Along a broadcast dimension every register of the source holds the same (only) element.
-    auto key = [&](ArrayRef<int64_t> offset) {
-      OffsetKey k(offset.begin(), offset.end());
-      for (unsigned d = 0; d < k.size(); ++d)
-        if (broadcast[d])
-          k[d] = 0;
-      return k;
-    };
-    auto srcRegister = registerByKey(srcType, key);
-    SmallVector<Value> values;
-    for (const auto &offset :
-         getDistributedLayout(dstType).getElemOffsets(dstType.getShape()))
-      values.push_back(adaptor.getSrc()[srcRegister.at(key(offset))]);
-    rewriter.replaceOpWithMultiple(op, {values});
-    return success();
+    LinearLayout source = toLinearLayout(srcType);
+    return selectRegisters(op, adaptor.getSrc(), source,
+                           projectTo(toLinearLayout(op.getType()), srcType.getShape()), rewriter);
   }
 };
 
-struct ExpandDimsToLLVM : OpConversionPattern<tile::ExpandDimsOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::ExpandDimsOp op, OneToNOpAdaptor adaptor,
+/// expand_dims and reshape keep row-major flat indices: the result's layout, read in the
+/// source's shape, must be the source's (up to register order).
+template <typename OpT>
+struct SameFlatIndexToLLVM : OpConversionPattern<OpT> {
+  using OpConversionPattern<OpT>::OpConversionPattern;
+  using OneToNOpAdaptor = typename OpConversionPattern<OpT>::OneToNOpAdaptor;
+  LogicalResult matchAndRewrite(OpT op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto srcType = cast<RankedTensorType>(op.getSrc().getType());
-    auto slice = dyn_cast<SliceEncodingAttr>(srcType.getEncoding());
-    if (!slice || slice.getDim() != op.getAxis() ||
-        slice.getParent() != getDistributedLayout(op.getType()))
-      return rewriter.notifyMatchFailure(op, "expand_dims expects its source in the slice of "
-                                             "the result layout along axis");
-    auto identity = [](ArrayRef<int64_t> offset) { return OffsetKey(offset.begin(), offset.end()); };
-    auto srcRegister = registerByKey(srcType, identity);
-    SmallVector<Value> values;
-    for (auto offset : getDistributedLayout(op.getType()).getElemOffsets(op.getType().getShape())) {
-      offset.erase(offset.begin() + op.getAxis());
-      values.push_back(adaptor.getSrc()[srcRegister.at(identity(offset))]);
-    }
-    rewriter.replaceOpWithMultiple(op, {values});
-    return success();
+    LinearLayout source = toLinearLayout(srcType);
+    return selectRegisters(op, adaptor.getSrc(), source,
+                           toLinearLayout(op.getType()).reshapeOuts(srcType.getShape()),
+                           rewriter);
+  }
+};
+
+struct TransToLLVM : OpConversionPattern<tile::TransOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::TransOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto srcType = cast<RankedTensorType>(op.getSrc().getType());
+    // Result dimension i is source dimension order[i]: invert the permutation.
+    ArrayRef<int32_t> order = op.getOrder();
+    SmallVector<int32_t> inverse(order.size());
+    for (auto [i, d] : llvm::enumerate(order))
+      inverse[d] = i;
+    return selectRegisters(op, adaptor.getSrc(), toLinearLayout(srcType),
+                           toLinearLayout(op.getType()).transposeOuts(inverse), rewriter);
   }
 };
 
@@ -110,6 +122,7 @@ struct ExpandDimsToLLVM : OpConversionPattern<tile::ExpandDimsOp> {
 
 void lacc::conversion::populateViewOpToLLVMPatterns(TileTypeConverter &converter,
                                                    RewritePatternSet &patterns) {
-  patterns.add<MakeRangeToLLVM, SplatToLLVM, BroadcastToLLVM, ExpandDimsToLLVM>(
-      converter, patterns.getContext());
+  patterns.add<MakeRangeToLLVM, SplatToLLVM, BroadcastToLLVM,
+               SameFlatIndexToLLVM<tile::ExpandDimsOp>, SameFlatIndexToLLVM<tile::ReshapeOp>,
+               TransToLLVM>(converter, patterns.getContext());
 }

@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/transforms/AxisInfo.h"
+#include "compiler/analysis/AxisInfo.h"
 #include "compiler/transforms/Passes.h"
 
 namespace lacc {

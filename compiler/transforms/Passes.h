@@ -16,13 +16,6 @@ namespace lacc {
 #define GEN_PASS_REGISTRATION
 #include "compiler/transforms/Passes.h.inc"
 
-/// Bytes of shared-memory scratch `op` needs while it executes (0 for none). The planner
-/// and the lowering both call this, so they cannot disagree.
-int64_t getScratchSizeInBytes(mlir::Operation *op);
-
-/// Bytes one element of `type` occupies in shared memory (pointers 8, i1 one byte).
-int64_t getSharedElementBytes(mlir::Type elementType);
-
 } // namespace lacc
 
 #endif // LACC_COMPILER_TRANSFORMS_PASSES_H

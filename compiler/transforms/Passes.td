@@ -37,28 +37,46 @@ def TileGPUCoalesce : Pass<"tilegpu-coalesce", "::mlir::ModuleOp"> {
 }
 
 def TileGPURemoveLayoutConversions : Pass<"tilegpu-remove-layout-conversions", "::mlir::ModuleOp"> {
-  let summary = "remove needless tilegpu.convert_layout ops";
+  let summary = "choose every tile's layout from its anchors; convert only where needed";
   let description = [{
-    Folds chains and no-op conversions, recomputes cheap producers (ranges,
-    splats, constants and elementwise trees of them) directly in the layout
-    their user wants, and sinks a conversion below elementwise ops so that one
-    conversion serves the whole chain.
+    Memory ops and dots fix the layouts they need (anchors); every other tile
+    takes its layout from its operands, forward through elementwise ops,
+    broadcasts, reductions (a slice of the source), expand_dims, transposes
+    and reshapes (the source's layout seen through the new order or shape),
+    and around scf.for / scf.while / scf.if (loop-carried values keep one
+    layout: the one their yielded value has). Values built only from ranges,
+    splats and constants have no layout of their own and are recomputed in
+    the layout each user wants. Conversions remain only where two anchors
+    disagree.
   }];
+  let dependentDialects = ["::lacc::tilegpu::TileGPUDialect"];
 }
 
 def TileGPUAllocateSharedMemory : Pass<"tilegpu-allocate-shared-memory", "::mlir::ModuleOp"> {
   let summary = "plan shared memory: offsets for every buffer, reused across disjoint lifetimes";
   let description = [{
-    Every op that needs shared memory (explicit local_alloc buffers, and the
-    scratch of layout conversions, transposes, cross-warp reductions and
-    scans) gets a `tilegpu.shared_offset`; buffers whose lifetimes do not
-    overlap share bytes. The module gets `tilegpu.shared` (total bytes). A
-    kernel over `limit` bytes is an error at the op that does not fit.
+    Runs the shared-memory allocation analysis (compiler/analysis/Allocation.h)
+    and records it: every op that owns shared memory (explicit local_alloc
+    buffers, and the scratch of layout conversions through shared memory and
+    of cross-warp reductions and scans) gets a `tilegpu.shared_offset`; each
+    kernel gets `tilegpu.shared` (bytes) and the module the largest. A kernel
+    over `limit` bytes is an error at the op that does not fit.
   }];
   let options = [
     Option<"limit", "limit", "int64_t", /*default=*/"232448",
            "bytes of shared memory per CTA (227 KiB on sm_90, 163 KiB on sm_80)">,
   ];
+}
+
+def TileGPUInsertBarriers : Pass<"tilegpu-insert-barriers", "::mlir::ModuleOp"> {
+  let summary = "place CTA barriers between conflicting shared-memory accesses";
+  let description = [{
+    Over the recorded allocation, inserts a tilegpu.barrier before every op
+    whose shared-memory accesses conflict with accesses made since the last
+    barrier (a write after a read or write of the same bytes, a read after a
+    write), walking loops to a fixed point (compiler/analysis/Membar.h).
+  }];
+  let dependentDialects = ["::lacc::tilegpu::TileGPUDialect"];
 }
 
 def TileGPUPrintAxisInfo : Pass<"tilegpu-print-axis-info", "::mlir::ModuleOp"> {

@@ -96,7 +96,18 @@ public:
                                            cast<DistributedLayoutAttr>(result.getEncoding()));
       auto src = cast<RankedTensorType>(newOperands[0].getType());
       newOperands[0] = convertTo(rewriter, loc, newOperands[0], withLayout(src, layout));
-    } else if (!isa<tile::TransOp, tile::ReshapeOp>(op)) {
+    } else if (isa<tile::TransOp, tile::ReshapeOp>(op)) {
+      // Views keep the source's registers: the result layout is the source's, seen through
+      // the new order or shape.
+      auto src = cast<RankedTensorType>(newOperands[0].getType());
+      auto srcLayout = cast<DistributedLayoutAttr>(src.getEncoding());
+      auto result = cast<RankedTensorType>(resultTypes[0]);
+      DistributedLayoutAttr layout =
+          isa<tile::TransOp>(op)
+              ? inferTransLayout(srcLayout, src.getShape(), cast<tile::TransOp>(op).getOrder())
+              : inferReshapeLayout(srcLayout, src.getShape(), result.getShape());
+      resultTypes[0] = withLayout(result, layout);
+    } else {
       // Elementwise ops, broadcast, memory ops: every tile operand in the layout of the
       // result (or of the first tile operand, for a store).
       Attribute anchor;

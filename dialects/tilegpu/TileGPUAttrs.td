@@ -4,11 +4,11 @@
 // tile to the registers of one or more threads; a shared layout describes how
 // a tile sits in shared memory.
 //
-// Every distributed layout here has the same form, which is what the lowering
-// relies on: the index of a thread's e-th element along dimension d is
-//     (threadBase_d(lane, warp) + offset_d(e)) mod shape_d
-// where offset_d(e) is a compile-time constant. Elements that the wrap-around
-// maps onto indices already owned by another thread are replicas.
+// Each layout describes itself as a LinearLayout (LinearLayout.h): which
+// register, lane and warp (or which shared-memory offset) holds each element,
+// as a linear map over GF(2). That description is the invariant every pass
+// and lowering relies on; the parameters below are only a compact way to
+// write the common ones down. docs/tilegpu.md has worked tables.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,9 +25,11 @@ def TileGPU_DistributedLayout : AttrInterface<"DistributedLayoutAttr"> {
   let methods = [
     InterfaceMethod<"rank of the tiles this layout applies to", "unsigned", "getRank">,
     InterfaceMethod<[{
-      Constant per-element index offsets (one vector of `rank` entries per
-      element a thread holds, in register order) for a tile of `shape`.
-    }], "::llvm::SmallVector<::llvm::SmallVector<int64_t>>", "getElemOffsets",
+      Which register, lane and warp hold each element of a tile of `shape`:
+      a LinearLayout with the inputs Register, Lane and Warp. Elements the
+      layout's pattern covers more than once (a tile smaller than the
+      pattern) have zero bases: replicas.
+    }], "::lacc::tilegpu::LinearLayout", "toLinearLayout",
       (ins "::llvm::ArrayRef<int64_t>":$shape)>,
   ];
 }
@@ -84,6 +86,23 @@ def TileGPU_DotOperandEncoding : TileGPU_Attr<"DotOperandEncoding", "dot_op",
   let parameters = (ins "unsigned":$opIdx, "::lacc::tilegpu::DistributedLayoutAttr":$parent);
 }
 
+def TileGPU_LinearEncoding : TileGPU_Attr<"LinearEncoding", "linear",
+    [DeclareAttrInterfaceMethods<TileGPU_DistributedLayout>]> {
+  let summary = "a distributed layout given directly by its bases";
+  let description = [{
+    The register, lane and warp bases of a LinearLayout, each a coordinate
+    vector: `#tilegpu.linear<{register = [[0, 1]], lane = [[0, 2], [1, 0], ...],
+    warp = [...]}>`. What a transpose or a reshape of another layout gives when
+    no blocked layout says the same thing; it describes tiles of one shape.
+  }];
+  let parameters = (ins "unsigned":$rank, ArrayRefParameter<"int64_t">:$registers,
+                        ArrayRefParameter<"int64_t">:$lanes, ArrayRefParameter<"int64_t">:$warps);
+  let extraClassDeclaration = [{
+    /// The encoding of `layout` (a distributed LinearLayout).
+    static LinearEncodingAttr get(::mlir::MLIRContext *ctx, const LinearLayout &layout);
+  }];
+}
+
 def TileGPU_SharedEncoding : TileGPU_Attr<"SharedEncoding", "shared"> {
   let summary = "a tile in shared memory, rows of `order[0]`, optionally XOR-swizzled";
   let description = [{
@@ -94,6 +113,10 @@ def TileGPU_SharedEncoding : TileGPU_Attr<"SharedEncoding", "shared"> {
   }];
   let parameters = (ins "unsigned":$vec, "unsigned":$perPhase, "unsigned":$maxPhase,
                         ArrayRefParameter<"unsigned">:$order);
+  let extraClassDeclaration = [{
+    /// Shared-memory offset (in elements) -> element of a tile of `shape`: one input, Offset.
+    LinearLayout toLinearLayout(::llvm::ArrayRef<int64_t> shape) const;
+  }];
 }
 
 #endif // LACC_TILEGPU_ATTRS

@@ -6,7 +6,6 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
-#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -136,31 +135,33 @@ unsigned BlockedEncodingAttr::getNumWarps() const {
 
 unsigned BlockedEncodingAttr::getRank() const { return getSizePerThread().size(); }
 
-SmallVector<SmallVector<int64_t>> BlockedEncodingAttr::getElemOffsets(ArrayRef<int64_t> shape) const {
-  // Register order: within a block the order[0] dimension varies fastest, so that elements
-  // contiguous in memory along it are contiguous registers (what vectorized access needs).
-  unsigned rank = getRank();
-  SmallVector<int64_t> count(rank);
-  int64_t total = 1;
-  for (unsigned d = 0; d < rank; ++d) {
-    int64_t reps = std::max<int64_t>(1, shape[d] / getTileExtent(d));
-    count[d] = reps * getSizePerThread()[d];
-    total *= count[d];
+/// A coordinate along `dim` as a flat index of a tile of `shape`; coordinates past the tile's
+/// extent wrap around (a power-of-two modulus), which is how replicas arise.
+static uint64_t flatAlong(ArrayRef<int64_t> shape, unsigned dim, int64_t coord) {
+  unsigned shift = 0;
+  for (unsigned d = dim + 1; d < shape.size(); ++d)
+    shift += llvm::Log2_64(shape[d]);
+  return uint64_t(coord & (shape[dim] - 1)) << shift;
+}
+
+LinearLayout BlockedEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
+  // Registers: per dimension in `order` (fastest first), the sizePerThread block, then the
+  // repetitions of the CTA's pattern that cover a larger tile. Lanes and warps: the same
+  // order, so lane and warp ids split over the dimensions fastest first.
+  SmallVector<SmallVector<uint64_t>> bases(LinearLayout::kNumDistributedInDims);
+  for (unsigned d : getOrder()) {
+    int64_t spt = getSizePerThread()[d], tpw = getThreadsPerWarp()[d],
+            wpc = getWarpsPerCTA()[d];
+    for (int64_t c = 1; c < spt; c *= 2)
+      bases[LinearLayout::Register].push_back(flatAlong(shape, d, c));
+    for (int64_t c = spt * tpw * wpc; c < shape[d]; c *= 2)
+      bases[LinearLayout::Register].push_back(flatAlong(shape, d, c));
+    for (int64_t c = spt; c < spt * tpw; c *= 2)
+      bases[LinearLayout::Lane].push_back(flatAlong(shape, d, c));
+    for (int64_t c = spt * tpw; c < spt * tpw * wpc; c *= 2)
+      bases[LinearLayout::Warp].push_back(flatAlong(shape, d, c));
   }
-  SmallVector<SmallVector<int64_t>> offsets;
-  offsets.reserve(total);
-  for (int64_t i = 0; i < total; ++i) {
-    SmallVector<int64_t> offset(rank);
-    int64_t rest = i;
-    for (unsigned d : getOrder()) {
-      int64_t j = rest % count[d];
-      rest /= count[d];
-      int64_t spt = getSizePerThread()[d];
-      offset[d] = (j / spt) * getTileExtent(d) + j % spt;
-    }
-    offsets.push_back(std::move(offset));
-  }
-  return offsets;
+  return LinearLayout(shape, bases);
 }
 
 BlockedEncodingAttr BlockedEncodingAttr::getDefault(MLIRContext *ctx, ArrayRef<int64_t> shape,
@@ -226,19 +227,12 @@ LogicalResult SliceEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitE
 
 unsigned SliceEncodingAttr::getRank() const { return getParent().getRank() - 1; }
 
-SmallVector<SmallVector<int64_t>> SliceEncodingAttr::getElemOffsets(ArrayRef<int64_t> shape) const {
-  // The parent's elements with `dim` dropped; the registers that then coincide are one.
+LinearLayout SliceEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
+  // The parent's layout of the tile with a size-1 dimension at `dim`, that dimension dropped;
+  // the registers that then coincide are one.
   SmallVector<int64_t> parentShape(shape);
   parentShape.insert(parentShape.begin() + getDim(), 1);
-  SmallVector<SmallVector<int64_t>> offsets;
-  llvm::DenseSet<ArrayRef<int64_t>> seen;
-  SmallVector<SmallVector<int64_t>> parentOffsets = getParent().getElemOffsets(parentShape);
-  for (auto &offset : parentOffsets) {
-    offset.erase(offset.begin() + getDim());
-    if (seen.insert(offset).second)
-      offsets.push_back(offset);
-  }
-  return offsets;
+  return getParent().toLinearLayout(parentShape).sliceOut(getDim(), /*dropZeroRegisters=*/true);
 }
 
 //===----------------------------------------------------------------------===//
@@ -270,27 +264,127 @@ LogicalResult DotOperandEncodingAttr::verify(function_ref<InFlightDiagnostic()> 
 
 unsigned DotOperandEncodingAttr::getRank() const { return 2; }
 
-SmallVector<SmallVector<int64_t>>
-DotOperandEncodingAttr::getElemOffsets(ArrayRef<int64_t> shape) const {
+LinearLayout DotOperandEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
   // For every accumulator row (opIdx 0) or column (opIdx 1) the thread owns, the whole K
-  // extent, K fastest: exactly what the FMA loop of the dot lowering reads.
+  // extent, K fastest in the registers: what the FMA loop of the dot lowering reads.
   unsigned nonK = getOpIdx() == 0 ? 0 : 1, kDim = 1 - nonK;
   SmallVector<int64_t> parentShape = {1, 1};
   parentShape[nonK] = shape[nonK];
-  SmallVector<int64_t> rows;
-  llvm::DenseSet<int64_t> seen;
-  for (auto &offset : getParent().getElemOffsets(parentShape))
-    if (seen.insert(offset[nonK]).second)
-      rows.push_back(offset[nonK]);
-  SmallVector<SmallVector<int64_t>> offsets;
-  for (int64_t row : rows)
-    for (int64_t k = 0; k < shape[kDim]; ++k) {
-      SmallVector<int64_t> offset(2);
-      offset[nonK] = row;
-      offset[kDim] = k;
-      offsets.push_back(offset);
+  LinearLayout rows = getParent().toLinearLayout(parentShape);
+  auto remap = [&](uint64_t flat) { return flatAlong(shape, nonK, rows.getDimField(flat, nonK)); };
+  SmallVector<SmallVector<uint64_t>> bases(LinearLayout::kNumDistributedInDims);
+  for (int64_t c = 1; c < shape[kDim]; c *= 2)
+    bases[LinearLayout::Register].push_back(flatAlong(shape, kDim, c));
+  for (unsigned in = 0; in < LinearLayout::kNumDistributedInDims; ++in)
+    for (uint64_t b : rows.getBases(in))
+      if (in != LinearLayout::Register || b != 0)
+        bases[in].push_back(remap(b));
+  return LinearLayout(shape, bases);
+}
+
+//===----------------------------------------------------------------------===//
+// linear
+//===----------------------------------------------------------------------===//
+
+static const char *const kLinearKeys[] = {"register", "lane", "warp"};
+
+Attribute LinearEncodingAttr::parse(AsmParser &parser, Type) {
+  DictionaryAttr dict;
+  if (parseDict(parser, dict))
+    return {};
+  SmallVector<int64_t> lists[3];
+  std::optional<unsigned> rank;
+  for (unsigned in = 0; in < 3; ++in) {
+    auto array = dyn_cast_or_null<ArrayAttr>(dict.get(kLinearKeys[in]));
+    if (!array) {
+      parser.emitError(parser.getNameLoc(), "expected a list of bases '") << kLinearKeys[in] << "'";
+      return {};
     }
-  return offsets;
+    for (Attribute basis : array) {
+      auto coords = dyn_cast<ArrayAttr>(basis);
+      if (!coords || (rank && coords.size() != *rank)) {
+        parser.emitError(parser.getNameLoc(), "every basis must be a list of ")
+            << (rank ? std::to_string(*rank) : "N") << " integer coordinates";
+        return {};
+      }
+      rank = coords.size();
+      for (Attribute c : coords) {
+        auto i = dyn_cast<IntegerAttr>(c);
+        if (!i) {
+          parser.emitError(parser.getNameLoc(), "basis coordinates must be integers");
+          return {};
+        }
+        lists[in].push_back(i.getInt());
+      }
+    }
+  }
+  if (!rank) {
+    parser.emitError(parser.getNameLoc(), "a linear layout needs at least one basis");
+    return {};
+  }
+  return parser.getChecked<LinearEncodingAttr>(parser.getContext(), *rank, lists[0], lists[1],
+                                               lists[2]);
+}
+
+void LinearEncodingAttr::print(AsmPrinter &printer) const {
+  ArrayRef<int64_t> lists[3] = {getRegisters(), getLanes(), getWarps()};
+  unsigned rank = getRank();
+  printer << "<{";
+  for (unsigned in = 0; in < 3; ++in) {
+    if (in)
+      printer << ", ";
+    printer << kLinearKeys[in] << " = [";
+    for (size_t i = 0; i < lists[in].size(); i += rank) {
+      if (i)
+        printer << ", ";
+      printer << "[";
+      llvm::interleaveComma(lists[in].slice(i, rank), printer);
+      printer << "]";
+    }
+    printer << "]";
+  }
+  printer << "}>";
+}
+
+LogicalResult LinearEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                         unsigned rank, ArrayRef<int64_t> registers,
+                                         ArrayRef<int64_t> lanes, ArrayRef<int64_t> warps) {
+  if (rank == 0)
+    return emitError() << "a linear layout needs rank >= 1";
+  for (ArrayRef<int64_t> list : {registers, lanes, warps}) {
+    if (list.size() % rank)
+      return emitError() << "basis lists must hold whole coordinate vectors";
+    for (int64_t c : list)
+      if (c < 0 || (c & (c - 1)))
+        return emitError() << "basis coordinates must be 0 or powers of two, got " << c;
+  }
+  if (lanes.size() != 5 * rank)
+    return emitError() << "a warp has 32 lanes: expected 5 lane bases, got " << lanes.size() / rank;
+  return success();
+}
+
+LinearLayout LinearEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
+  unsigned rank = getRank();
+  SmallVector<SmallVector<uint64_t>> bases;
+  for (ArrayRef<int64_t> list : {getRegisters(), getLanes(), getWarps()}) {
+    SmallVector<uint64_t> flat;
+    for (size_t i = 0; i < list.size(); i += rank) {
+      uint64_t b = 0;
+      for (unsigned d = 0; d < rank; ++d)
+        b |= flatAlong(shape, d, list[i + d]);
+      flat.push_back(b);
+    }
+    bases.push_back(std::move(flat));
+  }
+  return LinearLayout(shape, bases);
+}
+
+LinearEncodingAttr LinearEncodingAttr::get(MLIRContext *ctx, const LinearLayout &layout) {
+  SmallVector<int64_t> lists[3];
+  for (unsigned in = 0; in < 3; ++in)
+    for (uint64_t b : layout.getBases(in))
+      llvm::append_range(lists[in], layout.unflatten(b));
+  return get(ctx, layout.getRank(), lists[0], lists[1], lists[2]);
 }
 
 //===----------------------------------------------------------------------===//
@@ -325,6 +419,10 @@ LogicalResult SharedEncodingAttr::verify(function_ref<InFlightDiagnostic()> emit
   if (order.empty())
     return emitError() << "a shared layout needs an order";
   return verifyOrder(emitError, order, order.size());
+}
+
+LinearLayout SharedEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
+  return LinearLayout::swizzledShared(shape, getOrder(), getVec(), getPerPhase(), getMaxPhase());
 }
 
 //===----------------------------------------------------------------------===//
@@ -388,6 +486,8 @@ struct TileGPUOpAsmInterface : OpAsmDialectInterface {
       os << "slice";
     else if (isa<DotOperandEncodingAttr>(attr))
       os << "dot_op";
+    else if (isa<LinearEncodingAttr>(attr))
+      os << "linear";
     else if (isa<SharedEncodingAttr>(attr))
       os << "shared";
     else
@@ -420,31 +520,116 @@ DistributedLayoutAttr getDistributedLayout(Type type) {
   return tensor ? dyn_cast_or_null<DistributedLayoutAttr>(tensor.getEncoding()) : nullptr;
 }
 
+LinearLayout toLinearLayout(RankedTensorType type) {
+  auto layout = getDistributedLayout(type);
+  assert(layout && "a tile needs a distributed layout here");
+  return layout.toLinearLayout(type.getShape());
+}
+
 int64_t getElemsPerThread(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor)
     return 1;
-  auto layout = getDistributedLayout(type);
-  assert(layout && "a tile needs a distributed layout here");
-  return layout.getElemOffsets(tensor.getShape()).size();
+  return toLinearLayout(tensor).getInSize(LinearLayout::Register);
 }
 
-SmallVector<unsigned> getDistinctLanes(BlockedEncodingAttr layout, ArrayRef<int64_t> shape) {
-  SmallVector<unsigned> distinct;
-  for (unsigned d = 0; d < layout.getRank(); ++d)
-    distinct.push_back(std::min<int64_t>(layout.getThreadsPerWarp()[d],
-                                         std::max<int64_t>(1, shape[d] / layout.getSizePerThread()[d])));
-  return distinct;
+bool isShapeAgnostic(Attribute layout) {
+  if (auto slice = dyn_cast<SliceEncodingAttr>(layout))
+    return isShapeAgnostic(slice.getParent());
+  if (auto dot = dyn_cast<DotOperandEncodingAttr>(layout))
+    return isShapeAgnostic(dot.getParent());
+  return layout && !isa<LinearEncodingAttr>(layout);
 }
 
-SmallVector<unsigned> getDistinctWarps(BlockedEncodingAttr layout, ArrayRef<int64_t> shape) {
-  SmallVector<unsigned> distinct;
-  for (unsigned d = 0; d < layout.getRank(); ++d) {
-    int64_t perWarp = int64_t(layout.getSizePerThread()[d]) * layout.getThreadsPerWarp()[d];
-    distinct.push_back(std::min<int64_t>(layout.getWarpsPerCTA()[d],
-                                         std::max<int64_t>(1, shape[d] / perWarp)));
+/// `layout` cut down to `shape`: every basis's coordinates taken modulo the new extents.
+static LinearLayout projectLayout(const LinearLayout &layout, ArrayRef<int64_t> shape) {
+  LinearLayout target(shape, SmallVector<SmallVector<uint64_t>>(layout.getNumInDims()));
+  SmallVector<SmallVector<uint64_t>> bases;
+  for (unsigned in = 0; in < layout.getNumInDims(); ++in) {
+    SmallVector<uint64_t> list;
+    for (uint64_t b : layout.getBases(in))
+      list.push_back(target.flatten(layout.unflatten(b)));
+    bases.push_back(std::move(list));
   }
-  return distinct;
+  return LinearLayout(shape, bases);
+}
+
+DistributedLayoutAttr inferTransLayout(DistributedLayoutAttr src, ArrayRef<int64_t> srcShape,
+                                       ArrayRef<int32_t> order) {
+  if (auto blocked = dyn_cast<BlockedEncodingAttr>(src)) {
+    // Result dimension i is source dimension order[i].
+    SmallVector<unsigned> spt, tpw, wpc, newOrder, position(order.size());
+    for (auto [i, d] : llvm::enumerate(order)) {
+      spt.push_back(blocked.getSizePerThread()[d]);
+      tpw.push_back(blocked.getThreadsPerWarp()[d]);
+      wpc.push_back(blocked.getWarpsPerCTA()[d]);
+      position[d] = i;
+    }
+    for (unsigned d : blocked.getOrder())
+      newOrder.push_back(position[d]);
+    return BlockedEncodingAttr::get(src.getContext(), spt, tpw, wpc, newOrder);
+  }
+  return LinearEncodingAttr::get(src.getContext(),
+                                 src.toLinearLayout(srcShape).transposeOuts(order));
+}
+
+DistributedLayoutAttr inferTransSourceLayout(DistributedLayoutAttr result,
+                                             ArrayRef<int64_t> resultShape,
+                                             ArrayRef<int32_t> order) {
+  SmallVector<int32_t> inverse(order.size());
+  for (auto [i, d] : llvm::enumerate(order))
+    inverse[d] = i;
+  return inferTransLayout(result, resultShape, inverse);
+}
+
+DistributedLayoutAttr inferReshapeLayout(DistributedLayoutAttr src, ArrayRef<int64_t> srcShape,
+                                         ArrayRef<int64_t> dstShape) {
+  if (srcShape == dstShape)
+    return src;
+  return LinearEncodingAttr::get(src.getContext(),
+                                 src.toLinearLayout(srcShape).reshapeOuts(dstShape));
+}
+
+DistributedLayoutAttr inferExpandDimsLayout(DistributedLayoutAttr src, ArrayRef<int64_t> srcShape,
+                                            unsigned axis) {
+  if (auto slice = dyn_cast<SliceEncodingAttr>(src))
+    if (slice.getDim() == axis)
+      return slice.getParent();
+  if (auto blocked = dyn_cast<BlockedEncodingAttr>(src)) {
+    // A size-1 dimension with one element per thread, lane and warp, slowest in the order.
+    auto insert = [&](ArrayRef<unsigned> values) {
+      SmallVector<unsigned> out(values);
+      out.insert(out.begin() + axis, 1);
+      return out;
+    };
+    SmallVector<unsigned> order;
+    for (unsigned d : blocked.getOrder())
+      order.push_back(d >= axis ? d + 1 : d);
+    order.push_back(axis);
+    return BlockedEncodingAttr::get(src.getContext(), insert(blocked.getSizePerThread()),
+                                    insert(blocked.getThreadsPerWarp()),
+                                    insert(blocked.getWarpsPerCTA()), order);
+  }
+  return LinearEncodingAttr::get(src.getContext(), src.toLinearLayout(srcShape).insertDim(axis));
+}
+
+DistributedLayoutAttr inferExpandDimsSourceLayout(DistributedLayoutAttr result,
+                                                  ArrayRef<int64_t> resultShape, unsigned axis) {
+  if (isShapeAgnostic(result))
+    return SliceEncodingAttr::get(result.getContext(), axis, result);
+  SmallVector<int64_t> srcShape(resultShape);
+  srcShape.erase(srcShape.begin() + axis);
+  return LinearEncodingAttr::get(result.getContext(),
+                                 result.toLinearLayout(resultShape).reshapeOuts(srcShape));
+}
+
+DistributedLayoutAttr inferBroadcastSourceLayout(DistributedLayoutAttr result,
+                                                 ArrayRef<int64_t> resultShape,
+                                                 ArrayRef<int64_t> srcShape) {
+  if (isShapeAgnostic(result))
+    return result;
+  return LinearEncodingAttr::get(result.getContext(),
+                                 projectLayout(result.toLinearLayout(resultShape), srcShape));
 }
 
 int getNumWarps(Operation *op) {

@@ -4,6 +4,7 @@
 #define LACC_DIALECTS_TILEGPU_TILEGPUDIALECT_H
 
 #include "dialects/tile/TileDialect.h"
+#include "dialects/tilegpu/LinearLayout.h"
 
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -29,13 +30,38 @@ namespace lacc::tilegpu {
 /// The distributed layout of a tile type, or null for a scalar or an unencoded tensor.
 DistributedLayoutAttr getDistributedLayout(mlir::Type type);
 
+/// The linear layout of a laid-out tile type (which register, lane and warp hold each element).
+LinearLayout toLinearLayout(mlir::RankedTensorType type);
+
 /// Number of elements each thread holds of a tile of `type` (1 for a scalar).
 int64_t getElemsPerThread(mlir::Type type);
 
-/// Per dimension, how many distinct thread (lane or warp) coordinates of `layout` index
-/// distinct elements of a tile of `shape`; coordinates past that only hold replicas.
-llvm::SmallVector<unsigned> getDistinctLanes(BlockedEncodingAttr layout, llvm::ArrayRef<int64_t> shape);
-llvm::SmallVector<unsigned> getDistinctWarps(BlockedEncodingAttr layout, llvm::ArrayRef<int64_t> shape);
+/// Layouts that say the same thing for tiles of any shape (blocked, and slices and dot
+/// operands of those); a linear layout describes one shape only.
+bool isShapeAgnostic(mlir::Attribute layout);
+
+/// The layout of a view op's result when its source has `src`: the same registers, seen
+/// through the new order (trans), shape (reshape) or extra size-1 dimension (expand_dims),
+/// so that no data moves. Blocked layouts stay blocked where they can.
+DistributedLayoutAttr inferTransLayout(DistributedLayoutAttr src, llvm::ArrayRef<int64_t> srcShape,
+                                       llvm::ArrayRef<int32_t> order);
+DistributedLayoutAttr inferReshapeLayout(DistributedLayoutAttr src,
+                                         llvm::ArrayRef<int64_t> srcShape,
+                                         llvm::ArrayRef<int64_t> dstShape);
+DistributedLayoutAttr inferExpandDimsLayout(DistributedLayoutAttr src,
+                                            llvm::ArrayRef<int64_t> srcShape, unsigned axis);
+/// The inverses: the source layout a view op needs to give `result`.
+DistributedLayoutAttr inferTransSourceLayout(DistributedLayoutAttr result,
+                                             llvm::ArrayRef<int64_t> resultShape,
+                                             llvm::ArrayRef<int32_t> order);
+DistributedLayoutAttr inferExpandDimsSourceLayout(DistributedLayoutAttr result,
+                                                  llvm::ArrayRef<int64_t> resultShape,
+                                                  unsigned axis);
+/// The layout a broadcast's source needs to give `result` (the same attribute when it is
+/// shape-agnostic, else `result` cut down to the source's shape).
+DistributedLayoutAttr inferBroadcastSourceLayout(DistributedLayoutAttr result,
+                                                 llvm::ArrayRef<int64_t> resultShape,
+                                                 llvm::ArrayRef<int64_t> srcShape);
 
 /// `numWarps` as recorded on the module (or the nearest op that carries it), 0 when absent.
 int getNumWarps(mlir::Operation *op);

@@ -7,8 +7,8 @@
 
 // LLVM-LABEL: llvm.func @sum_all
 // LLVM: nvvm.shfl.sync bfly
-// LLVM: nvvm.barrier0
 // LLVM: llvm.store {{.*}} !llvm.ptr<3>
+// LLVM: nvvm.barrier0
 // LLVM-LABEL: llvm.func @cumsum
 // LLVM: nvvm.shfl.sync up
 // LLVM: nvvm.shfl.sync idx

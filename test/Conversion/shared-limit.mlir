@@ -14,8 +14,9 @@ func.func @big(%in: !tile.ptr<f32> {tile.divisibility = 16 : i32}) attributes {t
   %is = tile.splat %in : tensor<64x64x!tile.ptr<f32>>
   %ip = tile.addptr %is, %off : tensor<64x64x!tile.ptr<f32>>, tensor<64x64xi32>
   %x = tile.load %ip : tensor<64x64x!tile.ptr<f32>>
-  // CHECK: shared-limit.mlir:[[@LINE+1]]:8: error: shared memory exhausted: this op needs 16384 bytes at offset 0, past the limit of 4096 bytes per CTA
   %t = tile.trans %x {order = array<i32: 1, 0>} : tensor<64x64xf32> -> tensor<64x64xf32>
+  // The transposed tile must reach the threads that store it coalesced.
+  // CHECK: shared-limit.mlir:[[@LINE+1]]:3: error: shared memory exhausted: moving a tile between threads here needs 16384 bytes at offset 0, past the limit of 4096 bytes per CTA
   tile.store %ip, %t : tensor<64x64x!tile.ptr<f32>>
   return
 }

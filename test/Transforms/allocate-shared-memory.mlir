@@ -13,7 +13,7 @@
 // CHECK: tilegpu.local_alloc {{.*}}tilegpu.shared_offset = 0
 // CHECK: tilegpu.convert_layout {{.*}}tilegpu.shared_offset = 4096
 // CHECK: tilegpu.convert_layout {{.*}}tilegpu.shared_offset = 4096
-// LIMIT: error: shared memory exhausted: this op needs 4096 bytes at offset 4096, past the limit of 6144 bytes per CTA
+// LIMIT: error: shared memory exhausted: moving a tile between threads here needs 4096 bytes at offset 4096, past the limit of 6144 bytes per CTA
 module attributes {tilegpu.num_warps = 4 : i32} {
   func.func @k(%x: tensor<32x32xf32, #b>) -> tensor<32x32xf32, #b> {
     %m = tilegpu.local_alloc %x : tensor<32x32xf32, #b> -> !tilegpu.memdesc<32x32xf32, #s>

@@ -6,15 +6,19 @@
 //                    (in elements for integers, in bytes for pointers),
 //   constancy[d]:    runs of this many elements along d are equal.
 // This is what decides how wide a load or store can be. The analysis follows
-// Triton's AxisInfo; kernel arguments carry `tile.divisibility` (the
-// runtime's specialization on multiples of 16).
+// Triton's AxisInfo: a sparse forward dataflow fixed point (MLIR's dataflow
+// framework), so values carried around scf.for / scf.while loops (pointers
+// advanced by `p += BLOCK * stride`) keep what holds on entry and after every
+// iteration. Kernel arguments carry `tile.divisibility` (the runtime's and
+// --signature's specialization on multiples of 16).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LACC_COMPILER_TRANSFORMS_AXISINFO_H
-#define LACC_COMPILER_TRANSFORMS_AXISINFO_H
+#ifndef LACC_COMPILER_ANALYSIS_AXISINFO_H
+#define LACC_COMPILER_ANALYSIS_AXISINFO_H
 
-#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/Value.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -29,12 +33,22 @@ struct AxisInfo {
   /// Nothing known about a value of `rank` dimensions (rank 1 for scalars).
   static AxisInfo unknown(unsigned rank);
   unsigned getRank() const { return contiguity.size(); }
+  /// The dataflow lattice's bottom: no value has reached it yet (rank 0).
+  bool isUninitialized() const { return contiguity.empty(); }
+
+  /// What holds for both: gcd per dimension (the lattice's join).
+  static AxisInfo join(const AxisInfo &a, const AxisInfo &b);
+  bool operator==(const AxisInfo &other) const {
+    return contiguity == other.contiguity && divisibility == other.divisibility &&
+           constancy == other.constancy && constant == other.constant;
+  }
+  void print(llvm::raw_ostream &os) const;
 };
 
-/// Axis info of every integer, pointer and i1 value in a module, computed once.
+/// Axis info of every integer, pointer and i1 value under an op, computed once.
 class AxisInfoAnalysis {
 public:
-  explicit AxisInfoAnalysis(mlir::ModuleOp module);
+  explicit AxisInfoAnalysis(mlir::Operation *root);
   /// The info of `value`; unknown() for values the analysis did not reach.
   AxisInfo get(mlir::Value value) const;
 
@@ -48,10 +62,10 @@ private:
   llvm::DenseMap<mlir::Value, AxisInfo> infos;
 };
 
-/// The name of the kernel-argument attribute that promises divisibility (in bytes for
-/// pointers, as a value for integers).
+/// The kernel-argument attribute that promises divisibility (in bytes for pointers, as a
+/// value for integers).
 inline constexpr llvm::StringLiteral kDivisibilityAttrName = "tile.divisibility";
 
 } // namespace lacc
 
-#endif // LACC_COMPILER_TRANSFORMS_AXISINFO_H
+#endif // LACC_COMPILER_ANALYSIS_AXISINFO_H

@@ -1,25 +1,28 @@
 //===- AxisInfo.cpp - contiguity, divisibility, constancy -----------------===//
 //
-// One forward walk in program order, so every operand is seen before its
-// users. Loop-carried values are taken as unknown rather than iterated to a
-// fixed point: the addresses that matter for vectorization are recomputed
-// from the induction variable and kernel arguments inside the loop, which
-// the walk does see.
+// The transfer functions (TransferFunctions::compute) and the dataflow
+// analysis that runs them to a fixed point. Loop-carried values start from
+// their initial value's info and are joined with what each iteration yields,
+// so a pointer advanced by a multiple of 16 bytes per iteration keeps its
+// contiguity and alignment.
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/transforms/AxisInfo.h"
-#include "compiler/transforms/Passes.h"
+#include "compiler/analysis/AxisInfo.h"
 
+#include "dialects/tile/TileDialect.h"
+#include "dialects/tilegpu/TileGPUDialect.h"
+
+#include "mlir/Analysis/DataFlow/ConstantPropagationAnalysis.h"
+#include "mlir/Analysis/DataFlow/DeadCodeAnalysis.h"
+#include "mlir/Analysis/DataFlow/SparseAnalysis.h"
+#include "mlir/Analysis/DataFlowFramework.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 
 #include <numeric>
-
-namespace lacc {
-#define GEN_PASS_DEF_TILEGPUPRINTAXISINFO
-#include "compiler/transforms/Passes.h.inc"
-} // namespace lacc
 
 using namespace mlir;
 using namespace lacc;
@@ -67,44 +70,42 @@ static int64_t elementBytes(Type ptrLike) {
   return std::max<int64_t>(1, pointee.getIntOrFloatBitWidth() / 8);
 }
 
+AxisInfo AxisInfo::join(const AxisInfo &a, const AxisInfo &b) {
+  if (a.isUninitialized())
+    return b;
+  if (b.isUninitialized())
+    return a;
+  AxisInfo info = unknown(a.getRank());
+  for (unsigned d = 0; d < a.getRank(); ++d) {
+    info.contiguity[d] = std::gcd(a.contiguity[d], b.contiguity[d]);
+    info.divisibility[d] = std::gcd(a.divisibility[d], b.divisibility[d]);
+    info.constancy[d] = std::gcd(a.constancy[d], b.constancy[d]);
+  }
+  if (a.constant == b.constant)
+    info.constant = a.constant;
+  return info;
+}
+
+void AxisInfo::print(raw_ostream &os) const {
+  auto list = [&](ArrayRef<int64_t> values) {
+    os << "[";
+    llvm::interleaveComma(values, os);
+    os << "]";
+  };
+  os << "contiguity = ";
+  list(contiguity);
+  os << ", divisibility = ";
+  list(divisibility);
+  os << ", constancy = ";
+  list(constancy);
+}
+
 namespace {
-class Walker {
+/// The transfer functions: the info of `op`'s result from its operands' (`get`).
+class TransferFunctions {
 public:
-  explicit Walker(DenseMap<Value, AxisInfo> &infos) : infos(infos) {}
+  explicit TransferFunctions(function_ref<AxisInfo(Value)> get) : get(get) {}
 
-  AxisInfo get(Value v) {
-    auto it = infos.find(v);
-    return it != infos.end() ? it->second : AxisInfo::unknown(rankOf(v));
-  }
-
-  void visitArgument(BlockArgument arg) {
-    AxisInfo info = AxisInfo::unknown(rankOf(arg));
-    if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
-      if (auto div = func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), kDivisibilityAttrName))
-        info.divisibility.assign(info.getRank(), div.getInt());
-    infos[arg] = info;
-  }
-
-  void visitFor(scf::ForOp loop) {
-    // The induction variable is lb + k*step: divisible by what both are divisible by.
-    AxisInfo iv = AxisInfo::unknown(1);
-    iv.divisibility[0] = gcd(get(loop.getLowerBound()).divisibility[0],
-                             get(loop.getStep()).divisibility[0]);
-    infos[loop.getInductionVar()] = iv;
-  }
-
-  void visit(Operation *op) {
-    if (op->getNumResults() != 1)
-      return;
-    Value result = op->getResult(0);
-    Type elt = getElementTypeOrSelf(result.getType());
-    if (!elt.isIntOrIndex() && !isa<tile::PointerType>(elt))
-      return;
-    if (std::optional<AxisInfo> info = compute(op, result))
-      infos[result] = *info;
-  }
-
-private:
   std::optional<AxisInfo> compute(Operation *op, Value result) {
     SmallVector<int64_t> shape = shapeOf(result);
     unsigned rank = shape.size();
@@ -146,6 +147,16 @@ private:
       info.contiguity.insert(info.contiguity.begin() + axis, 1);
       info.divisibility.insert(info.divisibility.begin() + axis, div);
       info.constancy.insert(info.constancy.begin() + axis, 1);
+      return info;
+    }
+    if (auto trans = dyn_cast<tile::TransOp>(op)) {
+      AxisInfo src = get(trans.getSrc()), info = AxisInfo::unknown(rank);
+      for (auto [i, d] : llvm::enumerate(trans.getOrder())) {
+        info.contiguity[i] = src.contiguity[d];
+        info.divisibility[i] = src.divisibility[d];
+        info.constancy[i] = src.constancy[d];
+      }
+      info.constant = src.constant;
       return info;
     }
     if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::TruncIOp, arith::IndexCastOp,
@@ -247,20 +258,98 @@ private:
     return info;
   }
 
-  DenseMap<Value, AxisInfo> &infos;
+  function_ref<AxisInfo(Value)> get;
+};
+
+bool isTracked(Type type) {
+  Type element = getElementTypeOrSelf(type);
+  return element.isIntOrIndex() || isa<tile::PointerType>(element);
+}
+
+using AxisInfoLattice = dataflow::Lattice<AxisInfo>;
+
+class AxisInfoDataFlow : public dataflow::SparseForwardDataFlowAnalysis<AxisInfoLattice> {
+public:
+  using SparseForwardDataFlowAnalysis::SparseForwardDataFlowAnalysis;
+
+  LogicalResult visitOperation(Operation *op, ArrayRef<const AxisInfoLattice *> operands,
+                               ArrayRef<AxisInfoLattice *> results) override {
+    // Wait until every operand has been reached: the join starts from real values only.
+    for (const AxisInfoLattice *operand : operands)
+      if (operand->getValue().isUninitialized())
+        return success();
+    DenseMap<Value, AxisInfo> known;
+    for (auto [value, lattice] : llvm::zip(op->getOperands(), operands))
+      known[value] = lattice->getValue();
+    auto lookup = [&](Value v) {
+      auto it = known.find(v);
+      return it != known.end() ? it->second : AxisInfo::unknown(rankOf(v));
+    };
+    TransferFunctions transfer(lookup);
+    for (auto [result, lattice] : llvm::zip(op->getResults(), results)) {
+      std::optional<AxisInfo> info;
+      if (op->getNumResults() == 1 && isTracked(result.getType()))
+        info = transfer.compute(op, result);
+      propagateIfChanged(lattice, lattice->join(info ? *info : AxisInfo::unknown(rankOf(result))));
+    }
+    return success();
+  }
+
+  void visitNonControlFlowArguments(Operation *op, const RegionSuccessor &successor,
+                                    ArrayRef<AxisInfoLattice *> argLattices,
+                                    unsigned firstIndex) override {
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      // The induction variable is lb + k*step: divisible by what both are divisible by.
+      const AxisInfoLattice *lb =
+          getLatticeElementFor(getProgramPointAfter(op), loop.getLowerBound());
+      const AxisInfoLattice *step = getLatticeElementFor(getProgramPointAfter(op), loop.getStep());
+      AxisInfo iv = AxisInfo::unknown(1);
+      if (!lb->getValue().isUninitialized() && !step->getValue().isUninitialized())
+        iv.divisibility[0] =
+            std::gcd(lb->getValue().divisibility[0], step->getValue().divisibility[0]);
+      propagateIfChanged(argLattices[0], argLattices[0]->join(iv));
+      return;
+    }
+    SparseForwardDataFlowAnalysis::visitNonControlFlowArguments(op, successor, argLattices,
+                                                                firstIndex);
+  }
+
+  void setToEntryState(AxisInfoLattice *lattice) override {
+    Value value = lattice->getAnchor();
+    AxisInfo info = AxisInfo::unknown(rankOf(value));
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+        if (auto div =
+                func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), kDivisibilityAttrName))
+          info.divisibility.assign(info.getRank(), div.getInt());
+    propagateIfChanged(lattice, lattice->join(info));
+  }
 };
 } // namespace
 
-AxisInfoAnalysis::AxisInfoAnalysis(ModuleOp module) {
-  Walker walker(infos);
-  module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+AxisInfoAnalysis::AxisInfoAnalysis(Operation *root) {
+  DataFlowSolver solver;
+  // Dead-code analysis marks blocks executable (the sparse analysis visits only those); it
+  // needs constant propagation for branch conditions.
+  solver.load<dataflow::DeadCodeAnalysis>();
+  solver.load<dataflow::SparseConstantPropagation>();
+  solver.load<AxisInfoDataFlow>();
+  if (failed(solver.initializeAndRun(root)))
+    return;
+  auto record = [&](Value v) {
+    if (!isTracked(v.getType()))
+      return;
+    if (const auto *lattice = solver.lookupState<AxisInfoLattice>(v))
+      if (!lattice->getValue().isUninitialized())
+        infos[v] = lattice->getValue();
+  };
+  root->walk([&](Operation *op) {
     for (Region &region : op->getRegions())
       for (Block &block : region)
         for (BlockArgument arg : block.getArguments())
-          walker.visitArgument(arg);
-    if (auto loop = dyn_cast<scf::ForOp>(op))
-      walker.visitFor(loop);
-    walker.visit(op);
+          record(arg);
+    for (Value result : op->getResults())
+      record(result);
   });
 }
 
@@ -280,26 +369,3 @@ int64_t AxisInfoAnalysis::getVectorWidth(Value ptr, Value mask, unsigned dim,
   return int64_t(1) << llvm::Log2_64(std::max<int64_t>(width, 1));
 }
 
-namespace {
-struct PrintAxisInfoPass : lacc::impl::TileGPUPrintAxisInfoBase<PrintAxisInfoPass> {
-  void runOnOperation() override {
-    AxisInfoAnalysis analysis(getOperation());
-    auto print = [](InFlightDiagnostic &diag, ArrayRef<int64_t> values) {
-      diag << "[";
-      llvm::interleaveComma(values, diag, [&](int64_t v) { diag << v; });
-      diag << "]";
-    };
-    getOperation().walk([&](Operation *op) {
-      if (op->getNumResults() != 1 || !op->hasAttr("test.axis"))
-        return;
-      AxisInfo info = analysis.get(op->getResult(0));
-      InFlightDiagnostic diag = op->emitRemark("contiguity = ");
-      print(diag, info.contiguity);
-      diag << ", divisibility = ";
-      print(diag, info.divisibility);
-      diag << ", constancy = ";
-      print(diag, info.constancy);
-    });
-  }
-};
-} // namespace

@@ -1,0 +1,184 @@
+//===- Membar.cpp - where shared-memory accesses need barriers ------------===//
+
+#include "compiler/analysis/Membar.h"
+
+#include "compiler/analysis/Allocation.h"
+#include "dialects/tilegpu/TileGPUDialect.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
+using namespace lacc;
+using namespace lacc::tilegpu;
+
+namespace {
+
+/// Accesses since the last barrier.
+struct State {
+  SmallVector<Interval> reads, writes;
+
+  void clear() {
+    reads.clear();
+    writes.clear();
+  }
+  static void add(SmallVectorImpl<Interval> &to, Interval i) {
+    if (!llvm::is_contained(to, i))
+      to.push_back(i);
+  }
+  void merge(const State &other) {
+    for (Interval i : other.reads)
+      add(reads, i);
+    for (Interval i : other.writes)
+      add(writes, i);
+  }
+  bool operator==(const State &other) const {
+    auto same = [](ArrayRef<Interval> a, ArrayRef<Interval> b) {
+      return a.size() == b.size() && llvm::all_of(a, [&](Interval i) {
+               return llvm::is_contained(b, i);
+             });
+    };
+    return same(reads, other.reads) && same(writes, other.writes);
+  }
+};
+
+bool intersectsAny(ArrayRef<Interval> set, ArrayRef<Interval> with) {
+  for (Interval a : set)
+    for (Interval b : with)
+      if (a.intersects(b))
+        return true;
+  return false;
+}
+
+/// What an op does to shared memory.
+struct Accesses {
+  SmallVector<Interval> reads, writes;
+  bool selfSynchronized = false; ///< writes, barrier, reads
+};
+
+/// The buffer a memdesc value points into: its local_alloc's range, or (not known
+/// statically) every byte.
+Interval bufferOf(Value memdesc, int64_t totalBytes) {
+  if (auto alloc = memdesc.getDefiningOp<LocalAllocOp>())
+    if (std::optional<Interval> interval = getSharedInterval(alloc))
+      return *interval;
+  return Interval{0, std::max<int64_t>(totalBytes, 1)};
+}
+
+class BarrierPlacement {
+public:
+  explicit BarrierPlacement(func::FuncOp func) {
+    if (auto bytes = func->getAttrOfType<IntegerAttr>(TileGPUDialect::kSharedBytesAttrName))
+      totalBytes = bytes.getInt();
+    State state;
+    visitBlock(func.getBody().front(), state);
+  }
+  SmallVector<Operation *> points() const { return SmallVector<Operation *>(found.getArrayRef()); }
+
+private:
+  Accesses accessesOf(Operation *op) {
+    Accesses acc;
+    if (auto alloc = dyn_cast<LocalAllocOp>(op)) {
+      if (alloc.getSrc())
+        acc.writes.push_back(bufferOf(alloc, totalBytes));
+    } else if (auto store = dyn_cast<LocalStoreOp>(op)) {
+      acc.writes.push_back(bufferOf(store.getDst(), totalBytes));
+    } else if (auto load = dyn_cast<LocalLoadOp>(op)) {
+      acc.reads.push_back(bufferOf(load.getSrc(), totalBytes));
+    } else if (getScratchBytes(op) > 0) {
+      std::optional<Interval> scratch = getSharedInterval(op);
+      Interval i = scratch ? *scratch : Interval{0, std::max<int64_t>(totalBytes, 1)};
+      acc.writes.push_back(i);
+      acc.reads.push_back(i);
+      acc.selfSynchronized = true;
+    }
+    return acc;
+  }
+
+  void needBarrier(Operation *op, State &state) {
+    if (recording)
+      found.insert(op);
+    state.clear();
+  }
+
+  void visitOp(Operation *op, State &state) {
+    if (isa<BarrierOp>(op))
+      return state.clear();
+    if (auto loop = dyn_cast<scf::ForOp>(op))
+      return visitLoop(state, [&](State &s) { visitBlock(*loop.getBody(), s); });
+    if (auto loop = dyn_cast<scf::WhileOp>(op)) {
+      // Iterations run before -> after -> before ...; the loop leaves from `before`.
+      State exit;
+      visitLoop(state, [&](State &s) {
+        visitBlock(loop.getBefore().front(), s);
+        exit.merge(s);
+        visitBlock(loop.getAfter().front(), s);
+      });
+      state = exit;
+      return;
+    }
+    if (auto branch = dyn_cast<scf::IfOp>(op)) {
+      State thenState = state, elseState = state;
+      visitBlock(branch.getThenRegion().front(), thenState);
+      if (!branch.getElseRegion().empty())
+        visitBlock(branch.getElseRegion().front(), elseState);
+      state = thenState;
+      state.merge(elseState);
+      return;
+    }
+    for (Region &region : op->getRegions()) // other regions: straight-line, conservatively
+      for (Block &block : region)
+        visitBlock(block, state);
+
+    Accesses acc = accessesOf(op);
+    if (intersectsAny(acc.writes, state.reads) || intersectsAny(acc.writes, state.writes) ||
+        intersectsAny(acc.reads, state.writes))
+      needBarrier(op, state);
+    if (acc.selfSynchronized) {
+      state.clear(); // its own barrier ordered everything before it
+      state.reads = acc.reads;
+      return;
+    }
+    for (Interval i : acc.reads)
+      State::add(state.reads, i);
+    for (Interval i : acc.writes)
+      State::add(state.writes, i);
+  }
+
+  /// Runs `body` from the loop's entry state joined with what one iteration leaves, to a fixed
+  /// point, then once more recording barriers. After the loop: entry (no iteration) or exit.
+  void visitLoop(State &state, function_ref<void(State &)> body) {
+    State entry = state, in = state;
+    bool wasRecording = recording;
+    recording = false;
+    for (;;) {
+      State s = in;
+      body(s);
+      State next = entry;
+      next.merge(s);
+      if (next == in)
+        break;
+      in = next;
+    }
+    recording = wasRecording;
+    State s = in;
+    body(s);
+    state = entry;
+    state.merge(s);
+  }
+
+  void visitBlock(Block &block, State &state) {
+    for (Operation &op : block)
+      visitOp(&op, state);
+  }
+
+  int64_t totalBytes = 0;
+  bool recording = true;
+  llvm::SetVector<Operation *> found;
+};
+
+} // namespace
+
+SmallVector<Operation *> lacc::findBarrierPoints(func::FuncOp func) {
+  return BarrierPlacement(func).points();
+}
