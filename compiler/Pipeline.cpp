@@ -15,16 +15,60 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/Timer.h"
-#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace lacc;
+
+namespace {
+/// Checks the module after `passName`. An invalid module is the compiler's fault: the
+/// error says so, names the pass and the kernel, and points at the offending op (whose
+/// location is the user's source line).
+struct VerifyAfterPass : PassWrapper<VerifyAfterPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(VerifyAfterPass)
+  explicit VerifyAfterPass(std::string passName) : passName(std::move(passName)) {}
+  StringRef getArgument() const override { return "lacc-verify-after"; }
+
+  void runOnOperation() override {
+    std::string messages;
+    std::optional<Location> at;
+    {
+      ScopedDiagnosticHandler handler(&getContext(), [&](Diagnostic &d) {
+        if (d.getSeverity() != DiagnosticSeverity::Error)
+          return success();
+        if (!at)
+          at = d.getLocation();
+        messages += (messages.empty() ? "" : "; ") + d.str();
+        return success();
+      });
+      if (succeeded(verify(getOperation())))
+        return;
+    }
+    std::string kernels;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func->hasAttr(tile::kKernelAttrName))
+        kernels += (kernels.empty() ? "'" : ", '") + func.getName().str() + "'";
+    emitError(at ? *at : getOperation().getLoc())
+        << "internal compiler error: the IR is invalid after pass '" << passName << "'"
+        << (kernels.empty() ? "" : " in kernel " + kernels) << ": " << messages
+        << " (this is a bug in lacc, not in the kernel; please report it)";
+    signalPassFailure();
+  }
+
+  std::string passName;
+};
+
+void addPass(OpPassManager &pm, std::unique_ptr<Pass> pass) {
+  std::string name = pass->getArgument().empty() ? pass->getName().str()
+                                                  : pass->getArgument().str();
+  pm.addPass(std::move(pass));
+  pm.addPass(std::make_unique<VerifyAfterPass>(name));
+}
+} // namespace
 
 void lacc::registerCodegenDialects(DialectRegistry &registry) {
   registry.insert<tile::TileDialect, tilegpu::TileGPUDialect, func::FuncDialect,
@@ -32,92 +76,66 @@ void lacc::registerCodegenDialects(DialectRegistry &registry) {
                   LLVM::LLVMDialect, NVVM::NVVMDialect, ub::UBDialect>();
 }
 
-int64_t lacc::getSharedMemoryLimit(StringRef arch) {
-  // Opt-in maximum per block: sm_80 163 KiB, sm_86/89 99 KiB, sm_90 227 KiB.
-  if (arch.starts_with("sm_90"))
-    return 227 * 1024;
-  if (arch == "sm_80" || arch == "sm_87")
-    return 163 * 1024;
-  return 99 * 1024;
+void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &config) {
+  addPass(pm, createCanonicalizerPass());
+  TileToTileGPUOptions layout;
+  layout.numWarps = config.numWarps;
+  layout.arch = config.arch;
+  layout.sharedMemory = config.sharedMemoryLimit;
+  layout.numSMs = config.numSMs;
+  addPass(pm, createTileToTileGPU(layout));
+  addPass(pm, createTileGPUCoalesce());
+  addPass(pm, createTileGPURemoveLayoutConversions());
+  addPass(pm, createCanonicalizerPass());
+  addPass(pm, createCSEPass());
+  addPass(pm, createTileGPUAllocateSharedMemory());
+  addPass(pm, createTileGPUInsertBarriers());
 }
 
-void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const CodegenOptions &options) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createTileToTileGPU({options.numWarps}));
-  pm.addPass(createTileGPUCoalesce());
-  pm.addPass(createTileGPURemoveLayoutConversions());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  int64_t limit = options.sharedMemoryLimit ? options.sharedMemoryLimit
-                                            : getSharedMemoryLimit(options.arch);
-  pm.addPass(createTileGPUAllocateSharedMemory({limit}));
-  pm.addPass(createTileGPUInsertBarriers());
+void lacc::buildTileGPUToLLVMPipeline(OpPassManager &pm, const KernelConfig &) {
+  addPass(pm, createConvertTileGPUToLLVM());
+  addPass(pm, createSCFToControlFlowPass());
+  addPass(pm, createArithToLLVMConversionPass());
+  addPass(pm, createConvertControlFlowToLLVMPass());
+  addPass(pm, createReconcileUnrealizedCastsPass());
+  addPass(pm, createCanonicalizerPass());
+  addPass(pm, createCSEPass());
 }
 
-void lacc::buildTileGPUToLLVMPipeline(OpPassManager &pm, const CodegenOptions &) {
-  pm.addPass(createConvertTileGPUToLLVM());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
-
-/// Writes `text` to `<dumpDir>/<name>` when a dump directory is set.
-static void dump(const CodegenOptions &options, StringRef name,
-                 function_ref<void(raw_ostream &)> write) {
-  if (options.dumpDir.empty())
-    return;
-  llvm::sys::fs::create_directories(options.dumpDir);
-  SmallString<256> path(options.dumpDir);
-  llvm::sys::path::append(path, name);
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (!ec)
-    write(os);
-}
-
-static LogicalResult runStage(ModuleOp module, const CodegenOptions &options, StringRef stage,
-                              function_ref<void(OpPassManager &)> build, StringRef dumpName) {
+static LogicalResult runStage(ModuleOp module, const PipelineOptions &options,
+                              function_ref<void(OpPassManager &)> build) {
   PassManager pm(module.getContext());
+  pm.enableVerifier(false); // VerifyAfterPass checks after every pass, and says whose fault
   if (options.printIRAfterAll) {
     module.getContext()->disableMultithreading();
     pm.enableIRPrinting([](Pass *, Operation *) { return false; },
-                        [](Pass *, Operation *) { return true; });
+                        [](Pass *pass, Operation *) { return !isa<VerifyAfterPass>(pass); });
   }
   if (options.timing)
     pm.enableTiming();
   build(pm);
-  if (failed(pm.run(module)))
-    return failure();
-  dump(options, dumpName, [&](raw_ostream &os) { module.print(os); });
-  return success();
+  return pm.run(module);
 }
 
-LogicalResult lacc::lowerToTileGPU(ModuleOp module, const CodegenOptions &options) {
-  dump(options, "0-tile.mlir", [&](raw_ostream &os) { module.print(os); });
-  return runStage(module, options, "tilegpu",
-                  [&](OpPassManager &pm) { buildTileToTileGPUPipeline(pm, options); },
-                  "1-tilegpu.mlir");
+LogicalResult lacc::lowerToTileGPU(ModuleOp module, const PipelineOptions &options) {
+  return runStage(module, options,
+                  [&](OpPassManager &pm) { buildTileToTileGPUPipeline(pm, options.config); });
 }
 
-LogicalResult lacc::lowerToLLVMDialect(ModuleOp module, const CodegenOptions &options) {
-  return runStage(module, options, "llvm",
-                  [&](OpPassManager &pm) { buildTileGPUToLLVMPipeline(pm, options); },
-                  "2-llvm-dialect.mlir");
+LogicalResult lacc::lowerToLLVMDialect(ModuleOp module, const PipelineOptions &options) {
+  return runStage(module, options,
+                  [&](OpPassManager &pm) { buildTileGPUToLLVMPipeline(pm, options.config); });
 }
 
-llvm::Expected<CompiledModule> lacc::emitPTX(ModuleOp module, const CodegenOptions &options) {
-  CompiledModule result;
-  result.arch = options.arch;
+std::vector<KernelMetadata> lacc::getKernelMetadata(ModuleOp module) {
+  std::vector<KernelMetadata> kernels;
   int numWarps = tilegpu::getNumWarps(module);
   auto moduleShared =
       module->getAttrOfType<IntegerAttr>(tilegpu::TileGPUDialect::kSharedBytesAttrName);
   for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
     if (!func->hasAttr(NVVM::NVVMDialect::getKernelFuncAttrName()))
       continue;
-    KernelInfo info;
+    KernelMetadata info;
     info.name = func.getName().str();
     info.numWarps = numWarps;
     auto shared = func->getAttrOfType<IntegerAttr>(tilegpu::TileGPUDialect::kSharedBytesAttrName);
@@ -125,83 +143,71 @@ llvm::Expected<CompiledModule> lacc::emitPTX(ModuleOp module, const CodegenOptio
       shared = moduleShared;
     info.sharedBytes = shared ? shared.getInt() : 0;
     if (auto types = func->getAttrOfType<ArrayAttr>(kKernelArgTypesAttrName))
-      for (auto type : types.getAsValueRange<TypeAttr>()) {
-        std::string text;
-        llvm::raw_string_ostream os(text);
+      for (Type type : types.getAsValueRange<TypeAttr>()) {
+        ParamType param;
+        if (auto ptr = dyn_cast<tile::PointerType>(type)) {
+          param.pointer = true;
+          type = ptr.getPointeeType();
+        }
+        llvm::raw_string_ostream os(param.element);
         type.print(os);
-        info.params.push_back(text);
+        info.params.push_back(std::move(param));
       }
-    result.kernels.push_back(std::move(info));
+    kernels.push_back(std::move(info));
   }
+  return kernels;
+}
 
+llvm::Expected<LoweredModule> lacc::emitLLVMAndPTX(ModuleOp module, const PipelineOptions &options,
+                                                   bool keepLLVMIR, bool withPTX) {
   // LLVM IR has no place for lacc's attributes: translate a copy without them.
   OwningOpRef<ModuleOp> copy = module.clone();
-  auto isOurs = [](NamedAttribute attr) {
-    StringRef name = attr.getName().getValue();
-    return name.starts_with("tile.") || name.starts_with("tilegpu.");
-  };
   copy->walk([&](Operation *op) {
     SmallVector<StringAttr> drop;
-    for (NamedAttribute attr : op->getDiscardableAttrs())
-      if (isOurs(attr))
+    for (NamedAttribute attr : op->getDiscardableAttrs()) {
+      StringRef name = attr.getName().getValue();
+      if (name.starts_with("tile.") || name.starts_with("tilegpu."))
         drop.push_back(attr.getName());
+    }
     for (StringAttr name : drop)
       op->removeDiscardableAttr(name);
   });
-
-  llvm::TimerGroup timers("lacc", "lacc code generation");
-  llvm::Timer timer("ptx", "LLVM IR -> PTX (translate, -O3, NVPTX)", timers);
-  if (options.timing)
-    timer.startTimer();
-  std::string llvmIR;
-  StringRef features = options.ptxFeatures.empty() ? StringRef("+ptx80")
-                                                   : StringRef(options.ptxFeatures);
-  llvm::Expected<std::string> ptx = translateToPTX(*copy, options.arch, features,
-                                                   options.optLevel,
-                                                   options.dumpDir.empty() ? nullptr : &llvmIR);
-  if (options.timing)
-    timer.stopTimer();
-  if (!ptx)
-    return ptx.takeError();
-  result.ptx = std::move(*ptx);
-  dump(options, "3-llvm.ll", [&](raw_ostream &os) { os << llvmIR; });
-  dump(options, "4-kernel.ptx", [&](raw_ostream &os) { os << result.ptx; });
-  return result;
-}
-
-llvm::Expected<CompiledModule> lacc::compileToPTX(ModuleOp module, const CodegenOptions &options) {
-  if (failed(lowerToTileGPU(module, options)))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), "lowering to tilegpu failed");
-  if (failed(lowerToLLVMDialect(module, options)))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "lowering to the LLVM dialect failed");
-  return emitPTX(module, options);
+  tilegpu::TargetAttr target = tilegpu::getTarget(module);
+  unsigned ptxVersion = target ? target.getPtxVersion() : 80;
+  llvm::Expected<TranslatedModule> translated = translateToPTX(
+      *copy, options.config.arch, ptxVersion, options.optLevel, keepLLVMIR, withPTX);
+  if (!translated)
+    return translated.takeError();
+  return LoweredModule{std::move(translated->llvmIR), std::move(translated->ptx)};
 }
 
 namespace {
-struct PipelineOptions : PassPipelineOptions<PipelineOptions> {
+struct LaccPipelineOptions : PassPipelineOptions<LaccPipelineOptions> {
   Option<int> numWarps{*this, "num-warps", llvm::cl::desc("warps per CTA"), llvm::cl::init(4)};
   Option<std::string> arch{*this, "arch", llvm::cl::desc("target architecture"),
                            llvm::cl::init("sm_90a")};
-  CodegenOptions toCodegen() const {
-    CodegenOptions options;
-    options.numWarps = numWarps;
-    options.arch = arch;
-    return options;
+  Option<int> numStages{*this, "num-stages", llvm::cl::desc("software-pipelining depth"),
+                        llvm::cl::init(1)};
+  KernelConfig toConfig() const {
+    KernelConfig config;
+    config.numWarps = numWarps;
+    config.arch = arch;
+    config.numStages = numStages;
+    return config;
   }
 };
 } // namespace
 
 void lacc::registerCodegenPipelines() {
-  PassPipelineRegistration<PipelineOptions>(
+  PassPipelineRegistration<LaccPipelineOptions>(
       "lacc-lower-to-tilegpu", "tile -> tilegpu (lacc's code generation, first half)",
-      [](OpPassManager &pm, const PipelineOptions &options) {
-        buildTileToTileGPUPipeline(pm, options.toCodegen());
+      [](OpPassManager &pm, const LaccPipelineOptions &options) {
+        buildTileToTileGPUPipeline(pm, options.toConfig());
       });
-  PassPipelineRegistration<PipelineOptions>(
+  PassPipelineRegistration<LaccPipelineOptions>(
       "lacc-lower-to-llvm", "tile -> tilegpu -> LLVM + NVVM dialects (the whole MLIR pipeline)",
-      [](OpPassManager &pm, const PipelineOptions &options) {
-        buildTileToTileGPUPipeline(pm, options.toCodegen());
-        buildTileGPUToLLVMPipeline(pm, options.toCodegen());
+      [](OpPassManager &pm, const LaccPipelineOptions &options) {
+        buildTileToTileGPUPipeline(pm, options.toConfig());
+        buildTileGPUToLLVMPipeline(pm, options.toConfig());
       });
 }

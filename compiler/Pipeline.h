@@ -1,23 +1,25 @@
 //===- Pipeline.h - lacc's code generation, stage by stage ------*- C++ -*-===//
 //
-// The API tools/lacc and the runtime call. Pipeline.cpp is the one place that
-// lists the passes and their order.
+// The passes and their order, in one place. compile() (Compile.h) is the
+// entry everyone calls; this header is what it and lacc-opt build on.
 //
-//   tile IR --lowerToTileGPU--> tilegpu (layouts, shared-memory plan)
+//   tile IR --lowerToTileGPU--> tilegpu (layouts, shared memory, barriers)
 //           --lowerToLLVMDialect--> LLVM + NVVM dialects
-//           --emitPTX--> PTX text + kernel metadata
+//           --emitLLVMAndPTX--> LLVM IR, PTX, kernel metadata
+//
+// Every pass is followed by a check of the IR: an invalid module is an
+// internal compiler error that names the pass and the kernel, never shown as
+// the user's mistake.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef LACC_COMPILER_PIPELINE_H
 #define LACC_COMPILER_PIPELINE_H
 
+#include "compiler/Compile.h"
+
 #include "mlir/Support/LLVM.h"
 #include "llvm/Support/Error.h"
-
-#include <cstdint>
-#include <string>
-#include <vector>
 
 namespace mlir {
 class DialectRegistry;
@@ -27,54 +29,40 @@ class OpPassManager;
 
 namespace lacc {
 
-struct CodegenOptions {
-  std::string arch = "sm_90a";      ///< sm_80 ... sm_90a
-  int numWarps = 4;                 ///< warps per CTA (a power of two, 1..32)
-  bool printIRAfterAll = false;     ///< print the IR after every pass to stderr
-  std::string dumpDir;              ///< if set, one file per stage is written there
-  bool timing = false;              ///< print per-pass and per-stage times to stderr
-  int64_t sharedMemoryLimit = 0;    ///< bytes per CTA; 0 = the architecture's limit
-  std::string ptxFeatures;          ///< NVPTX features; empty = "+ptx80"
-  unsigned optLevel = 3;            ///< LLVM -O level
-};
-
-struct KernelInfo {
-  std::string name;
-  int numWarps = 0;
-  int64_t sharedBytes = 0;          ///< dynamic shared memory the launch must provide
-  std::vector<std::string> params;  ///< tile-level parameter types: "!tile.ptr<f32>", "i32", ...
-};
-
-struct CompiledModule {
-  std::string arch;
-  std::string ptx;
-  std::vector<KernelInfo> kernels;
+struct PipelineOptions {
+  KernelConfig config;
+  bool printIRAfterAll = false; ///< the IR after every pass, to stderr
+  bool timing = false;          ///< per-pass times, to stderr
+  unsigned optLevel = 3;        ///< LLVM -O level
 };
 
 /// The dialects the pipeline parses and produces (tile, tilegpu, arith, math, scf, cf,
 /// func, LLVM, NVVM, ub).
 void registerCodegenDialects(mlir::DialectRegistry &registry);
 
-/// Bytes of shared memory a CTA may use on `arch` (227 KiB on sm_90, 163 KiB on sm_80).
-int64_t getSharedMemoryLimit(llvm::StringRef arch);
-
 /// The pass lists of the two MLIR stages (also registered for lacc-opt as
 /// `lacc-lower-to-tilegpu` and `lacc-lower-to-llvm`).
-void buildTileToTileGPUPipeline(mlir::OpPassManager &pm, const CodegenOptions &options);
-void buildTileGPUToLLVMPipeline(mlir::OpPassManager &pm, const CodegenOptions &options);
+void buildTileToTileGPUPipeline(mlir::OpPassManager &pm, const KernelConfig &config);
+void buildTileGPUToLLVMPipeline(mlir::OpPassManager &pm, const KernelConfig &config);
 
-/// tile dialect -> tilegpu (layouts, coalescing, conversions removed, shared memory planned).
-mlir::LogicalResult lowerToTileGPU(mlir::ModuleOp module, const CodegenOptions &options);
+/// tile dialect -> tilegpu (layouts, coalescing, conversions, shared memory, barriers).
+mlir::LogicalResult lowerToTileGPU(mlir::ModuleOp module, const PipelineOptions &options);
 /// tilegpu -> LLVM + NVVM dialects.
-mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module, const CodegenOptions &options);
-/// LLVM dialect -> PTX (in process, NVPTX TargetMachine) with per-kernel metadata.
-llvm::Expected<CompiledModule> emitPTX(mlir::ModuleOp llvmDialectModule,
-                                       const CodegenOptions &options);
-/// All three stages in order on a tile-dialect module (which is lowered in place).
-llvm::Expected<CompiledModule> compileToPTX(mlir::ModuleOp module, const CodegenOptions &options);
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module, const PipelineOptions &options);
+
+/// The launch metadata of every kernel of an LLVM-dialect module.
+std::vector<KernelMetadata> getKernelMetadata(mlir::ModuleOp llvmDialectModule);
+
+/// LLVM dialect -> optimized LLVM IR (kept when `keepLLVMIR`) and, when `withPTX`, PTX.
+struct LoweredModule {
+  std::string llvmIR, ptx;
+};
+llvm::Expected<LoweredModule> emitLLVMAndPTX(mlir::ModuleOp llvmDialectModule,
+                                             const PipelineOptions &options, bool keepLLVMIR,
+                                             bool withPTX);
 
 /// Registers the lacc-opt pipelines `lacc-lower-to-tilegpu` and `lacc-lower-to-llvm`
-/// (options: num-warps, arch).
+/// (options: num-warps, arch, num-stages).
 void registerCodegenPipelines();
 
 } // namespace lacc

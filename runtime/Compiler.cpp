@@ -1,54 +1,52 @@
-//===- Compiler.cpp - the runtime's one door into the MLIR compiler --------===//
+//===- Compiler.cpp - the runtime's one door into the compiler -------------===//
 //
-// Built without exceptions, like MLIR: failures come back as (false, error)
-// and Runtime.cpp turns them into lacc::Error. Nothing else in the runtime
-// includes an MLIR header, so only this file pays their compile time.
-//
-// It runs the front end (source -> tile IR, specialized on the const values),
-// reads the parameter list off the kernel's func.func, marks the arguments
-// known divisible by 16 (tile.divisibility, read by AxisInfo), and hands the
-// module to compiler/Pipeline.h for PTX.
+// Turns a CompileRequest into a call of lacc::compile() (compiler/Compile.h):
+// const values as the front end reads them, the arguments known divisible by
+// 16 as the signature's specialization, the target and warps as the
+// KernelConfig. Reads the kernel's parameter list off the result and names
+// the parameters from the syntax tree (the IR keeps only their types).
+// Failures come back as (false, error); Runtime.cpp turns them into
+// lacc::Error.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/CompilerImpl.h"
 #include "runtime/Signature.h"
 
-#include "compiler/frontend/Frontend.h"
-#include "dialects/tile/TileDialect.h"
-#include "compiler/Pipeline.h"
-#include "compiler/analysis/AxisInfo.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Builders.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "llvm/Support/raw_ostream.h"
+#include "compiler/Compile.h"
 
 namespace lacc::detail {
 
 namespace {
 
-bool scalarOf(mlir::Type t, ScalarType &out) {
-  if (t.isInteger(1)) out = ScalarType::I1;
-  else if (t.isInteger(8)) out = ScalarType::I8;
-  else if (t.isInteger(16)) out = ScalarType::I16;
-  else if (t.isInteger(32)) out = ScalarType::I32;
-  else if (t.isInteger(64)) out = ScalarType::I64;
-  else if (t.isF16()) out = ScalarType::F16;
-  else if (t.isBF16()) out = ScalarType::BF16;
-  else if (t.isF32()) out = ScalarType::F32;
-  else if (t.isF64()) out = ScalarType::F64;
-  else return false;
-  return true;
+bool scalarOf(const std::string &name, ScalarType &out) {
+  static const std::pair<const char *, ScalarType> types[] = {
+      {"i1", ScalarType::I1},   {"i8", ScalarType::I8},   {"i16", ScalarType::I16},
+      {"i32", ScalarType::I32}, {"i64", ScalarType::I64}, {"f16", ScalarType::F16},
+      {"bf16", ScalarType::BF16}, {"f32", ScalarType::F32}, {"f64", ScalarType::F64}};
+  for (auto [spelling, type] : types)
+    if (name == spelling) {
+      out = type;
+      return true;
+    }
+  return false;
 }
 
-/// Runs the front end on the request and reads the kernel's parameters from
-/// its func.func; the names come from the syntax tree, since the IR keeps
-/// only types (and const parameters are gone from it).
-bool frontEnd(const CompileRequest &request, mlir::MLIRContext &context,
-              mlir::OwningOpRef<mlir::ModuleOp> &module, std::vector<Param> &params,
-              std::string &error) {
+CompileInput toInput(const CompileRequest &request) {
+  CompileInput input;
+  input.source = request.source;
+  input.fileName = request.fileName;
+  input.kernelName = request.kernelName;
+  for (const auto &[name, value] : request.constants)
+    input.constants.emplace_back(name, value.toString());
+  input.config.arch = request.arch;
+  input.config.numWarps = static_cast<int>(request.numWarps);
+  return input;
+}
+
+/// The runtime parameters of the compiled kernel, named from the source's signature.
+bool readParams(const CompileRequest &request, const KernelMetadata &kernel,
+                std::vector<Param> &params, std::string &error) {
   std::vector<KernelSignature> sigs;
   if (!parseSignatures(request.fileName, request.source, sigs, error))
     return false;
@@ -56,120 +54,94 @@ bool frontEnd(const CompileRequest &request, mlir::MLIRContext &context,
   for (const KernelSignature &s : sigs)
     if (s.name == request.kernelName)
       sig = &s;
-  if (!sig) {
-    error = "no @kernel named '" + request.kernelName + "' in " + request.fileName;
-    return false;
-  }
-
-  FrontendOptions options;
-  options.kernel = request.kernelName;
-  for (const auto &[name, value] : request.constants)
-    options.defines.emplace_back(name, value.toString());
-  SourceFile file(request.fileName, request.source);
-  std::string diagText;
-  llvm::raw_string_ostream os(diagText);
-  context.disableMultithreading(); // one small module: a thread pool costs more than it saves
-  {
-    // The engine may hold diagnostics back until it is destroyed (to sort them).
-    DiagnosticEngine diag(file, os);
-    module = buildTileModule(context, file, options, diag);
-  }
-  os.flush();
-  if (!module) {
-    error = diagText.empty() ? "the front end failed on kernel '" + request.kernelName + "'"
-                             : diagText;
-    return false;
-  }
-  auto func = module->lookupSymbol<mlir::func::FuncOp>(request.kernelName);
-  if (!func) {
-    error = "internal error: the tile IR has no func.func @" + request.kernelName;
-    return false;
-  }
-  auto types = func.getFunctionType().getInputs();
-  if (types.size() != sig->params.size()) {
+  if (!sig || sig->params.size() != kernel.params.size()) {
     error = "internal error: kernel '" + request.kernelName + "' has " +
-            std::to_string(sig->params.size()) + " runtime parameters in the source but " +
-            std::to_string(types.size()) + " in the tile IR";
+            std::to_string(sig ? sig->params.size() : 0) +
+            " runtime parameters in the source but " + std::to_string(kernel.params.size()) +
+            " in the tile IR";
     return false;
   }
   params.clear();
-  for (size_t i = 0; i < types.size(); ++i) {
+  for (size_t i = 0; i < kernel.params.size(); ++i) {
     Param p;
     p.name = sig->params[i].name;
-    mlir::Type t = types[i];
-    if (auto ptr = mlir::dyn_cast<tile::PointerType>(t)) {
-      p.kind = Param::Kind::Pointer;
-      t = ptr.getPointeeType();
-    }
-    if (!scalarOf(t, p.type)) {
-      std::string text;
-      llvm::raw_string_ostream ts(text);
-      types[i].print(ts);
+    if (!scalarOf(kernel.params[i].element, p.type)) {
       error = "kernel '" + request.kernelName + "': parameter '" + p.name +
-              "' has a type the runtime cannot pass: " + ts.str();
+              "' has a type the runtime cannot pass: " + kernel.params[i].element;
       return false;
     }
-    if (p.kind != Param::Kind::Pointer)
-      p.kind = isFloat(p.type) ? Param::Kind::Float : Param::Kind::Int;
+    p.kind = kernel.params[i].pointer ? Param::Kind::Pointer
+             : isFloat(p.type)        ? Param::Kind::Float
+                                      : Param::Kind::Int;
     p.bytes = p.kind == Param::Kind::Pointer ? 8 : byteSize(p.type);
     params.push_back(std::move(p));
   }
   return true;
 }
 
+const KernelMetadata *findKernel(const CompileResult &result, const std::string &name) {
+  for (const KernelMetadata &k : result.kernels)
+    if (k.name == name)
+      return &k;
+  return nullptr;
+}
+
 } // namespace
 
 bool kernelParametersNoThrow(const CompileRequest &request, std::vector<Param> &out,
                              std::string &error) {
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  return frontEnd(request, context, module, out, error);
+  CompileOptions options;
+  options.stopAfter = Stage::Tile;
+  CompileResult result = compile(toInput(request), options);
+  if (!result.success) {
+    error = result.diagnostics.empty()
+                ? "the front end failed on kernel '" + request.kernelName + "'"
+                : result.diagnostics;
+    return false;
+  }
+  const KernelMetadata *kernel = findKernel(result, request.kernelName);
+  if (!kernel) {
+    error = "no @kernel named '" + request.kernelName + "' in " + request.fileName;
+    return false;
+  }
+  return readParams(request, *kernel, out, error);
 }
 
 bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, std::string &error) {
-  mlir::MLIRContext context;
-  {
-    mlir::DialectRegistry registry;
-    registerCodegenDialects(registry);
-    context.appendDialectRegistry(registry);
+  CompileInput input = toInput(request);
+  // The arguments promised divisible by 16 (addresses in bytes, integers by value), one
+  // entry per runtime parameter.
+  if (!request.divisibleBy16.empty()) {
+    std::vector<KernelSignature> sigs;
+    if (!parseSignatures(request.fileName, request.source, sigs, error))
+      return false;
+    for (const KernelSignature &s : sigs)
+      if (s.name == request.kernelName)
+        input.args.resize(s.params.size());
+    for (unsigned i : request.divisibleBy16)
+      if (i < input.args.size())
+        input.args[i].divisibility = 16;
   }
-  mlir::OwningOpRef<mlir::ModuleOp> module;
+  CompileResult result = compile(input);
+  if (!result.success) {
+    error = "kernel '" + request.kernelName + "': compilation failed:\n" + result.diagnostics;
+    return false;
+  }
+  const KernelMetadata *kernel = findKernel(result, request.kernelName);
+  if (!kernel) {
+    error = "kernel '" + request.kernelName + "': internal error: the PTX has no entry for it";
+    return false;
+  }
   CompiledKernel k;
-  if (!frontEnd(request, context, module, k.params, error))
+  if (!readParams(request, *kernel, k.params, error))
     return false;
   k.name = request.kernelName;
   k.arch = request.arch;
-  k.numWarps = request.numWarps;
-  // Pass diagnostics become the error text instead of going to stderr.
-  std::string diagText;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    llvm::raw_string_ostream os(diagText);
-    os << d.getLocation() << ": " << d << "\n";
-    return mlir::success();
-  });
-  auto func = module->lookupSymbol<mlir::func::FuncOp>(request.kernelName);
-  mlir::Builder b(&context);
-  for (unsigned i : request.divisibleBy16)
-    func.setArgAttr(i, kDivisibilityAttrName, b.getI32IntegerAttr(16));
-  CodegenOptions options;
-  options.arch = request.arch;
-  options.numWarps = static_cast<int>(request.numWarps);
-  llvm::Expected<CompiledModule> compiled = compileToPTX(*module, options);
-  if (!compiled) {
-    error = "kernel '" + request.kernelName + "': code generation failed: " +
-            llvm::toString(compiled.takeError()) + (diagText.empty() ? "" : "\n" + diagText);
-    return false;
-  }
-  for (const KernelInfo &info : compiled->kernels)
-    if (info.name == request.kernelName) {
-      k.ptx = std::move(compiled->ptx);
-      k.numWarps = static_cast<unsigned>(info.numWarps);
-      k.sharedBytes = static_cast<unsigned>(info.sharedBytes);
-      out = std::move(k);
-      return true;
-    }
-  error = "kernel '" + request.kernelName + "': internal error: the PTX has no entry for it";
-  return false;
+  k.ptx = std::move(result.ptx);
+  k.numWarps = static_cast<unsigned>(kernel->numWarps);
+  k.sharedBytes = static_cast<unsigned>(kernel->sharedBytes);
+  out = std::move(k);
+  return true;
 }
 
 } // namespace lacc::detail

@@ -1,9 +1,8 @@
 //===- CompilerImpl.h - the no-exceptions side of the compiler boundary -*- C++ -*-===//
 //
-// Compiler.cpp holds all of the runtime's MLIR and is built like MLIR itself,
-// without exceptions; these entry points report failure through `error`, and
-// the runtime turns that into a lacc::Error. No exception ever unwinds through
-// MLIR frames.
+// Compiler.cpp calls lacc::compile() (compiler/Compile.h), which reports
+// failures as diagnostics, never exceptions; these entry points pass them on
+// through `error`, and the runtime turns that into a lacc::Error.
 //
 //===----------------------------------------------------------------------===//
 

@@ -11,10 +11,9 @@ if(NOT LACC_CUDA_INCLUDE_DIR)
 endif()
 
 add_library(LaccRuntimeCompiler STATIC ${CMAKE_CURRENT_SOURCE_DIR}/Compiler.cpp)
-llvm_update_compile_flags(LaccRuntimeCompiler) # -fno-exceptions, as MLIR
-add_dependencies(LaccRuntimeCompiler LaccTileIncGen)
+llvm_update_compile_flags(LaccRuntimeCompiler) # -fno-exceptions, as the compiler it calls
 target_include_directories(LaccRuntimeCompiler PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
-target_link_libraries(LaccRuntimeCompiler PUBLIC LaccFrontend LaccTileDialect LaccSyntax)
+target_link_libraries(LaccRuntimeCompiler PUBLIC LaccCompiler LaccSyntax)
 
 # compilerVersion(): a hash of the compiler's sources, regenerated when one changes.
 file(GLOB_RECURSE LACC_COMPILER_SOURCES CONFIGURE_DEPENDS
@@ -57,7 +56,3 @@ target_link_libraries(LaccRuntime PUBLIC LaccRuntimeCompiler LaccSyntax LLVMSupp
 # The runtime's programs (benchmark, cache tool) live in tools/bench; added from
 # here so that they are defined exactly when the runtime is.
 add_subdirectory(${PROJECT_SOURCE_DIR}/tools/bench ${CMAKE_BINARY_DIR}/tools/bench)
-
-# Code generation in the runtime: off until compiler/Pipeline.h builds end to
-# end; then compileKernel produces PTX instead of "code generation unavailable".
-target_link_libraries(LaccRuntimeCompiler PUBLIC LaccPipeline)

@@ -53,6 +53,18 @@ unsigned lacc::getSharedVectorWidth(const LinearLayout &layout, const LinearLayo
   return 1u << n;
 }
 
+/// Offsets of every value of input `in` (the map is linear: built up one bit at a time).
+static SmallVector<uint64_t> offsetsOf(const LinearLayout &layout, unsigned in,
+                                       const SharedOffsetMap &offsetOf) {
+  SmallVector<uint64_t> basis;
+  for (uint64_t b : layout.getBases(in))
+    basis.push_back(offsetOf(b));
+  SmallVector<uint64_t> all(int64_t(1) << basis.size(), 0);
+  for (size_t x = 1; x < all.size(); ++x)
+    all[x] = all[x & (x - 1)] ^ basis[llvm::countr_zero(x)];
+  return all;
+}
+
 BankCost lacc::countWavefronts(const LinearLayout &layout, const LinearLayout &shared,
                                unsigned vec, unsigned elementBytes, bool skipRedundantRegisters) {
   SharedOffsetMap offsetOf(shared);
@@ -61,30 +73,29 @@ BankCost lacc::countWavefronts(const LinearLayout &layout, const LinearLayout &s
   unsigned accessBytes = vec * elementBytes;
   unsigned wordsPerAccess = std::max(1u, accessBytes / 4);
   unsigned lanesPerPhase = accessBytes > 4 ? 128 / accessBytes : 32;
+  SmallVector<uint64_t> laneOffsets = offsetsOf(layout, LinearLayout::Lane, offsetOf);
+  SmallVector<uint64_t> regOffsets = offsetsOf(layout, LinearLayout::Register, offsetOf);
   BankCost cost;
-  SmallVector<uint64_t> laneElements;
-  for (int64_t lane = 0; lane < 32; ++lane)
-    laneElements.push_back(layout.applyOne(LinearLayout::Lane, lane));
-  for (int64_t r = 0; r < layout.getInSize(LinearLayout::Register); r += vec) {
+  uint64_t words[128];
+  for (int64_t r = 0; r < int64_t(regOffsets.size()); r += vec) {
     if (r & redundant)
       continue;
     ++cost.accesses;
-    uint64_t regElement = layout.applyOne(LinearLayout::Register, r);
     for (unsigned phase = 0; phase < 32 / lanesPerPhase; ++phase) {
-      SmallVector<uint64_t, 128> words;
+      unsigned n = 0;
       for (unsigned lane = phase * lanesPerPhase; lane < (phase + 1) * lanesPerPhase; ++lane) {
-        uint64_t byte = offsetOf(regElement ^ laneElements[lane]) * elementBytes;
+        uint64_t byte = (regOffsets[r] ^ laneOffsets[lane % laneOffsets.size()]) * elementBytes;
         for (unsigned w = 0; w < wordsPerAccess; ++w)
-          words.push_back(byte / 4 + w);
+          words[n++] = byte / 4 + w;
       }
-      llvm::sort(words);
-      words.erase(std::unique(words.begin(), words.end()), words.end());
+      std::sort(words, words + n);
+      n = std::unique(words, words + n) - words;
       unsigned perBank[32] = {};
       unsigned worst = 0;
-      for (uint64_t w : words)
-        worst = std::max(worst, ++perBank[w % 32]);
+      for (unsigned i = 0; i < n; ++i)
+        worst = std::max(worst, ++perBank[words[i] % 32]);
       cost.wavefronts += worst;
-      cost.ideal += (words.size() + 31) / 32;
+      cost.ideal += (n + 31) / 32;
     }
   }
   return cost;
@@ -244,6 +255,14 @@ LayoutConversionPlan lacc::planSharedTransfer(const LinearLayout &src, const Lin
     return p.storeCost.accesses + p.loadCost.accesses <
            best.storeCost.accesses + best.loadCost.accesses;
   };
+  // The widest accesses the registers allow (identity layout along each side's own runs).
+  auto widest = [&](const LinearLayout &l) {
+    unsigned bits = 0;
+    for (unsigned d = 0; d < l.getRank(); ++d)
+      bits = std::max(bits, l.getContiguousRegisterBits(d));
+    return std::min(maxVec, 1u << bits);
+  };
+  unsigned maxStoreVec = widest(src), maxLoadVec = widest(dst);
   for (const SmallVector<unsigned> &order : candidateOrders(src.getRank())) {
     int64_t columns = shape[order[0]];
     int64_t rows = order.size() >= 2 ? shape[order[1]] : 1;
@@ -266,6 +285,10 @@ LayoutConversionPlan lacc::planSharedTransfer(const LinearLayout &src, const Lin
             best = std::move(p);
             found = true;
           }
+          // Conflict-free both ways with the widest accesses either side allows: done.
+          if (best.storeCost.conflictFree() && best.loadCost.conflictFree() &&
+              best.storeVec == maxStoreVec && best.loadVec == maxLoadVec)
+            return best;
         }
   }
   return best;

@@ -37,9 +37,9 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-llvm::Expected<std::string> lacc::translateToPTX(ModuleOp module, llvm::StringRef arch,
-                                                 llvm::StringRef features, unsigned optLevel,
-                                                 std::string *llvmIR) {
+llvm::Expected<lacc::TranslatedModule>
+lacc::translateToPTX(ModuleOp module, llvm::StringRef arch, unsigned ptxVersion,
+                     unsigned optLevel, bool keepLLVMIR, bool withPTX) {
   static std::once_flag initialized;
   std::call_once(initialized, [] {
     LLVMInitializeNVPTXTargetInfo();
@@ -64,7 +64,11 @@ llvm::Expected<std::string> lacc::translateToPTX(ModuleOp module, llvm::StringRe
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return makeError("NVPTX target unavailable: " + error);
+  // Contracting a * b + c into one FMA is allowed (as Triton and nvcc do): without it the
+  // NVPTX back end writes add.rn/mul.rn, which ptxas may not fuse.
   llvm::TargetOptions targetOptions;
+  targetOptions.AllowFPOpFusion = llvm::FPOpFusion::Fast;
+  std::string features = "+ptx" + std::to_string(ptxVersion);
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, arch, features, targetOptions, std::nullopt, std::nullopt,
       optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive : llvm::CodeGenOptLevel::Default));
@@ -76,11 +80,13 @@ llvm::Expected<std::string> lacc::translateToPTX(ModuleOp module, llvm::StringRe
   if (llvm::Error err = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
                                                   machine.get())(llvmModule.get()))
     return std::move(err);
-  if (llvmIR) {
-    llvmIR->clear();
-    llvm::raw_string_ostream os(*llvmIR);
+  TranslatedModule result;
+  if (keepLLVMIR) {
+    llvm::raw_string_ostream os(result.llvmIR);
     llvmModule->print(os, nullptr);
   }
+  if (!withPTX)
+    return result;
 
   llvm::SmallString<0> ptx;
   llvm::raw_svector_ostream os(ptx);
@@ -88,5 +94,6 @@ llvm::Expected<std::string> lacc::translateToPTX(ModuleOp module, llvm::StringRe
   if (machine->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::AssemblyFile))
     return makeError("the NVPTX target cannot emit assembly");
   codegen.run(*llvmModule);
-  return std::string(ptx.str());
+  result.ptx = std::string(ptx.str());
+  return result;
 }

@@ -14,12 +14,17 @@ class ModuleOp;
 
 namespace lacc {
 
-/// Translates an LLVM-dialect module to LLVM IR, optimizes it at `optLevel` and emits PTX for
-/// `arch` (sm_80 ... sm_90a) with LLVM's NVPTX TargetMachine. `llvmIR`, when not null,
-/// receives the optimized LLVM IR.
-llvm::Expected<std::string> translateToPTX(mlir::ModuleOp module, llvm::StringRef arch,
-                                           llvm::StringRef features, unsigned optLevel,
-                                           std::string *llvmIR = nullptr);
+struct TranslatedModule {
+  std::string llvmIR; ///< the optimized LLVM IR the PTX is made from (when asked for)
+  std::string ptx;    ///< empty when not asked for
+};
+
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it at `optLevel` for the NVPTX
+/// TargetMachine of `arch` (sm_80 ... sm_90a) and PTX ISA `ptxVersion`, and, when `withPTX`,
+/// emits PTX. `keepLLVMIR` keeps the optimized IR's text.
+llvm::Expected<TranslatedModule> translateToPTX(mlir::ModuleOp module, llvm::StringRef arch,
+                                                unsigned ptxVersion, unsigned optLevel,
+                                                bool keepLLVMIR, bool withPTX);
 
 } // namespace lacc
 

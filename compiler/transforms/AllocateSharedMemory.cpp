@@ -27,8 +27,14 @@ struct AllocateSharedMemoryPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     int64_t moduleBytes = 0;
+    int64_t bytesPerCTA = limit;
+    if (!bytesPerCTA) {
+      TargetAttr target = getTarget(module);
+      bytesPerCTA = target ? target.getSharedMemory() : 227 * 1024;
+    }
     for (auto func : module.getOps<func::FuncOp>()) {
-      FailureOr<SharedMemoryAllocation> allocation = SharedMemoryAllocation::plan(func, limit);
+      FailureOr<SharedMemoryAllocation> allocation =
+          SharedMemoryAllocation::plan(func, bytesPerCTA);
       if (failed(allocation))
         return signalPassFailure();
       allocation->record(func);

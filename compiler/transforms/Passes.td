@@ -14,11 +14,17 @@ def TileToTileGPU : Pass<"tile-to-tilegpu", "::mlir::ModuleOp"> {
   let description = [{
     Every tensor type gets the default blocked layout for its shape and
     num_warps; ops whose operands need a related layout (reduce, expand_dims,
-    dot) get tilegpu.convert_layout ops in front of them. The module records
-    num_warps in `tilegpu.num_warps`.
+    dot) get tilegpu.convert_layout ops in front of them; trans and reshape
+    results take their source's layout seen through the new order or shape.
+    The module records num_warps in `tilegpu.num_warps` and the target
+    (#tilegpu.target) in `tilegpu.target`.
   }];
   let options = [
     Option<"numWarps", "num-warps", "int", /*default=*/"4", "warps per CTA">,
+    Option<"arch", "arch", "std::string", /*default=*/"\"sm_90a\"", "target architecture">,
+    Option<"sharedMemory", "shared-memory", "int64_t", /*default=*/"0",
+           "bytes of shared memory per CTA (0: the architecture's)">,
+    Option<"numSMs", "num-sms", "int", /*default=*/"0", "multiprocessors (0: unknown)">,
     Option<"maxRegistersPerThread", "max-elems-per-thread", "int", /*default=*/"4096",
            "largest number of elements of one tile a thread may hold">,
   ];
@@ -63,8 +69,8 @@ def TileGPUAllocateSharedMemory : Pass<"tilegpu-allocate-shared-memory", "::mlir
     over `limit` bytes is an error at the op that does not fit.
   }];
   let options = [
-    Option<"limit", "limit", "int64_t", /*default=*/"232448",
-           "bytes of shared memory per CTA (227 KiB on sm_90, 163 KiB on sm_80)">,
+    Option<"limit", "limit", "int64_t", /*default=*/"0",
+           "bytes of shared memory per CTA (0: the module's target's)">,
   ];
 }
 

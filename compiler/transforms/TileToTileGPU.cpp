@@ -209,6 +209,8 @@ struct TileToTileGPUPass : lacc::impl::TileToTileGPUBase<TileToTileGPUPass> {
       return signalPassFailure();
     module->setAttr(TileGPUDialect::kNumWarpsAttrName,
                     IntegerAttr::get(IntegerType::get(ctx, 32), numWarps));
+    module->setAttr(TileGPUDialect::kTargetAttrName,
+                    makeTarget(ctx, arch, sharedMemory, static_cast<unsigned>(numSMs)));
   }
 };
 

@@ -119,4 +119,24 @@ def TileGPU_SharedEncoding : TileGPU_Attr<"SharedEncoding", "shared"> {
   }];
 }
 
+def TileGPU_TargetAttr : AttrDef<TileGPU_Dialect, "Target"> {
+  let mnemonic = "target";
+  let summary = "the GPU a module is compiled for";
+  let description = [{
+    Recorded on the module (`tilegpu.target`) by tile-to-tilegpu, so that every
+    later pass and the lowering read one description of the machine: the
+    architecture, the PTX ISA version, the shared memory a CTA may use, and the
+    number of multiprocessors (0 when unknown, e.g. compiling ahead of time).
+  }];
+  let parameters = (ins StringRefParameter<"sm_80 ... sm_90a">:$arch, "unsigned":$ptxVersion,
+                        "int64_t":$sharedMemory, "unsigned":$numSMs);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let extraClassDeclaration = [{
+    /// 80 for sm_80, 90 for sm_90a, ...
+    unsigned getComputeCapability() const;
+    /// Hopper's warpgroup MMA, TMA and setmaxnreg need the `a` target.
+    bool hasHopperFeatures() const { return getArch() == "sm_90a"; }
+  }];
+}
+
 #endif // LACC_TILEGPU_ATTRS

@@ -468,6 +468,14 @@ int64_t MemDescType::getSizeInBytes() const {
 #define GET_ATTRDEF_CLASSES
 #include "dialects/tilegpu/TileGPUAttrs.cpp.inc"
 
+unsigned TargetAttr::getComputeCapability() const {
+  unsigned cc = 0;
+  for (char c : getArch().drop_front(3))
+    if (c >= '0' && c <= '9')
+      cc = cc * 10 + (c - '0');
+  return cc;
+}
+
 #define GET_TYPEDEF_CLASSES
 #include "dialects/tilegpu/TileGPUTypes.cpp.inc"
 
@@ -490,6 +498,8 @@ struct TileGPUOpAsmInterface : OpAsmDialectInterface {
       os << "linear";
     else if (isa<SharedEncodingAttr>(attr))
       os << "shared";
+    else if (isa<TargetAttr>(attr))
+      os << "target";
     else
       return AliasResult::NoAlias;
     return AliasResult::FinalAlias;
@@ -630,6 +640,21 @@ DistributedLayoutAttr inferBroadcastSourceLayout(DistributedLayoutAttr result,
     return result;
   return LinearEncodingAttr::get(result.getContext(),
                                  projectLayout(result.toLinearLayout(resultShape), srcShape));
+}
+
+TargetAttr makeTarget(MLIRContext *ctx, StringRef arch, int64_t sharedMemory, unsigned numSMs) {
+  if (!sharedMemory)
+    sharedMemory = arch.starts_with("sm_90")                  ? 227 * 1024
+                   : arch == "sm_80" || arch == "sm_87" ? 163 * 1024
+                                                              : 99 * 1024;
+  return TargetAttr::get(ctx, arch, /*ptxVersion=*/80, sharedMemory, numSMs);
+}
+
+TargetAttr getTarget(Operation *op) {
+  for (; op; op = op->getParentOp())
+    if (auto attr = op->getAttrOfType<TargetAttr>(TileGPUDialect::kTargetAttrName))
+      return attr;
+  return {};
 }
 
 int getNumWarps(Operation *op) {

@@ -63,6 +63,14 @@ DistributedLayoutAttr inferBroadcastSourceLayout(DistributedLayoutAttr result,
                                                  llvm::ArrayRef<int64_t> resultShape,
                                                  llvm::ArrayRef<int64_t> srcShape);
 
+/// The target for `arch`: its PTX version and shared memory per CTA (sharedMemory 0: the
+/// architecture's opt-in maximum, 227 KiB on sm_90, 163 KiB on sm_80, 99 KiB on sm_86/89).
+TargetAttr makeTarget(mlir::MLIRContext *ctx, llvm::StringRef arch, int64_t sharedMemory = 0,
+                      unsigned numSMs = 0);
+
+/// The target recorded on the enclosing module, or null.
+TargetAttr getTarget(mlir::Operation *op);
+
 /// `numWarps` as recorded on the module (or the nearest op that carries it), 0 when absent.
 int getNumWarps(mlir::Operation *op);
 

@@ -21,6 +21,8 @@ def TileGPU_Dialect : Dialect {
   let useDefaultAttributePrinterParser = 1;
   let useDefaultTypePrinterParser = 1;
   let extraClassDeclaration = [{
+    /// Module attribute: the target (#tilegpu.target).
+    static constexpr ::llvm::StringLiteral kTargetAttrName = "tilegpu.target";
     /// Module attribute: warps per CTA the module was laid out for.
     static constexpr ::llvm::StringLiteral kNumWarpsAttrName = "tilegpu.num_warps";
     /// Module attribute: bytes of shared memory the kernel needs (set by planning).

@@ -4,7 +4,8 @@
 // CHECK-DAG: #[[B1:.*]] = #tilegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
 // CHECK-DAG: #[[B2:.*]] = #tilegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [1, 4], order = [1, 0]}>
 // CHECK-DAG: #[[S0:.*]] = #tilegpu.slice<{dim = 0, parent = #[[B2]]}>
-// CHECK: module attributes {tilegpu.num_warps = 4 : i32}
+// CHECK-DAG: #target = #tilegpu.target<arch = "sm_90a", ptxVersion = 80, sharedMemory = 232448, numSMs = 0>
+// CHECK: module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target}
 // W8: #tilegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [8], order = [0]}>
 
 // CHECK-LABEL: func.func @rows

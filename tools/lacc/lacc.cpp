@@ -1,22 +1,17 @@
 //===- lacc.cpp - the lacc compiler driver --------------------------------===//
 //
 //   lacc FILE.tile [--emit=tile|tilegpu|llvm-dialect|llvm|ptx|metadata] [--arch=sm_90a]
-//                  [--num-warps=N] [-D NAME=VALUE]... [--kernel=NAME] [-o FILE]
+//                  [--num-warps=N] [--num-stages=N] [-D NAME=VALUE]... [--kernel=NAME]
+//                  [--signature='*fp32:16,i32'] [-o FILE]
 //                  [--print-ir-after-all] [--dump-dir=DIR] [--time] [--shared-limit=BYTES]
 //   lacc FILE.mlir ...   (tile-dialect IR instead of source: the code generator alone)
 //   lacc cache ls|show KEY|clear
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/Pipeline.h"
-#include "compiler/conversion/EmitPTX.h"
-#include "compiler/frontend/Frontend.h"
+#include "compiler/Compile.h"
 #include "lacc/Cache.h"
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/OperationSupport.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -58,6 +53,15 @@ cl::opt<std::string> arch("arch", cl::desc("Target GPU architecture (sm_80 ... s
                           cl::init("sm_90a"), cl::cat(laccCategory));
 cl::opt<int> numWarps("num-warps", cl::desc("Warps per program (a power of two, 1..32)"),
                       cl::init(4), cl::cat(laccCategory));
+cl::opt<int> numStages("num-stages",
+                       cl::desc("Software-pipelining depth of loop-carried loads (1..8)"),
+                       cl::init(1), cl::cat(laccCategory));
+cl::opt<std::string> signature(
+    "signature",
+    cl::desc("The kernel's runtime arguments as Triton's AOT compiler writes them, with what "
+             "is known of them: '*fp32:16, *fp32:16, i32:16' (a pointer 16-byte aligned, an "
+             "integer divisible by 16); needs --kernel"),
+    cl::value_desc("types"), cl::cat(laccCategory));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"), cl::cat(laccCategory));
 cl::opt<bool> printIRAfterAll("print-ir-after-all",
@@ -79,19 +83,20 @@ static int fail(const Twine &message) {
   return 1;
 }
 
-static void writeMetadata(const lacc::CompiledModule &compiled, raw_ostream &os) {
+static void writeMetadata(const lacc::CompileResult &compiled, StringRef arch,
+                          raw_ostream &os) {
   json::OStream j(os, 2);
   j.object([&] {
-    j.attribute("arch", compiled.arch);
+    j.attribute("arch", arch);
     j.attributeArray("kernels", [&] {
-      for (const lacc::KernelInfo &k : compiled.kernels)
+      for (const lacc::KernelMetadata &k : compiled.kernels)
         j.object([&] {
           j.attribute("name", k.name);
           j.attribute("num_warps", k.numWarps);
           j.attribute("shared_bytes", k.sharedBytes);
           j.attributeArray("params", [&] {
-            for (const std::string &p : k.params)
-              j.value(p);
+            for (const lacc::ParamType &p : k.params)
+              j.value(p.pointer ? "!tile.ptr<" + p.element + ">" : p.element);
           });
         });
     });
@@ -99,10 +104,6 @@ static void writeMetadata(const lacc::CompiledModule &compiled, raw_ostream &os)
   os << "\n";
 }
 
-static bool isValidArch(StringRef a) {
-  return a == "sm_80" || a == "sm_86" || a == "sm_87" || a == "sm_89" || a == "sm_90" ||
-         a == "sm_90a";
-}
 
 int main(int argc, char **argv) {
   // `lacc cache ...` manages the runtime's disk cache.
@@ -116,136 +117,75 @@ int main(int argc, char **argv) {
                               "lacc: the tile-language kernel compiler\n\n"
                               "  lacc FILE.tile [options]    compile kernels\n"
                               "  lacc cache ls|show KEY|clear  manage the kernel cache\n");
-  if (!isValidArch(arch))
-    return fail("--arch=" + arch + ": expected one of sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a");
-  if (numWarps < 1 || numWarps > 32 || (numWarps & (numWarps - 1)))
-    return fail("--num-warps=" + Twine(numWarps) + ": expected a power of two from 1 to 32");
+
+  lacc::CompileInput input;
+  input.config.arch = arch;
+  input.config.numWarps = numWarps;
+  input.config.numStages = numStages;
+  input.config.sharedMemoryLimit = sharedLimit;
+  if (std::string problem = input.config.validate(); !problem.empty())
+    return fail("--" + problem);
 
   auto buffer = MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
   if (std::error_code ec = buffer.getError())
     return fail("cannot read '" + inputFile + "': " + ec.message());
-
-  lacc::FrontendOptions options;
-  options.kernel = kernelName;
+  input.source = (*buffer)->getBuffer().str();
+  input.fileName = inputFile == "-" ? "<stdin>" : inputFile.getValue();
+  input.kernelName = kernelName;
   for (const std::string &d : defines) {
     size_t eq = d.find('=');
     if (eq == std::string::npos || eq == 0)
       return fail("-D" + d + ": expected -D NAME=VALUE");
-    options.defines.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+    input.constants.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+  }
+  if (!signature.empty()) {
+    if (kernelName.empty())
+      return fail("--signature describes one kernel's arguments: name it with --kernel");
+    std::string error;
+    if (!lacc::parseSignature(signature, input.args, error))
+      return fail("--signature: " + error);
   }
 
-  mlir::DialectRegistry registry;
-  lacc::registerCodegenDialects(registry);
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  // Diagnostics of every stage print as file:line:col with the source line
-  // and a caret: the front end's own, and those code generation reports at
-  // the source location each op carries.
-  SourceMgr sourceMgr;
-  std::unique_ptr<mlir::SourceMgrDiagnosticHandler> mlirHandler;
-  std::unique_ptr<lacc::SourceFile> file;
-  std::unique_ptr<lacc::DiagnosticEngine> diag;
-  std::unique_ptr<mlir::ScopedDiagnosticHandler> codegenHandler;
-  if (StringRef(inputFile).ends_with(".mlir")) {
-    // Tile-dialect IR: the code generator alone (the lit tests of the passes).
-    if (!defines.empty() || !kernelName.empty())
-      return fail("-D and --kernel apply to .tile sources, not to .mlir input");
-    context.loadAllAvailableDialects();
-    sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
-    mlirHandler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr, &context);
-    module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
-    if (!module)
-      return 1;
-  } else {
-    TimerGroup timers("lacc", "lacc stages");
-    Timer frontendTimer("frontend", "front end (parse, check, tile IR)", timers);
-    file = std::make_unique<lacc::SourceFile>(inputFile == "-" ? "<stdin>" : inputFile.getValue(),
-                                              (*buffer)->getBuffer().str());
-    diag = std::make_unique<lacc::DiagnosticEngine>(*file, errs());
-    if (timeStages)
-      frontendTimer.startTimer();
-    module = lacc::buildTileModule(context, *file, options, *diag);
-    if (timeStages)
-      frontendTimer.stopTimer();
-    diag->flush();
-    if (!module) {
-      if (diag->errorCount() > 1)
-        errs() << diag->errorCount() << " errors generated.\n";
-      return 1;
-    }
-    codegenHandler = std::make_unique<mlir::ScopedDiagnosticHandler>(
-        &context, [&](mlir::Diagnostic &d) {
-          lacc::SourceLoc at;
-          if (auto fl = dyn_cast<mlir::FileLineColLoc>(d.getLocation()))
-            at = {fl.getLine(), fl.getColumn()};
-          lacc::Severity severity = d.getSeverity() == mlir::DiagnosticSeverity::Error
-                                        ? lacc::Severity::Error
-                                        : d.getSeverity() == mlir::DiagnosticSeverity::Warning
-                                              ? lacc::Severity::Warning
-                                              : lacc::Severity::Note;
-          diag->report(severity, at, d.str());
-          diag->flush();
-          return mlir::success();
-        });
+  lacc::CompileOptions options;
+  switch (emit) {
+  case Emit::Tile: options.stopAfter = lacc::Stage::Tile; break;
+  case Emit::TileGPU: options.stopAfter = lacc::Stage::TileGPU; break;
+  case Emit::LLVMDialect: options.stopAfter = lacc::Stage::LLVMDialect; break;
+  case Emit::LLVM: options.stopAfter = lacc::Stage::LLVMIR; break;
+  case Emit::PTX:
+  case Emit::Metadata: options.stopAfter = lacc::Stage::PTX; break;
   }
+  options.printDebugInfo = debugInfo;
+  options.printIRAfterAll = printIRAfterAll;
+  options.dumpDir = dumpDir;
+  options.timing = timeStages;
 
-  lacc::CodegenOptions codegen;
-  codegen.arch = arch;
-  codegen.numWarps = numWarps;
-  codegen.printIRAfterAll = printIRAfterAll;
-  codegen.dumpDir = dumpDir;
-  codegen.timing = timeStages;
-  codegen.sharedMemoryLimit = sharedLimit;
+  lacc::CompileResult result = lacc::compile(input, options);
+  errs() << result.diagnostics;
+  if (!result.success)
+    return 1;
 
   std::string error;
   auto output = mlir::openOutputFile(outputFile, &error);
   if (!output)
     return fail(error);
-  mlir::OpPrintingFlags flags;
-  if (debugInfo)
-    flags.enableDebugInfo();
-
-  // Code generation errors are reported by MLIR's diagnostic engine at the
-  // source location of the op (every op carries its file:line:col).
-  if (emit == Emit::Tile) {
-    module->print(output->os(), flags);
-    output->os() << "\n";
-  } else if (emit == Emit::TileGPU) {
-    if (mlir::failed(lacc::lowerToTileGPU(*module, codegen)))
-      return 1;
-    module->print(output->os(), flags);
-    output->os() << "\n";
-  } else {
-    if (mlir::failed(lacc::lowerToTileGPU(*module, codegen)) ||
-        mlir::failed(lacc::lowerToLLVMDialect(*module, codegen)))
-      return 1;
-    if (emit == Emit::LLVMDialect) {
-      module->print(output->os(), flags);
-      output->os() << "\n";
-    } else if (emit == Emit::LLVM) {
-      std::string llvmIR;
-      auto ptx = lacc::translateToPTX(*module, codegen.arch, "", codegen.optLevel, &llvmIR);
-      if (!ptx)
-        return fail(toString(ptx.takeError()));
-      output->os() << llvmIR;
-    } else {
-      auto compiled = lacc::emitPTX(*module, codegen);
-      if (!compiled)
-        return fail(toString(compiled.takeError()));
-      if (emit == Emit::Metadata) {
-        writeMetadata(*compiled, output->os());
-      } else {
-        output->os() << compiled->ptx;
-        // The metadata the runtime needs to launch each kernel, beside the PTX.
-        if (outputFile != "-") {
-          auto meta = mlir::openOutputFile(outputFile + ".json", &error);
-          if (!meta)
-            return fail(error);
-          writeMetadata(*compiled, meta->os());
-          meta->keep();
-        }
-      }
+  switch (emit) {
+  case Emit::Tile: output->os() << result.tileIR; break;
+  case Emit::TileGPU: output->os() << result.tileGPUIR; break;
+  case Emit::LLVMDialect: output->os() << result.llvmDialectIR; break;
+  case Emit::LLVM: output->os() << result.llvmIR; break;
+  case Emit::Metadata: writeMetadata(result, arch, output->os()); break;
+  case Emit::PTX:
+    output->os() << result.ptx;
+    // The metadata the runtime needs to launch each kernel, beside the PTX.
+    if (outputFile != "-") {
+      auto meta = mlir::openOutputFile(outputFile + ".json", &error);
+      if (!meta)
+        return fail(error);
+      writeMetadata(result, arch, meta->os());
+      meta->keep();
     }
+    break;
   }
   output->keep();
   return 0;
