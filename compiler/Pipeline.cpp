@@ -42,6 +42,7 @@ int64_t lacc::getSharedMemoryLimit(StringRef arch) {
 }
 
 void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const CodegenOptions &options) {
+  pm.addPass(createTileRewriteBlockPointers());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createTileToTileGPU({options.numWarps}));
   pm.addPass(createTileGPUCoalesce());
