@@ -587,8 +587,10 @@ Val join(Generator &g, const Args &a, SourceLoc l) {
   auto elt = g.promote(a[0], a[1], ast::BinOp::Add, l);
   if (a[0].isConst() && a[1].isConst())
     elt = g.defaultType(a[0].c) == g.defaultType(a[1].c) ? g.defaultType(a[0].c) : f32(g);
+  if (!elt)
+    return Val::error();
   auto shape = g.broadcastShapes(g.shapeOf(a[0]), g.shapeOf(a[1]));
-  if (!elt || !shape) {
+  if (!shape) {
     g.error(l, "shape mismatch in join(): " + g.describe(a[0]) + " and " + g.describe(a[1]) +
                    " cannot be broadcast together");
     return Val::error();

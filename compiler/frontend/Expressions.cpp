@@ -363,6 +363,12 @@ std::optional<Type> Generator::promote(const Val &a, const Val &b, BinOp op, Sou
   // float constant turns an integer computation into f32.
   Type ta = typeOf(a), tb = typeOf(b);
   Type ea = getElementTypeOrSelf(ta), eb = getElementTypeOrSelf(tb);
+  if (isa<tile::PointerType>(ea) || isa<tile::PointerType>(eb)) { // pointers do not promote
+    if (ea == eb)
+      return ea;
+    error(l, "no common type for " + describe(a) + " and " + describe(b));
+    return std::nullopt;
+  }
   Type result;
   if (a.isConst() && b.isDyn())
     result = (a.c.isFloat() && !isa<FloatType>(eb)) ? builder_.getF32Type() : eb;
@@ -912,7 +918,15 @@ Val Generator::genIfExp(const Expr &e) {
                  "values, got " + describe(thenVal) + " and " + describe(elseVal));
     return fail();
   }
-  auto elt = promote(thenVal, elseVal, BinOp::Add, e.loc);
+  // Pointers take no part in promotion: both sides must have the one pointer type.
+  Type thenElt = getElementTypeOrSelf(typeOf(thenVal)), elseElt = getElementTypeOrSelf(typeOf(elseVal));
+  if ((isa<tile::PointerType>(thenElt) || isa<tile::PointerType>(elseElt)) && thenElt != elseElt) {
+    error(e.loc, "the sides of a conditional expression, " + describe(thenVal) + " and " +
+                     describe(elseVal) + ", have no common type");
+    return fail();
+  }
+  auto elt = isa<tile::PointerType>(thenElt) ? std::optional<Type>(thenElt)
+                                              : promote(thenVal, elseVal, BinOp::Add, e.loc);
   if (!elt)
     return fail();
   auto shape = broadcastShapes(shapeOf(thenVal), shapeOf(elseVal));

@@ -427,8 +427,11 @@ Val assume(Generator &g, const Args &a, SourceLoc l, bool divisibility) {
   if (values->size() == 1)
     values->resize(entries, values->front());
   if (values->size() != entries) {
-    g.error(a.loc(1), std::string(fn) + "() needs one value or " + std::to_string(entries) +
-                          " (one per dimension), got " + std::to_string(values->size()));
+    g.error(a.loc(1), std::string(fn) + "() needs " +
+                          (entries == 1 ? std::string("1 value")
+                                        : "1 value or " + std::to_string(entries) +
+                                              " (one per dimension)") +
+                          " for " + g.describe(a[0]) + ", got " + std::to_string(values->size()));
     return Val::error();
   }
   for (auto [d, v] : llvm::enumerate(*values)) {
