@@ -334,6 +334,8 @@ void Generator::genKernel(const ast::Function &fn, const std::map<std::string, V
   Env env;
   env_ = &env;
   outOfScope_.clear();
+  // Options and const defaults are compile-time values: nothing may build IR for them.
+  builder_.clearInsertionPoint();
   SmallVector<Type> argTypes;
   SmallVector<const ast::Param *> runtimeParams;
   SmallVector<NamedAttribute> constants;

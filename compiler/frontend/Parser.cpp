@@ -425,6 +425,13 @@ private:
 
   StmtPtr parseSimpleStatement() {
     SourceLoc loc = cur().loc;
+    // `import triton.language as tl`, pasted from a Triton file.
+    if (at(Tok::Name) && (cur().text == "import" || cur().text == "from") &&
+        peekTok().kind == Tok::Name) {
+      error(loc, "'" + cur().text + "' is not needed: lacc's builtins are always available, "
+                 "without a 'tl.' prefix; remove this line");
+      return nullptr;
+    }
     switch (cur().kind) {
     case Tok::KwPass:
       advance();
