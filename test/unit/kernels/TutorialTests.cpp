@@ -380,4 +380,60 @@ INSTANTIATE_TEST_SUITE_P(Cases, AttentionTutorial,
                                            AttentionCase{1, 1, 64, true, "bf16"},
                                            AttentionCase{1, 1, 5, false, "f16"}));
 
+/// The tutorial's fp8 path: V in f8e5m2, and P rounded to f8e5m2 (2 mantissa bits) before the P V
+/// product. The reference keeps P exact, so the tolerance is that of a 2-bit mantissa, averaged
+/// over the keys; broken fp8 loads or conversions are off by far more.
+TEST(AttentionTutorialFp8, ValuesInE5M2) {
+  const int D = 32, N = 45;
+  const double smScale = 0.5 / std::sqrt(D);
+  auto k = Kernel::load("tutorials/06-fused-attention.tile", "_attn_fwd",
+                        {{"HEAD_DIM", "32"}, {"BLOCK_M", "16"}, {"BLOCK_N", "16"}, {"STAGE", "1"},
+                         {"V_DTYPE", "f8e5m2"}});
+  ASSERT_TRUE(k);
+  Floats q = Floats::random("f16", N * D, 11), kk = Floats::random("f16", N * D, 12);
+  std::vector<uint8_t> v(N * D);
+  std::vector<double> vValues(N * D);
+  std::mt19937 rng(13);
+  std::normal_distribution<double> dist;
+  for (int i = 0; i < N * D; ++i) {
+    vValues[i] = num::roundToE5M2(dist(rng));
+    v[i] = num::miniBits(vValues[i], num::kE5M2);
+  }
+  std::vector<double> oRef(N * D);
+  for (int i = 0; i < N; ++i) {
+    std::vector<double> s(N);
+    double mx = -INFINITY, l = 0;
+    for (int j = 0; j < N; ++j) {
+      double d = 0;
+      for (int e = 0; e < D; ++e)
+        d += q.values[i * D + e] * kk.values[j * D + e];
+      s[j] = d * smScale;
+      mx = std::max(mx, s[j]);
+    }
+    for (int j = 0; j < N; ++j)
+      l += std::exp(s[j] - mx);
+    for (int e = 0; e < D; ++e) {
+      double o = 0;
+      for (int j = 0; j < N; ++j)
+        o += std::exp(s[j] - mx) * vValues[j * D + e];
+      oRef[i * D + e] = o / l;
+    }
+  }
+  Floats out = Floats::poisoned("f16", N * D);
+  std::vector<float> m(N, NAN);
+  std::vector<KernelArg> args = {q.arg(), kk.arg(), KernelArg::pointer(v.data()),
+                                 KernelArg::f32(smScale), ptr(m), out.arg()};
+  for (int tensor = 0; tensor < 4; ++tensor)
+    for (int stride : {N * D, N * D, D, 1})
+      args.push_back(KernelArg::i32(stride));
+  for (int dim : {1, 1, N})
+    args.push_back(KernelArg::i32(dim));
+  k->run({programs(N, 16), 1, 1}, args, {q.buffer(), kk.buffer(), buf(v), buf(m), out.buffer()});
+  std::vector<double> o = out.read();
+  ASSERT_TRUE(allWritten(o));
+  double error = relativeError(o, oRef);
+  EXPECT_LT(error, 0.05);
+  EXPECT_GT(error, 1e-3) << "P should have been rounded to f8e5m2";
+}
+
 } // namespace
