@@ -226,6 +226,15 @@ Val full(Generator &g, const Val &shapeArg, SourceLoc shapeLoc, const Val &value
     return Val::error();
   }
   Type elt = dtype ? *dtype : getElementTypeOrSelf(g.typeOf(value));
+  if (isa<tile::PointerType>(elt) && !(value.isDyn() && value.v.getType() == elt)) {
+    g.error(valueLoc, "full() of " + g.typeName(elt) + " needs a value of that type, got " +
+                          g.describe(value));
+    return Val::error();
+  }
+  if (!isa<IntegerType, FloatType, tile::PointerType>(elt)) {
+    g.error(valueLoc, "full() needs a number or a pointer, got " + g.describe(value));
+    return Val::error();
+  }
   if (isa<tile::PointerType>(elt)) {
     Value splat = tile::SplatOp::create(g.builder(), g.loc(l), RankedTensorType::get(*shape, elt),
                                         value.v);
@@ -684,7 +693,7 @@ Val math(Generator &g, MathFn fn, const Args &a, SourceLoc l) {
                                         x.c.isFloat() ? x.c.type : Type()));
   }
   Type elt = getElementTypeOrSelf(x.v.getType());
-  if (isa<tile::PointerType>(elt)) {
+  if (!isa<IntegerType, FloatType>(elt)) {
     g.error(a.loc(0), "expected a number, got " + g.describe(x));
     return Val::error();
   }

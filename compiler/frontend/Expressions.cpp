@@ -363,8 +363,8 @@ std::optional<Type> Generator::promote(const Val &a, const Val &b, BinOp op, Sou
   // float constant turns an integer computation into f32.
   Type ta = typeOf(a), tb = typeOf(b);
   Type ea = getElementTypeOrSelf(ta), eb = getElementTypeOrSelf(tb);
-  if (isa<tile::PointerType>(ea) || isa<tile::PointerType>(eb)) { // pointers do not promote
-    if (ea == eb)
+  if (!isa<IntegerType, FloatType>(ea) || !isa<IntegerType, FloatType>(eb)) {
+    if (ea == eb && isa<tile::PointerType>(ea)) // pointers do not promote
       return ea;
     error(l, "no common type for " + describe(a) + " and " + describe(b));
     return std::nullopt;
@@ -544,6 +544,11 @@ Val Generator::binary(BinOp op, const Val &lhs, const Val &rhs, SourceLoc l) {
   }
   Location at = loc(l);
 
+  if (isa<tile::BlockPointerType>(ea) || isa<tile::BlockPointerType>(eb)) {
+    error(l, std::string("invalid operands to '") + ast::spell(op) + "': " + describe(lhs) +
+                 " and " + describe(rhs) + "; a block pointer moves with advance()");
+    return Val::error();
+  }
   // Pointer arithmetic: ptr +/- integer.
   bool pa = isa<tile::PointerType>(ea), pb = isa<tile::PointerType>(eb);
   if (pa || pb) {
@@ -693,7 +698,7 @@ Val Generator::unary(UnaryOp op, const Val &v, SourceLoc l) {
                  "x.to(f16)");
     return Val::error();
   }
-  if (isa<tile::PointerType>(elt)) {
+  if (!isa<IntegerType, FloatType>(elt)) {
     error(l, std::string("invalid operand to '") + ast::spell(op) + "': " + describe(v));
     return Val::error();
   }
@@ -798,6 +803,10 @@ Val Generator::genExpr(const Expr &e) {
     }
     if (!builder_.getInsertionBlock()) {
       error(e.loc, "a tile subscript is not a compile-time constant");
+      return Val::error();
+    }
+    if (base.isDyn() && isa<tile::BlockPointerType>(base.v.getType())) {
+      error(e.loc, describe(base) + " cannot be subscripted; load() its block");
       return Val::error();
     }
     Value v = base.isDyn() ? base.v : materialize(base, typeOf(base), e.loc);
@@ -920,13 +929,14 @@ Val Generator::genIfExp(const Expr &e) {
   }
   // Pointers take no part in promotion: both sides must have the one pointer type.
   Type thenElt = getElementTypeOrSelf(typeOf(thenVal)), elseElt = getElementTypeOrSelf(typeOf(elseVal));
-  if ((isa<tile::PointerType>(thenElt) || isa<tile::PointerType>(elseElt)) && thenElt != elseElt) {
+  auto isPointer = [](Type t) { return isa<tile::PointerType, tile::BlockPointerType>(t); };
+  if ((isPointer(thenElt) || isPointer(elseElt)) && thenElt != elseElt) {
     error(e.loc, "the sides of a conditional expression, " + describe(thenVal) + " and " +
                      describe(elseVal) + ", have no common type");
     return fail();
   }
-  auto elt = isa<tile::PointerType>(thenElt) ? std::optional<Type>(thenElt)
-                                              : promote(thenVal, elseVal, BinOp::Add, e.loc);
+  auto elt = isPointer(thenElt) ? std::optional<Type>(thenElt)
+                                : promote(thenVal, elseVal, BinOp::Add, e.loc);
   if (!elt)
     return fail();
   auto shape = broadcastShapes(shapeOf(thenVal), shapeOf(elseVal));
