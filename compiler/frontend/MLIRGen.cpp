@@ -209,6 +209,8 @@ std::optional<Generator::KernelOptions> Generator::kernelOptions(const ast::Func
     return options;
   bool ok = true;
   for (const ast::Keyword &kw : d->keywords) {
+    if (kw.name != "num_warps" && kw.name != "num_stages" && kw.name != "debug")
+      continue; // reported by checkDecorators
     Val v = genExpr(*kw.value); // module scope: constants only
     if (v.isError()) {
       ok = false;
