@@ -83,6 +83,20 @@ Value valueOperand(Generator &g, const Args &a, size_t i, Type elt, ArrayRef<int
   return g.broadcastTo(g.materialize(v, elt, a.loc(i)), shape, a.loc(i));
 }
 
+/// A tile of values needs a tile of pointers (a scalar pointer is one address).
+bool checkNotThroughScalarPointer(Generator &g, const Args &a, std::initializer_list<size_t> values,
+                                  const char *fn) {
+  if (isa<RankedTensorType>(a[0].v.getType()))
+    return true;
+  for (size_t i : values)
+    if (a[i].isValue() && !g.shapeOf(a[i]).empty()) {
+      g.error(a.loc(i), std::string(fn) + "() of " + g.describe(a[i]) +
+                            " through a single pointer; offset the pointer by a tile (p + arange(...))");
+      return false;
+    }
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // Block pointers
 //===----------------------------------------------------------------------===//
@@ -308,11 +322,8 @@ Val store(Generator &g, const Args &a, SourceLoc l) {
                       "use mask=");
     return Val::error();
   }
-  if (a[1].isValue() && !isa<RankedTensorType>(a[0].v.getType()) && !g.shapeOf(a[1]).empty()) {
-    g.error(a.loc(1), "store() of " + g.describe(a[1]) +
-                          " through a single pointer; offset the pointer by a tile (p + arange(...))");
+  if (!checkNotThroughScalarPointer(g, a, {1}, "store"))
     return Val::error();
-  }
   auto shape = memShape(g, a, {1, 2}, "store");
   if (!shape)
     return Val::error();
@@ -366,6 +377,8 @@ Val atomicRMW(Generator &g, const Args &a, SourceLoc l, const char *fn, tile::At
     g.error(l, std::string(fn) + "() needs 32- or 64-bit data, got " + g.typeName(*elt));
     return Val::error();
   }
+  if (!checkNotThroughScalarPointer(g, a, {1}, fn))
+    return Val::error();
   auto order = ordering(g, a, 3, fn);
   auto shape = memShape(g, a, {1, 2}, fn);
   if (!order || !shape)
@@ -388,6 +401,8 @@ Val atomicCAS(Generator &g, const Args &a, SourceLoc l) {
     g.error(l, "atomic_cas() needs 32- or 64-bit data, got " + g.typeName(*elt));
     return Val::error();
   }
+  if (!checkNotThroughScalarPointer(g, a, {1, 2}, "atomic_cas"))
+    return Val::error();
   auto order = ordering(g, a, 3, "atomic_cas");
   auto shape = memShape(g, a, {1, 2}, "atomic_cas");
   if (!order || !shape)
