@@ -72,10 +72,10 @@ TEST(InterpAtomics, FloatMaxMinWithNaNAndSignedZeros) {
     ASSERT_EQ(runRMW(isMax ? "max" : "min", "f32", mem, values, old), "");
     for (int k = 0; k < 64; ++k) {
       ASSERT_EQ(std::isnan(old[k]), std::isnan(wantOld[k])) << k;
-      if (!std::isnan(wantOld[k]))
-        ASSERT_EQ(std::signbit(old[k]), std::signbit(wantOld[k])) << k;
-      if (!std::isnan(wantOld[k]))
+      if (!std::isnan(wantOld[k])) {
         ASSERT_EQ(old[k], wantOld[k]) << k;
+        ASSERT_EQ(std::signbit(old[k]), std::signbit(wantOld[k])) << k;
+      }
     }
     for (int j = 0; j < 8; ++j) {
       ASSERT_EQ(std::isnan(mem[j]), std::isnan(want[j])) << j;
@@ -216,9 +216,10 @@ TEST(InterpAtomics, CompareAndSwapFloatsCompareBits) {
   EXPECT_EQ(mem[3], 131.0f);
   EXPECT_TRUE(std::isnan(old[2]));
   EXPECT_EQ(old[3], 1.5f);
-  for (int k = 6; k < 32; ++k)
-    if (k % 4 >= 2)
-      EXPECT_EQ(old[k], static_cast<float>(k - 4 + 100)) << k; // what lane k - 4 swapped in
+  for (int k = 6; k < 32; ++k) {
+    if (k % 4 >= 2) // what lane k - 4 swapped in
+      EXPECT_EQ(old[k], static_cast<float>(k - 4 + 100)) << k;
+  }
 }
 
 TEST(InterpAtomics, CompareAndSwapOutOfBoundsNamesTheLane) {

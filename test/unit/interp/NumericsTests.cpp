@@ -101,8 +101,9 @@ TEST(Numerics, EveryHalfAndBF16RoundTrips) {
     ASSERT_EQ(f, ref.convertToFloat()) << h;
     ASSERT_EQ(floatToHalfBits(f), h);
     float b = bf16BitsToFloat(static_cast<uint16_t>(h));
-    if (!std::isnan(b))
+    if (!std::isnan(b)) {
       ASSERT_EQ(floatToBF16Bits(b), h);
+    }
   }
 }
 
@@ -176,8 +177,9 @@ TEST(Numerics, EveryFp8RoundTrips) {
       ref.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven, &lost);
       ASSERT_EQ(v, ref.convertToDouble()) << b;
       ASSERT_EQ(miniBits(v, format), b) << b;
-      if (!std::isinf(v))
+      if (!std::isinf(v)) {
         ASSERT_EQ(roundToMini(v, format), v) << b;
+      }
     }
   }
 }
