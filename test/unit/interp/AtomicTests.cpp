@@ -217,8 +217,9 @@ TEST(InterpAtomics, CompareAndSwapFloatsCompareBits) {
   EXPECT_TRUE(std::isnan(old[2]));
   EXPECT_EQ(old[3], 1.5f);
   for (int k = 6; k < 32; ++k) {
-    if (k % 4 >= 2) // what lane k - 4 swapped in
+    if (k % 4 >= 2) { // what lane k - 4 swapped in
       EXPECT_EQ(old[k], static_cast<float>(k - 4 + 100)) << k;
+    }
   }
 }
 
