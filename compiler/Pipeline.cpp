@@ -77,6 +77,7 @@ void lacc::registerCodegenDialects(DialectRegistry &registry) {
 }
 
 void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &config) {
+  addPass(pm, createTileRewriteBlockPointers());
   addPass(pm, createCanonicalizerPass());
   TileToTileGPUOptions layout;
   layout.numWarps = config.numWarps;

@@ -43,13 +43,14 @@ struct Expr {
     Bool,      // boolValue
     None,      // None
     String,    // name holds the contents
-    Tuple,     // operands
+    Tuple,     // operands (also a list literal [a, b])
     Unary,     // unaryOp operands[0]
     Binary,    // operands[0] binaryOp operands[1]
     Call,      // base(operands..., keywords...)
     Subscript, // base[operands...]
     Attribute, // base.name
     Slice,     // ':' inside a subscript
+    IfExp,     // operands[0] if operands[1] else operands[2]
   };
   Kind kind;
   SourceLoc loc;
@@ -66,11 +67,13 @@ struct Expr {
   Expr(Kind kind, SourceLoc loc) : kind(kind), loc(loc) {}
 };
 
-/// A type annotation: a scalar type name, or `ptr<T>`.
+/// A type annotation: a type name (a scalar type, `constexpr`, `dtype`,
+/// `str`, or a name bound to a type), or `ptr<T>`.
 struct TypeSpec {
   std::string name;
   SourceLoc loc;
   std::unique_ptr<TypeSpec> pointee; // set for ptr<T>
+  bool isConstexpr() const { return name == "constexpr"; }
 };
 
 struct Stmt;
@@ -84,7 +87,7 @@ struct Target {
 
 struct Stmt {
   enum class Kind {
-    Assign,     // targets = value
+    Assign,     // targets = value, or targets[0]: annotation = value
     AugAssign,  // targets[0] augOp= value
     Expr,       // value
     Pass,
@@ -94,12 +97,15 @@ struct Stmt {
     While,      // while value: body
     Break,
     Continue,
+    Assert,     // assert value, message?
   };
   Kind kind;
   SourceLoc loc;
   std::vector<Target> targets;
   BinOp augOp = BinOp::Add;
   ExprPtr value;
+  ExprPtr message;                     // of an assert
+  std::unique_ptr<TypeSpec> annotation; // of an annotated assignment
   Block body, orelse;
 
   Stmt(Kind kind, SourceLoc loc) : kind(kind), loc(loc) {}
@@ -113,13 +119,33 @@ struct Param {
   ExprPtr defaultValue;           // may be null
 };
 
+/// `@name` or `@name(arguments)`; `name` may be dotted (`@triton.jit`).
+struct Decorator {
+  std::string name;
+  SourceLoc loc;
+  std::vector<ExprPtr> args;
+  std::vector<Keyword> keywords;
+};
+
 struct Function {
   std::string name;
   SourceLoc loc;
   bool isKernel = false; // decorated with @kernel
+  std::vector<Decorator> decorators;
   std::vector<Param> params;
   Block body;
+  /// The `@kernel` decorator, if any.
+  const Decorator *kernelDecorator() const {
+    for (const Decorator &d : decorators)
+      if (d.name == "kernel")
+        return &d;
+    return nullptr;
+  }
 };
+
+/// lacc's spelling of a Triton `tl.` dtype or annotation name (`float32` ->
+/// `f32`, `constexpr` -> `constexpr`), or empty when it has none.
+std::string laccTypeSpelling(const std::string &tritonName);
 
 struct Module {
   std::vector<std::unique_ptr<Function>> functions;

@@ -1,15 +1,13 @@
 //===- Builtins.cpp - the tile language's builtin functions ---------------===//
 //
-// Each builtin binds its arguments Python-style against a parameter list,
-// checks them, and builds tile/arith/math IR. The set mirrors Triton's
-// `tl.*` functions.
+// The builtin table, and every builtin but the memory family
+// (MemoryBuiltins.cpp). The set mirrors Triton's `tl.*` functions.
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/frontend/Generator.h"
+#include "compiler/frontend/Builtins.h"
 
 #include <cmath>
-#include <functional>
 
 using namespace mlir;
 
@@ -17,41 +15,14 @@ namespace lacc {
 
 using ast::Expr;
 
+using namespace builtins;
+
 namespace {
-
-struct Param {
-  const char *name;
-  bool required = false;
-};
-
-/// Arguments bound to a builtin's parameters; absent ones are None.
-struct Args {
-  std::vector<Val> values;
-  std::vector<SourceLoc> locs;
-  std::vector<bool> given;
-  const Val &operator[](size_t i) const { return values[i]; }
-  SourceLoc loc(size_t i) const { return locs[i]; }
-  bool has(size_t i) const { return given[i] && values[i].kind != Val::Kind::None; }
-};
-
-constexpr int64_t kMaxTileElements = 1 << 20;
-
-bool isPowerOfTwo(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
-
-using BuiltinFn = std::function<Val(Generator &, const Args &, SourceLoc)>;
-
-struct Builtin {
-  std::vector<Param> params;
-  BuiltinFn fn;
-  bool compileTime = false; // usable outside a kernel body (folds constants)
-};
-
-const std::map<std::string, Builtin> &builtins();
-
+const Table &builtinTable();
 } // namespace
 
 bool Generator::isBuiltin(StringRef name) const {
-  return builtins().count(name.str()) || name == "range" || name == "static_range";
+  return builtinTable().count(name.str()) || name == "range" || name == "static_range";
 }
 
 //===----------------------------------------------------------------------===//
@@ -106,9 +77,7 @@ std::optional<SmallVector<int64_t>> Generator::requireShape(const Val &v, Source
   return shape;
 }
 
-namespace {
-
-std::optional<Type> requireDType(Generator &g, const Val &v, SourceLoc l, const char *what) {
+std::optional<Type> builtins::requireDType(Generator &g, const Val &v, SourceLoc l, const char *what) {
   if (v.isError())
     return std::nullopt;
   if (v.kind != Val::Kind::DType) {
@@ -118,7 +87,7 @@ std::optional<Type> requireDType(Generator &g, const Val &v, SourceLoc l, const 
   return v.dtype;
 }
 
-std::optional<bool> requireConstBool(Generator &g, const Val &v, SourceLoc l, const char *what) {
+std::optional<bool> builtins::requireConstBool(Generator &g, const Val &v, SourceLoc l, const char *what) {
   if (v.isError())
     return std::nullopt;
   if (!v.isConst()) {
@@ -128,8 +97,7 @@ std::optional<bool> requireConstBool(Generator &g, const Val &v, SourceLoc l, co
   return v.c.truthy();
 }
 
-/// A runtime tile or scalar (constants are materialized in their default type).
-Value requireValue(Generator &g, const Val &v, SourceLoc l, const char *what) {
+Value builtins::requireValue(Generator &g, const Val &v, SourceLoc l, const char *what) {
   if (v.isError())
     return {};
   if (!v.isValue()) {
@@ -141,7 +109,7 @@ Value requireValue(Generator &g, const Val &v, SourceLoc l, const char *what) {
   return v.v;
 }
 
-Value requireTile(Generator &g, const Val &v, SourceLoc l, const char *what) {
+Value builtins::requireTile(Generator &g, const Val &v, SourceLoc l, const char *what) {
   Value t = requireValue(g, v, l, what);
   if (t && !isa<RankedTensorType>(t.getType())) {
     g.error(l, std::string(what) + " must be a tile, got " + g.describe(v));
@@ -150,8 +118,7 @@ Value requireTile(Generator &g, const Val &v, SourceLoc l, const char *what) {
   return t;
 }
 
-/// Normalizes a possibly negative axis.
-std::optional<int> requireAxis(Generator &g, const Val &v, SourceLoc l, int64_t rank) {
+std::optional<int> builtins::requireAxis(Generator &g, const Val &v, SourceLoc l, int64_t rank) {
   auto axis = g.requireConstInt(v, l, "axis");
   if (!axis)
     return std::nullopt;
@@ -164,7 +131,46 @@ std::optional<int> requireAxis(Generator &g, const Val &v, SourceLoc l, int64_t 
   return static_cast<int>(a);
 }
 
-Type f32(Generator &g) { return g.builder().getF32Type(); }
+
+std::optional<std::string> builtins::requireString(Generator &g, const Val &v, SourceLoc l,
+                                                   const std::string &what,
+                                                   ArrayRef<const char *> choices) {
+  if (v.isError())
+    return std::nullopt;
+  auto list = [&]() {
+    std::string text;
+    for (const char *c : choices)
+      text += std::string(text.empty() ? "" : ", ") + "'" + c + "'";
+    return text;
+  };
+  if (v.kind != Val::Kind::String) {
+    g.error(l, what + " must be a string" + (choices.empty() ? "" : " (" + list() + ")") +
+                   ", got " + g.describe(v));
+    return std::nullopt;
+  }
+  if (!choices.empty() && llvm::none_of(choices, [&](const char *c) { return v.str == c; })) {
+    g.error(l, what + " must be one of " + list() + ", got '" + v.str + "'");
+    return std::nullopt;
+  }
+  return v.str;
+}
+
+std::optional<SmallVector<int64_t>> builtins::requireConstInts(Generator &g, const Val &v,
+                                                               SourceLoc l,
+                                                               const std::string &what) {
+  SmallVector<int64_t> out;
+  std::vector<Val> elems = v.kind == Val::Kind::Tuple ? v.elems : std::vector<Val>{v};
+  for (const Val &e : elems) {
+    auto n = g.requireConstInt(e, l, what);
+    if (!n)
+      return std::nullopt;
+    out.push_back(*n);
+  }
+  return out;
+}
+
+namespace {
+
 
 //===----------------------------------------------------------------------===//
 // Program identity, construction
@@ -220,6 +226,15 @@ Val full(Generator &g, const Val &shapeArg, SourceLoc shapeLoc, const Val &value
     return Val::error();
   }
   Type elt = dtype ? *dtype : getElementTypeOrSelf(g.typeOf(value));
+  if (isa<tile::PointerType>(elt) && !(value.isDyn() && value.v.getType() == elt)) {
+    g.error(valueLoc, "full() of " + g.typeName(elt) + " needs a value of that type, got " +
+                          g.describe(value));
+    return Val::error();
+  }
+  if (!isa<IntegerType, FloatType, tile::PointerType>(elt)) {
+    g.error(valueLoc, "full() needs a number or a pointer, got " + g.describe(value));
+    return Val::error();
+  }
   if (isa<tile::PointerType>(elt)) {
     Value splat = tile::SplatOp::create(g.builder(), g.loc(l), RankedTensorType::get(*shape, elt),
                                         value.v);
@@ -240,133 +255,6 @@ Val full(Generator &g, const Val &shapeArg, SourceLoc shapeLoc, const Val &value
   if (!scalar)
     return Val::error();
   return Val::dyn(tile::SplatOp::create(g.builder(), g.loc(l), type, scalar));
-}
-
-//===----------------------------------------------------------------------===//
-// Memory
-//===----------------------------------------------------------------------===//
-
-/// Checks a pointer operand and returns its element (pointee) type.
-std::optional<Type> requirePointer(Generator &g, const Val &v, SourceLoc l, const char *fn) {
-  if (v.isError())
-    return std::nullopt;
-  if (v.isDyn())
-    if (auto p = dyn_cast<tile::PointerType>(getElementTypeOrSelf(v.v.getType())))
-      return p.getPointeeType();
-  g.error(l, std::string(fn) + "() needs a pointer or a tile of pointers, got " + g.describe(v));
-  return std::nullopt;
-}
-
-std::optional<Value> maskOperand(Generator &g, const Args &a, size_t i, ArrayRef<int64_t> shape,
-                                 const char *fn) {
-  if (!a.has(i))
-    return Value();
-  const Val &m = a[i];
-  if (m.isError())
-    return std::nullopt;
-  Type elt = m.isValue() ? getElementTypeOrSelf(g.typeOf(m)) : Type();
-  if (!elt || !elt.isInteger(1)) {
-    g.error(a.loc(i), std::string(fn) + "() mask must be a boolean tile or scalar, got " +
-                          g.describe(m));
-    return std::nullopt;
-  }
-  return g.broadcastTo(g.materialize(m, elt, a.loc(i)), shape, a.loc(i));
-}
-
-/// The shape that pointer, value and mask broadcast to.
-std::optional<SmallVector<int64_t>> memShape(Generator &g, const Args &a,
-                                             std::initializer_list<size_t> operands,
-                                             SourceLoc l, const char *fn) {
-  SmallVector<int64_t> shape(g.shapeOf(a[0]));
-  for (size_t i : operands) {
-    if (!a.has(i) || !a[i].isValue())
-      continue;
-    auto s = g.broadcastShapes(shape, g.shapeOf(a[i]));
-    if (!s) {
-      g.error(a.loc(i), std::string("shape mismatch in ") + fn + "(): pointer is " +
-                            g.describe(a[0]) + " but " + g.describe(a[i]) + " was given");
-      return std::nullopt;
-    }
-    shape = *s;
-  }
-  return shape;
-}
-
-Val load(Generator &g, const Args &a, SourceLoc l) {
-  auto elt = requirePointer(g, a[0], a.loc(0), "load");
-  if (!elt)
-    return Val::error();
-  if (a.has(2) && !a.has(1)) {
-    g.error(a.loc(2), "load() other= needs a mask=: it fills the masked-off elements");
-    return Val::error();
-  }
-  auto shape = memShape(g, a, {1, 2}, l, "load");
-  if (!shape)
-    return Val::error();
-  Value ptr = g.broadcastTo(a[0].v, *shape, a.loc(0));
-  auto mask = maskOperand(g, a, 1, *shape, "load");
-  if (!mask)
-    return Val::error();
-  Value other;
-  if (a.has(2)) {
-    if (!a[2].isValue()) {
-      g.error(a.loc(2), "load() other must be a value, got " + g.describe(a[2]));
-      return Val::error();
-    }
-    Val o = g.castTo(a[2], *elt, a.loc(2));
-    if (o.isError())
-      return o;
-    other = g.broadcastTo(g.materialize(o, *elt, a.loc(2)), *shape, a.loc(2));
-  }
-  return Val::dyn(tile::LoadOp::create(g.builder(), g.loc(l), ptr, *mask, other));
-}
-
-Val storeLike(Generator &g, const Args &a, SourceLoc l, const char *fn,
-              std::optional<tile::AtomicKind> atomic) {
-  auto elt = requirePointer(g, a[0], a.loc(0), fn);
-  if (!elt || a[1].isError())
-    return Val::error();
-  if (!a[1].isValue()) {
-    g.error(a.loc(1), std::string(fn) + "() value must be a tile or scalar, got " +
-                          g.describe(a[1]));
-    return Val::error();
-  }
-  if (!isa<RankedTensorType>(a[0].v.getType()) && !g.shapeOf(a[1]).empty()) {
-    g.error(a.loc(1), std::string(fn) + "() of " + g.describe(a[1]) +
-                          " through a single pointer; offset the pointer by a tile (p + arange(...))");
-    return Val::error();
-  }
-  auto shape = memShape(g, a, {1, 2}, l, fn);
-  if (!shape)
-    return Val::error();
-  Value ptr = g.broadcastTo(a[0].v, *shape, a.loc(0));
-  Val v = g.castTo(a[1], *elt, a.loc(1)); // stores convert to the pointee type, like Triton
-  if (v.isError())
-    return v;
-  Value value = g.broadcastTo(g.materialize(v, *elt, a.loc(1)), *shape, a.loc(1));
-  auto mask = maskOperand(g, a, 2, *shape, fn);
-  if (!mask || !value)
-    return Val::error();
-  if (atomic) {
-    if (isa<FloatType>(*elt) && *atomic != tile::AtomicKind::Add &&
-        *atomic != tile::AtomicKind::Exchange) {
-      g.error(l, std::string(fn) + "() needs integer data, got " + g.typeName(*elt));
-      return Val::error();
-    }
-    unsigned width = elt->getIntOrFloatBitWidth();
-    if (width < 32 && !(isa<FloatType>(*elt) && *atomic == tile::AtomicKind::Add && width == 16)) {
-      g.error(l, std::string(fn) + "() needs 32- or 64-bit data, got " + g.typeName(*elt));
-      return Val::error();
-    }
-    if (width < 32) {
-      g.error(l, std::string(fn) + "() of 16-bit floats is not supported; accumulate in f32");
-      return Val::error();
-    }
-    return Val::dyn(tile::AtomicRMWOp::create(g.builder(), g.loc(l), value.getType(), *atomic,
-                                              ptr, value, *mask));
-  }
-  tile::StoreOp::create(g.builder(), g.loc(l), ptr, value, *mask);
-  return Val::none();
 }
 
 //===----------------------------------------------------------------------===//
@@ -408,7 +296,34 @@ Val dot(Generator &g, const Args &a, SourceLoc l) {
                    " (the inner dimensions must agree)");
     return Val::error();
   }
-  Type accElt = in.isInteger(8) ? g.builder().getI32Type() : f32(g);
+  // out_dtype: f32 (i32 for i8), or a 16-bit float operand's own type.
+  Type accElt = in.isInteger(8) ? g.builder().getI32Type() : in.isF64() ? in : f32(g);
+  if (a.has(6)) {
+    auto out = requireDType(g, a[6], a.loc(6), "dot() out_dtype");
+    if (!out)
+      return Val::error();
+    bool ok = *out == accElt || (*out == in && (in.isF16() || in.isBF16()));
+    if (!ok) {
+      g.error(a.loc(6), "dot() out_dtype must be " + g.typeName(accElt) +
+                            (isa<FloatType>(in) && in.getIntOrFloatBitWidth() == 16
+                                 ? " or " + g.typeName(in)
+                                 : std::string()) +
+                            " for " + g.typeName(in) + " operands, got " + g.typeName(*out));
+      return Val::error();
+    }
+    accElt = *out;
+  }
+  // input_precision: how f32 operands multiply; Triton's default is tf32.
+  auto precision = tile::InputPrecision::IEEE;
+  if (in.isF32())
+    precision = tile::InputPrecision::TF32;
+  if (a.has(5)) {
+    auto p = requireString(g, a[5], a.loc(5), "dot() input_precision", {"tf32", "tf32x3", "ieee"});
+    if (!p)
+      return Val::error();
+    if (in.isF32())
+      precision = *tile::symbolizeInputPrecision(*p);
+  }
   auto accType = RankedTensorType::get({m, n}, accElt);
   Value acc;
   if (a.has(2)) {
@@ -416,20 +331,19 @@ Val dot(Generator &g, const Args &a, SourceLoc l) {
     if (!acc)
       return Val::error();
     auto t = cast<RankedTensorType>(acc.getType());
-    if (t.getShape() != accType.getShape() ||
-        !(t.getElementType() == accElt || t.getElementType() == in)) {
+    // Without out_dtype, a 16-bit float acc accumulates in its own type.
+    bool typeOk = t.getElementType() == accElt ||
+                  (!a.has(6) && t.getElementType() == in && (in.isF16() || in.isBF16()));
+    if (t.getShape() != accType.getShape() || !typeOk) {
       g.error(a.loc(2), "dot() acc must be " + g.typeName(accType) + ", got " + g.typeName(t));
       return Val::error();
     }
   } else {
-    Val zero = Val::constant(Const::ofInt(0));
-    return Val::dyn(tile::DotOp::create(
-        g.builder(), g.loc(l), accType, x, y,
-        full(g, Val::tuple({Val::constant(Const::ofInt(m)), Val::constant(Const::ofInt(n))}), l,
-             zero, l, accElt, l)
-            .v));
+    acc = full(g, Val::tuple({Val::constant(Const::ofInt(m)), Val::constant(Const::ofInt(n))}), l,
+               Val::constant(Const::ofInt(0)), l, accElt, l)
+              .v;
   }
-  return Val::dyn(tile::DotOp::create(g.builder(), g.loc(l), acc.getType(), x, y, acc));
+  return Val::dyn(tile::DotOp::create(g.builder(), g.loc(l), acc.getType(), x, y, acc, precision));
 }
 
 Val trans(Generator &g, const Val &input, SourceLoc inputLoc, const Val &dims, SourceLoc dimsLoc,
@@ -561,11 +475,181 @@ Val minMax(Generator &g, const Args &a, SourceLoc l, bool isMax) {
                         : Value(arith::MinSIOp::create(g.builder(), at, x, y)));
 }
 
+/// Python's max(a, b, ...) / min(a, b, ...) on scalars (max(x, axis) reduces
+/// a tile): maximum()/minimum() from left to right, folded when constant.
+Val scalarMinMax(Generator &g, const Args &a, SourceLoc l, bool isMax) {
+  const char *name = isMax ? "max" : "min";
+  if (!a.has(1)) {
+    g.error(l, std::string(name) + "() of one scalar: " + name + "(a, b) compares scalars, " +
+                   name + "(x, axis) reduces a tile");
+    return Val::error();
+  }
+  Val result = a[0];
+  for (size_t i = 1; i < 3 && a.has(i); ++i) {
+    if (!a[i].isError() && (!a[i].isValue() || !g.shapeOf(a[i]).empty())) {
+      g.error(a.loc(i), std::string(name) + "() of scalars got " + g.describe(a[i]) +
+                            "; for tiles use " + (isMax ? "maximum" : "minimum") + "(x, y)");
+      return Val::error();
+    }
+    Args pair;
+    pair.values = {result, a[i]};
+    pair.locs = {a.loc(0), a.loc(i)};
+    pair.given = {true, true};
+    pair.byKeyword = {false, false};
+    result = minMax(g, pair, l, isMax);
+    if (result.isError())
+      return result;
+  }
+  return result;
+}
+
+/// float('inf'), float('-inf'), float('nan'), float(constant): compile time.
+Val floatOf(Generator &g, const Args &a, SourceLoc l) {
+  const Val &x = a[0];
+  if (x.isError())
+    return x;
+  if (x.kind == Val::Kind::String) {
+    std::string text = StringRef(x.str).trim().lower();
+    double sign = 1;
+    if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+      sign = text[0] == '-' ? -1 : 1;
+      text = text.substr(1);
+    }
+    if (text == "inf" || text == "infinity")
+      return Val::constant(Const::ofFloat(sign * std::numeric_limits<double>::infinity()));
+    if (text == "nan")
+      return Val::constant(Const::ofFloat(std::numeric_limits<double>::quiet_NaN()));
+    char *end = nullptr;
+    double v = std::strtod(text.c_str(), &end);
+    if (!text.empty() && *end == '\0')
+      return Val::constant(Const::ofFloat(sign * v));
+    g.error(a.loc(0), "float() cannot convert the string '" + x.str + "'");
+    return Val::error();
+  }
+  if (x.isConst())
+    return Val::constant(Const::ofFloat(x.c.asDouble()));
+  g.error(a.loc(0), "float() takes a constant or a string, got " + g.describe(x) +
+                        (x.isDyn() ? "; convert a runtime value with x.to(f32)" : ""));
+  return Val::error();
+}
+
+/// int(constant): truncates toward zero, at compile time.
+Val intOf(Generator &g, const Args &a, SourceLoc l) {
+  const Val &x = a[0];
+  if (x.isError())
+    return x;
+  if (x.isConst() && !x.c.isFloat())
+    return Val::constant(Const::ofInt(x.c.i));
+  if (x.isConst() && std::isfinite(x.c.f) && std::fabs(x.c.f) < 9.2e18)
+    return Val::constant(Const::ofInt(static_cast<int64_t>(x.c.f)));
+  g.error(a.loc(0), "int() takes a finite constant, got " + g.describe(x) +
+                        (x.isDyn() ? "; convert a runtime value with x.to(i32)" : ""));
+  return Val::error();
+}
+
+/// x.to(dtype, bitcast=False) and cast(x, dtype, bitcast=False).
+Val castValue(Generator &g, const char *fn, const Val &x, SourceLoc xLoc, const Val &dtypeArg,
+              SourceLoc dtypeLoc, const Val &bitcastArg, SourceLoc bitcastLoc, SourceLoc l) {
+  auto dtype = requireDType(g, dtypeArg, dtypeLoc, (std::string(fn) + "() dtype").c_str());
+  if (!dtype || x.isError())
+    return Val::error();
+  if (!x.isValue()) {
+    g.error(xLoc, "cannot convert " + g.describe(x));
+    return Val::error();
+  }
+  bool bitcast = false;
+  if (bitcastArg.kind != Val::Kind::None) {
+    auto b = requireConstBool(g, bitcastArg, bitcastLoc, "bitcast");
+    if (!b)
+      return Val::error();
+    bitcast = *b;
+  }
+  if (!g.builder().getInsertionBlock() && x.isDyn())
+    return Val::error();
+  if (!bitcast)
+    return g.castTo(x, *dtype, l);
+  Value v = x.isDyn() ? x.v : g.materialize(x, g.defaultType(x.c), xLoc);
+  Type from = getElementTypeOrSelf(v.getType());
+  if (isa<tile::PointerType>(from) || isa<tile::PointerType>(*dtype) || from.isInteger(1) ||
+      dtype->isInteger(1) || from.getIntOrFloatBitWidth() != dtype->getIntOrFloatBitWidth()) {
+    g.error(l, "cannot bitcast " + g.describe(x) + " to " + g.typeName(*dtype) +
+                   ": a bitcast keeps the bits, so both types need the same width "
+                   "(and neither may be bool or a pointer)");
+    return Val::error();
+  }
+  if (from == *dtype)
+    return Val::dyn(v);
+  Type result = *dtype;
+  if (auto tensor = dyn_cast<RankedTensorType>(v.getType()))
+    result = tensor.clone(*dtype);
+  return Val::dyn(arith::BitcastOp::create(g.builder(), g.loc(l), result, v));
+}
+
+/// join(a, b): a new minor dimension of size 2; split(x): its inverse.
+Val join(Generator &g, const Args &a, SourceLoc l) {
+  if (a[0].isError() || a[1].isError())
+    return Val::error();
+  if (!a[0].isValue() || !a[1].isValue()) {
+    g.error(l, "join() takes two values, got " + g.describe(a[0]) + " and " + g.describe(a[1]));
+    return Val::error();
+  }
+  auto elt = g.promote(a[0], a[1], ast::BinOp::Add, l);
+  if (a[0].isConst() && a[1].isConst())
+    elt = g.defaultType(a[0].c) == g.defaultType(a[1].c) ? g.defaultType(a[0].c) : f32(g);
+  if (!elt)
+    return Val::error();
+  auto shape = g.broadcastShapes(g.shapeOf(a[0]), g.shapeOf(a[1]));
+  if (!shape) {
+    g.error(l, "shape mismatch in join(): " + g.describe(a[0]) + " and " + g.describe(a[1]) +
+                   " cannot be broadcast together");
+    return Val::error();
+  }
+  bool scalars = shape->empty();
+  if (scalars) // two scalars make a tile of 2: join them as 1-element tiles
+    shape->push_back(1);
+  Value x = g.broadcastTo(g.materialize(a[0], *elt, a.loc(0)), *shape, a.loc(0));
+  Value y = g.broadcastTo(g.materialize(a[1], *elt, a.loc(1)), *shape, a.loc(1));
+  if (!x || !y)
+    return Val::error();
+  Value r = tile::JoinOp::create(g.builder(), g.loc(l), x, y);
+  if (scalars)
+    r = tile::ReshapeOp::create(g.builder(), g.loc(l), RankedTensorType::get({2}, *elt), r);
+  return Val::dyn(r);
+}
+
+Val split(Generator &g, const Args &a, SourceLoc l) {
+  Value x = requireTile(g, a[0], a.loc(0), "split() input");
+  if (!x)
+    return Val::error();
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getShape().back() != 2) {
+    g.error(a.loc(0), "split() needs a last dimension of 2, got " + g.describe(a[0]));
+    return Val::error();
+  }
+  if (type.getRank() == 1 && isa<tile::PointerType>(type.getElementType())) {
+    g.error(a.loc(0), "split() of a 1-D tile of pointers; split a 2-D one or add offsets");
+    return Val::error();
+  }
+  if (type.getRank() == 1) { // [2] -> two scalars
+    x = tile::ReshapeOp::create(g.builder(), g.loc(l), type.clone({1, 2}), x);
+    auto parts = tile::SplitOp::create(g.builder(), g.loc(l), x);
+    auto scalar = [&](Value v) -> Val {
+      return Val::dyn(tile::ReduceOp::create(g.builder(), g.loc(l), tile::CombineKind::Max, v, 0));
+    };
+    return Val::tuple({scalar(parts.getLhs()), scalar(parts.getRhs())});
+  }
+  auto parts = tile::SplitOp::create(g.builder(), g.loc(l), x);
+  return Val::tuple({Val::dyn(parts.getLhs()), Val::dyn(parts.getRhs())});
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise math
 //===----------------------------------------------------------------------===//
 
-enum class MathFn { Exp, Exp2, Log, Log2, Sqrt, Rsqrt, Sin, Cos, Floor, Ceil, Abs, Sigmoid, Silu };
+enum class MathFn {
+  Exp, Exp2, Log, Log2, Sqrt, Rsqrt, Sin, Cos, Floor, Ceil, Abs, Sigmoid, Silu,
+  Tan, Tanh, Erf, Log10, Log1p, Expm1,
+};
 
 double foldMath(MathFn fn, double x) {
   switch (fn) {
@@ -582,6 +666,12 @@ double foldMath(MathFn fn, double x) {
   case MathFn::Abs: return std::fabs(x);
   case MathFn::Sigmoid: return 1 / (1 + std::exp(-x));
   case MathFn::Silu: return x / (1 + std::exp(-x));
+  case MathFn::Tan: return std::tan(x);
+  case MathFn::Tanh: return std::tanh(x);
+  case MathFn::Erf: return std::erf(x);
+  case MathFn::Log10: return std::log10(x);
+  case MathFn::Log1p: return std::log1p(x);
+  case MathFn::Expm1: return std::expm1(x);
   }
   return x;
 }
@@ -603,7 +693,7 @@ Val math(Generator &g, MathFn fn, const Args &a, SourceLoc l) {
                                         x.c.isFloat() ? x.c.type : Type()));
   }
   Type elt = getElementTypeOrSelf(x.v.getType());
-  if (isa<tile::PointerType>(elt)) {
+  if (!isa<IntegerType, FloatType>(elt)) {
     g.error(a.loc(0), "expected a number, got " + g.describe(x));
     return Val::error();
   }
@@ -637,6 +727,12 @@ Val math(Generator &g, MathFn fn, const Args &a, SourceLoc l) {
   case MathFn::Ceil: r = math::CeilOp::create(b, at, v); break;
   case MathFn::Sigmoid: r = sigmoid(v); break;
   case MathFn::Silu: r = arith::MulFOp::create(b, at, v, sigmoid(v)); break;
+  case MathFn::Tan: r = math::TanOp::create(b, at, v); break;
+  case MathFn::Tanh: r = math::TanhOp::create(b, at, v); break;
+  case MathFn::Erf: r = math::ErfOp::create(b, at, v); break;
+  case MathFn::Log10: r = math::Log10Op::create(b, at, v); break;
+  case MathFn::Log1p: r = math::Log1pOp::create(b, at, v); break;
+  case MathFn::Expm1: r = math::ExpM1Op::create(b, at, v); break;
   case MathFn::Abs: break;
   }
   return Val::dyn(g.convert(r, out, l));
@@ -646,9 +742,9 @@ Val math(Generator &g, MathFn fn, const Args &a, SourceLoc l) {
 // The table
 //===----------------------------------------------------------------------===//
 
-const std::map<std::string, Builtin> &builtins() {
-  static const std::map<std::string, Builtin> table = [] {
-    std::map<std::string, Builtin> t;
+const Table &builtinTable() {
+  static const Table table = [] {
+    Table t;
     t["program_id"] = {{{"axis"}}, [](Generator &g, const Args &a, SourceLoc l) {
                          return programIdLike(g, a, l, false);
                        }};
@@ -669,22 +765,15 @@ const std::map<std::string, Builtin> &builtins() {
                      return Val::error();
                    return full(g, a[0], a.loc(0), a[1], a.loc(1), dtype, l);
                  }};
-    t["load"] = {{{"pointer", true}, {"mask"}, {"other"}}, load};
-    t["store"] = {{{"pointer", true}, {"value", true}, {"mask"}},
-                  [](Generator &g, const Args &a, SourceLoc l) {
-                    return storeLike(g, a, l, "store", std::nullopt);
-                  }};
-    auto atomic = [&](const char *name, tile::AtomicKind kind) {
-      t[name] = {{{"pointer", true}, {"value", true}, {"mask"}},
-                 [name, kind](Generator &g, const Args &a, SourceLoc l) {
-                   return storeLike(g, a, l, name, kind);
-                 }};
-    };
-    atomic("atomic_add", tile::AtomicKind::Add);
-    atomic("atomic_max", tile::AtomicKind::Max);
-    atomic("atomic_min", tile::AtomicKind::Min);
-    atomic("atomic_xchg", tile::AtomicKind::Exchange);
-    t["dot"] = {{{"a", true}, {"b", true}, {"acc"}, {"trans_a"}, {"trans_b"}}, dot};
+    addMemoryBuiltins(t);
+    t["dot"] = {{{"a", true},
+                 {"b", true},
+                 {"acc"},
+                 {"trans_a"},
+                 {"trans_b"},
+                 {"input_precision"},
+                 {"out_dtype"}},
+                dot};
     t["trans"] = {{{"input", true}, {"dims"}}, [](Generator &g, const Args &a, SourceLoc l) {
                     return trans(g, a[0], a.loc(0), a.has(1) ? a[1] : Val::none(), a.loc(1), l);
                   }};
@@ -714,12 +803,49 @@ const std::map<std::string, Builtin> &builtins() {
     unaryMath("abs", MathFn::Abs);
     unaryMath("sigmoid", MathFn::Sigmoid);
     unaryMath("silu", MathFn::Silu);
+    unaryMath("tan", MathFn::Tan);
+    unaryMath("tanh", MathFn::Tanh);
+    unaryMath("erf", MathFn::Erf);
+    unaryMath("log10", MathFn::Log10);
+    unaryMath("log1p", MathFn::Log1p);
+    unaryMath("expm1", MathFn::Expm1);
+    t["float"] = {{{"x", true}}, floatOf, /*compileTime=*/true};
+    t["int"] = {{{"x", true}}, intOf, /*compileTime=*/true};
+    t["cast"] = {{{"input", true}, {"dtype", true}, {"bitcast"}},
+                 [](Generator &g, const Args &a, SourceLoc l) {
+                   return castValue(g, "cast", a[0], a.loc(0), a[1], a.loc(1),
+                                    a.has(2) ? a[2] : Val::none(), a.loc(2), l);
+                 },
+                 /*compileTime=*/true};
+    t["join"] = {{{"a", true}, {"b", true}}, join};
+    t["split"] = {{{"a", true}}, split};
+    t["device_assert"] = {{{"cond", true}, {"msg"}}, [](Generator &g, const Args &a, SourceLoc l) {
+                            std::string msg;
+                            if (a.has(1)) {
+                              auto m = requireString(g, a[1], a.loc(1), "device_assert() msg");
+                              if (!m)
+                                return Val::none();
+                              msg = *m;
+                            }
+                            if (a[0].isConst()) {
+                              if (!a[0].c.truthy())
+                                g.error(l, "assertion failed" + (msg.empty() ? "" : ": " + msg));
+                              return Val::none();
+                            }
+                            if (!a[0].isError())
+                              g.deviceAssert(a[0], msg, a.loc(0), l);
+                            return Val::none();
+                          }};
     auto reduction = [&](const char *name, tile::CombineKind kind) {
       t[name] = {{{"input", true}, {"axis"}, {"keep_dims"}},
                  [name, kind](Generator &g, const Args &a, SourceLoc l) {
+                   if (kind != tile::CombineKind::Sum && a[0].isValue() &&
+                       g.shapeOf(a[0]).empty() && !a.byKeyword[1] && !a.byKeyword[2])
+                     return scalarMinMax(g, a, l, kind == tile::CombineKind::Max);
                    return g.reduce(kind, a[0], a.has(1) ? a[1] : Val::none(),
                                    a.has(2) ? a[2] : Val::none(), l, name);
-                 }};
+                 },
+                 /*compileTime=*/kind != tile::CombineKind::Sum};
     };
     reduction("sum", tile::CombineKind::Sum);
     reduction("max", tile::CombineKind::Max);
@@ -848,6 +974,7 @@ static std::optional<Args> bindArgs(Generator &g, const Expr &call, const std::s
   args.values.resize(params.size(), Val::none());
   args.locs.resize(params.size(), call.loc);
   args.given.resize(params.size(), false);
+  args.byKeyword.resize(params.size(), false);
   bool ok = true;
   if (call.operands.size() > params.size() - skip) {
     g.error(call.operands[params.size() - skip]->loc,
@@ -877,6 +1004,7 @@ static std::optional<Args> bindArgs(Generator &g, const Expr &call, const std::s
     args.values[i] = g.genExpr(*kw.value);
     args.locs[i] = kw.value->loc;
     args.given[i] = true;
+    args.byKeyword[i] = true;
   }
   for (size_t i = skip; i < params.size(); ++i)
     if (params[i].required && !args.given[i]) {
@@ -889,8 +1017,11 @@ static std::optional<Args> bindArgs(Generator &g, const Expr &call, const std::s
 }
 
 Val Generator::genCall(const Expr &call) {
-  if (call.base->kind == Expr::Kind::Attribute)
+  if (call.base->kind == Expr::Kind::Attribute) {
+    if (reportTritonSpelling(*call.base))
+      return Val::error();
     return genMethodCall(genExpr(*call.base->base), call);
+  }
   if (call.base->kind != Expr::Kind::Name) {
     error(call.loc, "only functions can be called");
     return Val::error();
@@ -901,8 +1032,8 @@ Val Generator::genCall(const Expr &call) {
     error(call.loc, name + "() can only be used in a for loop");
     return Val::error();
   }
-  auto it = builtins().find(name);
-  if (it == builtins().end()) {
+  auto it = builtinTable().find(name);
+  if (it == builtinTable().end()) {
     Val callee = lookup(name, call.base->loc);
     if (callee.kind == Val::Kind::Function)
       return genInlineCall(*callee.fn, call);
@@ -934,20 +1065,12 @@ Val Generator::genMethodCall(const Val &self, const Expr &call) {
   if (self.isError())
     return self;
   if (name == "to") {
-    static const std::vector<Param> params = {{"self"}, {"dtype", true}};
+    static const std::vector<Param> params = {{"self"}, {"dtype", true}, {"bitcast"}};
     auto args = bindArgs(*this, call, "to", params, /*skip=*/1);
     if (!args)
       return Val::error();
-    auto dtype = requireDType(*this, (*args)[1], args->loc(1), "to() dtype");
-    if (!dtype)
-      return Val::error();
-    if (!self.isValue()) {
-      error(call.loc, "cannot convert " + describe(self));
-      return Val::error();
-    }
-    if (!builder_.getInsertionBlock() && self.isDyn())
-      return Val::error();
-    return castTo(self, *dtype, call.loc);
+    return castValue(*this, "to", self, call.loc, (*args)[1], args->loc(1),
+                     args->has(2) ? (*args)[2] : Val::none(), args->loc(2), call.loc);
   }
   error(call.base->loc, describe(self) + " has no method '" + name + "'");
   return Val::error();
@@ -962,8 +1085,15 @@ Val Generator::genAttribute(const Val &self, const Expr &attr) {
       dims.push_back(Val::constant(Const::ofInt(d)));
     return Val::tuple(std::move(dims));
   }
-  if (attr.name == "dtype" && self.isValue())
+  // `x.dtype` (and Triton's `x.type`): the element type; of a pointer, the
+  // pointer type, whose `.element_ty` is the pointee (`c_ptr.dtype.element_ty`).
+  if ((attr.name == "dtype" || attr.name == "type") && self.isValue())
     return Val::dtypeOf(getElementTypeOrSelf(typeOf(self)));
+  if (attr.name == "element_ty" && self.kind == Val::Kind::DType) {
+    if (auto p = dyn_cast<tile::PointerType>(self.dtype))
+      return Val::dtypeOf(p.getPointeeType());
+    return self;
+  }
   if (attr.name == "T" && self.isDyn())
     return trans(*this, self, attr.loc, Val::none(), attr.loc, attr.loc);
   error(attr.loc, describe(self) + " has no attribute '" + attr.name + "'");

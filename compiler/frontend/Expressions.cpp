@@ -31,7 +31,38 @@ Type Generator::dtypeByName(StringRef name) {
       .Case("bf16", b.getBF16Type())
       .Case("f32", b.getF32Type())
       .Case("f64", b.getF64Type())
+      .Case("f8e4m3", b.getType<Float8E4M3FNType>())
+      .Case("f8e5m2", b.getType<Float8E5M2Type>())
       .Default(Type());
+}
+
+static bool isFp8(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
+
+/// `d` rounded to an fp8 type to nearest-even, saturating at the largest
+/// finite value as the conversion of runtime values does (PTX .satfinite).
+static double saturateToFp8(double d, FloatType type) {
+  if (std::isnan(d))
+    return d;
+  const llvm::fltSemantics &sem = type.getFloatSemantics();
+  llvm::APFloat largest = llvm::APFloat::getLargest(sem);
+  double max = largest.convertToDouble();
+  if (std::fabs(d) >= max)
+    return std::copysign(max, d);
+  llvm::APFloat v(d);
+  bool lost;
+  v.convert(sem, llvm::APFloat::rmNearestTiesToEven, &lost);
+  return v.convertToDouble();
+}
+
+Type Generator::lookupTypeName(const std::string &name) {
+  const Binding *b = nullptr;
+  if (env_ && env_->count(name))
+    b = &env_->at(name);
+  else if (globals_.count(name))
+    b = &globals_.at(name);
+  if (b && b->val.kind == Val::Kind::DType && !isa<tile::PointerType>(b->val.dtype))
+    return b->val.dtype;
+  return {};
 }
 
 Type Generator::resolveType(const ast::TypeSpec &spec) {
@@ -45,8 +76,13 @@ Type Generator::resolveType(const ast::TypeSpec &spec) {
   }
   Type t = dtypeByName(spec.name);
   if (!t)
+    t = lookupTypeName(spec.name);
+  if (!t && (spec.name == "constexpr" || spec.name == "dtype" || spec.name == "str"))
+    error(spec.loc, "'" + spec.name + "' can only annotate a const parameter");
+  else if (!t)
     error(spec.loc, "unknown type '" + spec.name +
-                        "'; expected i1, i8, i16, i32, i64, f16, bf16, f32, f64, bool or ptr<T>");
+                        "'; expected i1, i8, i16, i32, i64, f16, bf16, f32, f64, bool, f8e4m3, "
+                        "f8e5m2, ptr<T>, or a const parameter or constant holding a type");
   return t;
 }
 
@@ -60,15 +96,26 @@ std::string Generator::typeName(Type type) const {
       os << ">";
     } else if (t.isInteger(1)) {
       os << "bool";
+    } else if (isa<Float8E4M3FNType>(t)) {
+      os << "f8e4m3";
+    } else if (isa<Float8E5M2Type>(t)) {
+      os << "f8e5m2";
     } else {
       t.print(os);
     }
   };
-  if (auto tensor = dyn_cast<RankedTensorType>(type)) {
+  auto tile = [&](RankedTensorType tensor) {
     scalar(tensor.getElementType());
     os << "[";
     llvm::interleave(tensor.getShape(), os, ", ");
     os << "]";
+  };
+  if (auto tensor = dyn_cast<RankedTensorType>(type)) {
+    tile(tensor);
+  } else if (auto block = dyn_cast<tile::BlockPointerType>(type)) {
+    os << "block_ptr<";
+    tile(block.getBlockType());
+    os << ">";
   } else {
     scalar(type);
   }
@@ -86,7 +133,7 @@ std::string Generator::describe(const Val &v) const {
   case Val::Kind::Tuple: return "a tuple";
   case Val::Kind::DType: return "the type " + typeName(v.dtype);
   case Val::Kind::None: return "None";
-  case Val::Kind::String: return "a string";
+  case Val::Kind::String: return "the string '" + v.str + "'";
   case Val::Kind::Function: return "the function '" + v.fn->name + "'";
   }
   return "a value";
@@ -121,7 +168,7 @@ ArrayRef<int64_t> Generator::shapeOf(const Val &v) const {
 Value Generator::constantOf(const Const &c, Type elt, SourceLoc l) {
   TypedAttr attr;
   if (auto ft = dyn_cast<FloatType>(elt)) {
-    attr = builder_.getFloatAttr(ft, c.asDouble());
+    attr = builder_.getFloatAttr(ft, isFp8(ft) ? saturateToFp8(c.asDouble(), ft) : c.asDouble());
   } else if (auto it = dyn_cast<IntegerType>(elt)) {
     int64_t value = c.isFloat() ? static_cast<int64_t>(c.f) : c.i;
     if (it.getWidth() == 1)
@@ -153,6 +200,14 @@ Value Generator::convert(Value v, Type to, SourceLoc l) {
   Location at = loc(l);
   auto fromInt = dyn_cast<IntegerType>(from), toInt = dyn_cast<IntegerType>(to);
   auto fromFloat = dyn_cast<FloatType>(from), toFloat = dyn_cast<FloatType>(to);
+  // fp8 converts to and from f16, bf16 and f32 only (as the hardware does);
+  // integers, f64 and the other fp8 type go through f32.
+  Type f32 = builder_.getF32Type();
+  if ((isFp8(to) && (fromInt || from.isF64() || isFp8(from))) ||
+      (isFp8(from) && (toInt || to.isF64()))) {
+    Value wide = convert(v, f32, l);
+    return wide ? convert(wide, to, l) : Value();
+  }
   if (fromInt && toInt) {
     if (toInt.getWidth() == 1) {
       Value zero = broadcastTo(constantOf(Const::ofInt(0), from, l), tile::getShape(v.getType()), l);
@@ -194,10 +249,12 @@ Val Generator::castTo(const Val &v, Type elt, SourceLoc l) {
     return v;
   if (v.isConst()) {
     Const c = v.c;
-    if (isa<FloatType>(elt)) {
+    if (auto ft = dyn_cast<FloatType>(elt)) {
       double d = c.asDouble();
       if (elt.isF32())
         d = static_cast<float>(d);
+      else if (isFp8(elt))
+        d = saturateToFp8(d, ft);
       return Val::constant(Const::ofFloat(d, elt));
     }
     if (auto it = dyn_cast<IntegerType>(elt)) {
@@ -306,6 +363,12 @@ std::optional<Type> Generator::promote(const Val &a, const Val &b, BinOp op, Sou
   // float constant turns an integer computation into f32.
   Type ta = typeOf(a), tb = typeOf(b);
   Type ea = getElementTypeOrSelf(ta), eb = getElementTypeOrSelf(tb);
+  if (!isa<IntegerType, FloatType>(ea) || !isa<IntegerType, FloatType>(eb)) {
+    if (ea == eb && isa<tile::PointerType>(ea)) // pointers do not promote
+      return ea;
+    error(l, "no common type for " + describe(a) + " and " + describe(b));
+    return std::nullopt;
+  }
   Type result;
   if (a.isConst() && b.isDyn())
     result = (a.c.isFloat() && !isa<FloatType>(eb)) ? builder_.getF32Type() : eb;
@@ -445,8 +508,11 @@ Val Generator::binary(BinOp op, const Val &lhs, const Val &rhs, SourceLoc l) {
   if (!lhs.isValue() || !rhs.isValue()) {
     // Tuples compare element-wise at compile time (shapes, mostly).
     if ((op == BinOp::Eq || op == BinOp::Ne) && lhs.kind == rhs.kind &&
-        (lhs.kind == Val::Kind::DType || lhs.kind == Val::Kind::Tuple)) {
-      bool eq = lhs.kind == Val::Kind::DType ? lhs.dtype == rhs.dtype : false;
+        (lhs.kind == Val::Kind::DType || lhs.kind == Val::Kind::Tuple ||
+         lhs.kind == Val::Kind::String)) {
+      bool eq = lhs.kind == Val::Kind::DType    ? lhs.dtype == rhs.dtype
+                : lhs.kind == Val::Kind::String ? lhs.str == rhs.str
+                                                : false;
       if (lhs.kind == Val::Kind::Tuple && lhs.elems.size() == rhs.elems.size()) {
         eq = true;
         for (auto [x, y] : llvm::zip(lhs.elems, rhs.elems))
@@ -478,6 +544,11 @@ Val Generator::binary(BinOp op, const Val &lhs, const Val &rhs, SourceLoc l) {
   }
   Location at = loc(l);
 
+  if (isa<tile::BlockPointerType>(ea) || isa<tile::BlockPointerType>(eb)) {
+    error(l, std::string("invalid operands to '") + ast::spell(op) + "': " + describe(lhs) +
+                 " and " + describe(rhs) + "; a block pointer moves with advance()");
+    return Val::error();
+  }
   // Pointer arithmetic: ptr +/- integer.
   bool pa = isa<tile::PointerType>(ea), pb = isa<tile::PointerType>(eb);
   if (pa || pb) {
@@ -506,6 +577,12 @@ Val Generator::binary(BinOp op, const Val &lhs, const Val &rhs, SourceLoc l) {
   if (!promoted)
     return Val::error();
   Type elt = *promoted;
+  if (isFp8(elt)) {
+    error(l, std::string("'") + ast::spell(op) + "' on " + typeName(elt) +
+                 " is not supported: fp8 is for storage and dot(); convert first, e.g. "
+                 "x.to(f16)");
+    return Val::error();
+  }
   bool isFloat = isa<FloatType>(elt);
   bool bitwise = op == BinOp::BitAnd || op == BinOp::BitOr || op == BinOp::BitXor ||
                  op == BinOp::Shl || op == BinOp::Shr;
@@ -615,7 +692,13 @@ Val Generator::unary(UnaryOp op, const Val &v, SourceLoc l) {
   Type type = v.v.getType();
   Type elt = getElementTypeOrSelf(type);
   Location at = loc(l);
-  if (isa<tile::PointerType>(elt)) {
+  if (isFp8(elt)) {
+    error(l, std::string("'") + ast::spell(op) + "' on " + typeName(elt) +
+                 " is not supported: fp8 is for storage and dot(); convert first, e.g. "
+                 "x.to(f16)");
+    return Val::error();
+  }
+  if (!isa<IntegerType, FloatType>(elt)) {
     error(l, std::string("invalid operand to '") + ast::spell(op) + "': " + describe(v));
     return Val::error();
   }
@@ -685,7 +768,11 @@ Val Generator::genExpr(const Expr &e) {
     return binary(e.binaryOp, lhs, rhs, e.loc);
   }
   case Expr::Kind::Call: return genCall(e);
-  case Expr::Kind::Attribute: return genAttribute(genExpr(*e.base), e);
+  case Expr::Kind::IfExp: return genIfExp(e);
+  case Expr::Kind::Attribute:
+    if (reportTritonSpelling(e))
+      return Val::error();
+    return genAttribute(genExpr(*e.base), e);
   case Expr::Kind::Slice:
     error(e.loc, "':' is only valid when indexing a tile");
     return Val::error();
@@ -716,6 +803,10 @@ Val Generator::genExpr(const Expr &e) {
     }
     if (!builder_.getInsertionBlock()) {
       error(e.loc, "a tile subscript is not a compile-time constant");
+      return Val::error();
+    }
+    if (base.isDyn() && isa<tile::BlockPointerType>(base.v.getType())) {
+      error(e.loc, describe(base) + " cannot be subscripted; load() its block");
       return Val::error();
     }
     Value v = base.isDyn() ? base.v : materialize(base, typeOf(base), e.loc);
@@ -755,6 +846,129 @@ Val Generator::genExpr(const Expr &e) {
   }
   }
   return Val::error();
+}
+
+//===----------------------------------------------------------------------===//
+// Triton spellings
+//===----------------------------------------------------------------------===//
+
+bool Generator::reportTritonSpelling(const Expr &e) {
+  // The dotted path of an attribute chain over a name: `tl.math.exp`.
+  std::vector<const Expr *> chain;
+  const Expr *at = &e;
+  while (at->kind == Expr::Kind::Attribute) {
+    chain.push_back(at);
+    at = at->base.get();
+  }
+  if (at->kind != Expr::Kind::Name || chain.empty())
+    return false;
+  const std::string &root = at->name;
+  if (root != "tl" && root != "triton" && root != "libdevice")
+    return false;
+  if ((env_ && env_->count(root)) || globals_.count(root) || functions_.count(root))
+    return false;
+  std::string path = root;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    path += "." + (*it)->name;
+  const std::string &last = chain.front()->name;
+  static const std::map<std::string, std::string> renamed = {
+      {"permute", "trans"}, {"jit", "@kernel"}, {"float8e4nv", "f8e4m3"}};
+  std::string lacc = ast::laccTypeSpelling(last);
+  if (lacc.empty() && renamed.count(last))
+    lacc = renamed.at(last);
+  if (lacc.empty() && (isBuiltin(last) || last == "range" || last == "static_range"))
+    lacc = last;
+  if (!lacc.empty())
+    error(at->loc, "write '" + lacc + "', not '" + path + "'");
+  else
+    error(at->loc, "'" + path + "' has no lacc equivalent (lacc's builtins are written without "
+                   "'tl.'; docs/language.md lists them)");
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Conditional expressions
+//===----------------------------------------------------------------------===//
+
+Val Generator::genIfExp(const Expr &e) {
+  const Expr &thenExpr = *e.operands[0], &condExpr = *e.operands[1], &elseExpr = *e.operands[2];
+  Val cond = genExpr(condExpr);
+  if (cond.isError())
+    return cond;
+  if (cond.isConst()) // only the chosen side is evaluated, as in Python
+    return genExpr(cond.c.truthy() ? thenExpr : elseExpr);
+  if (!cond.isDyn() || isa<RankedTensorType>(cond.v.getType())) {
+    error(condExpr.loc, "a conditional expression needs a scalar condition, got " +
+                            describe(cond) + "; use where(c, a, b) to select between tiles");
+    return Val::error();
+  }
+  Value c = toBool(cond, condExpr.loc);
+  if (!c)
+    return Val::error();
+  // Generate both sides in the regions of a result-less scf.if, then rebuild
+  // it with the one result both sides promote to.
+  Location at = loc(e.loc);
+  auto probe = scf::IfOp::create(builder_, at, TypeRange{}, c, /*withElse=*/true);
+  auto side = [&](Region &region, const Expr &expr) {
+    OpBuilder::InsertionGuard guard(builder_);
+    builder_.setInsertionPoint(region.front().getTerminator());
+    return genExpr(expr);
+  };
+  Val thenVal = side(probe.getThenRegion(), thenExpr);
+  Val elseVal = side(probe.getElseRegion(), elseExpr);
+  auto fail = [&]() {
+    probe.erase();
+    return Val::error();
+  };
+  if (thenVal.isError() || elseVal.isError())
+    return fail();
+  if (!thenVal.isValue() || !elseVal.isValue()) {
+    error(e.loc, "the two sides of a conditional expression with a runtime condition must be "
+                 "values, got " + describe(thenVal) + " and " + describe(elseVal));
+    return fail();
+  }
+  // Pointers take no part in promotion: both sides must have the one pointer type.
+  Type thenElt = getElementTypeOrSelf(typeOf(thenVal)), elseElt = getElementTypeOrSelf(typeOf(elseVal));
+  auto isPointer = [](Type t) { return isa<tile::PointerType, tile::BlockPointerType>(t); };
+  if ((isPointer(thenElt) || isPointer(elseElt)) && thenElt != elseElt) {
+    error(e.loc, "the sides of a conditional expression, " + describe(thenVal) + " and " +
+                     describe(elseVal) + ", have no common type");
+    return fail();
+  }
+  auto elt = isPointer(thenElt) ? std::optional<Type>(thenElt)
+                                : promote(thenVal, elseVal, BinOp::Add, e.loc);
+  if (!elt)
+    return fail();
+  auto shape = broadcastShapes(shapeOf(thenVal), shapeOf(elseVal));
+  if (thenVal.isConst() && elseVal.isConst())
+    elt = defaultType(thenVal.c) == defaultType(elseVal.c) ? defaultType(thenVal.c)
+          : (thenVal.c.isFloat() || elseVal.c.isFloat())   ? Type(builder_.getF32Type())
+                                                            : Type(builder_.getI32Type());
+  if (!shape) {
+    error(e.loc, "the sides of a conditional expression, " + describe(thenVal) + " and " +
+                     describe(elseVal) + ", cannot be broadcast together");
+    return fail();
+  }
+  Type type = shape->empty() ? *elt : Type(RankedTensorType::get(*shape, *elt));
+  auto merged = scf::IfOp::create(builder_, at, TypeRange{type}, c, /*withElse=*/true);
+  auto yieldFrom = [&](Region &from, Region &to, const Val &v, SourceLoc vLoc) {
+    to.takeBody(from);
+    Operation *oldYield = to.front().getTerminator();
+    OpBuilder::InsertionGuard guard(builder_);
+    builder_.setInsertionPoint(oldYield);
+    Value m = broadcastTo(materialize(v, *elt, vLoc), *shape, vLoc);
+    scf::YieldOp::create(builder_, oldYield->getLoc(), m ? ValueRange{m} : ValueRange{});
+    oldYield->erase();
+    return m != nullptr;
+  };
+  bool ok = yieldFrom(probe.getThenRegion(), merged.getThenRegion(), thenVal, thenExpr.loc);
+  ok &= yieldFrom(probe.getElseRegion(), merged.getElseRegion(), elseVal, elseExpr.loc);
+  probe.erase();
+  if (!ok) {
+    merged.erase();
+    return Val::error();
+  }
+  return Val::dyn(merged.getResult(0));
 }
 
 } // namespace lacc

@@ -25,10 +25,14 @@ namespace lacc {
 
 struct FrontendOptions {
   /// Values for const parameters, as written after -D: NAME and VALUE text
-  /// (an integer, a float, True or False).
+  /// (an integer, a float, True or False, a type name such as bf16, or a
+  /// quoted string: "leaky_relu" with its quotes).
   std::vector<std::pair<std::string, std::string>> defines;
   /// When not empty, only this kernel is built.
   std::string kernel;
+  /// Debug mode: runtime `assert`s and device_assert() become tile.assert
+  /// checks (otherwise they are dropped, as in Triton without debug).
+  bool debug = false;
 };
 
 /// Registers the dialects the front end produces.

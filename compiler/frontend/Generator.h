@@ -70,6 +70,7 @@ struct Val {
 struct Binding {
   Val val;
   SourceLoc loc;
+  bool isConstexpr = false; // `X: constexpr = ...`: cannot be re-bound
 };
 using Env = std::map<std::string, Binding>;
 
@@ -82,11 +83,24 @@ public:
 
   //===--- MLIRGen.cpp: functions, statements, control flow ----------------===//
 private:
+  /// What `@kernel(...)` asks for.
+  struct KernelOptions {
+    std::optional<int64_t> numWarps, numStages;
+    bool debug = false;
+  };
+
   void genGlobals();
-  void genKernel(const ast::Function &fn, const std::map<std::string, Const> &defines);
+  void checkDecorators(const ast::Function &fn);
+  std::optional<KernelOptions> kernelOptions(const ast::Function &fn);
+  void genKernel(const ast::Function &fn, const std::map<std::string, Val> &defines);
+  /// Binds a kernel's const parameter from -D or its default; false on error.
+  bool bindConstParam(const ast::Function &fn, const ast::Param &p,
+                      const std::map<std::string, Val> &defines,
+                      llvm::SmallVectorImpl<mlir::NamedAttribute> &constants);
   void genBlock(const ast::Block &block);
   void genStmt(const ast::Stmt &stmt);
   void genAssign(const ast::Stmt &stmt);
+  void genAssert(const ast::Stmt &stmt);
   void genIf(const ast::Stmt &stmt);
   void genFor(const ast::Stmt &stmt);
   void genStaticFor(const ast::Stmt &stmt, const ast::Expr &call);
@@ -113,6 +127,12 @@ private:
   //===--- Expressions.cpp ------------------------------------------------===//
 public:
   Val genExpr(const ast::Expr &expr);
+  /// `a if c else b`: a compile-time condition picks one side; a runtime
+  /// scalar condition becomes an scf.if, so only the taken side runs.
+  Val genIfExp(const ast::Expr &expr);
+  /// If `expr` is a Triton spelling (`tl.load`, `tl.float32`, `triton.cdiv`)
+  /// whose root name is not bound, reports what to write instead; true then.
+  bool reportTritonSpelling(const ast::Expr &expr);
   Val binary(ast::BinOp op, const Val &lhs, const Val &rhs, SourceLoc loc);
   Val unary(ast::UnaryOp op, const Val &operand, SourceLoc loc);
   Val castTo(const Val &v, mlir::Type elt, SourceLoc loc);
@@ -134,6 +154,11 @@ public:
   std::string describe(const Val &v) const;
   mlir::Type typeOf(const Val &v);
   mlir::Type resolveType(const ast::TypeSpec &spec);
+  /// A name bound to a type (a const parameter `T = bf16`, a module constant).
+  mlir::Type lookupTypeName(const std::string &name);
+  /// Emits the device-side check of `assert` / device_assert() (debug mode only).
+  void deviceAssert(const Val &cond, const std::string &message, SourceLoc condLoc, SourceLoc l);
+  bool debug() const { return debug_; }
   mlir::Type dtypeByName(llvm::StringRef name);
   llvm::ArrayRef<int64_t> shapeOf(const Val &v) const;
   mlir::Location loc(SourceLoc l) const;
@@ -167,6 +192,9 @@ private:
   std::vector<const ast::Function *> callStack_;
   /// For better messages: where a name that went out of scope was assigned.
   std::map<std::string, std::string> outOfScope_;
+  /// Device-side asserts are emitted (FrontendOptions::debug or @kernel(debug=True)).
+  bool debug_ = false;
+  bool debugOption_ = false;
 };
 
 } // namespace lacc

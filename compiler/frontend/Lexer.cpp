@@ -37,6 +37,7 @@ const char *spell(Tok kind) {
   case Tok::KwTrue: return "'True'";
   case Tok::KwFalse: return "'False'";
   case Tok::KwNone: return "'None'";
+  case Tok::KwAssert: return "'assert'";
   case Tok::LParen: return "'('";
   case Tok::RParen: return "')'";
   case Tok::LBracket: return "'['";
@@ -201,7 +202,8 @@ private:
         {"for", Tok::KwFor},       {"in", Tok::KwIn},         {"while", Tok::KwWhile},
         {"pass", Tok::KwPass},     {"break", Tok::KwBreak},   {"continue", Tok::KwContinue},
         {"and", Tok::KwAnd},       {"or", Tok::KwOr},         {"not", Tok::KwNot},
-        {"True", Tok::KwTrue},     {"False", Tok::KwFalse},   {"None", Tok::KwNone}};
+        {"True", Tok::KwTrue},     {"False", Tok::KwFalse},   {"None", Tok::KwNone},
+        {"assert", Tok::KwAssert}};
     SourceLoc loc = here();
     size_t begin = pos_;
     while (pos_ < src_.size() &&

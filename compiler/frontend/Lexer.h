@@ -20,7 +20,7 @@ enum class Tok {
   Name, Int, Float, String,
   // keywords
   KwDef, KwConst, KwReturn, KwIf, KwElif, KwElse, KwFor, KwIn, KwWhile, KwPass, KwBreak,
-  KwContinue, KwAnd, KwOr, KwNot, KwTrue, KwFalse, KwNone,
+  KwContinue, KwAnd, KwOr, KwNot, KwTrue, KwFalse, KwNone, KwAssert,
   // punctuation and operators
   LParen, RParen, LBracket, RBracket, Comma, Colon, Dot, Arrow, At,
   Assign, Plus, Minus, Star, StarStar, Slash, SlashSlash, Percent, Amp, Pipe, Caret, Tilde,

@@ -31,30 +31,38 @@ Location Generator::loc(SourceLoc l) const {
 // Module level
 //===----------------------------------------------------------------------===//
 
-/// Parses the VALUE of `-D NAME=VALUE`.
-static std::optional<Const> parseDefine(const std::string &text, MLIRContext &ctx) {
+/// Parses the VALUE of `-D NAME=VALUE`: a number, a bool, a type name, or a
+/// quoted string.
+static std::optional<Val> parseDefine(const std::string &text, MLIRContext &ctx,
+                                      function_ref<Type(StringRef)> dtypeByName) {
   if (text == "True" || text == "true")
-    return Const::ofBool(true, IntegerType::get(&ctx, 1));
+    return Val::constant(Const::ofBool(true, IntegerType::get(&ctx, 1)));
   if (text == "False" || text == "false")
-    return Const::ofBool(false, IntegerType::get(&ctx, 1));
+    return Val::constant(Const::ofBool(false, IntegerType::get(&ctx, 1)));
   if (text.empty())
     return std::nullopt;
   char *end = nullptr;
   errno = 0;
   long long i = std::strtoll(text.c_str(), &end, 0);
   if (errno == 0 && *end == '\0')
-    return Const::ofInt(i);
+    return Val::constant(Const::ofInt(i));
   errno = 0;
   double f = std::strtod(text.c_str(), &end);
   if (errno == 0 && *end == '\0')
-    return Const::ofFloat(f);
-  return std::nullopt;
+    return Val::constant(Const::ofFloat(f));
+  if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') &&
+      text.back() == text.front())
+    return Val::string(text.substr(1, text.size() - 2));
+  if (Type t = dtypeByName(text))
+    return Val::dtypeOf(t);
+  return std::nullopt; // a bare word is more likely a typo than a string
 }
 
 OwningOpRef<ModuleOp> Generator::run(const FrontendOptions &options) {
   moduleOp_ = ModuleOp::create(loc({1, 1}));
   OwningOpRef<ModuleOp> owned(moduleOp_);
 
+  debugOption_ = options.debug;
   for (const auto &fn : module_.functions) {
     if (functions_.count(fn->name) || isBuiltin(fn->name) || dtypeByName(fn->name))
       error(fn->loc, "'" + fn->name + "' is already defined" +
@@ -63,13 +71,16 @@ OwningOpRef<ModuleOp> Generator::run(const FrontendOptions &options) {
       functions_[fn->name] = fn.get();
   }
   genGlobals();
+  for (const auto &fn : module_.functions)
+    checkDecorators(*fn);
 
-  std::map<std::string, Const> defines;
+  std::map<std::string, Val> defines;
   for (const auto &[name, text] : options.defines) {
-    auto value = parseDefine(text, ctx_);
+    auto value = parseDefine(text, ctx_, [&](StringRef n) { return dtypeByName(n); });
     if (!value)
       diag_.error({}, "-D " + name + "=" + text +
-                          ": value must be an integer, a float, True or False");
+                          ": value must be an integer, a float, True or False, a type name, "
+                          "or a quoted string ('\"leaky_relu\"')");
     else
       defines[name] = *value;
   }
@@ -137,8 +148,13 @@ void Generator::genGlobals() {
       error(stmt->loc, "module-level assignments take a single name");
       continue;
     }
+    if (stmt->annotation && !stmt->annotation->isConstexpr()) {
+      error(stmt->annotation->loc, "module constants take no type annotation other than "
+                                   "'constexpr'");
+      continue;
+    }
     if (!v.isError() && v.kind != Val::Kind::Const && v.kind != Val::Kind::Tuple &&
-        v.kind != Val::Kind::DType) {
+        v.kind != Val::Kind::DType && v.kind != Val::Kind::String) {
       error(stmt->value->loc, "module-level values must be compile-time constants");
       continue;
     }
@@ -166,110 +182,205 @@ bool Generator::checkReturns(const ast::Function &fn) {
   return ok;
 }
 
-void Generator::genKernel(const ast::Function &fn, const std::map<std::string, Const> &defines) {
+void Generator::checkDecorators(const ast::Function &fn) {
+  bool seenKernel = false;
+  for (const ast::Decorator &d : fn.decorators) {
+    if (d.name == "autotune") {
+      error(d.loc, "'@autotune' is not supported yet: choose a configuration with -D for the "
+                   "const parameters and '@kernel(num_warps=..., num_stages=...)'");
+      continue;
+    }
+    if (seenKernel)
+      error(d.loc, "'@kernel' is given twice");
+    seenKernel = true;
+    if (!d.args.empty())
+      error(d.args[0]->loc, "'@kernel' takes options by name: num_warps=, num_stages=, debug=");
+    for (const ast::Keyword &kw : d.keywords)
+      if (kw.name != "num_warps" && kw.name != "num_stages" && kw.name != "debug")
+        error(kw.loc, "'@kernel' has no option '" + kw.name +
+                          "'; its options are num_warps, num_stages and debug");
+  }
+}
+
+std::optional<Generator::KernelOptions> Generator::kernelOptions(const ast::Function &fn) {
+  KernelOptions options;
+  const ast::Decorator *d = fn.kernelDecorator();
+  if (!d)
+    return options;
+  bool ok = true;
+  for (const ast::Keyword &kw : d->keywords) {
+    if (kw.name != "num_warps" && kw.name != "num_stages" && kw.name != "debug")
+      continue; // reported by checkDecorators
+    Val v = genExpr(*kw.value); // module scope: constants only
+    if (v.isError()) {
+      ok = false;
+      continue;
+    }
+    if (kw.name == "debug") {
+      if (!v.isConst() || v.c.kind != Const::Kind::Bool) {
+        error(kw.value->loc, "debug= must be True or False, got " + describe(v));
+        ok = false;
+      } else {
+        options.debug = v.c.truthy();
+      }
+      continue;
+    }
+    auto n = requireConstInt(v, kw.value->loc, kw.name + "=");
+    if (!n) {
+      ok = false;
+    } else if (kw.name == "num_warps" && (*n < 1 || *n > 32 || (*n & (*n - 1)))) {
+      error(kw.value->loc, "num_warps must be a power of two from 1 to 32, got " +
+                               std::to_string(*n));
+      ok = false;
+    } else if (kw.name == "num_stages" && (*n < 1 || *n > 16)) {
+      error(kw.value->loc, "num_stages must be from 1 to 16, got " + std::to_string(*n));
+      ok = false;
+    } else {
+      (kw.name == "num_warps" ? options.numWarps : options.numStages) = *n;
+    }
+  }
+  if (!ok)
+    return std::nullopt;
+  return options;
+}
+
+bool Generator::bindConstParam(const ast::Function &fn, const ast::Param &p,
+                               const std::map<std::string, Val> &defines,
+                               SmallVectorImpl<NamedAttribute> &constants) {
+  Val value;
+  auto it = defines.find(p.name);
+  if (it != defines.end()) {
+    value = it->second;
+  } else if (p.defaultValue) {
+    value = genExpr(*p.defaultValue);
+    if (!value.isError() && !value.isConst() && value.kind != Val::Kind::DType &&
+        value.kind != Val::Kind::String) {
+      error(p.defaultValue->loc, "default of const parameter '" + p.name +
+                                     "' must be a compile-time constant, got " + describe(value));
+      return false;
+    }
+  } else {
+    error(p.loc, "kernel '" + fn.name + "' needs a value for const parameter '" + p.name +
+                     "' (give it a default or pass -D " + p.name + "=VALUE)");
+    return false;
+  }
+  if (value.isError())
+    return false;
+
+  // The annotation: `dtype`, `str`, or a scalar type the value is checked against.
+  if (p.type && (p.type->name == "dtype" || p.type->name == "str")) {
+    bool wantType = p.type->name == "dtype";
+    bool ok = wantType ? value.kind == Val::Kind::DType && !isa<tile::PointerType>(value.dtype)
+                       : value.kind == Val::Kind::String;
+    if (!ok) {
+      error(p.loc, "const parameter '" + p.name + "' is " +
+                       (wantType ? "a dtype" : "a string") + " but its value is " +
+                       describe(value));
+      return false;
+    }
+  } else if (p.type) {
+    Type t = resolveType(*p.type);
+    if (!t)
+      return false;
+    if (isa<tile::PointerType>(t)) {
+      error(p.type->loc, "const parameters must have a scalar type");
+      return false;
+    }
+    if (!value.isConst()) {
+      error(p.loc, "const parameter '" + p.name + "' is " + typeName(t) + " but its value is " +
+                       describe(value));
+      return false;
+    }
+    Const c = value.c;
+    if (isa<FloatType>(t) && !c.isFloat()) {
+      value = Val::constant(Const::ofFloat(static_cast<double>(c.i), t));
+    } else if (isa<IntegerType>(t) && c.isFloat()) {
+      error(p.loc, "const parameter '" + p.name + "' is " + typeName(t) +
+                       " but its value is a float");
+      return false;
+    } else {
+      unsigned width = t.getIntOrFloatBitWidth();
+      if (isa<IntegerType>(t) && width < 64 && width > 1 &&
+          (c.i < -(int64_t(1) << (width - 1)) || c.i >= (int64_t(1) << (width - 1)))) {
+        error(p.loc, "value " + std::to_string(c.i) + " of const parameter '" + p.name +
+                         "' does not fit in " + typeName(t));
+        return false;
+      }
+      if (t.isInteger(1) && c.kind != Const::Kind::Bool) {
+        error(p.loc, "const parameter '" + p.name + "' is bool but its value is a number");
+        return false;
+      }
+      c.type = t;
+      if (c.isFloat())
+        c.kind = Const::Kind::Float;
+      value = Val::constant(c);
+    }
+  }
+
+  Attribute attr;
+  if (value.isConst()) {
+    const Const &c = value.c;
+    Type t = defaultType(c);
+    attr = c.isFloat() ? Attribute(FloatAttr::get(t, c.f)) : Attribute(IntegerAttr::get(t, c.i));
+  } else if (value.kind == Val::Kind::DType) {
+    attr = TypeAttr::get(value.dtype);
+  } else {
+    attr = builder_.getStringAttr(value.str);
+  }
+  constants.push_back(builder_.getNamedAttr(p.name, attr));
+  bind(p.name, value, p.loc);
+  return true;
+}
+
+void Generator::genKernel(const ast::Function &fn, const std::map<std::string, Val> &defines) {
   Env env;
   env_ = &env;
   outOfScope_.clear();
+  // Options and const defaults are compile-time values: nothing may build IR for them.
+  builder_.clearInsertionPoint();
   SmallVector<Type> argTypes;
   SmallVector<const ast::Param *> runtimeParams;
   SmallVector<NamedAttribute> constants;
   bool ok = true;
+  auto options = kernelOptions(fn);
+  ok &= options.has_value();
+  debug_ = debugOption_ || (options && options->debug);
 
   for (const ast::Param &p : fn.params)
     if (!p.isConst)
       outOfScope_[p.name] = "runtime parameters have no value at compile time";
+  // Const parameters first: runtime parameter types may name them (`x: ptr<T>`).
+  for (const ast::Param &p : fn.params)
+    if (p.isConst)
+      ok &= bindConstParam(fn, p, defines, constants);
   for (const ast::Param &p : fn.params) {
-    if (!p.isConst) {
-      if (!p.type) {
-        error(p.loc, "kernel parameter '" + p.name +
-                         "' needs a type, e.g. '" + p.name + ": i32' or '" + p.name +
-                         ": ptr<f32>'");
-        ok = false;
-        continue;
-      }
-      if (p.defaultValue) {
-        error(p.defaultValue->loc, "runtime parameter '" + p.name +
-                                       "' cannot have a default; make it 'const' to specialize");
-        ok = false;
-      }
-      Type t = resolveType(*p.type);
-      if (!t) {
-        ok = false;
-        continue;
-      }
-      argTypes.push_back(t);
-      runtimeParams.push_back(&p);
+    if (p.isConst)
       continue;
-    }
-    // const parameter: -D value, else the default.
-    Val value;
-    auto it = defines.find(p.name);
-    if (it != defines.end()) {
-      value = Val::constant(it->second);
-    } else if (p.defaultValue) {
-      value = genExpr(*p.defaultValue);
-      if (!value.isError() && !value.isConst() && value.kind != Val::Kind::DType) {
-        error(p.defaultValue->loc, "default of const parameter '" + p.name +
-                                       "' must be a compile-time constant");
-        value = Val::error();
-      }
-    } else {
-      error(p.loc, "kernel '" + fn.name + "' needs a value for const parameter '" + p.name +
-                       "' (give it a default or pass -D " + p.name + "=VALUE)");
+    if (!p.type) {
+      error(p.loc, "kernel parameter '" + p.name +
+                       "' needs a type, e.g. '" + p.name + ": i32' or '" + p.name +
+                       ": ptr<f32>'");
       ok = false;
       continue;
     }
-    if (p.type && value.isConst()) {
-      Type t = resolveType(*p.type);
-      if (!t || isa<tile::PointerType>(t)) {
-        if (t)
-          error(p.type->loc, "const parameters must have a scalar type");
-        ok = false;
-        continue;
-      }
-      Const c = value.c;
-      if (isa<FloatType>(t) && !c.isFloat())
-        value = Val::constant(Const::ofFloat(static_cast<double>(c.i), t));
-      else if (isa<IntegerType>(t) && c.isFloat()) {
-        error(p.loc, "const parameter '" + p.name + "' is " + typeName(t) +
-                         " but its value is a float");
-        ok = false;
-        continue;
-      } else {
-        unsigned width = t.getIntOrFloatBitWidth();
-        if (isa<IntegerType>(t) && width < 64 && width > 1 &&
-            (c.i < -(int64_t(1) << (width - 1)) || c.i >= (int64_t(1) << (width - 1)))) {
-          error(p.loc, "value " + std::to_string(c.i) + " of const parameter '" + p.name +
-                           "' does not fit in " + typeName(t));
-          ok = false;
-          continue;
-        }
-        if (t.isInteger(1) && c.kind != Const::Kind::Bool) {
-          error(p.loc, "const parameter '" + p.name + "' is bool but its value is a number");
-          ok = false;
-          continue;
-        }
-        c.type = t;
-        if (c.isFloat())
-          c.kind = Const::Kind::Float;
-        value = Val::constant(c);
-      }
+    if (p.defaultValue) {
+      error(p.defaultValue->loc, "runtime parameter '" + p.name +
+                                     "' cannot have a default; make it 'const' to specialize");
+      ok = false;
     }
-    if (value.isError()) {
+    Type t = resolveType(*p.type);
+    if (!t) {
       ok = false;
       continue;
     }
-    if (value.isConst()) {
-      const Const &c = value.c;
-      Attribute attr;
-      Type t = defaultType(c);
-      if (c.isFloat())
-        attr = FloatAttr::get(t, c.f);
-      else
-        attr = IntegerAttr::get(t, c.i);
-      constants.push_back(builder_.getNamedAttr(p.name, attr));
+    if (isa<Float8E4M3FNType, Float8E5M2Type>(t)) {
+      error(p.type->loc, "kernel parameter '" + p.name + "' cannot be " + typeName(t) +
+                             "; pass fp8 data through a pointer, or a scalar as f32");
+      ok = false;
+      continue;
     }
-    bind(p.name, value, p.loc);
+    argTypes.push_back(t);
+    runtimeParams.push_back(&p);
   }
   if (!ok || !checkReturns(fn)) {
     env_ = nullptr;
@@ -282,6 +393,10 @@ void Generator::genKernel(const ast::Function &fn, const std::map<std::string, C
   func->setAttr(tile::kKernelAttrName, builder_.getUnitAttr());
   if (!constants.empty())
     func->setAttr("tile.constants", builder_.getDictionaryAttr(constants));
+  if (options->numWarps)
+    func->setAttr(tile::kNumWarpsAttrName, builder_.getI32IntegerAttr(*options->numWarps));
+  if (options->numStages)
+    func->setAttr(tile::kNumStagesAttrName, builder_.getI32IntegerAttr(*options->numStages));
   Block *entry = func.addEntryBlock();
   for (auto [param, arg] : llvm::zip(runtimeParams, entry->getArguments())) {
     arg.setLoc(loc(param->loc));
@@ -302,6 +417,11 @@ void Generator::genKernel(const ast::Function &fn, const std::map<std::string, C
 void Generator::bind(const std::string &name, Val val, SourceLoc l) {
   if (isBuiltin(name) || dtypeByName(name) || name == "inf" || name == "nan") {
     error(l, "cannot assign to '" + name + "': it is a builtin");
+    return;
+  }
+  auto it = env_->find(name);
+  if (it != env_->end() && it->second.isConstexpr) {
+    error(l, "'" + name + "' is constexpr and cannot be reassigned");
     return;
   }
   outOfScope_.erase(name);
@@ -416,6 +536,9 @@ void Generator::genStmt(const Stmt &stmt) {
   case Stmt::Kind::While:
     genWhile(stmt);
     return;
+  case Stmt::Kind::Assert:
+    genAssert(stmt);
+    return;
   case Stmt::Kind::Break:
   case Stmt::Kind::Continue:
     error(stmt.loc, std::string("'") + (stmt.kind == Stmt::Kind::Break ? "break" : "continue") +
@@ -433,6 +556,25 @@ void Generator::genAssign(const Stmt &stmt) {
   } else {
     value = genExpr(*stmt.value);
   }
+  if (stmt.annotation) { // `X: constexpr = value`, as Triton's tl.constexpr locals
+    const ast::Target &t = stmt.targets[0];
+    if (!stmt.annotation->isConstexpr()) {
+      error(stmt.annotation->loc, "only 'constexpr' can annotate an assignment; convert a "
+                                  "value with .to(" + stmt.annotation->name + ")");
+      bind(t.name, Val::error(), t.loc);
+      return;
+    }
+    if (!value.isError() && !value.isConst() && value.kind != Val::Kind::DType &&
+        value.kind != Val::Kind::String && value.kind != Val::Kind::Tuple) {
+      error(stmt.value->loc, "'" + t.name + "' is constexpr but its value is " +
+                                 describe(value) + ", not a compile-time constant");
+      value = Val::error();
+    }
+    bind(t.name, value, t.loc);
+    if (env_->count(t.name))
+      (*env_)[t.name].isConstexpr = true;
+    return;
+  }
   if (stmt.targets.size() == 1) {
     bind(stmt.targets[0].name, value, stmt.targets[0].loc);
     return;
@@ -447,6 +589,45 @@ void Generator::genAssign(const Stmt &stmt) {
   }
   for (auto [t, v] : llvm::zip(stmt.targets, value.elems))
     bind(t.name, v, t.loc);
+}
+
+/// `assert cond, "message"`: checked by the compiler when `cond` is a
+/// compile-time value, on the device in debug mode otherwise (dropped
+/// without debug, as Triton does).
+void Generator::genAssert(const Stmt &stmt) {
+  Val cond = genExpr(*stmt.value);
+  std::string message;
+  if (stmt.message) {
+    Val m = genExpr(*stmt.message);
+    if (m.isError())
+      return;
+    if (m.kind != Val::Kind::String) {
+      error(stmt.message->loc, "the message of 'assert' must be a string, got " + describe(m));
+      return;
+    }
+    message = m.str;
+  }
+  if (cond.isError())
+    return;
+  if (cond.isConst()) {
+    if (!cond.c.truthy())
+      error(stmt.loc, "assertion failed" + (message.empty() ? "" : ": " + message));
+    return;
+  }
+  deviceAssert(cond, message, stmt.value->loc, stmt.loc);
+}
+
+void Generator::deviceAssert(const Val &cond, const std::string &message, SourceLoc condLoc,
+                             SourceLoc l) {
+  if (!cond.isDyn()) {
+    error(condLoc, "an assertion needs a condition, got " + describe(cond));
+    return;
+  }
+  Value c = toBool(cond, condLoc);
+  if (!c || !debug_)
+    return;
+  std::string text = message.empty() ? "the condition is false" : message;
+  tile::AssertOp::create(builder_, loc(l), c, builder_.getStringAttr(text));
 }
 
 //===----------------------------------------------------------------------===//
@@ -617,14 +798,28 @@ SmallVector<Value> Generator::loopYields(ArrayRef<std::string> names, ValueRange
 void Generator::genFor(const Stmt &stmt) {
   const ast::Expr &iter = *stmt.value;
   bool isCall = iter.kind == ast::Expr::Kind::Call && iter.base->kind == ast::Expr::Kind::Name;
+  if (iter.kind == ast::Expr::Kind::Call && reportTritonSpelling(*iter.base))
+    return;
   std::string fname = isCall ? iter.base->name : "";
   if (fname != "range" && fname != "static_range") {
     error(iter.loc, "a for loop iterates over range(...) or static_range(...)");
     return;
   }
-  if (!iter.keywords.empty()) {
-    error(iter.keywords[0].loc, fname + "() takes no keyword arguments");
-    return;
+  // range(..., num_stages=N), as Triton's tl.range: a pipelining hint on the loop.
+  std::optional<int64_t> numStages;
+  for (const ast::Keyword &kw : iter.keywords) {
+    if (fname != "range" || kw.name != "num_stages") {
+      error(kw.loc, fname + "() takes no keyword argument '" + kw.name + "'" +
+                        (fname == "range" ? "; only num_stages=" : ""));
+      return;
+    }
+    numStages = requireConstInt(genExpr(*kw.value), kw.value->loc, "num_stages=");
+    if (!numStages)
+      return;
+    if (*numStages < 1 || *numStages > 16) {
+      error(kw.value->loc, "num_stages must be from 1 to 16, got " + std::to_string(*numStages));
+      return;
+    }
   }
   if (iter.operands.empty() || iter.operands.size() > 3) {
     error(iter.loc, fname + "() takes 1 to 3 arguments (" + std::to_string(iter.operands.size()) +
@@ -684,6 +879,8 @@ void Generator::genFor(const Stmt &stmt) {
   SmallVector<Value> inits = loopInits(stmt.body, kept);
   Value startForIv = materialize(start, ivType, iter.loc);
   auto forOp = scf::ForOp::create(builder_, l, lb, ub, st, inits);
+  if (numStages)
+    forOp->setAttr(tile::kNumStagesAttrName, builder_.getI32IntegerAttr(*numStages));
   Env before = *env_;
   {
     OpBuilder::InsertionGuard guard(builder_);
@@ -856,14 +1053,25 @@ Val Generator::genInlineCall(const ast::Function &fn, const ast::Expr &call) {
       continue;
     }
     if (p.isConst && a.kind != Val::Kind::Const && a.kind != Val::Kind::DType &&
-        a.kind != Val::Kind::Tuple) {
+        a.kind != Val::Kind::Tuple && a.kind != Val::Kind::String) {
       error(argLocs[i], "argument '" + p.name + "' of '" + fn.name +
                             "' must be a compile-time constant, got " + describe(a));
       failed = true;
       continue;
     }
-    if (p.type) {
+    if (p.type && (p.type->name == "dtype" || p.type->name == "str")) {
+      bool wantType = p.type->name == "dtype";
+      if (a.kind != (wantType ? Val::Kind::DType : Val::Kind::String)) {
+        error(argLocs[i], "argument '" + p.name + "' of '" + fn.name + "' must be " +
+                              (wantType ? "a dtype" : "a string") + ", got " + describe(a));
+        failed = true;
+        continue;
+      }
+    } else if (p.type) {
+      Env *caller = env_; // a helper's annotations see module constants, not the caller
+      env_ = nullptr;
       Type want = resolveType(*p.type);
+      env_ = caller;
       if (!want) {
         failed = true;
         continue;

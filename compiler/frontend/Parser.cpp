@@ -45,6 +45,20 @@ const char *ast::spell(UnaryOp op) {
   return "?";
 }
 
+std::string ast::laccTypeSpelling(const std::string &tritonName) {
+  static const std::pair<const char *, const char *> names[] = {
+      {"constexpr", "constexpr"}, {"int1", "bool"},         {"int8", "i8"},
+      {"int16", "i16"},           {"int32", "i32"},         {"int64", "i64"},
+      {"float16", "f16"},         {"bfloat16", "bf16"},     {"float32", "f32"},
+      {"float64", "f64"},         {"float8e4nv", "f8e4m3"}, {"float8e5", "f8e5m2"},
+      {"dtype", "dtype"},
+  };
+  for (const auto &[triton, lacc] : names)
+    if (tritonName == triton)
+      return lacc;
+  return "";
+}
+
 namespace {
 
 /// Thrown nowhere: syntax errors unwind by returning null and setting
@@ -170,25 +184,17 @@ private:
 
   std::unique_ptr<Function> parseFunction() {
     auto fn = std::make_unique<Function>();
-    if (at(Tok::At)) {
-      advance();
-      const Token &name = cur();
-      if (name.kind != Tok::Name || name.text != "kernel") {
-        error(name.loc, "unknown decorator" +
-                            (name.kind == Tok::Name ? " '@" + name.text + "'" : std::string()) +
-                            "; only '@kernel' is supported");
+    while (at(Tok::At)) {
+      auto decorator = parseDecorator();
+      if (!decorator) {
         synchronize();
         return nullptr;
       }
-      advance();
-      fn->isKernel = true;
-      if (!expect(Tok::Newline, "after '@kernel'")) {
-        synchronize();
-        return nullptr;
-      }
+      fn->decorators.push_back(std::move(*decorator));
       while (accept(Tok::Newline)) {
       }
     }
+    fn->isKernel = fn->kernelDecorator() != nullptr;
     if (!expect(Tok::KwDef, "after a decorator")) {
       synchronize();
       return nullptr;
@@ -216,6 +222,43 @@ private:
     }
     fn->body = parseBlock();
     return fn;
+  }
+
+  /// `@` dotted-name [`(` arguments `)`] NEWLINE. Which decorators exist and
+  /// what their arguments mean is the generator's business, except that a
+  /// Triton spelling is answered here, where it is written.
+  std::optional<Decorator> parseDecorator() {
+    advance(); // '@'
+    Decorator d;
+    d.loc = cur().loc;
+    if (!at(Tok::Name)) {
+      error(cur().loc, "expected a decorator name after '@', found " + describe(cur()));
+      return std::nullopt;
+    }
+    d.name = advance().text;
+    while (at(Tok::Dot) && peekTok().kind == Tok::Name) {
+      advance();
+      d.name += "." + advance().text;
+    }
+    if (d.name == "triton.jit" || d.name == "jit") {
+      error(d.loc, "unknown decorator '@" + d.name + "'; write '@kernel' (options go in it: "
+                   "'@kernel(num_warps=4, num_stages=3)')");
+      return std::nullopt;
+    }
+    if (d.name != "kernel" && d.name != "autotune") {
+      error(d.loc, "unknown decorator '@" + d.name + "'; only '@kernel' is supported");
+      return std::nullopt;
+    }
+    if (accept(Tok::LParen)) {
+      Expr call(Expr::Kind::Call, d.loc);
+      if (!parseCallArgs(call))
+        return std::nullopt;
+      d.args = std::move(call.operands);
+      d.keywords = std::move(call.keywords);
+    }
+    if (!expect(Tok::Newline, ("after '@" + d.name + "'").c_str()))
+      return std::nullopt;
+    return d;
   }
 
   /// After a broken `def` line, skip the header and its indented body.
@@ -246,6 +289,10 @@ private:
         param.type = parseType();
         if (!param.type)
           return false;
+        if (param.type->isConstexpr()) { // Triton's `BLOCK: tl.constexpr`
+          param.isConst = true;
+          param.type.reset();
+        }
       }
       if (accept(Tok::Assign)) {
         param.defaultValue = parseExpr();
@@ -272,6 +319,19 @@ private:
     auto type = std::make_unique<TypeSpec>();
     type->loc = cur().loc;
     type->name = advance().text;
+    if (at(Tok::Dot)) { // `tl.constexpr`, `tl.float32`: say what lacc calls it
+      std::string dotted = type->name;
+      while (accept(Tok::Dot) && at(Tok::Name))
+        dotted += "." + advance().text;
+      std::string last = dotted.substr(dotted.rfind('.') + 1);
+      std::string lacc = laccTypeSpelling(last);
+      if (lacc.empty())
+        error(type->loc, "unknown type '" + dotted + "'; expected i1, i8, i16, i32, i64, f16, "
+                         "bf16, f32, f64, bool, f8e4m3, f8e5m2, ptr<T> or constexpr");
+      else
+        error(type->loc, "write '" + lacc + "', not '" + dotted + "'");
+      return nullptr;
+    }
     if (type->name == "ptr") {
       if (!expect(Tok::Lt, "after 'ptr'"))
         return nullptr;
@@ -365,6 +425,13 @@ private:
 
   StmtPtr parseSimpleStatement() {
     SourceLoc loc = cur().loc;
+    // `import triton.language as tl`, pasted from a Triton file.
+    if (at(Tok::Name) && (cur().text == "import" || cur().text == "from") &&
+        peekTok().kind == Tok::Name) {
+      error(loc, "'" + cur().text + "' is not needed: lacc's builtins are always available, "
+                 "without a 'tl.' prefix; remove this line");
+      return nullptr;
+    }
     switch (cur().kind) {
     case Tok::KwPass:
       advance();
@@ -375,6 +442,19 @@ private:
     case Tok::KwContinue:
       advance();
       return std::make_unique<Stmt>(Stmt::Kind::Continue, loc);
+    case Tok::KwAssert: {
+      advance();
+      auto stmt = std::make_unique<Stmt>(Stmt::Kind::Assert, loc);
+      stmt->value = parseExpr();
+      if (!stmt->value)
+        return nullptr;
+      if (accept(Tok::Comma)) {
+        stmt->message = parseExpr();
+        if (!stmt->message)
+          return nullptr;
+      }
+      return stmt;
+    }
     case Tok::KwReturn: {
       advance();
       auto stmt = std::make_unique<Stmt>(Stmt::Kind::Return, loc);
@@ -391,6 +471,20 @@ private:
     ExprPtr expr = parseExprList();
     if (!expr)
       return nullptr;
+    if (at(Tok::Colon) && expr->kind == Expr::Kind::Name) { // `X: constexpr = 4`
+      advance();
+      auto stmt = std::make_unique<Stmt>(Stmt::Kind::Assign, loc);
+      stmt->targets.push_back({expr->name, expr->loc});
+      stmt->annotation = parseType();
+      if (!stmt->annotation)
+        return nullptr;
+      if (!expect(Tok::Assign, "after the annotation (an annotated name needs a value)"))
+        return nullptr;
+      stmt->value = parseExprList();
+      if (!stmt->value)
+        return nullptr;
+      return stmt;
+    }
     if (at(Tok::Assign)) {
       advance();
       auto stmt = std::make_unique<Stmt>(Stmt::Kind::Assign, loc);
@@ -561,7 +655,20 @@ private:
       error(cur().loc, "expression nested too deeply");
       return nullptr;
     }
-    return parseOr();
+    ExprPtr then = parseOr();
+    if (!then || !at(Tok::KwIf))
+      return then;
+    // `a if c else b`
+    SourceLoc loc = advance().loc;
+    auto e = std::make_unique<Expr>(Expr::Kind::IfExp, loc);
+    e->operands.push_back(std::move(then));
+    e->operands.push_back(parseOr());
+    if (!e->operands.back() || !expect(Tok::KwElse, "in a conditional expression 'a if c else b'"))
+      return nullptr;
+    e->operands.push_back(parseExpr());
+    if (!e->operands.back())
+      return nullptr;
+    return e;
   }
 
   ExprPtr binary(BinOp op, SourceLoc loc, ExprPtr lhs, ExprPtr rhs) {
@@ -843,9 +950,20 @@ private:
         return nullptr;
       return tuple;
     }
-    case Tok::LBracket:
-      error(t.loc, "list literals are not supported; use a tuple '(a, b)'");
-      return nullptr;
+    case Tok::LBracket: { // a list is a tuple: `zeros([M, N])`
+      auto list = std::make_unique<Expr>(Expr::Kind::Tuple, advance().loc);
+      while (!at(Tok::RBracket)) {
+        ExprPtr e = parseExpr();
+        if (!e)
+          return nullptr;
+        list->operands.push_back(std::move(e));
+        if (!accept(Tok::Comma))
+          break;
+      }
+      if (!expect(Tok::RBracket, "to close the list"))
+        return nullptr;
+      return list;
+    }
     default:
       error(t.loc, "expected an expression, found " + describe(t));
       return nullptr;

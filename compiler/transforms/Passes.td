@@ -9,6 +9,19 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TileRewriteBlockPointers : Pass<"tile-rewrite-block-pointers", "::mlir::ModuleOp"> {
+  let summary = "rewrite block pointers into tiles of pointers and masks (Triton's RewriteTensorPointer)";
+  let description = [{
+    Every block pointer (tile.make_block_ptr, tile.advance) becomes its parts,
+    carried through scf.for/if/while as separate values, and every
+    tile.block_load / tile.block_store becomes a tile.load / tile.store of
+    `base + sum_d (offset_d + arange(0, block_d)) * stride_d` (in i64), masked
+    on the boundary-checked dimensions and padded with 0 or NaN. The first
+    pass of code generation.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
+}
+
 def TileToTileGPU : Pass<"tile-to-tilegpu", "::mlir::ModuleOp"> {
   let summary = "give every tile a blocked layout (Triton's ConvertTritonToTritonGPU)";
   let description = [{

@@ -29,6 +29,10 @@ mlir::Type getI1SameShape(mlir::Type type);
 llvm::ArrayRef<int64_t> getShape(mlir::Type type);
 /// Name of the unit attribute that marks a func.func as a kernel entry point.
 inline constexpr llvm::StringLiteral kKernelAttrName = "tile.kernel";
+/// i32 attributes of a kernel's func.func from `@kernel(num_warps=, num_stages=)`;
+/// the code generator's defaults apply where they are absent.
+inline constexpr llvm::StringLiteral kNumWarpsAttrName = "tile.num_warps";
+inline constexpr llvm::StringLiteral kNumStagesAttrName = "tile.num_stages";
 } // namespace lacc::tile
 
 #define GET_OP_CLASSES

@@ -210,7 +210,43 @@ void TransOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContex
 }
 
 //===----------------------------------------------------------------------===//
-// addptr / load / store / atomic_rmw
+// join / split
+//===----------------------------------------------------------------------===//
+
+void JoinOp::build(OpBuilder &builder, OperationState &state, Value lhs, Value rhs) {
+  auto type = tileType(lhs);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.push_back(2);
+  build(builder, state, type.clone(shape), lhs, rhs);
+}
+
+LogicalResult JoinOp::verify() {
+  SmallVector<int64_t> shape(tileType(getLhs()).getShape());
+  shape.push_back(2);
+  if (ArrayRef<int64_t>(shape) != getType().getShape() ||
+      getType().getElementType() != tileType(getLhs()).getElementType())
+    return emitOpError("result must be ") << tileType(getLhs()).clone(shape);
+  return success();
+}
+
+void SplitOp::build(OpBuilder &builder, OperationState &state, Value src) {
+  auto type = tileType(src);
+  auto half = type.clone(type.getShape().drop_back());
+  build(builder, state, half, half, src);
+}
+
+LogicalResult SplitOp::verify() {
+  auto src = tileType(getSrc());
+  if (src.getRank() < 2 || src.getShape().back() != 2)
+    return emitOpError("source must have rank 2 or more and a last dimension of 2, got ") << src;
+  auto half = src.clone(src.getShape().drop_back());
+  if (getLhs().getType() != half)
+    return emitOpError("results must be ") << half;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// addptr / load / store (atomics: AtomicOps.cpp; block pointers: BlockPointerOps.cpp)
 //===----------------------------------------------------------------------===//
 
 LogicalResult AddPtrOp::verify() {
@@ -246,24 +282,6 @@ void StoreOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
   effects.emplace_back(MemoryEffects::Write::get(), &getPtrMutable(),
                        SideEffects::DefaultResource::get());
-}
-
-void AtomicRMWOp::getEffects(
-    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
-  effects.emplace_back(MemoryEffects::Read::get(), &getPtrMutable(),
-                       SideEffects::DefaultResource::get());
-  effects.emplace_back(MemoryEffects::Write::get(), &getPtrMutable(),
-                       SideEffects::DefaultResource::get());
-}
-
-LogicalResult AtomicRMWOp::verify() {
-  Type elt = getElementTypeOrSelf(getValue().getType());
-  bool isFloat = isa<FloatType>(elt);
-  if (isFloat && getKind() != AtomicKind::Add && getKind() != AtomicKind::Exchange)
-    return emitOpError("floating-point atomics support only add and xchg");
-  if (elt.isInteger(1) || elt.isInteger(8) || elt.isInteger(16))
-    return emitOpError("atomics need 32- or 64-bit integers or floats, got ") << elt;
-  return success();
 }
 
 namespace {
@@ -312,6 +330,9 @@ LogicalResult DotOp::verify() {
     return emitOpError("operand element types differ: ") << in << " vs " << b.getElementType();
   if (isa<FloatType>(in) ? !(out.isF32() || out == in) : !(in.isInteger(8) && out.isInteger(32)))
     return emitOpError("cannot accumulate ") << in << " products in " << out;
+  if (getInputPrecision() != InputPrecision::IEEE && !in.isF32())
+    return emitOpError("input_precision ") << stringifyInputPrecision(getInputPrecision())
+                                           << " applies to f32 operands only, not " << in;
   return success();
 }
 
@@ -360,4 +381,33 @@ LogicalResult ScanOp::verify() {
   if (isa<PointerType>(tileType(getSrc()).getElementType()))
     return emitOpError("cannot scan pointers");
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// assume
+//===----------------------------------------------------------------------===//
+
+LogicalResult AssumeOp::verify() {
+  ArrayRef<int64_t> shape = getShape(getSrc().getType());
+  size_t entries = std::max<size_t>(shape.size(), 1);
+  auto check = [&](std::optional<ArrayRef<int64_t>> values, StringRef name) -> LogicalResult {
+    if (!values)
+      return success();
+    if (values->size() != entries)
+      return emitOpError() << name << " has " << values->size() << " entries, expected "
+                           << entries;
+    for (auto [d, v] : llvm::enumerate(*values)) {
+      if (v < 1)
+        return emitOpError() << name << " entries must be positive, got " << v;
+      if (name == "contiguity" && v > (shape.empty() ? 1 : shape[d]))
+        return emitOpError() << "contiguity " << v << " exceeds dimension " << d << " of size "
+                             << (shape.empty() ? 1 : shape[d]);
+    }
+    return success();
+  };
+  if (!getDivisibility() && !getContiguity())
+    return emitOpError("needs divisibility or contiguity");
+  if (failed(check(getDivisibility(), "divisibility")))
+    return failure();
+  return check(getContiguity(), "contiguity");
 }

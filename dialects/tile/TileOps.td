@@ -99,6 +99,31 @@ def Tile_TransOp : Tile_Op<"trans", [Pure, SameOperandsAndResultElementType]> {
   let hasCanonicalizer = 1;
 }
 
+def Tile_JoinOp : Tile_Op<"join", [Pure, SameTypeOperands]> {
+  let summary = "pair two tiles along a new minor dimension of size 2";
+  let description = [{
+    `result[..., 0] = lhs[...]`, `result[..., 1] = rhs[...]` (Triton's `tl.join`).
+  }];
+  let arguments = (ins Tile_AnyTile:$lhs, Tile_AnyTile:$rhs);
+  let results = (outs Tile_AnyTile:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)";
+  let builders = [OpBuilder<(ins "::mlir::Value":$lhs, "::mlir::Value":$rhs)>];
+  let hasVerifier = 1;
+}
+
+def Tile_SplitOp : Tile_Op<"split", [Pure, AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "unpair a tile along its minor dimension of size 2";
+  let description = [{
+    The inverse of `tile.join`: `lhs[...] = src[..., 0]`, `rhs[...] = src[..., 1]`
+    (Triton's `tl.split`). The source has rank 2 or more.
+  }];
+  let arguments = (ins Tile_AnyTile:$src);
+  let results = (outs Tile_AnyTile:$lhs, Tile_AnyTile:$rhs);
+  let assemblyFormat = "$src attr-dict `:` type($src) `->` type($lhs)";
+  let builders = [OpBuilder<(ins "::mlir::Value":$src)>];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Pointers and memory
 //===----------------------------------------------------------------------===//
@@ -150,22 +175,6 @@ def Tile_StoreOp : Tile_Op<"store", [
   let hasCanonicalizer = 1;
 }
 
-def Tile_AtomicRMWOp : Tile_Op<"atomic_rmw", [
-    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
-    TypesMatchWith<"value type is the pointee type of ptr", "ptr", "value",
-                   "::lacc::tile::getPointeeType($_self)">,
-    TypesMatchWith<"result type is the pointee type of ptr", "ptr", "result",
-                   "::lacc::tile::getPointeeType($_self)">,
-    OptionalTypesMatchWith<"mask has the shape of ptr", "ptr", "mask",
-                           "::lacc::tile::getI1SameShape($_self)">]> {
-  let summary = "atomic read-modify-write of global memory; yields the old values";
-  let arguments = (ins Tile_AtomicKind:$kind, Tile_PtrLike:$ptr,
-                       Tile_ValueLike:$value, Optional<Tile_BoolLike>:$mask);
-  let results = (outs Tile_ValueLike:$result);
-  let assemblyFormat = "$kind $ptr `,` $value (`,` $mask^)? attr-dict `:` type($ptr)";
-  let hasVerifier = 1;
-}
-
 //===----------------------------------------------------------------------===//
 // Contractions, reductions, scans
 //===----------------------------------------------------------------------===//
@@ -174,12 +183,23 @@ def Tile_DotOp : Tile_Op<"dot", [Pure, AllTypesMatch<["acc", "result"]>]> {
   let summary = "matrix product accumulated onto acc: result = a * b + acc";
   let description = [{
     `a` is MxK, `b` is KxN, `acc` and the result MxN. Both operands have the
-    same element type; 16-bit float operands accumulate in f32, i8 in i32.
+    same element type; 8- and 16-bit float operands accumulate in f32 (or in
+    their own type), i8 in i32.
+
+    `input_precision` says how f32 operands are multiplied: `ieee` exactly as
+    f32 products; `tf32` after rounding each operand to tf32 (10 mantissa
+    bits, to nearest, ties away from zero: PTX `cvt.rna.tf32.f32`); `tf32x3`
+    as three tf32 products that recover most of the f32 precision:
+    `big(x) = tf32(x)`, `small(x) = tf32(x - big(x))`,
+    `result = dot(big(a), big(b), acc + dot(big(a), small(b), dot(small(a), big(b), 0)))`.
   }];
-  let arguments = (ins Tile_AnyTile:$a, Tile_AnyTile:$b, Tile_AnyTile:$acc);
+  let arguments = (ins Tile_AnyTile:$a, Tile_AnyTile:$b, Tile_AnyTile:$acc,
+                       DefaultValuedAttr<Tile_InputPrecision,
+                                         "::lacc::tile::InputPrecision::IEEE">:$input_precision);
   let results = (outs Tile_AnyTile:$result);
   let assemblyFormat = [{
-    $a `,` $b `,` $acc attr-dict `:` type($a) `,` type($b) `->` type($result)
+    $a `,` $b `,` $acc (`input_precision` `=` $input_precision^)? attr-dict `:` type($a) `,`
+    type($b) `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -205,5 +225,44 @@ def Tile_ScanOp : Tile_Op<"scan", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$kind $src attr-dict `:` type($src)";
   let hasVerifier = 1;
 }
+
+//===----------------------------------------------------------------------===//
+// Hints and checks
+//===----------------------------------------------------------------------===//
+
+def Tile_AssumeOp : Tile_Op<"assume", [Pure, AllTypesMatch<["src", "result"]>]> {
+  let summary = "pass a value through, with facts the axis analysis may rely on";
+  let description = [{
+    Triton's `tl.multiple_of` and `tl.max_contiguous`. The result is `src`;
+    the attributes are promises about it, one entry per dimension (one entry
+    for a scalar):
+    - `divisibility[d]`: every element is a multiple of this (an integer's
+      value; a pointer's address in bytes, as in Triton's axis info);
+    - `contiguity[d]`: along dimension d, runs of this many elements, starting
+      at multiples of it, are consecutive integers (a tile only).
+    A wrong promise makes the generated code wrong, not the interpreter.
+  }];
+  let arguments = (ins AnyTypeOf<[Tile_IntLike, Tile_PtrLike]>:$src,
+                       OptionalAttr<DenseI64ArrayAttr>:$divisibility,
+                       OptionalAttr<DenseI64ArrayAttr>:$contiguity);
+  let results = (outs AnyTypeOf<[Tile_IntLike, Tile_PtrLike]>:$result);
+  let assemblyFormat = "$src attr-dict `:` type($src)";
+  let hasVerifier = 1;
+}
+
+def Tile_AssertOp : Tile_Op<"assert", [MemoryEffects<[MemWrite]>]> {
+  let summary = "stop the kernel with a message where a condition is false";
+  let description = [{
+    A device-side `assert` (Triton's `tl.device_assert`): if any element of
+    `condition` is false, the kernel fails, reporting `message` and the op's
+    source location. The front end emits it only in debug mode. The write
+    effect keeps it in place and alive.
+  }];
+  let arguments = (ins Tile_BoolLike:$condition, StrAttr:$message);
+  let assemblyFormat = "$condition `,` $message attr-dict `:` type($condition)";
+}
+
+include "dialects/tile/TileAtomicOps.td"
+include "dialects/tile/TileBlockPointerOps.td"
 
 #endif // LACC_TILE_OPS

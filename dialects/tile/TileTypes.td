@@ -19,11 +19,39 @@ def Tile_PtrType : TypeDef<Tile_Dialect, "Pointer"> {
   let genVerifyDecl = 1;
 }
 
-// Element types a tile may hold.
-def Tile_Float : AnyTypeOf<[F16, BF16, F32, F64], "floating-point">;
+def Tile_BlockPtrType : TypeDef<Tile_Dialect, "BlockPointer"> {
+  let mnemonic = "block_ptr";
+  let summary = "a block-shaped window into a strided tensor in global memory";
+  let description = [{
+    Triton's block pointer (`tl.make_block_ptr`): the base pointer, shape and
+    strides of a tensor in global memory, and the offsets of a window of the
+    static shape of `blockType` into it. Built by `tile.make_block_ptr`, moved
+    by `tile.advance`, read and written by `tile.block_load` / `tile.block_store`;
+    `tile-rewrite-block-pointers` turns all of these into tiles of pointers
+    and masks before code generation.
+  }];
+  let parameters = (ins "::mlir::RankedTensorType":$blockType);
+  let assemblyFormat = "`<` $blockType `>`";
+  let builders = [
+    TypeBuilderWithInferredContext<(ins "::mlir::RankedTensorType":$blockType), [{
+      return $_get(blockType.getContext(), blockType);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    int64_t getRank() const { return getBlockType().getRank(); }
+    ::mlir::Type getElementType() const { return getBlockType().getElementType(); }
+  }];
+  let genVerifyDecl = 1;
+}
+
+// Element types a tile may hold. fp8 (e4m3 as f8E4M3FN, e5m2 as f8E5M2) is
+// storage and dot-operand only: the front end converts it before arithmetic.
+def Tile_Float : AnyTypeOf<[F8E4M3FN, F8E5M2, F16, BF16, F32, F64], "floating-point">;
 def Tile_Int : AnyTypeOf<[I1, I8, I16, I32, I64], "integer">;
 def Tile_Ptr : Type<CPred<"::mlir::isa<::lacc::tile::PointerType>($_self)">, "tile pointer",
                     "::lacc::tile::PointerType">;
+def Tile_BlockPtr : Type<CPred<"::mlir::isa<::lacc::tile::BlockPointerType>($_self)">,
+                         "block pointer", "::lacc::tile::BlockPointerType">;
 
 class Tile_TileOf<list<Type> elts>
     : RankedTensorOf<elts, [HasStaticShapePred], "statically shaped ranked tensor">;

@@ -19,7 +19,8 @@
 namespace lacc::interp::detail {
 
 const char *eltName(Elt e) {
-  static const char *names[] = {"i1", "i8", "i16", "i32", "i64", "f16", "bf16", "f32", "f64", "ptr"};
+  static const char *names[] = {"i1",     "i8",  "i16",  "i32", "i64", "f8e4m3",
+                                "f8e5m2", "f16", "bf16", "f32", "f64", "ptr"};
   return names[static_cast<int>(e)];
 }
 
@@ -42,6 +43,10 @@ template <class F> void withRounder(Elt e, F f) {
     return f([](double x) { return num::roundToBF16(x); });
   case Elt::F16:
     return f([](double x) { return num::roundToF16(x); });
+  case Elt::F8E4M3:
+    return f([](double x) { return num::roundToE4M3(x); });
+  case Elt::F8E5M2:
+    return f([](double x) { return num::roundToE5M2(x); });
   default:
     return f([](double x) { return x; });
   }
@@ -85,6 +90,10 @@ uint64_t floatBits(Elt e, double x) {
     return num::bitsOf(static_cast<float>(x));
   case Elt::BF16:
     return num::floatToBF16Bits(static_cast<float>(x));
+  case Elt::F8E4M3:
+    return num::miniBits(x, num::kE4M3);
+  case Elt::F8E5M2:
+    return num::miniBits(x, num::kE5M2);
   default:
     return num::floatToHalfBits(static_cast<float>(x));
   }
@@ -100,6 +109,10 @@ double bitsFloat(Elt e, uint64_t b) {
     return num::floatOf(static_cast<uint32_t>(b));
   case Elt::BF16:
     return num::bf16BitsToFloat(static_cast<uint16_t>(b));
+  case Elt::F8E4M3:
+    return num::miniValue(static_cast<uint8_t>(b), num::kE4M3);
+  case Elt::F8E5M2:
+    return num::miniValue(static_cast<uint8_t>(b), num::kE5M2);
   default:
     return num::halfBitsToFloat(static_cast<uint16_t>(b));
   }
@@ -147,6 +160,9 @@ double readFloat(Elt e, uint64_t addr) {
     return readAs<double>(addr);
   case Elt::F32:
     return readAs<float>(addr);
+  case Elt::F8E4M3:
+  case Elt::F8E5M2:
+    return bitsFloat(e, readAs<uint8_t>(addr));
   default:
     return bitsFloat(e, readAs<uint16_t>(addr));
   }
@@ -157,6 +173,9 @@ void writeFloat(Elt e, uint64_t addr, double v) {
     return writeAs<double>(addr, v);
   case Elt::F32:
     return writeAs<float>(addr, static_cast<float>(v));
+  case Elt::F8E4M3:
+  case Elt::F8E5M2:
+    return writeAs<uint8_t>(addr, static_cast<uint8_t>(floatBits(e, v)));
   default:
     return writeAs<uint16_t>(addr, static_cast<uint16_t>(floatBits(e, v)));
   }
@@ -263,7 +282,20 @@ private:
   std::vector<Buffer> buffers;
   size_t lastBuffer = 0;
   std::string error;
-  std::vector<float> fa, fb, fc; // dot scratch
+  std::vector<float> fa, fb, fc, sa, sb; // dot scratch
+
+  /// c += a * b in f32: each product rounded to f32, added in k order.
+  static void accumulate(const std::vector<float> &a, const std::vector<float> &b,
+                         std::vector<float> &c, int64_t M, int64_t K, int64_t N) {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t k = 0; k < K; ++k) {
+        float x = a[i * K + k];
+        float *__restrict out = c.data() + i * N;
+        const float *__restrict row = b.data() + k * N;
+        for (int64_t j = 0; j < N; ++j)
+          out[j] += x * row[j];
+      }
+  }
 
   bool fail(const Instr &I, const std::string &msg) {
     const auto &w = P.where[I.where];
@@ -388,8 +420,14 @@ private:
       if (!inBounds(addr, bytes))
         return outOfBounds(I, k, addr, bytes, "updates");
       if (fl) {
-        double old = readFloat(I.elt, addr), x = v.f[k];
-        writeFloat(I.elt, addr, op == AtomicOp::Add ? roundTo(I.elt, old + x) : x);
+        double old = readFloat(I.elt, addr), x = v.f[k], nv = x;
+        if (op == AtomicOp::Add)
+          nv = roundTo(I.elt, old + x);
+        else if (op == AtomicOp::Max)
+          nv = fmaximum(old, x);
+        else if (op == AtomicOp::Min)
+          nv = fminimum(old, x);
+        writeFloat(I.elt, addr, nv);
         r.f[k] = old;
       } else {
         int64_t old = readInt(I.elt, addr), x = v.i[k], nv = x;
@@ -404,6 +442,100 @@ private:
       }
     }
     return true;
+  }
+
+  /// Compare-and-swap per lane, in row-major order; floats compare bits.
+  bool atomicCas(const Instr &I) {
+    const int64_t *ptr = s[I.in[0]].i.data();
+    const Slot &cmp = s[I.in[1]], &val = s[I.in[2]];
+    int64_t bytes = byteSize(I.elt);
+    Slot &r = s[I.out[0]];
+    bool fl = isFloat(I.elt);
+    fl ? r.f.resize(I.n) : r.i.resize(I.n);
+    for (int64_t k = 0; k < I.n; ++k) {
+      uint64_t addr = ptr[k];
+      if (!inBounds(addr, bytes))
+        return outOfBounds(I, k, addr, bytes, "updates");
+      if (fl) {
+        double old = readFloat(I.elt, addr);
+        if (floatBits(I.elt, old) == floatBits(I.elt, cmp.f[k]))
+          writeFloat(I.elt, addr, val.f[k]);
+        r.f[k] = old;
+      } else {
+        int64_t old = readInt(I.elt, addr);
+        if (old == cmp.i[k])
+          writeInt(I.elt, addr, val.i[k]);
+        r.i[k] = old;
+      }
+    }
+    return true;
+  }
+
+  // Block pointers ----------------------------------------------------------
+  //
+  // A block pointer slot is [base, shape..., strides..., offsets...]; I.shape
+  // is the block shape, I.a the bit set of boundary-checked dimensions.
+
+  /// Visits every element of the block in row-major order with its element
+  /// offset from base and whether it lies inside the checked bounds.
+  template <class F> bool forEachBlockElement(const Instr &I, const int64_t *bp, F f) {
+    size_t rank = I.shape.size();
+    const int64_t *shape = bp + 1, *strides = bp + 1 + rank, *offsets = bp + 1 + 2 * rank;
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t k = 0; k < I.n; ++k) {
+      uint64_t offset = 0;
+      bool inside = true;
+      for (size_t d = 0; d < rank; ++d) {
+        int64_t at = offsets[d] + index[d];
+        offset += static_cast<uint64_t>(at) * static_cast<uint64_t>(strides[d]);
+        if (((I.a >> d) & 1) && (at < 0 || at >= shape[d]))
+          inside = false;
+      }
+      if (!f(k, static_cast<int64_t>(offset), inside))
+        return false;
+      for (size_t d = rank; d-- > 0;) { // next row-major index
+        if (++index[d] < I.shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    return true;
+  }
+
+  bool blockLoad(const Instr &I) {
+    const int64_t *bp = s[I.in[0]].i.data();
+    int64_t bytes = byteSize(I.elt);
+    Slot &r = s[I.out[0]];
+    bool fl = isFloat(I.elt);
+    fl ? r.f.resize(I.n) : r.i.resize(I.n);
+    double padding = static_cast<Padding>(I.b) == Padding::NaN ? std::nan("") : 0.0;
+    return forEachBlockElement(I, bp, [&](int64_t k, int64_t offset, bool inside) {
+      if (!inside) {
+        fl ? void(r.f[k] = padding) : void(r.i[k] = 0);
+        return true;
+      }
+      uint64_t addr = static_cast<uint64_t>(bp[0]) + static_cast<uint64_t>(offset) * bytes;
+      if (!inBounds(addr, bytes))
+        return outOfBounds(I, k, addr, bytes, "reads");
+      fl ? void(r.f[k] = readFloat(I.elt, addr)) : void(r.i[k] = readInt(I.elt, addr));
+      return true;
+    });
+  }
+
+  bool blockStore(const Instr &I) {
+    const int64_t *bp = s[I.in[0]].i.data();
+    const Slot &v = s[I.in[1]];
+    int64_t bytes = byteSize(I.elt);
+    bool fl = isFloat(I.elt);
+    return forEachBlockElement(I, bp, [&](int64_t k, int64_t offset, bool inside) {
+      if (!inside)
+        return true;
+      uint64_t addr = static_cast<uint64_t>(bp[0]) + static_cast<uint64_t>(offset) * bytes;
+      if (!inBounds(addr, bytes))
+        return outOfBounds(I, k, addr, bytes, "writes");
+      fl ? writeFloat(I.elt, addr, v.f[k]) : writeInt(I.elt, addr, v.i[k]);
+      return true;
+    });
   }
 
   // Arithmetic --------------------------------------------------------------
@@ -553,14 +685,32 @@ private:
     } else {
       fa.assign(A.f.begin(), A.f.end());
       fb.assign(B.f.begin(), B.f.end());
-      for (int64_t i = 0; i < M; ++i)
-        for (int64_t k = 0; k < K; ++k) {
-          float x = fa[i * K + k];
-          float *__restrict c = fc.data() + i * N;
-          const float *__restrict b = fb.data() + k * N;
-          for (int64_t j = 0; j < N; ++j)
-            c[j] += x * b[j];
+      auto precision = static_cast<Precision>(I.d);
+      if (I.src != Elt::F32 || precision == Precision::IEEE) {
+        accumulate(fa, fb, fc, M, K, N);
+      } else {
+        // tf32: the operands rounded to tf32. tf32x3: big = tf32(x),
+        // small = tf32(x - big) (the difference is exact in f32), and
+        // result = dot(big_a, big_b, acc + dot(big_a, small_b, dot(small_a, big_b, 0))).
+        auto split = [](std::vector<float> &big, std::vector<float> &small) {
+          small.resize(big.size());
+          for (size_t j = 0; j < big.size(); ++j) {
+            float b = num::roundToTF32(big[j]);
+            small[j] = num::roundToTF32(big[j] - b);
+            big[j] = b;
+          }
+        };
+        split(fa, sa);
+        split(fb, sb);
+        if (precision == Precision::TF32x3) {
+          std::vector<float> correction(M * N, 0.0f);
+          accumulate(sa, fb, correction, M, K, N);
+          accumulate(fa, sb, correction, M, K, N);
+          for (int64_t j = 0; j < M * N; ++j)
+            fc[j] += correction[j];
         }
+        accumulate(fa, fb, fc, M, K, N);
+      }
     }
     R.f.resize(M * N);
     withRounder(I.elt, [&](auto rnd) {
@@ -954,6 +1104,60 @@ bool Machine::exec(const Instr &I) {
     return store(I);
   case Opc::Atomic:
     return atomic(I);
+  case Opc::AtomicCas:
+    return atomicCas(I);
+  case Opc::Join: {
+    const Slot &x = s[I.in[0]], &y = s[I.in[1]];
+    Slot &r = s[I.out[0]];
+    auto interleave = [&](auto &out, const auto &a, const auto &b) {
+      out.resize(I.n);
+      for (int64_t k = 0; k < I.n / 2; ++k)
+        out[2 * k] = a[k], out[2 * k + 1] = b[k];
+    };
+    isFloat(I.elt) ? interleave(r.f, x.f, y.f) : interleave(r.i, x.i, y.i);
+    return true;
+  }
+  case Opc::Split: {
+    const Slot &x = s[I.in[0]];
+    Slot &lhs = s[I.out[0]], &rhs = s[I.out[1]];
+    auto deinterleave = [&](auto &a, auto &b, const auto &in) {
+      a.resize(I.n);
+      b.resize(I.n);
+      for (int64_t k = 0; k < I.n; ++k)
+        a[k] = in[2 * k], b[k] = in[2 * k + 1];
+    };
+    isFloat(I.elt) ? deinterleave(lhs.f, rhs.f, x.f) : deinterleave(lhs.i, rhs.i, x.i);
+    return true;
+  }
+  case Opc::Assert: {
+    const int64_t *c = s[I.in[0]].i.data();
+    for (int64_t k = 0; k < I.n; ++k)
+      if (!c[k])
+        return fail(I, "assertion failed: " + P.messages[I.a] +
+                           (I.n > 1 ? " (" + lane(k) + ")" : std::string()));
+    return true;
+  }
+  case Opc::MakeBlockPtr: {
+    auto &r = s[I.out[0]].i;
+    r.clear();
+    for (uint32_t in : I.in)
+      r.push_back(s[in].i[0]);
+    return true;
+  }
+  case Opc::Advance: {
+    std::vector<int64_t> r = s[I.in[0]].i;
+    size_t rank = I.in.size() - 1;
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t &offset = r[1 + 2 * rank + d];
+      offset = sext(static_cast<uint64_t>(offset) + static_cast<uint64_t>(s[I.in[1 + d]].i[0]), 32);
+    }
+    s[I.out[0]].i = std::move(r);
+    return true;
+  }
+  case Opc::BlockLoad:
+    return blockLoad(I);
+  case Opc::BlockStore:
+    return blockStore(I);
   case Opc::Dot:
     dot(I);
     return true;

@@ -36,6 +36,9 @@ static_assert(static_cast<int>(KernelArg::Kind::Pointer) == static_cast<int>(Elt
 static_assert(static_cast<int>(tile::CombineKind::Prod) == static_cast<int>(Combine::Prod) &&
                   static_cast<int>(tile::AtomicKind::Exchange) == static_cast<int>(AtomicOp::Xchg),
               "combine/atomic kinds mirror the dialect's");
+static_assert(static_cast<int>(tile::InputPrecision::TF32x3) == static_cast<int>(Precision::TF32x3) &&
+                  static_cast<int>(tile::Padding::NaN) == static_cast<int>(Padding::NaN),
+              "precision and padding mirror the dialect's");
 
 std::string locString(Location loc) {
   std::string out;
@@ -51,7 +54,7 @@ std::string locString(Location loc) {
 
 std::optional<Elt> eltOf(Type type) {
   Type t = getElementTypeOrSelf(type);
-  if (isa<tile::PointerType>(t))
+  if (isa<tile::PointerType, tile::BlockPointerType>(t))
     return Elt::Ptr;
   if (t.isIndex())
     return Elt::I64;
@@ -65,6 +68,10 @@ std::optional<Elt> eltOf(Type type) {
     default: return std::nullopt;
     }
   }
+  if (isa<Float8E4M3FNType>(t))
+    return Elt::F8E4M3;
+  if (isa<Float8E5M2Type>(t))
+    return Elt::F8E5M2;
   if (t.isF16())
     return Elt::F16;
   if (t.isBF16())
@@ -248,6 +255,13 @@ private:
     return success();
   }
 
+  static int64_t boundaryBits(ArrayRef<int32_t> dims) {
+    int64_t bits = 0;
+    for (int32_t d : dims)
+      bits |= int64_t(1) << d;
+    return bits;
+  }
+
   /// [outer, len, inner] around `axis` of `shape`.
   static std::vector<int64_t> splitAt(ArrayRef<int64_t> shape, int64_t axis) {
     int64_t outer = 1, inner = 1;
@@ -277,6 +291,9 @@ private:
 
     if (auto c = dyn_cast<arith::ConstantOp>(op))
       return constant(c, I.elt);
+    // Programs run one at a time, each as one thread: a barrier orders nothing more.
+    if (isa<tile::BarrierOp>(op))
+      return success();
 
     StringRef name = op.getName().getStringRef();
     auto setOpc = [&]() -> LogicalResult {
@@ -323,8 +340,22 @@ private:
             I.opc = Opc::Splat;
             return success();
           })
-          .Case<tile::ExpandDimsOp, tile::ReshapeOp>([&](Operation *) {
+          .Case<tile::ExpandDimsOp, tile::ReshapeOp, tile::AssumeOp>([&](Operation *) {
             I.opc = Opc::Copy;
+            return success();
+          })
+          .Case([&](tile::JoinOp) {
+            I.opc = Opc::Join;
+            return success();
+          })
+          .Case([&](tile::SplitOp) {
+            I.opc = Opc::Split;
+            return success();
+          })
+          .Case([&](tile::AssertOp a) {
+            I.opc = Opc::Assert;
+            I.a = P.messages.size();
+            P.messages.push_back(a.getMessage().str());
             return success();
           })
           .Case([&](tile::BroadcastOp bc) {
@@ -368,12 +399,41 @@ private:
             I.b = a.getMask() != nullptr;
             return success();
           })
+          .Case([&](tile::AtomicCASOp) {
+            I.opc = Opc::AtomicCas;
+            return success();
+          })
+          .Case([&](tile::MakeBlockPtrOp) {
+            I.opc = Opc::MakeBlockPtr;
+            return success();
+          })
+          .Case([&](tile::AdvanceOp) {
+            I.opc = Opc::Advance;
+            return success();
+          })
+          .Case([&](tile::BlockLoadOp l) {
+            I.opc = Opc::BlockLoad;
+            I.shape = tile::getShape(type).vec();
+            I.a = boundaryBits(l.getBoundaryCheck());
+            I.b = static_cast<int64_t>(l.getPadding());
+            return success();
+          })
+          .Case([&](tile::BlockStoreOp st) {
+            I.opc = Opc::BlockStore;
+            Type value = st.getValue().getType();
+            I.elt = *eltOf(value);
+            I.n = numElements(value);
+            I.shape = tile::getShape(value).vec();
+            I.a = boundaryBits(st.getBoundaryCheck());
+            return success();
+          })
           .Case([&](tile::DotOp d) {
             auto a = tile::getShape(d.getA().getType()), bs = tile::getShape(d.getB().getType());
             I.opc = Opc::Dot;
             I.a = a[0];
             I.b = a[1];
             I.c = bs[1];
+            I.d = static_cast<int64_t>(d.getInputPrecision());
             return success();
           })
           .Case([&](tile::ReduceOp r) {

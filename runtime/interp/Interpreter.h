@@ -11,6 +11,10 @@
 //   correctly rounded, other math functions are computed in double and rounded.
 //   arith.maximumf/minimumf propagate NaN, maxnumf/minnumf ignore it; both
 //   order -0 < +0. scf.for compares signed and needs a positive step.
+//   fp8 (f8E4M3FN, f8E5M2): conversions to fp8 round to nearest-even once
+//   from the exact value and saturate (PTX .satfinite): beyond the largest
+//   finite value, infinities included, gives that value (448, 57344) with its
+//   sign; NaN stays NaN. One byte in memory; e4m3 has no infinities.
 //
 // Memory
 //   A !tile.ptr<T> is a host address; addptr moves it by elements. Every
@@ -28,12 +32,30 @@
 // dot: result = a*b + acc, each product rounded to f32 and added to the f32
 //   accumulator in k order (no FMA); f64 accumulates in f64, i8 in i32 (wrap);
 //   a 16-bit accumulator accumulates in f32 and is rounded once at the end.
+//   f32 operands follow input_precision: ieee as above; tf32 rounds every
+//   operand to tf32 first (10 mantissa bits, nearest, ties away from zero, as
+//   PTX cvt.rna.tf32.f32); tf32x3 splits x = big + small (big = tf32(x),
+//   small = tf32(x - big)) and computes
+//   dot(big_a, big_b, acc + dot(big_a, small_b, dot(small_a, big_b, 0))),
+//   each inner dot as above and the additions in f32.
 // reduce/scan: combine in index order (reverse scans from the end), rounding
 //   every step to the element type. Float max/min propagate NaN and order
 //   -0 < +0 (like arith.maximumf); integer max/min are signed, except on i1
 //   where max is "any" and min is "all".
 // atomic_rmw: lanes in row-major order, each read-modify-write in turn;
-//   integer max/min are signed; float add rounds to the element type.
+//   integer max/min are signed; float add rounds to the element type; float
+//   max/min propagate NaN and order -0 < +0. sem and scope change nothing
+//   here (one program runs at a time, in one thread).
+// atomic_cas: lanes in row-major order; floats compare bits.
+// barrier: nothing to do. assume: passes its operand through.
+// assert: stops the run at the first false lane, with the op's location,
+//   "assertion failed: <message>" and the lane.
+// join / split: result[..., 0] = lhs, result[..., 1] = rhs, and back.
+// Block pointers are executed directly (not rewritten first): element i of a
+//   block is at base + sum_d (offset_d + i_d) * stride_d elements (i64, wrapping);
+//   along boundary-checked dimensions an index outside [0, shape_d) is not
+//   accessed (a load yields 0, or NaN with padding = nan; a store skips it).
+//   advance adds to the i32 offsets, wrapping.
 //
 // Errors are returned as llvm::Error (no exceptions): the message names the
 // kernel and the parameter, or the op's location and the program id:
@@ -72,7 +94,7 @@ struct Buffer {
 /// One kernel argument; its kind must match the parameter's type exactly.
 class KernelArg {
 public:
-  enum class Kind : uint8_t { I1, I8, I16, I32, I64, F16, BF16, F32, F64, Pointer };
+  enum class Kind : uint8_t { I1, I8, I16, I32, I64, F8E4M3, F8E5M2, F16, BF16, F32, F64, Pointer };
 
   static KernelArg pointer(const void *p) { return {Kind::Pointer, reinterpret_cast<intptr_t>(p), 0}; }
   static KernelArg i1(bool v) { return {Kind::I1, v ? -1 : 0, 0}; }

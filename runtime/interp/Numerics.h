@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <algorithm>
 
 namespace lacc::interp::num {
 
@@ -81,6 +82,81 @@ inline float halfBitsToFloat(uint16_t h) {
   if (e == 31)
     return floatOf(sign | 0x7F800000u | (m << 13));
   return floatOf(sign | ((e + 112) << 23) | (m << 13));
+}
+
+/// A small binary float format: `mantissa` stored bits, exponent bias, and
+/// the largest finite value. fp8 conversions saturate (PTX `.satfinite`):
+/// a value beyond the largest finite one, infinities included, becomes the
+/// largest finite value of its sign; NaN stays NaN.
+struct MiniFloat {
+  int exponentBits, mantissaBits, bias;
+  double maxFinite;
+  bool hasInfinity; // e5m2 encodes infinities (IEEE-like); e4m3 (FN) does not
+};
+inline constexpr MiniFloat kE4M3 = {4, 3, 7, 448.0, false};
+inline constexpr MiniFloat kE5M2 = {5, 2, 15, 57344.0, true};
+
+/// `x` rounded to nearest-even in format `m`, saturating. One rounding from
+/// the exact double, so there is no double-rounding error.
+inline double roundToMini(double x, const MiniFloat &m) {
+  if (std::isnan(x) || x == 0)
+    return x;
+  if (std::isinf(x))
+    return std::copysign(m.maxFinite, x);
+  double a = std::fabs(x);
+  int e;
+  std::frexp(a, &e); // a = f * 2^e, f in [0.5, 1): the leading bit has weight 2^(e-1)
+  int minExponent = 1 - m.bias; // subnormals share the quantum of the smallest normal
+  double quantum = std::ldexp(1.0, std::max(e - 1, minExponent) - m.mantissaBits);
+  double r = std::nearbyint(a / quantum) * quantum; // scaling by a power of two is exact
+  return std::copysign(std::min(r, m.maxFinite), x);
+}
+
+/// The bits of a value representable in `m` (NaN: the quiet NaN with sign).
+inline uint8_t miniBits(double x, const MiniFloat &m) {
+  uint8_t sign = std::signbit(x) ? 0x80 : 0;
+  int expMask = (1 << m.exponentBits) - 1;
+  if (std::isnan(x))
+    return sign | 0x7F;
+  if (std::isinf(x)) // only reachable for formats with infinities
+    return sign | static_cast<uint8_t>(expMask << m.mantissaBits);
+  double a = std::fabs(x);
+  if (a == 0)
+    return sign;
+  int e;
+  std::frexp(a, &e);
+  int biased = e - 1 + m.bias;
+  if (biased <= 0) // subnormal: a = mantissa * 2^(1 - bias - mantissaBits)
+    return sign | static_cast<uint8_t>(std::ldexp(a, m.bias - 1 + m.mantissaBits));
+  double fraction = std::ldexp(a, -(e - 1)) - 1; // in [0, 1)
+  return sign | static_cast<uint8_t>(biased << m.mantissaBits) |
+         static_cast<uint8_t>(std::ldexp(fraction, m.mantissaBits));
+}
+
+inline double miniValue(uint8_t bits, const MiniFloat &m) {
+  double sign = (bits & 0x80) ? -1.0 : 1.0;
+  int expMask = (1 << m.exponentBits) - 1;
+  int exponent = (bits >> m.mantissaBits) & expMask;
+  int mantissa = bits & ((1 << m.mantissaBits) - 1);
+  if (m.hasInfinity && exponent == expMask)
+    return mantissa ? std::nan("") : sign * HUGE_VAL;
+  if (!m.hasInfinity && exponent == expMask && mantissa == (1 << m.mantissaBits) - 1)
+    return std::nan("");
+  if (exponent == 0)
+    return sign * std::ldexp(mantissa, 1 - m.bias - m.mantissaBits);
+  return sign * std::ldexp(mantissa + (1 << m.mantissaBits), exponent - m.bias - m.mantissaBits);
+}
+
+inline double roundToE4M3(double x) { return roundToMini(x, kE4M3); }
+inline double roundToE5M2(double x) { return roundToMini(x, kE5M2); }
+
+/// f32 rounded to tf32 (10 mantissa bits) to nearest, ties away from zero:
+/// PTX `cvt.rna.tf32.f32`. Infinities and NaN pass unchanged.
+inline float roundToTF32(float f) {
+  uint32_t b = bitsOf(f);
+  if ((b & 0x7F800000u) == 0x7F800000u)
+    return f;
+  return floatOf((b + 0x1000u) & 0xFFFFE000u);
 }
 
 inline double roundToF32(double x) { return static_cast<float>(x); }

@@ -19,12 +19,14 @@ namespace lacc::interp {
 struct Buffer;
 namespace detail {
 
-/// Element types. Index is treated as i64; pointers are host addresses.
-enum class Elt : uint8_t { I1, I8, I16, I32, I64, F16, BF16, F32, F64, Ptr };
+/// Element types. Index is treated as i64; pointers are host addresses. A
+/// block pointer is an Elt::Ptr slot holding [base, shape..., strides...,
+/// offsets...] in `i`.
+enum class Elt : uint8_t { I1, I8, I16, I32, I64, F8E4M3, F8E5M2, F16, BF16, F32, F64, Ptr };
 
-inline bool isFloat(Elt e) { return e >= Elt::F16 && e <= Elt::F64; }
+inline bool isFloat(Elt e) { return e >= Elt::F8E4M3 && e <= Elt::F64; }
 inline int bitWidth(Elt e) {
-  static constexpr int bits[] = {1, 8, 16, 32, 64, 16, 16, 32, 64, 64};
+  static constexpr int bits[] = {1, 8, 16, 32, 64, 8, 8, 16, 16, 32, 64, 64};
   return bits[static_cast<int>(e)];
 }
 /// Bytes one element occupies in memory (i1 is stored as a byte).
@@ -52,25 +54,30 @@ enum class Opc : uint8_t {
   // Casts (src = operand element type, elt = result element type).
   FToF, SIToF, UIToF, FToSI, FToUI, ExtSI, ExtUI, TruncI, Bitcast,
   // Tile ops.
-  ProgramId, NumPrograms, MakeRange, Splat, Copy, Gather, AddPtr, Load, Store, Atomic, Dot,
-  Reduce, Scan,
+  ProgramId, NumPrograms, MakeRange, Splat, Copy, Gather, Join, Split, AddPtr, Load, Store,
+  Atomic, AtomicCas, Dot, Reduce, Scan, Assert,
+  // Block pointers.
+  MakeBlockPtr, Advance, BlockLoad, BlockStore,
   // Control flow (regions index Program::blocks).
   For, If, While,
 };
 
-/// Combine kinds, in the order of tile::CombineKind / tile::AtomicKind.
+/// Combine kinds, in the order of tile::CombineKind / tile::AtomicKind /
+/// tile::InputPrecision / tile::Padding.
 enum class Combine : uint8_t { Sum, Max, Min, Prod };
 enum class AtomicOp : uint8_t { Add, Max, Min, Xchg };
+enum class Precision : uint8_t { IEEE, TF32, TF32x3 };
+enum class Padding : uint8_t { Zero, NaN };
 
 struct Instr {
   Opc opc;
   Elt elt = Elt::I32; // result element type (pointee for memory ops)
   Elt src = Elt::I32; // operand element type where it differs
   int64_t n = 1;      // elements of the result (of the operands for Store)
-  int64_t a = 0, b = 0, c = 0; // attributes: predicate, axis, start, kind, reverse, sizes
+  int64_t a = 0, b = 0, c = 0, d = 0; // attributes: predicate, axis, start, kind, sizes, ...
   double (*fn)(double) = nullptr;
   std::vector<uint32_t> in, out;
-  std::vector<int64_t> shape, strides; // Gather: result shape and source strides
+  std::vector<int64_t> shape, strides; // Gather: result shape and source strides; block shape
   std::vector<int32_t> regions;        // -1: absent (an scf.if without else)
   uint32_t where = 0;                  // index into Program::where
 };
@@ -93,6 +100,7 @@ struct Program {
     std::string loc, op; // "file:line:col", "tile.load"
   };
   std::vector<Where> where; // of every op
+  std::vector<std::string> messages; // of tile.assert, indexed by Instr::a
   uint32_t numSlots = 0;
 };
 

@@ -505,17 +505,69 @@ func.func @store_pointer_value(%p: !tile.ptr<f32>, %v: !tile.ptr<f32>) {
 
 // -----
 
-func.func @atomic_float_max(%p: !tile.ptr<f32>, %v: f32) {
-  // expected-error @+1 {{'tile.atomic_rmw' op floating-point atomics support only add and xchg}}
-  %0 = tile.atomic_rmw max %p, %v : !tile.ptr<f32>
+func.func @atomic_half_max(%p: !tile.ptr<f16>, %v: f16) {
+  // expected-error @+1 {{'tile.atomic_rmw' op 16-bit float atomics support only add, got max on 'f16'}}
+  %0 = tile.atomic_rmw max %p, %v : !tile.ptr<f16>
   return
 }
 
 // -----
 
-func.func @atomic_float_min(%p: tensor<8x!tile.ptr<bf16>>, %v: tensor<8xbf16>) {
-  // expected-error @+1 {{'tile.atomic_rmw' op floating-point atomics support only add and xchg}}
-  %0 = tile.atomic_rmw min %p, %v : tensor<8x!tile.ptr<bf16>>
+func.func @atomic_bfloat_xchg(%p: tensor<8x!tile.ptr<bf16>>, %v: tensor<8xbf16>) {
+  // expected-error @+1 {{'tile.atomic_rmw' op 16-bit float atomics support only add, got xchg on 'bf16'}}
+  %0 = tile.atomic_rmw xchg %p, %v : tensor<8x!tile.ptr<bf16>>
+  return
+}
+
+// -----
+
+func.func @atomic_fp8_add(%p: !tile.ptr<f8E4M3FN>, %v: f8E4M3FN) {
+  // expected-error @+1 {{'tile.atomic_rmw' op atomics need 32- or 64-bit integers or floats, got 'f8E4M3FN'}}
+  %0 = tile.atomic_rmw add %p, %v : !tile.ptr<f8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @atomic_unknown_sem(%p: !tile.ptr<i32>, %v: i32) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'sem' [relaxed, acquire, release, acq_rel]}}
+  %0 = tile.atomic_rmw add %p, %v sem = seq_cst : !tile.ptr<i32>
+  return
+}
+
+// -----
+
+func.func @atomic_unknown_scope(%p: !tile.ptr<i32>, %v: i32) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'scope' [cta, gpu, sys]}}
+  %0 = tile.atomic_rmw add %p, %v scope = cluster : !tile.ptr<i32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// atomic_cas
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @cas_i16(%p: !tile.ptr<i16>, %v: i16) {
+  // expected-error @+1 {{'tile.atomic_cas' op compare-and-swap needs 32- or 64-bit integers or floats, got 'i16'}}
+  %0 = tile.atomic_cas %p, %v, %v : !tile.ptr<i16>
+  return
+}
+
+// -----
+
+func.func @cas_value_type(%p: !tile.ptr<i32>, %c: i32, %v: i64) {
+  // expected-error @+1 {{'tile.atomic_cas' op failed to verify that val type is the pointee type of ptr}}
+  %0 = "tile.atomic_cas"(%p, %c, %v) : (!tile.ptr<i32>, i32, i64) -> i32
+  return
+}
+
+// -----
+
+func.func @cas_cmp_shape(%p: tensor<4x!tile.ptr<i32>>, %c: i32, %v: tensor<4xi32>) {
+  // expected-error @+1 {{'tile.atomic_cas' op failed to verify that cmp type is the pointee type of ptr}}
+  %0 = "tile.atomic_cas"(%p, %c, %v) : (tensor<4x!tile.ptr<i32>>, i32, tensor<4xi32>) -> tensor<4xi32>
   return
 }
 
@@ -792,5 +844,199 @@ func.func @scan_result_type(%x: tensor<16xf32>) {
 func.func @scan_reverse_not_bool(%x: tensor<16xf32>) {
   // expected-error @+1 {{'tile.scan' op attribute 'reverse' failed to satisfy constraint: bool attribute}}
   %0 = tile.scan sum %x {axis = 0 : i32, reverse = 1 : i32} : tensor<16xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// dot input_precision
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @dot_tf32_on_bf16(%a: tensor<16x16xbf16>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{'tile.dot' op input_precision tf32 applies to f32 operands only, not 'bf16'}}
+  %0 = tile.dot %a, %a, %c input_precision = tf32 : tensor<16x16xbf16>, tensor<16x16xbf16> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @dot_fp8_acc(%a: tensor<16x16xf8E5M2>, %c: tensor<16x16xf16>) {
+  // expected-error @+1 {{'tile.dot' op cannot accumulate 'f8E5M2' products in 'f16'}}
+  %0 = tile.dot %a, %a, %c : tensor<16x16xf8E5M2>, tensor<16x16xf8E5M2> -> tensor<16x16xf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// join / split
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @join_types(%a: tensor<4xf32>, %b: tensor<4xf16>) {
+  // expected-error @+1 {{'tile.join' op requires all operands to have the same type}}
+  %0 = "tile.join"(%a, %b) : (tensor<4xf32>, tensor<4xf16>) -> tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @join_result(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'tile.join' op result must be 'tensor<4x2xf32>'}}
+  %0 = tile.join %a, %a : tensor<4xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @split_last_dim(%a: tensor<4x4xf32>) {
+  // expected-error @+1 {{'tile.split' op source must have rank 2 or more and a last dimension of 2, got 'tensor<4x4xf32>'}}
+  %0:2 = tile.split %a : tensor<4x4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @split_rank1(%a: tensor<2xf32>) {
+  // expected-error @+1 {{'tile.split' op source must have rank 2 or more and a last dimension of 2, got 'tensor<2xf32>'}}
+  %0:2 = "tile.split"(%a) : (tensor<2xf32>) -> (tensor<f32>, tensor<f32>)
+  return
+}
+
+// -----
+
+func.func @split_results(%a: tensor<4x2xf32>) {
+  // expected-error @+1 {{'tile.split' op results must be 'tensor<4xf32>'}}
+  %0:2 = tile.split %a : tensor<4x2xf32> -> tensor<2xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// assume / assert
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @assume_nothing(%a: i32) {
+  // expected-error @+1 {{'tile.assume' op needs divisibility or contiguity}}
+  %0 = tile.assume %a : i32
+  return
+}
+
+// -----
+
+func.func @assume_entries(%a: tensor<4x8xi32>) {
+  // expected-error @+1 {{'tile.assume' op divisibility has 1 entries, expected 2}}
+  %0 = tile.assume %a {divisibility = array<i64: 16>} : tensor<4x8xi32>
+  return
+}
+
+// -----
+
+func.func @assume_positive(%a: i64) {
+  // expected-error @+1 {{'tile.assume' op divisibility entries must be positive, got 0}}
+  %0 = tile.assume %a {divisibility = array<i64: 0>} : i64
+  return
+}
+
+// -----
+
+func.func @assume_contiguity(%a: tensor<4x8xi32>) {
+  // expected-error @+1 {{'tile.assume' op contiguity 16 exceeds dimension 1 of size 8}}
+  %0 = tile.assume %a {contiguity = array<i64: 1, 16>} : tensor<4x8xi32>
+  return
+}
+
+// -----
+
+func.func @assume_float(%a: f32) {
+  // expected-error @+1 {{'tile.assume' op operand #0 must be}}
+  %0 = tile.assume %a {divisibility = array<i64: 16>} : f32
+  return
+}
+
+// -----
+
+func.func @assert_int(%a: i32) {
+  // expected-error @+1 {{'tile.assert' op operand #0 must be}}
+  tile.assert %a, "x" : i32
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// block pointers
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// expected-error @+1 {{block must have a static shape of rank 1 or more, got 'tensor<?x4xf32>'}}
+func.func @block_dynamic(%p: !tile.block_ptr<tensor<?x4xf32>>)
+
+// -----
+
+// expected-error @+1 {{block elements must be integers or floats, got 'index'}}
+func.func @block_index(%p: !tile.block_ptr<tensor<4xindex>>)
+
+// -----
+
+func.func @make_block_ptr_counts(%b: !tile.ptr<f32>, %n: i64, %o: i32) {
+  // expected-error @+1 {{'tile.make_block_ptr' op strides has 1 entries for a rank-2 block}}
+  %0 = tile.make_block_ptr %b, [%n, %n], [%n], [%o, %o] {order = array<i32: 1, 0>} : !tile.block_ptr<tensor<4x4xf32>>
+  return
+}
+
+// -----
+
+func.func @make_block_ptr_order(%b: !tile.ptr<f32>, %n: i64, %o: i32) {
+  // expected-error @+1 {{'tile.make_block_ptr' op order must be a permutation of [0, 2)}}
+  %0 = tile.make_block_ptr %b, [%n, %n], [%n, %n], [%o, %o] {order = array<i32: 1, 1>} : !tile.block_ptr<tensor<4x4xf32>>
+  return
+}
+
+// -----
+
+func.func @make_block_ptr_base(%b: !tile.ptr<f16>, %n: i64, %o: i32) {
+  // expected-error @+1 {{'tile.make_block_ptr' op failed to verify that base points to the block's element type}}
+  %0 = "tile.make_block_ptr"(%b, %n, %n, %o) {order = array<i32: 0>, operandSegmentSizes = array<i32: 1, 1, 1, 1>} : (!tile.ptr<f16>, i64, i64, i32) -> !tile.block_ptr<tensor<4xf32>>
+  return
+}
+
+// -----
+
+func.func @advance_count(%p: !tile.block_ptr<tensor<4x4xf32>>, %o: i32) {
+  // expected-error @+1 {{'tile.advance' op has 1 offsets for a rank-2 block}}
+  %0 = tile.advance %p, [%o] : !tile.block_ptr<tensor<4x4xf32>>
+  return
+}
+
+// -----
+
+func.func @block_load_check(%p: !tile.block_ptr<tensor<4x4xf32>>) {
+  // expected-error @+1 {{'tile.block_load' op boundary_check dimension 2 out of range for a rank-2 block}}
+  %0 = tile.block_load %p boundary_check = [2] : !tile.block_ptr<tensor<4x4xf32>>
+  return
+}
+
+// -----
+
+func.func @block_load_order(%p: !tile.block_ptr<tensor<4x4xf32>>) {
+  // expected-error @+1 {{'tile.block_load' op boundary_check dimensions must be increasing}}
+  %0 = tile.block_load %p boundary_check = [1, 0] : !tile.block_ptr<tensor<4x4xf32>>
+  return
+}
+
+// -----
+
+func.func @block_load_nan_int(%p: !tile.block_ptr<tensor<4xi32>>) {
+  // expected-error @+1 {{'tile.block_load' op padding nan needs floating-point elements, got 'i32'}}
+  %0 = tile.block_load %p boundary_check = [0] padding = nan : !tile.block_ptr<tensor<4xi32>>
+  return
+}
+
+// -----
+
+func.func @block_store_type(%p: !tile.block_ptr<tensor<4xf32>>, %v: tensor<4xf16>) {
+  // expected-error @+1 {{'tile.block_store' op failed to verify that value type is the block type of ptr}}
+  "tile.block_store"(%p, %v) : (!tile.block_ptr<tensor<4xf32>>, tensor<4xf16>) -> ()
   return
 }

@@ -170,3 +170,79 @@ func.func @kernel(%x: !tile.ptr<f32>, %n: i32) attributes {tile.kernel} {
   tile.store %x, %s : !tile.ptr<f32>
   return
 }
+
+// Memory ordering and scope of the atomics: the defaults (acq_rel, gpu) are elided.
+// CHECK-LABEL: func.func @atomic_ordering
+func.func @atomic_ordering(%p: !tile.ptr<i32>, %v: i32, %h: tensor<8x!tile.ptr<f16>>,
+                           %hv: tensor<8xf16>, %f: !tile.ptr<f32>, %fv: f32) {
+  // CHECK: tile.atomic_rmw add %{{.*}}, %{{.*}} : !tile.ptr<i32>
+  %0 = tile.atomic_rmw add %p, %v sem = acq_rel scope = gpu : !tile.ptr<i32>
+  // CHECK: tile.atomic_rmw xchg %{{.*}}, %{{.*}} sem = release scope = sys : !tile.ptr<i32>
+  %1 = tile.atomic_rmw xchg %p, %v sem = release scope = sys : !tile.ptr<i32>
+  // CHECK: tile.atomic_rmw max %{{.*}}, %{{.*}} scope = cta : !tile.ptr<f32>
+  %2 = tile.atomic_rmw max %f, %fv scope = cta : !tile.ptr<f32>
+  // CHECK: tile.atomic_rmw add %{{.*}}, %{{.*}} sem = relaxed : tensor<8x!tile.ptr<f16>>
+  %3 = tile.atomic_rmw add %h, %hv sem = relaxed : tensor<8x!tile.ptr<f16>>
+  // CHECK: tile.atomic_cas %{{.*}}, %{{.*}}, %{{.*}} sem = acquire : !tile.ptr<i32>
+  %4 = tile.atomic_cas %p, %v, %v sem = acquire : !tile.ptr<i32>
+  // CHECK: tile.atomic_cas %{{.*}}, %{{.*}}, %{{.*}} : !tile.ptr<f32>
+  %5 = tile.atomic_cas %f, %fv, %fv : !tile.ptr<f32>
+  // CHECK: tile.barrier
+  tile.barrier
+  return
+}
+
+// CHECK-LABEL: func.func @dot_precision_fp8
+func.func @dot_precision_fp8(%a: tensor<16x16xf32>, %c: tensor<16x16xf32>,
+                             %e: tensor<16x32xf8E4M3FN>, %f: tensor<32x16xf8E4M3FN>,
+                             %g: tensor<16x16xf8E5M2>, %p: !tile.ptr<f8E5M2>) {
+  // CHECK: tile.dot %{{.*}}, %{{.*}}, %{{.*}} input_precision = tf32 : tensor<16x16xf32>
+  %0 = tile.dot %a, %a, %c input_precision = tf32 : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  // CHECK: tile.dot %{{.*}}, %{{.*}}, %{{.*}} input_precision = tf32x3 : tensor<16x16xf32>
+  %1 = tile.dot %a, %a, %c input_precision = tf32x3 : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  // The default, ieee, is elided.
+  // CHECK: tile.dot %{{.*}}, %{{.*}}, %{{.*}} : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  %2 = tile.dot %a, %a, %c input_precision = ieee : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  // CHECK: tile.dot %{{.*}} : tensor<16x32xf8E4M3FN>, tensor<32x16xf8E4M3FN> -> tensor<16x16xf32>
+  %3 = tile.dot %e, %f, %c : tensor<16x32xf8E4M3FN>, tensor<32x16xf8E4M3FN> -> tensor<16x16xf32>
+  // CHECK: tile.load %{{.*}} : !tile.ptr<f8E5M2>
+  %4 = tile.load %p : !tile.ptr<f8E5M2>
+  return
+}
+
+// CHECK-LABEL: func.func @join_split_hints
+func.func @join_split_hints(%x: tensor<8x4xf32>, %i: i32, %t: tensor<64xi32>,
+                            %q: tensor<64x!tile.ptr<f16>>, %c: tensor<64xi1>, %b: i1) {
+  // CHECK: %[[J:.*]] = tile.join %{{.*}}, %{{.*}} : tensor<8x4xf32> -> tensor<8x4x2xf32>
+  %0 = tile.join %x, %x : tensor<8x4xf32> -> tensor<8x4x2xf32>
+  // CHECK: tile.split %[[J]] : tensor<8x4x2xf32> -> tensor<8x4xf32>
+  %1:2 = tile.split %0 : tensor<8x4x2xf32> -> tensor<8x4xf32>
+  // CHECK: tile.assume %{{.*}} {divisibility = array<i64: 16>} : i32
+  %2 = tile.assume %i {divisibility = array<i64: 16>} : i32
+  // CHECK: tile.assume %{{.*}} {contiguity = array<i64: 64>, divisibility = array<i64: 64>} : tensor<64xi32>
+  %3 = tile.assume %t {divisibility = array<i64: 64>, contiguity = array<i64: 64>} : tensor<64xi32>
+  // CHECK: tile.assume %{{.*}} {divisibility = array<i64: 16>} : tensor<64x!tile.ptr<f16>>
+  %4 = tile.assume %q {divisibility = array<i64: 16>} : tensor<64x!tile.ptr<f16>>
+  // CHECK: tile.assert %{{.*}}, "n must be positive" : i1
+  tile.assert %b, "n must be positive" : i1
+  // CHECK: tile.assert %{{.*}}, "in range" : tensor<64xi1>
+  tile.assert %c, "in range" : tensor<64xi1>
+  return
+}
+
+// CHECK-LABEL: func.func @block_pointers
+// CHECK-SAME: !tile.block_ptr<tensor<64x32xbf16>>
+func.func @block_pointers(%base: !tile.ptr<bf16>, %m: i64, %k: i64, %s0: i64, %s1: i64,
+                          %o0: i32, %o1: i32, %bp: !tile.block_ptr<tensor<64x32xbf16>>) {
+  // CHECK: %[[P:.*]] = tile.make_block_ptr %{{.*}}, [%{{.*}}, %{{.*}}], [%{{.*}}, %{{.*}}], [%{{.*}}, %{{.*}}] {order = array<i32: 1, 0>} : !tile.block_ptr<tensor<64x32xbf16>>
+  %0 = tile.make_block_ptr %base, [%m, %k], [%s0, %s1], [%o0, %o1] {order = array<i32: 1, 0>} : !tile.block_ptr<tensor<64x32xbf16>>
+  // CHECK: %[[A:.*]] = tile.advance %[[P]], [%{{.*}}, %{{.*}}] : !tile.block_ptr<tensor<64x32xbf16>>
+  %1 = tile.advance %0, [%o0, %o1] : !tile.block_ptr<tensor<64x32xbf16>>
+  // CHECK: %[[L:.*]] = tile.block_load %[[A]] boundary_check = [0, 1] padding = nan : !tile.block_ptr<tensor<64x32xbf16>>
+  %2 = tile.block_load %1 boundary_check = [0, 1] padding = nan : !tile.block_ptr<tensor<64x32xbf16>>
+  // CHECK: tile.block_load %{{.*}} : !tile.block_ptr<tensor<64x32xbf16>>
+  %3 = tile.block_load %bp : !tile.block_ptr<tensor<64x32xbf16>>
+  // CHECK: tile.block_store %{{.*}}, %[[L]] boundary_check = [1] : !tile.block_ptr<tensor<64x32xbf16>>
+  tile.block_store %bp, %2 boundary_check = [1] : !tile.block_ptr<tensor<64x32xbf16>>
+  return
+}

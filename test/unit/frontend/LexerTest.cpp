@@ -104,7 +104,7 @@ TEST(Lexer, OperatorsLongestMatchFirst) {
 
 TEST(Lexer, KeywordsAndNames) {
   auto l = lexText("def const return if elif else for in while pass and or not True False None "
-                   "kernel _x9\n");
+                   "kernel _x9 assert constexpr\n");
   EXPECT_EQ(l.tokens[0].kind, Tok::KwDef);
   EXPECT_EQ(l.tokens[1].kind, Tok::KwConst);
   EXPECT_EQ(l.tokens[13].kind, Tok::KwTrue);
@@ -112,6 +112,8 @@ TEST(Lexer, KeywordsAndNames) {
   EXPECT_EQ(l.tokens[16].kind, Tok::Name);
   EXPECT_EQ(l.tokens[16].text, "kernel");
   EXPECT_EQ(l.tokens[17].text, "_x9");
+  EXPECT_EQ(l.tokens[18].kind, Tok::KwAssert);
+  EXPECT_EQ(l.tokens[19].kind, Tok::Name); // an annotation, not a keyword
 }
 
 TEST(Lexer, StringsAndEscapes) {

@@ -43,6 +43,9 @@ std::string show(const Expr &e) {
   case Expr::Kind::Binary:
     return "(" + show(*e.operands[0]) + " " + spell(e.binaryOp) + " " + show(*e.operands[1]) + ")";
   case Expr::Kind::Attribute: return show(*e.base) + "." + e.name;
+  case Expr::Kind::IfExp:
+    return "(" + show(*e.operands[0]) + " if " + show(*e.operands[1]) + " else " +
+           show(*e.operands[2]) + ")";
   case Expr::Kind::Tuple:
   case Expr::Kind::Call:
   case Expr::Kind::Subscript: {
@@ -173,6 +176,82 @@ TEST(Parser, ModuleLevelConstants) {
   auto p = parseText("EPS = 1e-6\nBLOCK = 64\n");
   ASSERT_EQ(p.errors, 0u);
   EXPECT_EQ(p.module.globals.size(), 2u);
+}
+
+TEST(Parser, ConditionalExpressionsAndLists) {
+  EXPECT_EQ(exprOf("a if c else b"), "(a if c else b)");
+  EXPECT_EQ(exprOf("a + 1 if c or d else b * 2"), "((a + 1) if (c or d) else (b * 2))");
+  EXPECT_EQ(exprOf("a if c else b if d else e"), "(a if c else (b if d else e))");
+  EXPECT_EQ(exprOf("f(x if c else y, k=[1, 2])"), "f((x if c else y), k=(1, 2))");
+  EXPECT_EQ(exprOf("zeros([M, N], dtype=f32)"), "zeros((M, N), dtype=f32)");
+  EXPECT_EQ(exprOf("[]"), "()");
+  EXPECT_EQ(exprOf("[a,]"), "(a)");
+}
+
+TEST(Parser, DecoratorsWithOptions) {
+  auto p = parseText("@autotune(configs=[], key=['n'])\n"
+                     "@kernel(num_warps=8, num_stages=3)\n"
+                     "def k(x: ptr<f32>, BLOCK: constexpr = 64, T: constexpr = f16):\n"
+                     "    pass\n");
+  ASSERT_EQ(p.errors, 0u) << p.diagnostics;
+  const Function &f = *p.module.functions[0];
+  EXPECT_TRUE(f.isKernel);
+  ASSERT_EQ(f.decorators.size(), 2u);
+  EXPECT_EQ(f.decorators[0].name, "autotune");
+  EXPECT_EQ(f.decorators[0].keywords.size(), 2u);
+  const Decorator *k = f.kernelDecorator();
+  ASSERT_NE(k, nullptr);
+  ASSERT_EQ(k->keywords.size(), 2u);
+  EXPECT_EQ(k->keywords[0].name, "num_warps");
+  EXPECT_EQ(k->keywords[1].value->intValue, 3);
+  // `NAME: constexpr` makes a const parameter without a type.
+  ASSERT_EQ(f.params.size(), 3u);
+  EXPECT_FALSE(f.params[0].isConst);
+  EXPECT_TRUE(f.params[1].isConst);
+  EXPECT_EQ(f.params[1].type, nullptr);
+  EXPECT_TRUE(f.params[2].isConst);
+  EXPECT_EQ(f.params[2].defaultValue->name, "f16");
+}
+
+TEST(Parser, AnnotatedAssignmentAndAssert) {
+  auto p = parseText("GROUP: constexpr = 8\n"
+                     "def h(a):\n"
+                     "    X: constexpr = a * 2\n"
+                     "    assert X > 0, 'positive'\n"
+                     "    assert a\n");
+  ASSERT_EQ(p.errors, 0u) << p.diagnostics;
+  ASSERT_EQ(p.module.globals.size(), 1u);
+  EXPECT_TRUE(p.module.globals[0]->annotation->isConstexpr());
+  const Function &f = *p.module.functions[0];
+  ASSERT_EQ(f.body.size(), 3u);
+  EXPECT_EQ(f.body[0]->kind, Stmt::Kind::Assign);
+  EXPECT_EQ(f.body[0]->targets[0].name, "X");
+  EXPECT_EQ(show(*f.body[0]->value), "(a * 2)");
+  EXPECT_EQ(f.body[1]->kind, Stmt::Kind::Assert);
+  EXPECT_EQ(show(*f.body[1]->value), "(X > 0)");
+  EXPECT_EQ(show(*f.body[1]->message), "'positive'");
+  EXPECT_EQ(f.body[2]->message, nullptr);
+}
+
+TEST(Parser, TritonSpellingsInAnnotationsAndDecorators) {
+  auto p = parseText("@kernel\n"
+                     "def k(x: ptr<f32>, B: tl.constexpr, y: tl.float16):\n"
+                     "    pass\n"
+                     "@triton.jit\n"
+                     "def j(x: ptr<f32>):\n"
+                     "    pass\n"
+                     "@kernel\n"
+                     "def m(x: ptr<f32>, y: tl.uint32):\n"
+                     "    pass\n");
+  EXPECT_EQ(p.errors, 3u);
+  EXPECT_NE(p.diagnostics.find("p.tile:2:23: error: write 'constexpr', not 'tl.constexpr'"),
+            std::string::npos)
+      << p.diagnostics;
+  EXPECT_NE(p.diagnostics.find("p.tile:4:2: error: unknown decorator '@triton.jit'; write '@kernel'"),
+            std::string::npos)
+      << p.diagnostics;
+  EXPECT_NE(p.diagnostics.find("p.tile:8:23: error: unknown type 'tl.uint32'"), std::string::npos)
+      << p.diagnostics;
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-//===- NumericsTests.cpp - rounding to bf16/f16 against APFloat -----------===//
+//===- NumericsTests.cpp - rounding to bf16/f16/fp8/tf32 against APFloat --===//
 
 #include "runtime/interp/Numerics.h"
 
@@ -101,8 +101,102 @@ TEST(Numerics, EveryHalfAndBF16RoundTrips) {
     ASSERT_EQ(f, ref.convertToFloat()) << h;
     ASSERT_EQ(floatToHalfBits(f), h);
     float b = bf16BitsToFloat(static_cast<uint16_t>(h));
-    if (!std::isnan(b))
+    if (!std::isnan(b)) {
       ASSERT_EQ(floatToBF16Bits(b), h);
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// fp8: nearest-even, saturating (PTX .satfinite); tf32: nearest, ties away
+//===----------------------------------------------------------------------===//
+
+/// APFloat's rounding to an fp8 format, saturated as the interpreter promises:
+/// an overflow (APFloat gives inf, or NaN for e4m3) becomes the largest finite
+/// value with the sign of x.
+double fp8ViaAPFloat(double x, const llvm::fltSemantics &sem) {
+  if (std::isnan(x))
+    return x;
+  llvm::APFloat f(x);
+  bool lost;
+  auto status = f.convert(sem, llvm::APFloat::rmNearestTiesToEven, &lost);
+  if ((status & llvm::APFloat::opOverflow) || f.isInfinity() || f.isNaN())
+    f = llvm::APFloat::getLargest(sem, std::signbit(x));
+  f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven, &lost);
+  return f.convertToDouble();
+}
+
+TEST(Numerics, Fp8KnownValues) {
+  EXPECT_EQ(roundToE4M3(448.0), 448.0);
+  EXPECT_EQ(roundToE4M3(463.0), 448.0);   // below the midpoint to 480
+  EXPECT_EQ(roundToE4M3(1e9), 448.0);     // saturates
+  EXPECT_EQ(roundToE4M3(-INFINITY), -448.0);
+  EXPECT_EQ(roundToE5M2(INFINITY), 57344.0); // satfinite: no infinities come out
+  EXPECT_EQ(roundToE4M3(std::ldexp(1.0, -9)), std::ldexp(1.0, -9)); // smallest subnormal
+  EXPECT_EQ(roundToE4M3(std::ldexp(1.0, -10)), 0.0);                 // tie to even (0)
+  EXPECT_EQ(roundToE4M3(1.0625), 1.0);    // tie between 1 and 1.125: even
+  EXPECT_EQ(roundToE4M3(1.1875), 1.25);   // tie between 1.125 and 1.25: even
+  EXPECT_TRUE(std::signbit(roundToE5M2(-1e-30)));
+  EXPECT_EQ(miniBits(448.0, kE4M3), 0x7E);
+  EXPECT_EQ(miniBits(-1.0, kE4M3), 0xB8);
+  EXPECT_EQ(miniBits(57344.0, kE5M2), 0x7B);
+  EXPECT_EQ(miniBits(INFINITY, kE5M2), 0x7C);
+  EXPECT_TRUE(std::isnan(miniValue(0x7F, kE4M3)));
+  EXPECT_TRUE(std::isnan(miniValue(0xFE, kE5M2)));
+  EXPECT_EQ(miniValue(0x7C, kE5M2), INFINITY);
+}
+
+TEST(Numerics, Fp8RandomAgainstAPFloat) {
+  std::mt19937_64 rng(99);
+  for (int iter = 0; iter < 200000; ++iter) {
+    uint64_t bits = rng();
+    int exp = static_cast<int>(rng() % 44) - 22; // subnormals through overflow
+    double x = std::ldexp(1.0 + static_cast<double>(bits >> 12) * 0x1p-52, exp);
+    if (iter % 3 == 0) // on or next to a tie of a 2- or 3-bit mantissa
+      x = std::ldexp(std::round(std::ldexp(x, 4 - exp)) + (int(rng() % 3) - 1) * 1e-12, exp - 4);
+    if (bits & 1)
+      x = -x;
+    expectSame(roundToE4M3(x), fp8ViaAPFloat(x, llvm::APFloat::Float8E4M3FN()), x);
+    expectSame(roundToE5M2(x), fp8ViaAPFloat(x, llvm::APFloat::Float8E5M2()), x);
+    if (HasFailure())
+      return;
+  }
+}
+
+TEST(Numerics, EveryFp8RoundTrips) {
+  for (const auto &[format, sem] :
+       {std::pair{kE4M3, &llvm::APFloat::Float8E4M3FN()}, {kE5M2, &llvm::APFloat::Float8E5M2()}}) {
+    for (uint32_t b = 0; b < 256; ++b) {
+      llvm::APFloat ref(*sem, llvm::APInt(8, b));
+      double v = miniValue(static_cast<uint8_t>(b), format);
+      if (ref.isNaN()) {
+        EXPECT_TRUE(std::isnan(v)) << b;
+        continue;
+      }
+      bool lost;
+      ref.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven, &lost);
+      ASSERT_EQ(v, ref.convertToDouble()) << b;
+      ASSERT_EQ(miniBits(v, format), b) << b;
+      if (!std::isinf(v)) {
+        ASSERT_EQ(roundToMini(v, format), v) << b;
+      }
+    }
+  }
+}
+
+TEST(Numerics, TF32AgainstAPFloat) {
+  std::mt19937 rng(7);
+  for (int iter = 0; iter < 200000; ++iter) {
+    float f = floatOf(rng());
+    if (iter % 2) // exactly on a tie: the low 13 bits are 0x1000
+      f = floatOf((bitsOf(f) & ~0x1FFFu) | 0x1000u);
+    if (std::isnan(f) || std::isinf(f))
+      continue;
+    llvm::APFloat ref(f);
+    bool lost;
+    ref.convert(llvm::APFloat::FloatTF32(), llvm::APFloat::rmNearestTiesToAway, &lost);
+    ref.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven, &lost);
+    ASSERT_EQ(bitsOf(roundToTF32(f)), bitsOf(ref.convertToFloat())) << std::hexfloat << f;
   }
 }
 

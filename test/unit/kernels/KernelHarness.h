@@ -4,6 +4,7 @@
 #define LACC_TEST_UNIT_KERNELS_KERNELHARNESS_H
 
 #include "compiler/frontend/Frontend.h"
+#include "compiler/transforms/Passes.h"
 #include "kernels/reference/Lightning.h"
 #include "lacc/Runtime.h"
 #include "runtime/interp/Interpreter.h"
@@ -11,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +21,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <cctype>
 #include <random>
 #include <sstream>
 #include <string>
@@ -47,13 +51,16 @@ inline lacc::Context &gpuContext() {
   return context;
 }
 
-/// A -D value as the runtime's typed constant.
-inline lacc::ConstValue constOf(const std::string &text) {
+/// A -D value as the runtime's typed constant; none for type names and
+/// quoted strings, which the runtime does not take yet.
+inline std::optional<lacc::ConstValue> constOf(const std::string &text) {
   if (text == "True" || text == "False")
-    return text == "True";
+    return lacc::ConstValue(text == "True");
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text.back())) || text.back() == '.'))
+    return std::nullopt;
   if (text.find_first_of(".eE") != std::string::npos)
-    return std::stod(text);
-  return static_cast<long long>(std::stoll(text));
+    return lacc::ConstValue(std::stod(text));
+  return lacc::ConstValue(static_cast<long long>(std::stoll(text)));
 }
 
 /// One kernel of kernels/FILE, specialized by `defines`, ready to run.
@@ -90,8 +97,16 @@ public:
     if (onGpu()) {
       try {
         lacc::ConstMap constants;
-        for (const auto &[key, value] : defines)
-          constants[key] = constOf(value);
+        for (const auto &[key, value] : defines) {
+          auto c = constOf(value);
+          if (!c) {
+            ADD_FAILURE() << "-D " << key << "=" << value
+                          << ": the runtime takes numbers and booleans as constants, not types "
+                             "or strings (yet)";
+            return nullptr;
+          }
+          constants[key] = *c;
+        }
         k->gpuKernel_ = gpuContext().loadSource(text.str(), file).kernel(name, constants);
       } catch (const lacc::Error &e) {
         ADD_FAILURE() << e.what();
@@ -107,6 +122,16 @@ public:
       return runOnGpu(grid, args, buffers);
     if (llvm::Error e = interp::runKernel(fn_, grid, args, buffers))
       ADD_FAILURE() << llvm::toString(std::move(e));
+  }
+
+  /// Rewrites the kernel's block pointers into pointer tiles and masks, as
+  /// code generation does first (the interpreter runs either form).
+  void rewriteBlockPointers() {
+    mlir::PassManager pm(&context_);
+    pm.addPass(lacc::createTileRewriteBlockPointers());
+    if (mlir::failed(pm.run(*module_)))
+      ADD_FAILURE() << "tile-rewrite-block-pointers failed";
+    fn_ = module_->lookupSymbol<mlir::func::FuncOp>(fn_.getSymName());
   }
 
 private:

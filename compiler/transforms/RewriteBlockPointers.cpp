@@ -1,0 +1,218 @@
+//===- RewriteBlockPointers.cpp - block pointers to pointer tiles and masks -===//
+//
+// Triton's RewriteTensorPointer for the tile dialect. A block pointer becomes
+// its parts, base pointer, shape and strides (i64) and offsets (i32), carried
+// as separate values, through scf.for/if/while too (a 1:N type conversion);
+// `advance` adds to the offsets, and a block load or store becomes a tile.load
+// or tile.store of the pointer tile
+//
+//   base + sum_d (i64(offset_d) + arange(0, block_d)) * stride_d
+//
+// (each term broadcast along the other dimensions), masked by
+// 0 <= i64(offset_d) + i < shape_d for every boundary-checked d, with the
+// padding (0 or NaN) as `other`. The canonicalizer that follows drops the
+// parts a loop never changes.
+//
+// It runs first in code generation; a Hopper pass that maps block pointers
+// to TMA would run before it and leave it nothing to do.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/transforms/Passes.h"
+#include "dialects/tile/TileDialect.h"
+
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace lacc {
+#define GEN_PASS_DEF_TILEREWRITEBLOCKPOINTERS
+#include "compiler/transforms/Passes.h.inc"
+} // namespace lacc
+
+using namespace mlir;
+using namespace lacc;
+
+namespace {
+
+/// The parts of a converted block pointer.
+struct BlockParts {
+  Value base;
+  SmallVector<Value> shape, strides, offsets;
+
+  explicit BlockParts(ValueRange parts) {
+    size_t rank = (parts.size() - 1) / 3;
+    base = parts[0];
+    for (size_t d = 0; d < rank; ++d) {
+      shape.push_back(parts[1 + d]);
+      strides.push_back(parts[1 + rank + d]);
+      offsets.push_back(parts[1 + 2 * rank + d]);
+    }
+  }
+  SmallVector<Value> flatten() const {
+    SmallVector<Value> out{base};
+    llvm::append_range(out, shape);
+    llvm::append_range(out, strides);
+    llvm::append_range(out, offsets);
+    return out;
+  }
+};
+
+class BlockPointerTypeConverter : public TypeConverter {
+public:
+  BlockPointerTypeConverter() {
+    addConversion([](Type type) { return type; });
+    addConversion([](tile::BlockPointerType type, SmallVectorImpl<Type> &parts) {
+      MLIRContext *ctx = type.getContext();
+      int64_t rank = type.getRank();
+      parts.push_back(tile::PointerType::get(type.getElementType()));
+      parts.append(2 * rank, IntegerType::get(ctx, 64));
+      parts.append(rank, IntegerType::get(ctx, 32));
+      return success();
+    });
+  }
+};
+
+/// Pointers and mask of the block `parts` designates.
+std::pair<Value, Value> addressBlock(OpBuilder &b, Location loc, const BlockParts &parts,
+                                     RankedTensorType block, ArrayRef<int32_t> checked) {
+  ArrayRef<int64_t> shape = block.getShape();
+  int64_t rank = block.getRank();
+  Type i64 = b.getI64Type();
+  auto tileOf = [&](Type elt) { return RankedTensorType::get(shape, elt); };
+  // A 1-D tile along dimension d, stretched over the whole block.
+  auto spread = [&](Value v, int64_t d) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> unit(rank, 1);
+    unit[d] = shape[d];
+    if (rank > 1)
+      v = tile::ReshapeOp::create(b, loc, type.clone(unit), v);
+    if (rank > 1 || unit[d] != shape[d])
+      v = tile::BroadcastOp::create(b, loc, type.clone(shape), v);
+    return v;
+  };
+  Value offset, mask;
+  for (int64_t d = 0; d < rank; ++d) {
+    auto line = RankedTensorType::get({shape[d]}, i64);
+    Value range = tile::MakeRangeOp::create(
+        b, loc, RankedTensorType::get({shape[d]}, b.getI32Type()), 0, shape[d]);
+    Value start = arith::ExtSIOp::create(b, loc, i64, parts.offsets[d]);
+    Value index = arith::AddIOp::create(b, loc, tile::SplatOp::create(b, loc, line, start),
+                                        arith::ExtSIOp::create(b, loc, line, range));
+    Value term = arith::MulIOp::create(b, loc, index,
+                                       tile::SplatOp::create(b, loc, line, parts.strides[d]));
+    term = spread(term, d);
+    offset = offset ? Value(arith::AddIOp::create(b, loc, offset, term)) : term;
+    if (!llvm::is_contained(checked, d))
+      continue;
+    Value zero = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(line, b.getI64IntegerAttr(0)));
+    Value limit = tile::SplatOp::create(b, loc, line, parts.shape[d]);
+    Value inside = arith::AndIOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, zero),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, limit));
+    inside = spread(inside, d);
+    mask = mask ? Value(arith::AndIOp::create(b, loc, mask, inside)) : inside;
+  }
+  Type ptrType = parts.base.getType();
+  Value ptrs = tile::SplatOp::create(b, loc, tileOf(ptrType), parts.base);
+  ptrs = tile::AddPtrOp::create(b, loc, tileOf(ptrType), ptrs, offset);
+  return {ptrs, mask};
+}
+
+SmallVector<Value> flatten(ArrayRef<ValueRange> ranges) {
+  SmallVector<Value> out;
+  for (ValueRange r : ranges)
+    llvm::append_range(out, r);
+  return out;
+}
+
+struct MakeBlockPtrRewrite : OpConversionPattern<tile::MakeBlockPtrOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::MakeBlockPtrOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    // The operands are already the parts, in order: base, shape, strides, offsets.
+    rewriter.replaceOpWithMultiple(op, {flatten(adaptor.getOperands())});
+    return success();
+  }
+};
+
+struct AdvanceRewrite : OpConversionPattern<tile::AdvanceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::AdvanceOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    BlockParts parts(adaptor.getPtr());
+    SmallVector<Value> deltas = flatten(adaptor.getOffsets());
+    for (auto [offset, delta] : llvm::zip(parts.offsets, deltas))
+      offset = arith::AddIOp::create(rewriter, op.getLoc(), offset, delta);
+    rewriter.replaceOpWithMultiple(op, {parts.flatten()});
+    return success();
+  }
+};
+
+struct BlockLoadRewrite : OpConversionPattern<tile::BlockLoadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::BlockLoadOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto block = op.getType();
+    auto [ptrs, mask] =
+        addressBlock(rewriter, loc, BlockParts(adaptor.getPtr()), block, op.getBoundaryCheck());
+    Value other;
+    if (mask) {
+      Type elt = block.getElementType();
+      TypedAttr pad;
+      if (auto ft = dyn_cast<FloatType>(elt))
+        pad = rewriter.getFloatAttr(ft, op.getPadding() == tile::Padding::NaN
+                                            ? APFloat::getNaN(ft.getFloatSemantics())
+                                            : APFloat::getZero(ft.getFloatSemantics()));
+      else
+        pad = rewriter.getIntegerAttr(elt, 0);
+      other = arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(block, pad));
+    }
+    rewriter.replaceOp(op, tile::LoadOp::create(rewriter, loc, ptrs, mask, other));
+    return success();
+  }
+};
+
+struct BlockStoreRewrite : OpConversionPattern<tile::BlockStoreOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::BlockStoreOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto block = cast<tile::BlockPointerType>(op.getPtr().getType()).getBlockType();
+    auto [ptrs, mask] = addressBlock(rewriter, op.getLoc(), BlockParts(adaptor.getPtr()), block,
+                                     op.getBoundaryCheck());
+    tile::StoreOp::create(rewriter, op.getLoc(), ptrs, adaptor.getValue().front(), mask);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct TileRewriteBlockPointers
+    : lacc::impl::TileRewriteBlockPointersBase<TileRewriteBlockPointers> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    bool any = false;
+    module.walk([&](Operation *op) {
+      any |= isa<tile::MakeBlockPtrOp>(op);
+      return any ? WalkResult::interrupt() : WalkResult::advance();
+    });
+    if (!any)
+      return;
+    MLIRContext *ctx = &getContext();
+    BlockPointerTypeConverter converter;
+    RewritePatternSet patterns(ctx);
+    patterns.add<MakeBlockPtrRewrite, AdvanceRewrite, BlockLoadRewrite, BlockStoreRewrite>(
+        converter, ctx);
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<tile::TileDialect, arith::ArithDialect>();
+    target.addIllegalOp<tile::MakeBlockPtrOp, tile::AdvanceOp, tile::BlockLoadOp,
+                        tile::BlockStoreOp>();
+    target.markUnknownOpDynamicallyLegal([&](Operation *op) {
+      return converter.isLegal(op->getOperandTypes()) && converter.isLegal(op->getResultTypes());
+    });
+    scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns, target);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
