@@ -310,10 +310,9 @@ struct ContextOptions {
   /// No disk cache at all.
   bool diskCache = true;
   /// Run kernels on the CPU interpreter, on host memory, instead of a GPU
-  /// (`device`, `arch` and `compiler` are then unused, and nothing is cached
-  /// on disk). Unset: from LACC_INTERPRET (set to anything but "" or "0"),
-  /// which so turns every context that would use a GPU into an interpreting
-  /// one; a kNoDevice context stays compile-only.
+  /// (`device`, `arch`, `compiler` and the disk cache are then unused).
+  /// Unset: LACC_INTERPRET decides (set to anything but "" or "0": yes), for
+  /// every context that would use a GPU; a kNoDevice context only compiles.
   std::optional<bool> interpret;
 };
 
