@@ -48,7 +48,7 @@ struct Problem {
   }
   double lambda(int bh) const { return s.decay ? std::exp(-double(slope[bh % kHeads])) : 1.0; }
   Defines defines(const char *sliceName, int slice) const {
-    return {{"H", kHeads}, {"D", s.D},         {"E", s.E},
+    return {{"H", kHeads}, {"D", s.D}, {"E", s.E},
             {"BLOCK", s.block}, {sliceName, slice}, {"DECAY", s.decay}};
   }
 };

@@ -9,12 +9,12 @@
 
 #include "TestUtil.h"
 
-#include "runtime/CompilerImpl.h"
-
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <cstring>
+#include <cstdio>
 #include <random>
 #include <thread>
 
