@@ -124,7 +124,11 @@ bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, st
   }
   CompileResult result = compile(input);
   if (!result.success) {
-    error = "kernel '" + request.kernelName + "': compilation failed:\n" + result.diagnostics;
+    // The diagnostics name the file, line and column (and, for internal errors, the kernel
+    // and the pass); they read the same as the interpreter path's.
+    error = result.diagnostics.empty()
+                ? "kernel '" + request.kernelName + "': compilation failed"
+                : result.diagnostics;
     return false;
   }
   const KernelMetadata *kernel = findKernel(result, request.kernelName);

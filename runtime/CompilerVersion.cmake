@@ -1,13 +1,16 @@
 # Writes CompilerVersion.cpp: compilerVersion() = lacc version, LLVM version
 # and a hash of every compiler source, so the disk cache misses as soon as
 # anything that could change the PTX changes. Run by the build (see
-# runtime/CMakeLists.txt), with LIST (a file naming the sources), OUT, VERSION.
+# runtime/CMakeLists.txt), with LIST (a file naming the sources), OUT, VERSION and ROOT (the
+# source tree: names are hashed relative to it, so that the same sources give the same version
+# wherever they are checked out).
 file(STRINGS "${LIST}" files)
 set(all "")
 foreach(f IN LISTS files)
   if(EXISTS "${f}")
     file(SHA256 "${f}" h)
-    string(APPEND all "${f}:${h}\n")
+    file(RELATIVE_PATH name "${ROOT}" "${f}")
+    string(APPEND all "${name}:${h}\n")
   endif()
 endforeach()
 string(SHA256 digest "${all}")

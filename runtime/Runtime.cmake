@@ -3,17 +3,20 @@
 # runtime/CMakeLists.txt.
 #
 # Two libraries, because of exceptions: LaccRuntime is built with them (its
-# errors are lacc::Error), LaccRuntimeCompiler holds the one file that includes
-# MLIR and is built without them, like MLIR.
+# errors are lacc::Error), LaccRuntimeCompiler holds the files that include
+# MLIR (the compiler, and the interpreter's front end) and is built without
+# them, like MLIR.
 if(NOT LACC_CUDA_INCLUDE_DIR)
   message(STATUS "cuda.h not found: the lacc runtime is not built (set CUDA_HOME)")
   return()
 endif()
 
-add_library(LaccRuntimeCompiler STATIC ${CMAKE_CURRENT_SOURCE_DIR}/Compiler.cpp)
+add_library(LaccRuntimeCompiler STATIC ${CMAKE_CURRENT_SOURCE_DIR}/Compiler.cpp
+                                       ${CMAKE_CURRENT_SOURCE_DIR}/InterpBackend.cpp)
 llvm_update_compile_flags(LaccRuntimeCompiler) # -fno-exceptions, as the compiler it calls
+add_dependencies(LaccRuntimeCompiler LaccTileIncGen)
 target_include_directories(LaccRuntimeCompiler PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
-target_link_libraries(LaccRuntimeCompiler PUBLIC LaccCompiler LaccSyntax)
+target_link_libraries(LaccRuntimeCompiler PUBLIC LaccCompiler LaccSyntax LaccInterp)
 
 # compilerVersion(): a hash of the compiler's sources, regenerated when one changes.
 file(GLOB_RECURSE LACC_COMPILER_SOURCES CONFIGURE_DEPENDS
@@ -30,11 +33,22 @@ add_custom_command(
   OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/CompilerVersion.cpp
   COMMAND ${CMAKE_COMMAND} -DLIST=${CMAKE_CURRENT_BINARY_DIR}/CompilerSources.txt
           -DOUT=${CMAKE_CURRENT_BINARY_DIR}/CompilerVersion.cpp
-          -DVERSION=lacc-0.1/llvm-${LLVM_PACKAGE_VERSION}
+          -DVERSION=lacc-0.1/llvm-${LLVM_PACKAGE_VERSION} -DROOT=${PROJECT_SOURCE_DIR}
           -P ${CMAKE_CURRENT_SOURCE_DIR}/CompilerVersion.cmake
   DEPENDS ${LACC_COMPILER_SOURCES} ${CMAKE_CURRENT_BINARY_DIR}/CompilerSources.txt
           ${CMAKE_CURRENT_SOURCE_DIR}/CompilerVersion.cmake
   COMMENT "Hashing the compiler sources for the kernel cache key")
+
+# kernels/*.tile as string literals (lacc::embeddedKernelSource), regenerated when one changes,
+# so that no program reads the source tree it was built from.
+file(GLOB_RECURSE LACC_KERNEL_FILES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/*.tile)
+add_custom_command(
+  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/EmbeddedKernels.cpp
+  COMMAND ${CMAKE_COMMAND} -DDIR=${PROJECT_SOURCE_DIR}/kernels
+          -DOUT=${CMAKE_CURRENT_BINARY_DIR}/EmbeddedKernels.cpp
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/EmbedKernels.cmake
+  DEPENDS ${LACC_KERNEL_FILES} ${CMAKE_CURRENT_SOURCE_DIR}/EmbedKernels.cmake
+  COMMENT "Embedding kernels/*.tile in the runtime library")
 
 find_package(Threads REQUIRED)
 add_library(LaccRuntime STATIC
@@ -45,7 +59,8 @@ add_library(LaccRuntime STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/Runtime.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Signature.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Types.cpp
-  ${CMAKE_CURRENT_BINARY_DIR}/CompilerVersion.cpp)
+  ${CMAKE_CURRENT_BINARY_DIR}/CompilerVersion.cpp
+  ${CMAKE_CURRENT_BINARY_DIR}/EmbeddedKernels.cpp)
 target_compile_options(LaccRuntime PRIVATE -fexceptions)
 target_include_directories(LaccRuntime
   PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include

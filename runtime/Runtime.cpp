@@ -5,6 +5,8 @@
 // (one atomic load when it is the last one used), then cuLaunchKernel. Nothing
 // reaches the driver until every check has passed, and a variant is published
 // only once it is fully compiled and loaded, so an error leaves no trace.
+// An interpreting context takes the same path up to the specialization, then
+// runs the kernel on the CPU interpreter (InterpBackend.h) on host memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,12 +14,16 @@
 #include "lacc/Runtime.h"
 #include "runtime/CompilerImpl.h"
 #include "runtime/Driver.h"
+#include "runtime/EmbeddedKernels.h"
+#include "runtime/InterpBackend.h"
 #include "runtime/Signature.h"
 
 #include <atomic>
 #include <cinttypes>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <unordered_map>
@@ -52,9 +58,61 @@ static std::string hexAddress(uint64_t a) {
   return buf;
 }
 
+// --- host memory for the interpreter -------------------------------------------
+
+static char *hostBytes(uint64_t address) {
+  return reinterpret_cast<char *>(static_cast<uintptr_t>(address));
+}
+
+/// The memory of every interpreting context, process-wide as a GPU's memory is
+/// for its contexts: each launch lets the interpreter touch exactly these
+/// buffers, so a stray access is an error instead of a crash.
+class HostMemory {
+public:
+  static HostMemory &get() {
+    static HostMemory *memory = new HostMemory; // never destroyed: buffers may outlive main
+    return *memory;
+  }
+
+  /// 256-byte aligned like cuMemAlloc, so that the same pointers are divisible by 16.
+  uint64_t allocate(size_t bytes) {
+    const size_t rounded = (bytes + 255) / 256 * 256;
+    void *p = rounded >= bytes ? std::aligned_alloc(256, rounded) : nullptr;
+    if (!p)
+      throw Error(Error::Kind::Argument, "alloc(" + std::to_string(bytes) +
+                                             "): out of host memory (interpreting context)");
+    std::memset(p, 0xFF, rounded);
+    std::lock_guard<std::mutex> lock(mutex_);
+    live_[reinterpret_cast<uintptr_t>(p)] = bytes;
+    return reinterpret_cast<uintptr_t>(p);
+  }
+
+  void release(uint64_t address) noexcept {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      live_.erase(address);
+    }
+    std::free(hostBytes(address));
+  }
+
+  std::vector<HostBuffer> buffers() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<HostBuffer> out;
+    out.reserve(live_.size());
+    for (const auto &[address, bytes] : live_)
+      out.push_back({hostBytes(address), bytes});
+    return out;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::map<uint64_t, size_t> live_; // address -> bytes
+};
+
 // --- state -------------------------------------------------------------------
 
 struct ContextState {
+  bool interpret = false;         // kernels run on the CPU interpreter, on host memory
   const Driver *driver = nullptr; // null: no device
   int ordinal = ContextOptions::kNoDevice;
   CUdevice device = 0;
@@ -95,6 +153,7 @@ struct Variant {
   CUmodule module = nullptr;
   CUfunction function = nullptr;
   unsigned sharedBytes = 0; // dynamic, passed at launch
+  std::shared_ptr<const InterpretedKernel> interpreted; // interpreting contexts only
 };
 
 struct KernelState {
@@ -154,6 +213,7 @@ struct KernelState {
 
   const Variant &variant(uint64_t mask);
   std::unique_ptr<Variant> build(uint64_t mask);
+  std::unique_ptr<Variant> buildForInterpreter(const CompileRequest &request);
 };
 
 struct ModuleState {
@@ -306,6 +366,8 @@ std::unique_ptr<Variant> KernelState::build(uint64_t mask) {
       request.divisibleBy16.push_back(i);
   request.arch = ctx->arch;
   request.numWarps = options.numWarps;
+  if (ctx->interpret)
+    return buildForInterpreter(request);
 
   auto v = std::make_unique<Variant>();
   v->mask = mask;
@@ -389,6 +451,17 @@ std::unique_ptr<Variant> KernelState::build(uint64_t mask) {
   return v;
 }
 
+std::unique_ptr<Variant> KernelState::buildForInterpreter(const CompileRequest &request) {
+  auto v = std::make_unique<Variant>();
+  std::string error;
+  if (!compileForInterpreter(request, sig.params, v->interpreted, error))
+    throw Error(Error::Kind::Compile, error);
+  v->compiled.name = sig.name;
+  v->compiled.numWarps = options.numWarps;
+  v->compiled.params = sig.params;
+  return v;
+}
+
 } // namespace detail
 
 using namespace detail;
@@ -417,6 +490,16 @@ void Kernel::launchImpl(const Grid &grid, CUstream_st *stream, const Arg *args, 
   uint64_t storage[kMaxParams];
   void *params[kMaxParams];
   uint64_t mask = k.pack(args, n, storage);
+  if (k.ctx->interpret) {
+    // The interpreter ignores divisibility: one variant serves every launch.
+    const Variant &v = k.variant(0);
+    std::string error;
+    if (!runOnInterpreter(*v.interpreted,
+                          {uint32_t(grid.x), uint32_t(grid.y), uint32_t(grid.z)}, storage,
+                          HostMemory::get().buffers(), error))
+      throw Error(Error::Kind::Execution, error);
+    return;
+  }
   if (!k.ctx->driver)
     k.ctx->current("cannot launch kernel '" + k.sig.name + "'"); // throws
   const Variant &v = k.variant(mask);
@@ -441,13 +524,18 @@ void Kernel::launchImpl(const Grid &grid, CUstream_st *stream, const Arg *args, 
 const CompiledKernel &Kernel::compileImpl(const Arg *args, size_t n) const {
   KernelState &k = stateOf(s_);
   uint64_t storage[kMaxParams];
-  return k.variant(k.pack(args, n, storage)).compiled;
+  uint64_t mask = k.pack(args, n, storage);
+  return k.variant(k.ctx->interpret ? 0 : mask).compiled;
 }
 
 void *Kernel::functionImpl(const Arg *args, size_t n) const {
   KernelState &k = stateOf(s_);
   uint64_t storage[kMaxParams];
   uint64_t mask = k.pack(args, n, storage);
+  if (k.ctx->interpret)
+    throw Error(Error::Kind::NoDevice, "kernel '" + k.sig.name +
+                                           "': no CUfunction, this context runs kernels on the "
+                                           "CPU interpreter");
   if (!k.ctx->driver)
     k.ctx->current("kernel '" + k.sig.name + "'"); // throws
   return k.variant(mask).function;
@@ -574,16 +662,41 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
 
 Context Context::offline(ContextOptions options) {
   options.device = ContextOptions::kNoDevice;
+  options.interpret = false;
+  return Context(std::move(options));
+}
+
+static bool interpretFromEnv() {
+  const char *v = std::getenv("LACC_INTERPRET");
+  return v && *v && std::strcmp(v, "0") != 0;
+}
+
+Context Context::gpuOrInterpreter(ContextOptions options) {
+  try {
+    return Context(options);
+  } catch (const Error &e) {
+    if (e.kind() != Error::Kind::NoDriver && e.kind() != Error::Kind::NoDevice)
+      throw;
+  }
+  options.interpret = true;
   return Context(std::move(options));
 }
 
 Context::Context(ContextOptions options) : s_(std::make_shared<ContextState>()) {
   ContextState &c = *s_;
+  c.arch = options.arch;
+  c.interpret = options.interpret.value_or(options.device != ContextOptions::kNoDevice &&
+                                           interpretFromEnv());
+  if (c.interpret) {
+    if (c.arch.empty())
+      c.arch = "sm_90a";
+    c.deviceName = "CPU interpreter";
+    return;
+  }
   c.compiler = options.compiler ? std::move(options.compiler) : CompileFunction(compileKernel);
   c.alwaysCompile = options.alwaysCompile ? *options.alwaysCompile : alwaysCompileFromEnv();
   if (options.diskCache)
     c.disk.emplace(options.cacheDir.empty() ? defaultCacheDir() : options.cacheDir);
-  c.arch = options.arch;
 
   if (options.device == ContextOptions::kNoDevice) {
     if (c.arch.empty())
@@ -645,7 +758,36 @@ Module Context::loadFile(const std::string &path) {
   return loadSource(text.str(), path);
 }
 
+Module Context::loadEmbedded(const std::string &name) {
+  if (const char *dir = std::getenv("LACC_KERNELS_DIR"); dir && *dir)
+    return loadFile(std::string(dir) + "/" + name);
+  const char *text = embeddedKernelSource(name);
+  if (!text) {
+    std::string names;
+    for (const std::string &n : embeddedKernelNames())
+      names += (names.empty() ? "" : ", ") + n;
+    throw Error(Error::Kind::IO, "no kernel file '" + name +
+                                     "' is embedded in this program (it has: " + names + ")");
+  }
+  return loadSource(text, "kernels/" + name);
+}
+
+const char *embeddedKernelSource(const std::string &name) {
+  for (size_t i = 0; i < kNumEmbeddedKernels; ++i)
+    if (name == kEmbeddedKernels[i].name)
+      return kEmbeddedKernels[i].text;
+  return nullptr;
+}
+
+std::vector<std::string> embeddedKernelNames() {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < kNumEmbeddedKernels; ++i)
+    names.push_back(kEmbeddedKernels[i].name);
+  return names;
+}
+
 bool Context::hasDevice() const { return s_->driver != nullptr; }
+bool Context::interpreting() const { return s_->interpret; }
 int Context::device() const { return s_->ordinal; }
 std::string Context::deviceName() const { return s_->deviceName; }
 const std::string &Context::arch() const { return s_->arch; }
@@ -656,14 +798,18 @@ const std::string &Context::cacheDir() const {
 }
 
 void Context::synchronize() {
+  if (s_->interpret)
+    return; // launches and copies finish before they return
   const Driver &d = s_->current("synchronize");
   check(d, d.cuCtxSynchronize(), "cuCtxSynchronize (an earlier launch or copy failed)");
 }
 
 DeviceBuffer Context::alloc(size_t bytes) {
-  const Driver &d = s_->current("alloc(" + std::to_string(bytes) + ")");
   if (bytes == 0)
     throw Error(Error::Kind::Argument, "alloc(0): a device buffer needs at least one byte");
+  if (s_->interpret)
+    return DeviceBuffer(s_, HostMemory::get().allocate(bytes), bytes);
+  const Driver &d = s_->current("alloc(" + std::to_string(bytes) + ")");
   CUdeviceptr p = 0;
   CUresult r = d.cuMemAlloc(&p, bytes);
   if (r != CUDA_SUCCESS)
@@ -695,7 +841,9 @@ DeviceBuffer &DeviceBuffer::operator=(DeviceBuffer &&o) noexcept {
 DeviceBuffer::~DeviceBuffer() { release(); }
 
 void DeviceBuffer::release() noexcept {
-  if (address_ && ctx_ && ctx_->driver) {
+  if (address_ && ctx_ && ctx_->interpret) {
+    HostMemory::get().release(address_);
+  } else if (address_ && ctx_ && ctx_->driver) {
     const Driver &d = *ctx_->driver;
     CUcontext cur = nullptr;
     if (d.cuCtxGetCurrent(&cur) == CUDA_SUCCESS && cur != ctx_->context)
@@ -721,6 +869,10 @@ void DeviceBuffer::copyFrom(const void *host, size_t bytes, size_t offset) {
   checkRange("DeviceBuffer::copyFrom", bytes, offset, bytes_);
   if (bytes == 0)
     return;
+  if (ctx_->interpret) {
+    std::memcpy(hostBytes(address_) + offset, host, bytes);
+    return;
+  }
   const Driver &d = ctx_->current("DeviceBuffer::copyFrom");
   check(d, d.cuMemcpyHtoD(address_ + offset, host, bytes), "cuMemcpyHtoD");
 }
@@ -729,12 +881,20 @@ void DeviceBuffer::copyTo(void *host, size_t bytes, size_t offset) const {
   checkRange("DeviceBuffer::copyTo", bytes, offset, bytes_);
   if (bytes == 0)
     return;
+  if (ctx_->interpret) {
+    std::memcpy(host, hostBytes(address_) + offset, bytes);
+    return;
+  }
   const Driver &d = ctx_->current("DeviceBuffer::copyTo");
   check(d, d.cuMemcpyDtoH(host, address_ + offset, bytes), "cuMemcpyDtoH");
 }
 
 void DeviceBuffer::fill(uint8_t value) {
   checkRange("DeviceBuffer::fill", bytes_, 0, bytes_);
+  if (ctx_->interpret) {
+    std::memset(hostBytes(address_), value, bytes_);
+    return;
+  }
   const Driver &d = ctx_->current("DeviceBuffer::fill");
   check(d, d.cuMemsetD8(address_, value, bytes_), "cuMemsetD8");
   check(d, d.cuCtxSynchronize(), "cuCtxSynchronize after cuMemsetD8");

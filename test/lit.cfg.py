@@ -12,6 +12,8 @@ config.test_exec_root = os.path.join(config.lacc_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "fuzz", "Inputs"]
 
 config.substitutions.append(("%kernels", os.path.join(config.lacc_src_root, "kernels")))
+config.substitutions.append(("%lacc_src_root", config.lacc_src_root))
+config.substitutions.append(("%lacc_obj_root", config.lacc_obj_root))
 llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(["FileCheck", "not", "count"], [config.llvm_tools_dir])
 llvm_config.add_tool_substitutions(["lacc", "lacc-opt"], [config.lacc_tools_dir])

@@ -2,8 +2,8 @@
 //
 //   lacc-bench-runtime [--launches N] [--rounds R] [FILE.tile]
 //
-// Prints, for kernels/vector_add.tile (or FILE's first kernel with the same
-// signature):
+// Prints, for kernels/vector_add.tile (the copy embedded in the program, or
+// FILE's kernel vector_add):
 //   - host time per launch of a cached kernel through lacc, against raw
 //     cuLaunchKernel of the very same CUfunction (median over rounds of N
 //     launches, after warm-up), and the memory-cache lookup alone;
@@ -46,16 +46,31 @@ static double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+/// The text of FILE, or of the embedded kernels/vector_add.tile when `file` is empty.
+static std::string sourceOf(const std::string &file) {
+  if (file.empty())
+    return embeddedKernelSource("vector_add.tile");
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw Error(Error::Kind::IO, "cannot read '" + file + "'");
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+static Module load(Context &ctx, const std::string &file) {
+  return ctx.loadSource(sourceOf(file), file.empty() ? "kernels/vector_add.tile" : file);
+}
+
 /// The child of the warm-start measurement: prints "ctx_ms warm_ms".
 static int warmChild(const std::string &cacheDir, const std::string &file) {
   ContextOptions o;
   o.cacheDir = cacheDir;
+  o.interpret = false;
   auto t0 = Clock::now();
   Context ctx(o);
   double ctxMs = msSince(t0);
   DeviceBuffer b = ctx.alloc(4096);
   auto t1 = Clock::now();
-  Kernel k = ctx.loadFile(file).kernel("vector_add");
+  Kernel k = load(ctx, file).kernel("vector_add");
   k.cuFunction(b, b, b, 1024); // disk hit + cuModuleLoadDataEx
   double warmMs = msSince(t1);
   std::printf("%.4f %.4f\n", ctxMs, warmMs);
@@ -64,11 +79,11 @@ static int warmChild(const std::string &cacheDir, const std::string &file) {
 
 int main(int argc, char **argv) {
   int launches = 2000, rounds = 41;
-  std::string file = LACC_SOURCE_DIR "/kernels/vector_add.tile";
+  std::string file; // empty: the embedded kernels/vector_add.tile
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--warm-child" && i + 2 < argc)
-      return warmChild(argv[i + 1], argv[i + 2]);
+    if (a == "--warm-child" && i + 1 < argc)
+      return warmChild(argv[i + 1], i + 2 < argc ? argv[i + 2] : "");
     if (a == "--launches" && i + 1 < argc)
       launches = std::atoi(argv[++i]);
     else if (a == "--rounds" && i + 1 < argc)
@@ -92,6 +107,7 @@ int main(int argc, char **argv) {
   try {
     ContextOptions o;
     o.cacheDir = cacheDir;
+    o.interpret = false; // a GPU benchmark, whatever LACC_INTERPRET says
     auto tc = Clock::now();
     std::unique_ptr<Context> ctxp;
     try {
@@ -107,15 +123,12 @@ int main(int argc, char **argv) {
     double ctxMs = msSince(tc);
     const int n = 1024;
     DeviceBuffer x = ctx.alloc(n * 4), y = ctx.alloc(n * 4), z = ctx.alloc(n * 4);
-    Module mod = ctx.loadFile(file);
+    Module mod = load(ctx, file);
 
     // Cold: the compiler alone, then a launch-ready kernel through the runtime.
     CompileRequest req;
-    {
-      std::ifstream in(file, std::ios::binary);
-      req.source.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-    req.fileName = file;
+    req.source = sourceOf(file);
+    req.fileName = mod.fileName();
     req.kernelName = "vector_add";
     req.arch = ctx.arch();
     req.divisibleBy16 = {0, 1, 2, 3};
@@ -137,8 +150,8 @@ int main(int argc, char **argv) {
       if (pid == 0) {
         dup2(fds[1], 1);
         close(fds[0]);
-        execl("/proc/self/exe", argv[0], "--warm-child", cacheDir.c_str(), file.c_str(),
-              (char *)nullptr);
+        execl("/proc/self/exe", argv[0], "--warm-child", cacheDir.c_str(),
+              file.empty() ? nullptr : file.c_str(), (char *)nullptr);
         _exit(127);
       }
       close(fds[1]);
@@ -193,7 +206,8 @@ int main(int argc, char **argv) {
 
     std::printf("# lacc runtime benchmark\n\n");
     std::printf("device: %s (%s); kernel: vector_add from %s; %d launches x %d rounds\n\n",
-                ctx.deviceName().c_str(), ctx.arch().c_str(), file.c_str(), launches, rounds);
+                ctx.deviceName().c_str(), ctx.arch().c_str(), mod.fileName().c_str(), launches,
+                rounds);
     std::printf("| measurement | value |\n|---|---|\n");
     std::printf("| launch, raw cuLaunchKernel (median) | %.2f us |\n", median(rawUs));
     std::printf("| launch, lacc Kernel::launch, cached (median) | %.2f us |\n", median(laccUs));

@@ -3,32 +3,25 @@
 //   lacc-lightning [--device=auto|gpu|cpu] [--batch=B] [--heads=H] [--n=N] [--dim=D]
 //                  [--no-decay] [--repeat=R] [--kernels=DIR]
 //
-// Runs kernels/lightning_fwd.tile and kernels/lightning_bwd.tile on random
-// bf16 data: on the GPU through the runtime (JIT compile, cache, launch), or,
-// where there is no GPU, on the CPU interpreter at a small size. Prints each
-// output's error against the fp64 recurrent reference and the time taken.
+// Runs kernels/lightning_fwd.tile and kernels/lightning_bwd.tile (the copies
+// built into the program, or DIR's) on random bf16 data through the runtime:
+// the same launches on the GPU (JIT compile, cache, launch) or, with
+// --device=cpu or where there is no GPU, on the CPU interpreter at a small
+// size. Prints each output's error against the fp64 recurrent reference and
+// the median time of R runs.
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/frontend/Frontend.h"
 #include "kernels/reference/Lightning.h"
 #include "lacc/Runtime.h"
-#include "runtime/interp/Interpreter.h"
 #include "runtime/interp/Numerics.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <functional>
-#include <optional>
 #include <random>
-#include <sstream>
 #include <string>
 
 namespace {
@@ -40,7 +33,7 @@ struct Options {
   std::string device = "auto";
   int batch = 0, heads = 0, n = 0, dim = 0, repeat = 10;
   bool decay = true;
-  std::string kernels = LACC_KERNELS_DIR;
+  std::string kernels; // empty: the kernels built into the program
 };
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -48,15 +41,6 @@ double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
-}
-
-std::string readFile(const std::string &path) {
-  std::ifstream in(path);
-  if (!in)
-    throw lacc::Error(lacc::Error::Kind::IO, "cannot read " + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 /// The problem: bf16 inputs and their exact values for the reference.
@@ -107,12 +91,15 @@ std::vector<double> toDouble(const BF16 &v) {
 }
 
 //===----------------------------------------------------------------------===//
-// GPU: the runtime
+// The run: the same launches on the GPU and on the interpreter
 //===----------------------------------------------------------------------===//
 
-Outputs runGpu(lacc::Context &ctx, Problem &p, const Options &opt) {
-  lacc::Module fwdMod = ctx.loadFile(opt.kernels + "/lightning_fwd.tile");
-  lacc::Module bwdMod = ctx.loadFile(opt.kernels + "/lightning_bwd.tile");
+Outputs run(lacc::Context &ctx, Problem &p, const Options &opt) {
+  auto load = [&](const std::string &file) {
+    return opt.kernels.empty() ? ctx.loadEmbedded(file) : ctx.loadFile(opt.kernels + "/" + file);
+  };
+  lacc::Module fwdMod = load("lightning_fwd.tile");
+  lacc::Module bwdMod = load("lightning_bwd.tile");
   lacc::Kernel fwd = fwdMod.kernel("lightning_fwd", p.constants("BLOCK_E", p.slice(p.E), opt.decay));
   lacc::Kernel dq = bwdMod.kernel("lightning_bwd_dq", p.constants("BLOCK_D", p.slice(p.D), opt.decay));
   lacc::Kernel dk = bwdMod.kernel("lightning_bwd_dk", p.constants("BLOCK_D", p.slice(p.D), opt.decay));
@@ -135,8 +122,6 @@ Outputs runGpu(lacc::Context &ctx, Problem &p, const Options &opt) {
     dv.launch(lacc::Grid(p.bh, p.E / p.slice(p.E)), q, k, dO, dvB, slope, n);
   };
   auto time = [&](const std::function<void()> &f) {
-    f(); // first launch: compiles (or loads from the disk cache)
-    ctx.synchronize();
     std::vector<double> runs;
     for (int i = 0; i < opt.repeat; ++i) {
       auto start = Clock::now();
@@ -147,7 +132,7 @@ Outputs runGpu(lacc::Context &ctx, Problem &p, const Options &opt) {
     return median(runs);
   };
   auto compileStart = Clock::now();
-  forward();
+  forward(); // first launches: compile (or load from the disk cache), then run
   backward();
   ctx.synchronize();
   std::printf("  first launches (compile or disk cache + run): %.1f ms\n",
@@ -159,74 +144,6 @@ Outputs runGpu(lacc::Context &ctx, Problem &p, const Options &opt) {
   out.dq = dqB.download<uint16_t>();
   out.dk = dkB.download<uint16_t>();
   out.dv = dvB.download<uint16_t>();
-  return out;
-}
-
-//===----------------------------------------------------------------------===//
-// CPU: the interpreter
-//===----------------------------------------------------------------------===//
-
-class InterpKernel {
-public:
-  InterpKernel(const std::string &path, const std::string &name, const lacc::ConstMap &constants)
-      : source_(path, readFile(path)) {
-    lacc::FrontendOptions options;
-    options.kernel = name;
-    for (const auto &[key, value] : constants)
-      options.defines.emplace_back(key, value.toString());
-    std::string diagnostics;
-    llvm::raw_string_ostream os(diagnostics);
-    {
-      lacc::DiagnosticEngine diag(source_, os);
-      module_ = lacc::buildTileModule(context_, source_, options, diag);
-    }
-    if (!module_)
-      throw lacc::Error(lacc::Error::Kind::Compile, diagnostics);
-    fn_ = module_->lookupSymbol<mlir::func::FuncOp>(name);
-  }
-  void run(std::array<uint32_t, 3> grid, std::vector<lacc::interp::KernelArg> args,
-           std::vector<lacc::interp::Buffer> buffers) {
-    if (llvm::Error e = lacc::interp::runKernel(fn_, grid, args, buffers))
-      throw lacc::Error(lacc::Error::Kind::Argument, llvm::toString(std::move(e)));
-  }
-
-private:
-  lacc::SourceFile source_;
-  mlir::MLIRContext context_;
-  mlir::OwningOpRef<mlir::ModuleOp> module_;
-  mlir::func::FuncOp fn_;
-};
-
-Outputs runCpu(Problem &p, const Options &opt) {
-  using lacc::interp::Buffer;
-  using lacc::interp::KernelArg;
-  InterpKernel fwd(opt.kernels + "/lightning_fwd.tile", "lightning_fwd",
-                   p.constants("BLOCK_E", p.slice(p.E), opt.decay));
-  std::string bwdPath = opt.kernels + "/lightning_bwd.tile";
-  InterpKernel dq(bwdPath, "lightning_bwd_dq", p.constants("BLOCK_D", p.slice(p.D), opt.decay));
-  InterpKernel dk(bwdPath, "lightning_bwd_dk", p.constants("BLOCK_D", p.slice(p.D), opt.decay));
-  InterpKernel dv(bwdPath, "lightning_bwd_dv", p.constants("BLOCK_E", p.slice(p.E), opt.decay));
-  Outputs out;
-  out.o = BF16(p.v.size(), 0x7fc1);
-  out.dq = BF16(p.q.size(), 0x7fc1);
-  out.dk = BF16(p.k.size(), 0x7fc1);
-  out.dv = BF16(p.v.size(), 0x7fc1);
-  auto buf = [](auto &v) { return Buffer{v.data(), v.size() * sizeof(v[0])}; };
-  auto ptr = [](auto &v) { return KernelArg::pointer(v.data()); };
-  KernelArg n = KernelArg::i32(p.n);
-  uint32_t bh = p.bh, dSlices = p.D / p.slice(p.D), eSlices = p.E / p.slice(p.E);
-  auto start = Clock::now();
-  fwd.run({bh, eSlices, 1}, {ptr(p.q), ptr(p.k), ptr(p.v), ptr(out.o), ptr(p.slope), n},
-          {buf(p.q), buf(p.k), buf(p.v), buf(out.o), buf(p.slope)});
-  out.fwdMs = ms(Clock::now() - start);
-  start = Clock::now();
-  dq.run({bh, dSlices, 1}, {ptr(p.k), ptr(p.v), ptr(p.dO), ptr(out.dq), ptr(p.slope), n},
-         {buf(p.k), buf(p.v), buf(p.dO), buf(out.dq), buf(p.slope)});
-  dk.run({bh, dSlices, 1}, {ptr(p.q), ptr(p.v), ptr(p.dO), ptr(out.dk), ptr(p.slope), n},
-         {buf(p.q), buf(p.v), buf(p.dO), buf(out.dk), buf(p.slope)});
-  dv.run({bh, eSlices, 1}, {ptr(p.q), ptr(p.k), ptr(p.dO), ptr(out.dv), ptr(p.slope), n},
-         {buf(p.q), buf(p.k), buf(p.dO), buf(out.dv), buf(p.slope)});
-  out.bwdMs = ms(Clock::now() - start);
   return out;
 }
 
@@ -255,7 +172,8 @@ int main(int argc, char **argv) {
              !parseInt(a, "--repeat", opt.repeat)) {
       std::fprintf(stderr, "lacc-lightning: unknown argument '%s'\n"
                            "usage: lacc-lightning [--device=auto|gpu|cpu] [--batch=B] "
-                           "[--heads=H] [--n=N] [--dim=D] [--no-decay] [--repeat=R]\n", a);
+                           "[--heads=H] [--n=N] [--dim=D] [--no-decay] [--repeat=R] "
+                           "[--kernels=DIR]\n", a);
       return 2;
     }
   }
@@ -263,18 +181,19 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "lacc-lightning: --device must be auto, gpu or cpu\n");
     return 2;
   }
+  if (opt.repeat < 1) {
+    std::fprintf(stderr, "lacc-lightning: --repeat must be at least 1\n");
+    return 2;
+  }
   try {
-    std::optional<lacc::Context> ctx;
-    if (opt.device != "cpu") {
-      try {
-        ctx.emplace();
-      } catch (const lacc::Error &e) {
-        if (opt.device == "gpu")
-          throw;
-        std::printf("no GPU (%s): running on the CPU interpreter at a small size\n", e.what());
-      }
-    }
-    bool gpu = ctx.has_value();
+    lacc::ContextOptions options;
+    if (opt.device != "auto")
+      options.interpret = opt.device == "cpu";
+    lacc::Context ctx = opt.device == "auto" ? lacc::Context::gpuOrInterpreter(options)
+                                             : lacc::Context(options);
+    bool gpu = ctx.hasDevice();
+    if (!gpu && opt.device == "auto")
+      std::printf("no GPU here: running on the CPU interpreter at a small size\n");
     // Defaults: a real workload on the GPU, a few seconds on the interpreter.
     int batch = opt.batch ? opt.batch : (gpu ? 4 : 1);
     int heads = opt.heads ? opt.heads : (gpu ? 8 : 2);
@@ -287,9 +206,9 @@ int main(int argc, char **argv) {
     Problem p(batch, heads, n, dim, opt.decay);
     std::printf("lightning attention %s: batch %d, heads %d, n %d, d = e = %d, bf16, %s\n",
                 opt.decay ? "with per-head decay" : "without decay", batch, heads, n, dim,
-                gpu ? ("GPU " + ctx->deviceName() + " (" + ctx->arch() + ")").c_str()
+                gpu ? ("GPU " + ctx.deviceName() + " (" + ctx.arch() + ")").c_str()
                     : "CPU interpreter");
-    Outputs out = gpu ? runGpu(*ctx, p, opt) : runCpu(p, opt);
+    Outputs out = run(ctx, p, opt);
 
     auto refStart = Clock::now();
     lacc::reference::LightningShape shape{p.bh, p.n, p.D, p.E};
@@ -300,10 +219,9 @@ int main(int argc, char **argv) {
                       lacc::reference::relativeError(toDouble(out.dq), grads.dq),
                       lacc::reference::relativeError(toDouble(out.dk), grads.dk),
                       lacc::reference::relativeError(toDouble(out.dv), grads.dv)};
-    std::printf("  forward  %9.3f ms%s   |o - ref|/|ref| = %.2e\n", out.fwdMs,
-                gpu ? " (median)" : "", errs[0]);
-    std::printf("  backward %9.3f ms%s   dq %.2e, dk %.2e, dv %.2e\n", out.bwdMs,
-                gpu ? " (median)" : "", errs[1], errs[2], errs[3]);
+    std::printf("  forward  %9.3f ms (median)   |o - ref|/|ref| = %.2e\n", out.fwdMs, errs[0]);
+    std::printf("  backward %9.3f ms (median)   dq %.2e, dk %.2e, dv %.2e\n", out.bwdMs, errs[1],
+                errs[2], errs[3]);
     std::printf("  fp64 recurrent reference on the CPU: %.0f ms\n", refMs);
     const double bar = 1e-2;
     bool ok = true;

@@ -20,12 +20,14 @@ namespace lacc {
 class Error : public std::runtime_error {
 public:
   enum class Kind {
-    NoDriver, // libcuda.so.1 could not be loaded
-    NoDevice, // no CUDA device, or a context created without one
-    Cuda,     // a driver call failed
-    Compile,  // the kernel did not compile (front-end diagnostics, code generation)
-    Argument, // a launch argument, the grid, or a const value is wrong
-    IO,       // a file could not be read
+    NoDriver,   // libcuda.so.1 could not be loaded
+    NoDevice,   // no CUDA device, or a context created without one
+    Cuda,       // a driver call failed
+    Compile,    // the kernel did not compile (front-end diagnostics, code generation)
+    Argument,   // a launch argument, the grid, or a const value is wrong
+    IO,         // a file could not be read
+    Execution,  // the interpreter stopped the kernel: an access outside every buffer, a
+                // division by zero, ... (the message names the op, its location and program)
   };
 
   Error(Kind kind, const std::string &message) : std::runtime_error(message), kind_(kind) {}

@@ -7,7 +7,9 @@
 //   add.launch(lacc::Grid((n + 1023) / 1024), x, y, z, n);   // or (grid, stream, args...)
 //
 // The CUDA driver is loaded at run time, so this library works on machines
-// without one; whatever needs the GPU throws a clear lacc::Error there.
+// without one; whatever needs the GPU throws a clear lacc::Error there. With
+// LACC_INTERPRET=1 (or ContextOptions::interpret) the same program runs on the
+// CPU interpreter instead, on host memory, like Triton's TRITON_INTERPRET=1.
 // Context, Module and Kernel are cheap, copyable handles on shared state: a
 // Kernel keeps its Module and Context alive. All of them are thread-safe.
 //
@@ -65,7 +67,10 @@ struct DevicePtr {
   DevicePtr operator+(int64_t bytes) const { return DevicePtr(address + bytes); }
 };
 
-/// Device memory, freed when the last handle goes. Move-only.
+/// Device memory, freed when the last handle goes. Move-only. In an
+/// interpreting context it is host memory that the interpreter checks every
+/// access against; it starts as 0xFF bytes (NaN as floats), so that reading
+/// what was never written shows.
 class DeviceBuffer {
 public:
   DeviceBuffer() = default;
@@ -210,6 +215,9 @@ public:
   /// lacc::Stream or a CUstream. Every argument is
   /// checked against params() before anything reaches the driver; the first
   /// launch of a specialization compiles it (or loads it from the disk cache).
+  /// In an interpreting context the kernel has run when launch() returns (the
+  /// stream is ignored); an access outside every buffer of Context::alloc or
+  /// upload, or a division by zero, is an Error of Kind::Execution.
   template <class... A> void launch(const Grid &grid, A &&...args) const {
     launchSplit(grid, std::forward<A>(args)...);
   }
@@ -223,6 +231,8 @@ public:
 
   /// Compiles (or finds) the specialization these arguments select, without
   /// launching. Checks the arguments as launch() does (but not the grid).
+  /// In an interpreting context it prepares the interpreter's form, and the
+  /// result has the name and parameters but no PTX.
   template <class... A> const CompiledKernel &compile(A &&...args) const {
     detail::Arg packed[sizeof...(A) + 1] = {detail::makeArg(args)...};
     return compileImpl(packed, sizeof...(A));
@@ -230,6 +240,7 @@ public:
 
   /// The CUfunction of the specialization these arguments select (compiling
   /// and loading it if needed), for interoperation: CUDA graphs, benchmarks.
+  /// An interpreting context has none (Error::Kind::NoDevice).
   template <class... A> void *cuFunction(A &&...args) const {
     detail::Arg packed[sizeof...(A) + 1] = {detail::makeArg(args)...};
     return functionImpl(packed, sizeof...(A));
@@ -298,7 +309,19 @@ struct ContextOptions {
   std::optional<bool> alwaysCompile;
   /// No disk cache at all.
   bool diskCache = true;
+  /// Run kernels on the CPU interpreter, on host memory, instead of a GPU
+  /// (`device`, `arch`, `compiler` and the disk cache are then unused).
+  /// Unset: LACC_INTERPRET decides (set to anything but "" or "0": yes), for
+  /// every context that would use a GPU; a kNoDevice context only compiles.
+  std::optional<bool> interpret;
 };
+
+/// The text of the repository's kernels/NAME (e.g. "vector_add.tile") as it
+/// was when this program was built, or null when there is no such file. The
+/// programs use these copies so that they run wherever they are copied.
+const char *embeddedKernelSource(const std::string &name);
+/// The names of the embedded kernels/*.tile, sorted.
+std::vector<std::string> embeddedKernelNames();
 
 class Context {
 public:
@@ -307,9 +330,17 @@ public:
   explicit Context(ContextOptions options = {});
   /// A context without a device: Context(options with device = kNoDevice).
   static Context offline(ContextOptions options = {});
+  /// A GPU context when there is a CUDA driver and device, else an
+  /// interpreting one: for programs that must run anywhere (tests, demos).
+  /// Other errors (a failing driver) are still thrown.
+  static Context gpuOrInterpreter(ContextOptions options = {});
 
   Module loadFile(const std::string &path);
   Module loadSource(std::string text, std::string name = "<source>");
+  /// One of the repository's kernels by file name ("lightning_fwd.tile"): the
+  /// copy embedded in this program, or $LACC_KERNELS_DIR/NAME when that
+  /// variable is set (to try an edited kernel without rebuilding).
+  Module loadEmbedded(const std::string &name);
 
   DeviceBuffer alloc(size_t bytes);
   template <class T> DeviceBuffer upload(const std::vector<T> &host) {
@@ -317,11 +348,15 @@ public:
     b.upload(host);
     return b;
   }
-  /// Waits for all work on the device.
+  /// Waits for all work on the device (nothing to wait for when interpreting).
   void synchronize();
 
+  /// Whether kernels run on a GPU; false for compile-only and interpreting contexts.
   bool hasDevice() const;
+  /// Whether kernels run on the CPU interpreter.
+  bool interpreting() const;
   int device() const;
+  /// The GPU's name, "CPU interpreter", or empty for a compile-only context.
   std::string deviceName() const;
   const std::string &arch() const;
   /// Empty when the disk cache is off.

@@ -1,8 +1,9 @@
 //===- KernelTests.cpp - numerics of the non-attention kernels ------------===//
 //
-// Each kernel of kernels/ runs through the front end and the CPU interpreter
-// on fresh random data (fixed seeds, ragged sizes) and is compared with a
-// plain fp64 reference computed from the same (bf16-rounded) inputs.
+// Each kernel of kernels/ runs through the runtime (on the CPU interpreter,
+// or the GPU: KernelHarness.h) on fresh random data (fixed seeds, ragged
+// sizes) and is compared with a plain fp64 reference computed from the same
+// (bf16-rounded) inputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,15 +24,14 @@ class VectorAdd : public ::testing::TestWithParam<int> {};
 
 TEST_P(VectorAdd, MatchesExactSum) {
   int n = GetParam();
-  auto k = Kernel::load("vector_add.tile", "vector_add", {{"BLOCK", "256"}});
+  auto k = Kernel::load("vector_add.tile", "vector_add", {{"BLOCK", 256}});
   ASSERT_TRUE(k);
   std::mt19937 rng(n);
   std::normal_distribution<float> dist;
   std::vector<float> x(n), y(n), z(n + 7, NAN);
   for (int i = 0; i < n; ++i)
     x[i] = dist(rng), y[i] = dist(rng);
-  k->run({static_cast<uint32_t>((n + 255) / 256), 1, 1},
-         {ptr(x), ptr(y), ptr(z), KernelArg::i32(n)}, {buf(x), buf(y), buf(z)});
+  k->run(lacc::Grid((n + 255) / 256), x, y, z, n);
   for (int i = 0; i < n; ++i)
     ASSERT_EQ(z[i], x[i] + y[i]) << "at " << i;
   for (int i = n; i < n + 7; ++i)
@@ -62,30 +62,24 @@ class Softmax : public ::testing::TestWithParam<std::pair<int, int>> {};
 
 TEST_P(Softmax, F32RowInOneTile) {
   auto [rows, cols] = GetParam();
-  auto k = Kernel::load("softmax.tile", "softmax", {{"BLOCK", "1024"}});
+  auto k = Kernel::load("softmax.tile", "softmax", {{"BLOCK", 1024}});
   ASSERT_TRUE(k);
   std::mt19937 rng(rows * 131 + cols);
   std::normal_distribution<float> dist(0, 3);
   std::vector<float> x(rows * cols), y(rows * cols, NAN);
   for (float &v : x)
     v = dist(rng);
-  k->run({static_cast<uint32_t>(rows), 1, 1},
-         {ptr(x), ptr(y), KernelArg::i32(rows), KernelArg::i32(cols), KernelArg::i32(cols),
-          KernelArg::i32(cols)},
-         {buf(x), buf(y)});
+  k->run(lacc::Grid(rows), x, y, rows, cols, cols, cols);
   EXPECT_LT(relativeError(toDouble(y), softmaxRef(toDouble(x), rows, cols)), 1e-6);
 }
 
 TEST_P(Softmax, BF16OnlineAcrossChunks) {
   auto [rows, cols] = GetParam();
-  auto k = Kernel::load("softmax.tile", "softmax_online", {{"BLOCK", "64"}});
+  auto k = Kernel::load("softmax.tile", "softmax_online", {{"BLOCK", 64}});
   ASSERT_TRUE(k);
   std::vector<double> xd;
   BF16 x = randomBF16(rows * cols, rows * 7 + cols, xd, 3.0), y = poisonedBF16(rows * cols);
-  k->run({static_cast<uint32_t>(rows), 1, 1},
-         {ptr(x), ptr(y), KernelArg::i32(rows), KernelArg::i32(cols), KernelArg::i32(cols),
-          KernelArg::i32(cols)},
-         {buf(x), buf(y)});
+  k->run(lacc::Grid(rows), x, y, rows, cols, cols, cols);
   EXPECT_LT(relativeError(toDouble(y), softmaxRef(xd, rows, cols)), kBF16Tolerance);
 }
 
@@ -102,19 +96,15 @@ class RowNorm : public ::testing::TestWithParam<std::pair<int, int>> {};
 TEST_P(RowNorm, SRMSNormForwardAndBackward) {
   auto [rows, cols] = GetParam();
   const double eps = 1e-6;
-  auto fwd = Kernel::load("srmsnorm.tile", "srmsnorm_fwd", {{"BLOCK", "1024"}});
-  auto bwd = Kernel::load("srmsnorm.tile", "srmsnorm_bwd", {{"BLOCK", "1024"}});
+  auto fwd = Kernel::load("srmsnorm.tile", "srmsnorm_fwd", {{"BLOCK", 1024}});
+  auto bwd = Kernel::load("srmsnorm.tile", "srmsnorm_bwd", {{"BLOCK", 1024}});
   ASSERT_TRUE(fwd && bwd);
   std::vector<double> xd, gd;
   BF16 x = randomBF16(rows * cols, 11 + cols, xd, 2.0), dy = randomBF16(rows * cols, 12, gd);
   BF16 y = poisonedBF16(rows * cols), dx = poisonedBF16(rows * cols);
   std::vector<float> rstd(rows, NAN);
-  fwd->run({static_cast<uint32_t>(rows), 1, 1},
-           {ptr(x), ptr(y), ptr(rstd), KernelArg::i32(cols), KernelArg::f32(eps)},
-           {buf(x), buf(y), buf(rstd)});
-  bwd->run({static_cast<uint32_t>(rows), 1, 1},
-           {ptr(x), ptr(dy), ptr(rstd), ptr(dx), KernelArg::i32(cols)},
-           {buf(x), buf(dy), buf(rstd), buf(dx)});
+  fwd->run(lacc::Grid(rows), x, y, rstd, cols, eps);
+  bwd->run(lacc::Grid(rows), x, dy, rstd, dx, cols);
   std::vector<double> yRef(rows * cols), dxRef(rows * cols), rRef(rows);
   for (int r = 0; r < rows; ++r) {
     const double *xr = &xd[r * cols], *g = &gd[r * cols];
@@ -138,21 +128,17 @@ TEST_P(RowNorm, SRMSNormForwardAndBackward) {
 TEST_P(RowNorm, OutputGateForwardAndBackward) {
   auto [rows, cols] = GetParam();
   const double eps = 1e-6;
-  auto fwd = Kernel::load("tnl.tile", "gate_norm_fwd", {{"BLOCK", "1024"}});
-  auto bwd = Kernel::load("tnl.tile", "gate_norm_bwd", {{"BLOCK", "1024"}});
+  auto fwd = Kernel::load("tnl.tile", "gate_norm_fwd", {{"BLOCK", 1024}});
+  auto bwd = Kernel::load("tnl.tile", "gate_norm_bwd", {{"BLOCK", 1024}});
   ASSERT_TRUE(fwd && bwd);
   size_t n = rows * cols;
   std::vector<double> od, ud, gd;
   BF16 o = randomBF16(n, 21, od, 1.5), u = randomBF16(n, 22, ud), dy = randomBF16(n, 23, gd);
   BF16 y = poisonedBF16(n), dO = poisonedBF16(n), du = poisonedBF16(n);
   std::vector<float> rstd(rows, NAN);
-  KernelArg c = KernelArg::i32(cols);
-  fwd->run({static_cast<uint32_t>(rows), 1, 1},
-           {ptr(o), ptr(u), ptr(y), ptr(rstd), c, c, c, c, KernelArg::f32(eps)},
-           {buf(o), buf(u), buf(y), buf(rstd)});
-  bwd->run({static_cast<uint32_t>(rows), 1, 1},
-           {ptr(o), ptr(u), ptr(dy), ptr(rstd), ptr(dO), ptr(du), c, c, c, c, c, c},
-           {buf(o), buf(u), buf(dy), buf(rstd), buf(dO), buf(du)});
+  const int c = cols;
+  fwd->run(lacc::Grid(rows), o, u, y, rstd, c, c, c, c, eps);
+  bwd->run(lacc::Grid(rows), o, u, dy, rstd, dO, du, c, c, c, c, c, c);
   std::vector<double> yRef(n), doRef(n), duRef(n);
   double doScale = 0;
   for (int r = 0; r < rows; ++r) {
@@ -198,17 +184,17 @@ class Elementwise : public ::testing::TestWithParam<std::pair<int, int>> {};
 TEST_P(Elementwise, SiLUForwardAndBackward) {
   auto [rows, cols] = GetParam();
   const int stride = cols + 3; // a column slice of a wider row
-  auto fwd = Kernel::load("tnl.tile", "silu_fwd", {{"BLOCK", "64"}});
-  auto bwd = Kernel::load("tnl.tile", "silu_bwd", {{"BLOCK", "64"}});
+  auto fwd = Kernel::load("tnl.tile", "silu_fwd", {{"BLOCK", 64}});
+  auto bwd = Kernel::load("tnl.tile", "silu_bwd", {{"BLOCK", 64}});
   ASSERT_TRUE(fwd && bwd);
   size_t n = static_cast<size_t>(rows) * stride;
   std::vector<double> xd, gd;
   BF16 x = randomBF16(n, 31, xd, 3.0), dy = randomBF16(n, 32, gd);
   BF16 y = poisonedBF16(n), dx = poisonedBF16(n);
-  std::array<uint32_t, 3> grid = {static_cast<uint32_t>(rows), static_cast<uint32_t>((cols + 63) / 64), 1};
-  KernelArg R = KernelArg::i32(rows), C = KernelArg::i32(cols), S = KernelArg::i32(stride);
-  fwd->run(grid, {ptr(x), ptr(y), R, C, S, S}, {buf(x), buf(y)});
-  bwd->run(grid, {ptr(x), ptr(dy), ptr(dx), R, C, S, S, S}, {buf(x), buf(dy), buf(dx)});
+  lacc::Grid grid(rows, (cols + 63) / 64);
+  const int R = rows, C = cols, S = stride;
+  fwd->run(grid, x, y, R, C, S, S);
+  bwd->run(grid, x, dy, dx, R, C, S, S, S);
   std::vector<double> got, gotDx, ref, refDx;
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < stride; ++c) {
@@ -229,18 +215,17 @@ TEST_P(Elementwise, SiLUForwardAndBackward) {
 
 TEST_P(Elementwise, SGLUProductForwardAndBackward) {
   auto [rows, cols] = GetParam();
-  auto fwd = Kernel::load("tnl.tile", "sglu_fwd", {{"BLOCK", "64"}});
-  auto bwd = Kernel::load("tnl.tile", "sglu_bwd", {{"BLOCK", "64"}});
+  auto fwd = Kernel::load("tnl.tile", "sglu_fwd", {{"BLOCK", 64}});
+  auto bwd = Kernel::load("tnl.tile", "sglu_bwd", {{"BLOCK", 64}});
   ASSERT_TRUE(fwd && bwd);
   size_t n = static_cast<size_t>(rows) * cols;
   std::vector<double> ad, bd, gd;
   BF16 a = randomBF16(n, 41, ad), b = randomBF16(n, 42, bd), dO = randomBF16(n, 43, gd);
   BF16 o = poisonedBF16(n), da = poisonedBF16(n), db = poisonedBF16(n);
-  std::array<uint32_t, 3> grid = {static_cast<uint32_t>(rows), static_cast<uint32_t>((cols + 63) / 64), 1};
-  KernelArg R = KernelArg::i32(rows), C = KernelArg::i32(cols);
-  fwd->run(grid, {ptr(a), ptr(b), ptr(o), R, C, C, C, C}, {buf(a), buf(b), buf(o)});
-  bwd->run(grid, {ptr(a), ptr(b), ptr(dO), ptr(da), ptr(db), R, C, C, C, C, C, C},
-           {buf(a), buf(b), buf(dO), buf(da), buf(db)});
+  lacc::Grid grid(rows, (cols + 63) / 64);
+  const int R = rows, C = cols;
+  fwd->run(grid, a, b, o, R, C, C, C, C);
+  bwd->run(grid, a, b, dO, da, db, R, C, C, C, C, C, C);
   std::vector<double> oRef(n), daRef(n), dbRef(n);
   for (size_t i = 0; i < n; ++i) {
     oRef[i] = ad[i] * bd[i];
@@ -265,7 +250,7 @@ class Lrpe : public ::testing::TestWithParam<std::pair<int, int>> {};
 TEST_P(Lrpe, ForwardAndBackwardWithThetaGradient) {
   auto [n, D] = GetParam();
   const int B = 2, H = 2, offset = 5;
-  Defines defs = {{"H", std::to_string(H)}, {"D", std::to_string(D)}, {"BLOCK_N", "16"}};
+  Defines defs = {{"H", H}, {"D", D}, {"BLOCK_N", 16}};
   auto fwd = Kernel::load("tnl.tile", "lrpe_fwd", defs);
   auto bwd = Kernel::load("tnl.tile", "lrpe_bwd", defs);
   ASSERT_TRUE(fwd && bwd);
@@ -277,13 +262,9 @@ TEST_P(Lrpe, ForwardAndBackwardWithThetaGradient) {
   for (int h = 0; h < H; ++h)
     for (int i = 0; i < D; ++i)
       theta[h * D + i] = static_cast<float>(std::pow(10000.0, -2.0 * i / (H * D)));
-  std::array<uint32_t, 3> grid = {static_cast<uint32_t>(B * H), static_cast<uint32_t>((n + 15) / 16), 1};
-  fwd->run(grid, {ptr(x), ptr(theta), ptr(out), KernelArg::i32(n), KernelArg::i32(offset)},
-           {buf(x), buf(theta), buf(out)});
-  bwd->run(grid,
-           {ptr(x), ptr(theta), ptr(dout), ptr(dx), ptr(dtheta), KernelArg::i32(n),
-            KernelArg::i32(offset)},
-           {buf(x), buf(theta), buf(dout), buf(dx), buf(dtheta)});
+  lacc::Grid grid(B * H, (n + 15) / 16);
+  fwd->run(grid, x, theta, out, n, offset);
+  bwd->run(grid, x, theta, dout, dx, dtheta, n, offset);
   std::vector<double> outRef(2 * nx), dxRef(nx), dthRef(H * D, 0.0);
   for (int bh = 0; bh < B * H; ++bh)
     for (int t = 0; t < n; ++t)
@@ -320,16 +301,14 @@ class Scan : public ::testing::TestWithParam<ScanShape> {};
 TEST_P(Scan, CumulativeSumAlongRows) {
   auto [rows, cols, block, rpp, reverse] = GetParam();
   auto k = Kernel::load("scan.tile", "cumsum_rows",
-                        {{"BLOCK", std::to_string(block)}, {"ROWS", std::to_string(rpp)},
-                         {"REVERSE", reverse ? "True" : "False"}});
+                        {{"BLOCK", block}, {"ROWS", rpp}, {"REVERSE", reverse}});
   ASSERT_TRUE(k);
   std::mt19937 rng(rows * 31 + cols);
   std::normal_distribution<float> dist;
   std::vector<float> x(size_t(rows) * cols), y(x.size(), NAN);
   for (float &v : x)
     v = dist(rng);
-  k->run({uint32_t((rows + rpp - 1) / rpp), 1, 1},
-         {ptr(x), ptr(y), KernelArg::i32(rows), KernelArg::i32(cols)}, {buf(x), buf(y)});
+  k->run(lacc::Grid((rows + rpp - 1) / rpp), x, y, rows, cols);
   std::vector<double> ref(x.size());
   for (int r = 0; r < rows; ++r) {
     double s = 0;
@@ -364,7 +343,7 @@ class Gemm : public ::testing::TestWithParam<GemmShape> {};
 TEST_P(Gemm, MatchesFp64) {
   auto [M, N, K, transposeB] = GetParam();
   auto k = Kernel::load("gemm.tile", "gemm",
-                        {{"BLOCK_M", "32"}, {"BLOCK_N", "32"}, {"BLOCK_K", "16"}, {"GROUP_M", "2"}});
+                        {{"BLOCK_M", 32}, {"BLOCK_N", 32}, {"BLOCK_K", 16}, {"GROUP_M", 2}});
   ASSERT_TRUE(k);
   std::vector<double> ad, bd;
   BF16 a = randomBF16(static_cast<size_t>(M) * K, 61 + M, ad);
@@ -373,12 +352,8 @@ TEST_P(Gemm, MatchesFp64) {
   // B is stored [K, N] row-major, or [N, K] (transposed) and read through swapped strides.
   int sbk = transposeB ? 1 : N, sbn = transposeB ? K : 1;
   auto bAt = [&](int kk, int nn) { return bd[transposeB ? nn * K + kk : kk * N + nn]; };
-  uint32_t tiles = ((M + 31) / 32) * ((N + 31) / 32);
-  k->run({tiles, 1, 1},
-         {ptr(a), ptr(b), ptr(c), KernelArg::i32(M), KernelArg::i32(N), KernelArg::i32(K),
-          KernelArg::i32(K), KernelArg::i32(1), KernelArg::i32(sbk), KernelArg::i32(sbn),
-          KernelArg::i32(N), KernelArg::i32(1)},
-         {buf(a), buf(b), buf(c)});
+  const int tiles = ((M + 31) / 32) * ((N + 31) / 32);
+  k->run(lacc::Grid(tiles), a, b, c, M, N, K, K, 1, sbk, sbn, N, 1);
   std::vector<double> ref(static_cast<size_t>(M) * N);
   for (int m = 0; m < M; ++m)
     for (int nn = 0; nn < N; ++nn) {

@@ -1,6 +1,7 @@
 //===- LightningTests.cpp - lightning attention forward and backward ------===//
 //
-// The kernels of kernels/lightning_{fwd,bwd}.tile, run by the CPU interpreter,
+// The kernels of kernels/lightning_{fwd,bwd}.tile, run through the runtime
+// (on the CPU interpreter, or the GPU: KernelHarness.h),
 // against fp64 references from the recurrent form (independent of the blocked
 // algorithm the kernels use), and the gradients also against central finite
 // differences of the reference forward.
@@ -47,9 +48,8 @@ struct Problem {
   }
   double lambda(int bh) const { return s.decay ? std::exp(-double(slope[bh % kHeads])) : 1.0; }
   Defines defines(const char *sliceName, int slice) const {
-    return {{"H", std::to_string(kHeads)}, {"D", std::to_string(s.D)},
-            {"E", std::to_string(s.E)},    {"BLOCK", std::to_string(s.block)},
-            {sliceName, std::to_string(slice)}, {"DECAY", s.decay ? "True" : "False"}};
+    return {{"H", kHeads}, {"D", s.D}, {"E", s.E},
+            {"BLOCK", s.block}, {sliceName, slice}, {"DECAY", s.decay}};
   }
 };
 
@@ -83,9 +83,7 @@ std::vector<double> runForward(Problem &p) {
   if (!fwd)
     return {};
   BF16 o = poisonedBF16(p.v.size());
-  fwd->run({kBatch * kHeads, uint32_t(p.s.E / sliceOf(p.s.E)), 1},
-           {ptr(p.q), ptr(p.k), ptr(p.v), ptr(o), ptr(p.slope), KernelArg::i32(p.s.n)},
-           {buf(p.q), buf(p.k), buf(p.v), buf(o), buf(p.slope)});
+  fwd->run(lacc::Grid(kBatch * kHeads, p.s.E / sliceOf(p.s.E)), p.q, p.k, p.v, o, p.slope, p.s.n);
   return toDouble(o);
 }
 
@@ -98,14 +96,11 @@ LightningGrads runBackward(Problem &p) {
     return g;
   BF16 dqOut = poisonedBF16(p.q.size()), dkOut = poisonedBF16(p.k.size());
   BF16 dvOut = poisonedBF16(p.v.size());
-  KernelArg n = KernelArg::i32(p.s.n);
-  uint32_t bh = kBatch * kHeads, dSlices = p.s.D / sliceOf(p.s.D), eSlices = p.s.E / sliceOf(p.s.E);
-  dq->run({bh, dSlices, 1}, {ptr(p.k), ptr(p.v), ptr(p.dO), ptr(dqOut), ptr(p.slope), n},
-          {buf(p.k), buf(p.v), buf(p.dO), buf(dqOut), buf(p.slope)});
-  dk->run({bh, dSlices, 1}, {ptr(p.q), ptr(p.v), ptr(p.dO), ptr(dkOut), ptr(p.slope), n},
-          {buf(p.q), buf(p.v), buf(p.dO), buf(dkOut), buf(p.slope)});
-  dv->run({bh, eSlices, 1}, {ptr(p.q), ptr(p.k), ptr(p.dO), ptr(dvOut), ptr(p.slope), n},
-          {buf(p.q), buf(p.k), buf(p.dO), buf(dvOut), buf(p.slope)});
+  const int n = p.s.n, bh = kBatch * kHeads;
+  const int dSlices = p.s.D / sliceOf(p.s.D), eSlices = p.s.E / sliceOf(p.s.E);
+  dq->run(lacc::Grid(bh, dSlices), p.k, p.v, p.dO, dqOut, p.slope, n);
+  dk->run(lacc::Grid(bh, dSlices), p.q, p.v, p.dO, dkOut, p.slope, n);
+  dv->run(lacc::Grid(bh, eSlices), p.q, p.k, p.dO, dvOut, p.slope, n);
   return {toDouble(dqOut), toDouble(dkOut), toDouble(dvOut)};
 }
 

@@ -6,12 +6,20 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "test/unit/kernels/InterpHarness.h"
 #include "test/unit/kernels/KernelHarness.h"
 
 using namespace lacc::test;
 namespace num = lacc::interp::num;
 
 namespace {
+
+using direct::Buffer;
+using direct::Defines;
+using direct::Kernel;
+using direct::KernelArg;
+using direct::buf;
+using direct::ptr;
 
 /// A buffer of one floating-point type, with the exact values it holds.
 struct Floats {

@@ -54,6 +54,7 @@ struct FakeDriverTest : ::testing::Test {
   Context context(CompileFunction f = {}) {
     ContextOptions o;
     o.cacheDir = dir.path();
+    o.interpret = false;
     o.compiler = f ? f : compiler.function();
     return Context(o);
   }
@@ -82,6 +83,7 @@ TEST_F(FakeDriverTest, ContextDescribesTheDeviceAndReleasesIt) {
   }
   EXPECT_EQ(fake.primaryRefs(), before);
   ContextOptions o;
+  o.interpret = false;
   o.device = 3;
   EXPECT_EQ(errorOf([&] { Context c(o); }), "no CUDA device 3: there is 1 (ordinals from 0)");
 }

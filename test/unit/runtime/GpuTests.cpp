@@ -25,6 +25,7 @@ struct GpuTest : ::testing::Test {
   void SetUp() override {
     ContextOptions o;
     o.cacheDir = dir.path();
+    o.interpret = false; // these tests are for the GPU, whatever LACC_INTERPRET says
     try {
       ctx = std::make_unique<Context>(o);
     } catch (const Error &e) {
@@ -69,7 +70,7 @@ TEST_F(GpuTest, BuffersRoundTripAndCheckBounds) {
 }
 
 TEST_F(GpuTest, VectorAddMatchesTheHostReference) {
-  Module mod = ctx->loadFile(LACC_SOURCE_DIR "/kernels/vector_add.tile");
+  Module mod = ctx->loadEmbedded("vector_add.tile");
   for (int block : {128, 1024}) {
     Kernel add = mod.kernel("vector_add", {{"BLOCK", block}});
     for (int n : {1, 63, 64, 65, 1000003}) {
@@ -93,7 +94,7 @@ TEST_F(GpuTest, VectorAddMatchesTheHostReference) {
 }
 
 TEST_F(GpuTest, MisalignedPointersGetTheirOwnSpecialization) {
-  Module mod = ctx->loadFile(LACC_SOURCE_DIR "/kernels/vector_add.tile");
+  Module mod = ctx->loadEmbedded("vector_add.tile");
   Kernel add = mod.kernel("vector_add", {{"BLOCK", 256}});
   const int n = 4099;
   std::vector<float> x = random(n + 1, 7), y = random(n + 1, 8);
@@ -115,13 +116,14 @@ TEST_F(GpuTest, WarmStartFromTheDiskCacheGivesTheSameResults) {
     // A new context each round: the second finds only the disk cache.
     ContextOptions o;
     o.cacheDir = dir.path();
+    o.interpret = false;
     int compiles = 0;
     o.compiler = [&](const CompileRequest &r) {
       ++compiles;
       return compileKernel(r);
     };
     Context c(o);
-    Kernel add = c.loadFile(LACC_SOURCE_DIR "/kernels/vector_add.tile").kernel("vector_add");
+    Kernel add = c.loadEmbedded("vector_add.tile").kernel("vector_add");
     DeviceBuffer dx = c.upload(x), dy = c.upload(y), dz = c.alloc(n * 4);
     dz.fill(0xFF);
     add.compile(dx, dy, dz, n);
@@ -137,13 +139,14 @@ TEST_F(GpuTest, WarmStartFromTheDiskCacheGivesTheSameResults) {
 TEST_F(GpuTest, TooMuchSharedMemoryIsAClearError) {
   ContextOptions o;
   o.cacheDir = dir.path();
+  o.interpret = false;
   o.compiler = [](const CompileRequest &r) {
     CompiledKernel k = compileKernel(r);
     k.sharedBytes = 1 << 30;
     return k;
   };
   Context c(o);
-  Kernel add = c.loadFile(LACC_SOURCE_DIR "/kernels/vector_add.tile").kernel("vector_add");
+  Kernel add = c.loadEmbedded("vector_add.tile").kernel("vector_add");
   DeviceBuffer b = c.alloc(64);
   try {
     add.launch(Grid(1), b, b, b, 16);
@@ -163,7 +166,7 @@ TEST_F(GpuTest, ThreadsShareOneContextKernelAndCache) {
   // Eight threads launch one Kernel handle at once, each on its own buffers;
   // their sizes select four specializations (n divisible by 16 or not, two
   // pointer alignments), compiled concurrently on first use.
-  Module mod = ctx->loadFile(LACC_SOURCE_DIR "/kernels/vector_add.tile");
+  Module mod = ctx->loadEmbedded("vector_add.tile");
   Kernel add = mod.kernel("vector_add", {{"BLOCK", 512}});
   std::atomic<int> wrong{0}, failures{0};
   std::vector<std::thread> threads;

@@ -24,28 +24,6 @@ using namespace lacc::test;
 
 namespace {
 
-/// Runs `f`, which must throw a lacc::Error of `kind` whose message is `message`.
-template <class F> void expectError(F f, Error::Kind kind, const std::string &message) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected: " << message;
-  } catch (const Error &e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    EXPECT_EQ(std::string(e.what()), message);
-  }
-}
-
-/// Like expectError, for a message that must contain `part`.
-template <class F> void expectErrorContaining(F f, Error::Kind kind, const std::string &part) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected one containing: " << part;
-  } catch (const Error &e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
-
 bool driverPresent() {
   void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (lib)
@@ -69,8 +47,10 @@ struct RuntimeTest : ::testing::Test {
 TEST(Driver, MissingDriverIsAClearError) {
   if (driverPresent())
     GTEST_SKIP() << "libcuda.so.1 is present on this machine";
+  ContextOptions gpu;
+  gpu.interpret = false; // whatever LACC_INTERPRET says
   try {
-    Context ctx;
+    Context ctx(gpu);
     FAIL() << "a GPU context without a driver";
   } catch (const Error &e) {
     EXPECT_EQ(e.kind(), Error::Kind::NoDriver);
@@ -78,7 +58,7 @@ TEST(Driver, MissingDriverIsAClearError) {
         << e.what();
   }
   // The failure is remembered, and as clear the second time.
-  expectErrorContaining([] { Context ctx; }, Error::Kind::NoDriver, "no CUDA driver found");
+  expectErrorContaining([&] { Context ctx(gpu); }, Error::Kind::NoDriver, "no CUDA driver found");
 }
 
 TEST(Driver, NegativeOrdinalIsAnArgumentError) {
@@ -113,11 +93,47 @@ TEST_F(RuntimeTest, ModuleListsKernelsAndSignature) {
   EXPECT_EQ(add.params()[3].bytes, 4u);
 }
 
-TEST_F(RuntimeTest, LoadFileReadsTheRepositoryKernel) {
-  Module m = ctx.loadFile(LACC_SOURCE_DIR "/kernels/vector_add.tile");
+TEST_F(RuntimeTest, LoadFileReadsAFile) {
+  writeFile(dir.path() + "/v.tile", kVectorAdd);
+  Module m = ctx.loadFile(dir.path() + "/v.tile");
+  EXPECT_EQ(m.fileName(), dir.path() + "/v.tile");
   EXPECT_EQ(m.kernel("vector_add").params(), add.params());
   expectErrorContaining([&] { ctx.loadFile("/nonexistent/k.tile"); }, Error::Kind::IO,
                         "cannot read '/nonexistent/k.tile': No such file or directory");
+}
+
+// --- the kernels embedded in the program ------------------------------------------
+
+TEST_F(RuntimeTest, TheRepositoryKernelsAreEmbedded) {
+  ScopedEnv env("LACC_KERNELS_DIR", nullptr);
+  std::vector<std::string> names = embeddedKernelNames();
+  for (const char *name : {"vector_add.tile", "softmax.tile", "gemm.tile", "lightning_fwd.tile",
+                           "lightning_bwd.tile", "tnl.tile"})
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  ASSERT_NE(embeddedKernelSource("vector_add.tile"), nullptr);
+  EXPECT_NE(std::string(embeddedKernelSource("vector_add.tile")).find("def vector_add("),
+            std::string::npos);
+  EXPECT_EQ(embeddedKernelSource("nonexistent.tile"), nullptr);
+
+  Module m = ctx.loadEmbedded("vector_add.tile");
+  EXPECT_EQ(m.fileName(), "kernels/vector_add.tile");
+  EXPECT_EQ(m.kernel("vector_add").params(), add.params());
+  expectErrorContaining([&] { ctx.loadEmbedded("vector_sub.tile"); }, Error::Kind::IO,
+                        "no kernel file 'vector_sub.tile' is embedded in this program (it has: ");
+}
+
+TEST_F(RuntimeTest, KernelsDirOverridesTheEmbeddedKernels) {
+  // An edited copy: the same kernel under another name, so that it is told apart.
+  std::string edited = kVectorAdd;
+  edited.replace(edited.find("def vector_add"), 14, "def vector_sum");
+  writeFile(dir.path() + "/vector_add.tile", edited);
+  ScopedEnv env("LACC_KERNELS_DIR", dir.path().c_str());
+  Module m = ctx.loadEmbedded("vector_add.tile");
+  EXPECT_EQ(m.fileName(), dir.path() + "/vector_add.tile");
+  EXPECT_EQ(m.kernelNames(), std::vector<std::string>{"vector_sum"});
+  expectErrorContaining([&] { ctx.loadEmbedded("gemm.tile"); }, Error::Kind::IO,
+                        "cannot read '" + dir.path() + "/gemm.tile'");
 }
 
 TEST_F(RuntimeTest, SyntaxErrorsComeWithTheirLocation) {

@@ -6,7 +6,10 @@
 #include "lacc/Cache.h"
 #include "lacc/Runtime.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -61,6 +64,39 @@ Context offlineContext(const std::string &dir, const FakeCompiler &compiler,
 
 extern const char *kVectorAdd;  // kernels/vector_add.tile
 extern const char *kManyParams; // a kernel with every kind of parameter
+
+/// Sets (or, with nullptr, unsets) an environment variable while alive.
+class ScopedEnv {
+public:
+  ScopedEnv(const char *name, const char *value);
+  ~ScopedEnv();
+
+private:
+  std::string name_;
+  std::optional<std::string> previous_;
+};
+
+/// Runs `f`, which must throw a lacc::Error of `kind` whose message is `message`.
+template <class F> void expectError(F f, Error::Kind kind, const std::string &message) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected: " << message;
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    EXPECT_EQ(std::string(e.what()), message);
+  }
+}
+
+/// Like expectError, for a message that must contain `part`.
+template <class F> void expectErrorContaining(F f, Error::Kind kind, const std::string &part) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one containing: " << part;
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
 
 std::string readFile(const std::string &path);
 void writeFile(const std::string &path, const std::string &text);
