@@ -119,26 +119,32 @@ struct ConvertTileGPUToLLVMPass
   /// block, which moves every op after it: in program order that is
   /// quadratic (10 s for the lightning kernels). Lowered last to first, each
   /// split moves only the ops up to the next already-lowered if: linear.
-  /// The loops around them are lowered in the same sweep, after the ifs
-  /// (a loop body may hold only one block).
+  /// scf.while goes first, outermost first: its lowering reads the
+  /// terminators of its regions' first blocks, so no if inside it may have
+  /// split them yet. scf.for loops go last (their lowering takes a body of
+  /// many blocks).
   static void lowerPredicationIfs(ModuleOp module) {
-    SmallVector<Operation *> loops, ifs;
+    SmallVector<Operation *> fors, ifs, whiles;
     module.walk<WalkOrder::PreOrder>([&](Operation *op) {
-      if (isa<scf::ForOp, scf::WhileOp>(op))
-        loops.push_back(op);
+      if (isa<scf::ForOp>(op))
+        fors.push_back(op);
+      else if (isa<scf::WhileOp>(op))
+        whiles.push_back(op);
       else if (isa<scf::IfOp>(op))
         ifs.push_back(op);
     });
-    if (ifs.empty())
+    if (ifs.empty() && whiles.empty())
       return;
     RewritePatternSet patterns(module.getContext());
     populateSCFToControlFlowConversionPatterns(patterns);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-    // The worklist pops from the back: the last if in program order goes
-    // first, the loops (innermost last) after every if.
-    loops.append(ifs.begin(), ifs.end());
-    (void)applyOpPatternsGreedily(loops, std::move(patterns), config);
+    // The worklist pops from the back: whiles (outermost first), then the ifs (last in
+    // program order first), then the loops (innermost first).
+    SmallVector<Operation *> worklist = fors;
+    worklist.append(ifs.begin(), ifs.end());
+    worklist.append(whiles.rbegin(), whiles.rend());
+    (void)applyOpPatternsGreedily(worklist, std::move(patterns), config);
   }
 
   /// Kernels become NVVM entry points launched with exactly num_warps warps. Their tile-level
