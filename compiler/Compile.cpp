@@ -15,6 +15,7 @@
 #include "compiler/frontend/Frontend.h"
 #include "dialects/tile/TileDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -87,10 +88,19 @@ bool lacc::parseSignature(const std::string &text, std::vector<ArgSpec> &out, st
     if (!divisor.empty()) {
       int64_t value;
       if (divisor.trim().getAsInteger(10, value) || value < 1 || (value & (value - 1))) {
-        error = where() + ": the divisibility after ':' must be a power of two, e.g. 16";
+        error = where() + ": after ':' comes 1 (the value is always 1) or a power of two the "
+                          "value is divisible by, e.g. 16";
         return false;
       }
-      spec.divisibility = value;
+      if (value == 1) {
+        if (pointer || element == "i1") {
+          error = where() + ": ':1' (always 1) applies to integers";
+          return false;
+        }
+        spec.equalToOne = true;
+      } else {
+        spec.divisibility = value;
+      }
     }
     out.push_back(spec);
   }
@@ -126,6 +136,18 @@ static LogicalResult applyArgSpecs(func::FuncOp kernel, ArrayRef<ArgSpec> args) 
     }
     if (spec.divisibility > 1)
       kernel.setArgAttr(i, kDivisibilityAttrName, b.getI32IntegerAttr(spec.divisibility));
+    if (spec.equalToOne) {
+      BlockArgument arg = kernel.getArgument(i);
+      auto intType = dyn_cast<IntegerType>(arg.getType());
+      if (!intType || intType.getWidth() == 1)
+        return kernel.emitError("parameter ")
+               << (i + 1) << " of kernel '" << kernel.getName() << "' is " << arg.getType()
+               << ": only integers can be specialized on being 1";
+      OpBuilder builder = OpBuilder::atBlockBegin(&kernel.getBody().front());
+      Value one = arith::ConstantOp::create(builder, kernel.getLoc(), intType,
+                                            builder.getIntegerAttr(intType, 1));
+      arg.replaceAllUsesWith(one);
+    }
   }
   return success();
 }

@@ -45,12 +45,15 @@ struct ArgSpec {
   /// The argument (a pointer's address in bytes, an integer's value) is a multiple of this;
   /// 0 or 1: nothing known. Code generation vectorizes on 16.
   int64_t divisibility = 0;
+  /// An integer argument that is 1 on every launch (a unit stride): the kernel is compiled
+  /// with the constant, as Triton specializes.
+  bool equalToOne = false;
 };
 
 /// Parses a signature in the format of Triton's AOT compiler, one entry per runtime
 /// parameter: "*fp32:16, *fp32:16, *fp32:16, i32:16" (types fp16 bf16 fp32 fp64 i1 i8 i16
-/// i32 i64, a leading '*' for pointers, an optional ':16' divisibility). False with a
-/// message in `error` on a malformed entry.
+/// i32 i64, a leading '*' for pointers, an optional ':16' divisibility, or ':1' for an
+/// integer that is always 1). False with a message in `error` on a malformed entry.
 bool parseSignature(const std::string &text, std::vector<ArgSpec> &out, std::string &error);
 
 struct CompileInput {

@@ -86,6 +86,7 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &con
   layout.numSMs = config.numSMs;
   addPass(pm, createTileToTileGPU(layout));
   addPass(pm, createTileGPUCoalesce());
+  addPass(pm, createTileGPUAccelerateMatmul());
   addPass(pm, createTileGPURemoveLayoutConversions());
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createCSEPass());

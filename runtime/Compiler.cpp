@@ -109,9 +109,9 @@ bool kernelParametersNoThrow(const CompileRequest &request, std::vector<Param> &
 
 bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, std::string &error) {
   CompileInput input = toInput(request);
-  // The arguments promised divisible by 16 (addresses in bytes, integers by value), one
-  // entry per runtime parameter.
-  if (!request.divisibleBy16.empty()) {
+  // The arguments promised divisible by 16 (addresses in bytes, integers by value) or equal
+  // to 1, one entry per runtime parameter.
+  if (!request.divisibleBy16.empty() || !request.equalToOne.empty()) {
     std::vector<KernelSignature> sigs;
     if (!parseSignatures(request.fileName, request.source, sigs, error))
       return false;
@@ -121,6 +121,9 @@ bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, st
     for (unsigned i : request.divisibleBy16)
       if (i < input.args.size())
         input.args[i].divisibility = 16;
+    for (unsigned i : request.equalToOne)
+      if (i < input.args.size())
+        input.args[i].equalToOne = true;
   }
   CompileResult result = compile(input);
   if (!result.success) {

@@ -163,6 +163,9 @@ std::string describeRequest(const CompileRequest &r) {
   d += "\ndivisible_by_16";
   for (unsigned i : r.divisibleBy16)
     d += " " + std::to_string(i);
+  d += "\nequal_to_1";
+  for (unsigned i : r.equalToOne)
+    d += " " + std::to_string(i);
   d += "\nsource " + hex64(hash64(r.source.data(), r.source.size())) + " (" +
        std::to_string(r.source.size()) + " bytes)\n";
   return d;

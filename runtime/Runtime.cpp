@@ -50,7 +50,7 @@ std::vector<Param> kernelParameters(const CompileRequest &request) {
 
 namespace detail {
 
-static constexpr size_t kMaxParams = 64; // the divisibility mask is a uint64_t
+static constexpr size_t kMaxParams = 64; // the specialization masks are uint64_t
 
 static std::string hexAddress(uint64_t a) {
   char buf[24];
@@ -147,8 +147,18 @@ struct SourceInfo {
   std::string text;
 };
 
+/// What a launch's arguments say about them, as Triton specializes: which are divisible by 16
+/// (pointers: 16-byte aligned), and which integers are 1 (a unit stride makes a contiguous
+/// access provable). One bit per parameter each.
+struct Specialization {
+  uint64_t divisible = 0, one = 0;
+  bool operator==(const Specialization &o) const {
+    return divisible == o.divisible && one == o.one;
+  }
+};
+
 struct Variant {
-  uint64_t mask = 0;
+  Specialization mask;
   CompiledKernel compiled;
   CUmodule module = nullptr;
   CUfunction function = nullptr;
@@ -163,6 +173,7 @@ struct KernelState {
   ConstMap constants;
   KernelOptions options;
   uint64_t eligible = 0; // pointer and integer parameters
+  uint64_t integers = 0; // integer parameters (not i1): may be specialized on being 1
   uint64_t promised = 0; // assumeDivisible
 
   std::mutex mutex; // guards variants; held across a compile so it happens once
@@ -207,12 +218,12 @@ struct KernelState {
   }
 
   /// Checks every argument and encodes it as the kernel's parameter buffer
-  /// wants it (little-endian, low bytes of storage[i]); returns the mask of
-  /// arguments divisible by 16 that this launch may specialize on.
-  uint64_t pack(const Arg *args, size_t n, uint64_t *storage) const;
+  /// wants it (little-endian, low bytes of storage[i]); returns what this launch
+  /// may specialize on.
+  Specialization pack(const Arg *args, size_t n, uint64_t *storage) const;
 
-  const Variant &variant(uint64_t mask);
-  std::unique_ptr<Variant> build(uint64_t mask);
+  const Variant &variant(Specialization mask);
+  std::unique_ptr<Variant> build(Specialization mask);
   std::unique_ptr<Variant> buildForInterpreter(const CompileRequest &request);
 };
 
@@ -254,14 +265,14 @@ static const char *argKindText(const Arg &a) {
   return "?";
 }
 
-uint64_t KernelState::pack(const Arg *args, size_t n, uint64_t *storage) const {
+Specialization KernelState::pack(const Arg *args, size_t n, uint64_t *storage) const {
   const size_t want = sig.params.size();
   if (n != want)
     throw Error(Error::Kind::Argument, "kernel '" + sig.name + "' takes " + std::to_string(want) +
                                            " argument" + (want == 1 ? "" : "s") + " " +
                                            signatureText() + " but was given " +
                                            std::to_string(n));
-  uint64_t divisible = 0;
+  Specialization found;
   for (size_t i = 0; i < n; ++i) {
     const Param &p = sig.params[i];
     const Arg &a = args[i];
@@ -327,19 +338,21 @@ uint64_t KernelState::pack(const Arg *args, size_t n, uint64_t *storage) const {
     }
     storage[i] = bits;
     if ((eligible >> i & 1) && bits % 16 == 0) // for an i32, bits holds its low 32 bits
-      divisible |= uint64_t(1) << i;
+      found.divisible |= uint64_t(1) << i;
+    if ((integers >> i & 1) && bits == 1)
+      found.one |= uint64_t(1) << i;
     if ((promised >> i & 1) && bits % 16 != 0)
       fail((p.kind == Param::Kind::Pointer ? hexAddress(bits)
                                            : "value " + std::to_string(a.i)) +
            " is not divisible by 16, but the kernel was specialized assuming it is "
            "(KernelOptions::assumeDivisible)");
   }
-  return options.specializeDivisibility ? divisible : promised;
+  return options.specializeDivisibility ? found : Specialization{promised, 0};
 }
 
 // --- specializations -------------------------------------------------------------
 
-const Variant &KernelState::variant(uint64_t mask) {
+const Variant &KernelState::variant(Specialization mask) {
   // The hot path: the specialization used last, without a lock. Variants are
   // never freed before the KernelState, so the pointer stays valid.
   if (const Variant *v = last.load(std::memory_order_acquire); v && v->mask == mask)
@@ -355,15 +368,18 @@ const Variant &KernelState::variant(uint64_t mask) {
   return *variants.back();
 }
 
-std::unique_ptr<Variant> KernelState::build(uint64_t mask) {
+std::unique_ptr<Variant> KernelState::build(Specialization mask) {
   CompileRequest request;
   request.source = source->text;
   request.fileName = source->fileName;
   request.kernelName = sig.name;
   request.constants = constants;
-  for (unsigned i = 0; i < sig.params.size(); ++i)
-    if (mask >> i & 1)
+  for (unsigned i = 0; i < sig.params.size(); ++i) {
+    if (mask.divisible >> i & 1)
       request.divisibleBy16.push_back(i);
+    if (mask.one >> i & 1)
+      request.equalToOne.push_back(i);
+  }
   request.arch = ctx->arch;
   request.numWarps = options.numWarps;
   if (ctx->interpret)
@@ -489,10 +505,10 @@ void Kernel::launchImpl(const Grid &grid, CUstream_st *stream, const Arg *args, 
   k.checkGrid(grid);
   uint64_t storage[kMaxParams];
   void *params[kMaxParams];
-  uint64_t mask = k.pack(args, n, storage);
+  Specialization mask = k.pack(args, n, storage);
   if (k.ctx->interpret) {
-    // The interpreter ignores divisibility: one variant serves every launch.
-    const Variant &v = k.variant(0);
+    // The interpreter ignores specializations: one variant serves every launch.
+    const Variant &v = k.variant({});
     std::string error;
     if (!runOnInterpreter(*v.interpreted,
                           {uint32_t(grid.x), uint32_t(grid.y), uint32_t(grid.z)}, storage,
@@ -524,14 +540,14 @@ void Kernel::launchImpl(const Grid &grid, CUstream_st *stream, const Arg *args, 
 const CompiledKernel &Kernel::compileImpl(const Arg *args, size_t n) const {
   KernelState &k = stateOf(s_);
   uint64_t storage[kMaxParams];
-  uint64_t mask = k.pack(args, n, storage);
-  return k.variant(k.ctx->interpret ? 0 : mask).compiled;
+  Specialization mask = k.pack(args, n, storage);
+  return k.variant(k.ctx->interpret ? Specialization{} : mask).compiled;
 }
 
 void *Kernel::functionImpl(const Arg *args, size_t n) const {
   KernelState &k = stateOf(s_);
   uint64_t storage[kMaxParams];
-  uint64_t mask = k.pack(args, n, storage);
+  Specialization mask = k.pack(args, n, storage);
   if (k.ctx->interpret)
     throw Error(Error::Kind::NoDevice, "kernel '" + k.sig.name +
                                            "': no CUfunction, this context runs kernels on the "
@@ -620,10 +636,13 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
   if (sig->params.size() > kMaxParams)
     fail("has " + std::to_string(sig->params.size()) + " parameters; at most " +
          std::to_string(kMaxParams) + " are supported");
-  uint64_t eligible = 0, promised = 0;
-  for (size_t i = 0; i < sig->params.size(); ++i)
+  uint64_t eligible = 0, integers = 0, promised = 0;
+  for (size_t i = 0; i < sig->params.size(); ++i) {
     if (sig->params[i].kind != Param::Kind::Float && sig->params[i].type != ScalarType::I1)
       eligible |= uint64_t(1) << i;
+    if (sig->params[i].kind == Param::Kind::Int && sig->params[i].type != ScalarType::I1)
+      integers |= uint64_t(1) << i;
+  }
   for (const std::string &p : options.assumeDivisible) {
     size_t i = 0;
     while (i < sig->params.size() && sig->params[i].name != p)
@@ -652,6 +671,7 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
     k->constants = std::move(values);
     k->options = options;
     k->eligible = eligible;
+    k->integers = integers;
     k->promised = promised;
     slot = std::move(k);
   }

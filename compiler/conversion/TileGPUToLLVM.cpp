@@ -101,6 +101,7 @@ struct ConvertTileGPUToLLVMPass
     populateConvertLayoutOpToLLVMPatterns(converter, patterns, context);
     populateSharedMemoryOpToLLVMPatterns(converter, patterns, context);
     populateDotOpToLLVMPatterns(converter, patterns);
+    populateMMAv2DotOpToLLVMPatterns(converter, patterns);
     patterns.add<GridQueryToLLVM<tile::ProgramIdOp>, GridQueryToLLVM<tile::NumProgramsOp>>(
         converter, ctx);
     arith::populateArithToLLVMConversionPatterns(converter, patterns);

@@ -147,6 +147,8 @@ void populateSharedMemoryOpToLLVMPatterns(TileTypeConverter &converter,
                                           mlir::RewritePatternSet &patterns,
                                           const LoweringContext &context);
 void populateDotOpToLLVMPatterns(TileTypeConverter &converter, mlir::RewritePatternSet &patterns);
+void populateMMAv2DotOpToLLVMPatterns(TileTypeConverter &converter,
+                                      mlir::RewritePatternSet &patterns);
 
 } // namespace lacc::conversion
 

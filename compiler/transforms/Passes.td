@@ -55,6 +55,20 @@ def TileGPUCoalesce : Pass<"tilegpu-coalesce", "::mlir::ModuleOp"> {
   let dependentDialects = ["::lacc::tilegpu::TileGPUDialect"];
 }
 
+def TileGPUAccelerateMatmul : Pass<"tilegpu-accelerate-matmul", "::mlir::ModuleOp"> {
+  let summary = "put eligible dots on tensor cores (mma layouts, operands staged for ldmatrix)";
+  let description = [{
+    A tile.dot with bf16/f16 operands (or f32 with input_precision = tf32), an
+    f32 accumulator and shapes that tile by the instruction (M % 16, N % 8,
+    K % 16 or 8) gets the #tilegpu.mma accumulator layout and mma operand
+    layouts. Operands from memory go through shared memory (local_alloc in a
+    swizzle ldmatrix reads conflict-free, local_load); an A operand computed
+    from another dot's result is converted in registers. Other dots keep the
+    FMA path.
+  }];
+  let dependentDialects = ["::lacc::tilegpu::TileGPUDialect"];
+}
+
 def TileGPURemoveLayoutConversions : Pass<"tilegpu-remove-layout-conversions", "::mlir::ModuleOp"> {
   let summary = "choose every tile's layout from its anchors; convert only where needed";
   let description = [{

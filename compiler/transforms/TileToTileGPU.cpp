@@ -85,8 +85,8 @@ public:
       Attribute accLayout = accType.getEncoding();
       for (unsigned i = 0; i < 2; ++i) {
         auto type = cast<RankedTensorType>(newOperands[i].getType());
-        auto layout = DotOperandEncodingAttr::get(op->getContext(), i,
-                                                  cast<DistributedLayoutAttr>(accLayout));
+        auto layout = DotOperandEncodingAttr::get(
+            op->getContext(), i, cast<DistributedLayoutAttr>(accLayout), /*kWidth=*/0);
         newOperands[i] = convertTo(rewriter, loc, newOperands[i], withLayout(type, layout));
       }
       newOperands[2] = convertTo(rewriter, loc, newOperands[2], accType);

@@ -74,16 +74,37 @@ def TileGPU_SliceEncoding : TileGPU_Attr<"SliceEncoding", "slice",
   let parameters = (ins "unsigned":$dim, "::lacc::tilegpu::DistributedLayoutAttr":$parent);
 }
 
+def TileGPU_MmaEncoding : TileGPU_Attr<"MmaEncoding", "mma",
+    [DeclareAttrInterfaceMethods<TileGPU_DistributedLayout>]> {
+  let summary = "the accumulator of tensor-core MMAs (mma.sync m16n8k*)";
+  let description = [{
+    Version 2 is the warp-level mma.sync of Ampere and later: each warp owns
+    16x8 accumulator tiles (instrShape); in one, lane l holds rows l/4 and
+    l/4 + 8, columns 2(l%4) and 2(l%4)+1. Warps split the tile warpsPerCTA
+    (warp ids N-fastest); the pattern repeats along N, then M, to cover the
+    tile.
+  }];
+  let parameters = (ins "unsigned":$version, ArrayRefParameter<"unsigned">:$warpsPerCTA,
+                        ArrayRefParameter<"unsigned">:$instrShape);
+  let extraClassDeclaration = [{
+    unsigned getNumWarps() const { return getWarpsPerCTA()[0] * getWarpsPerCTA()[1]; }
+  }];
+}
+
 def TileGPU_DotOperandEncoding : TileGPU_Attr<"DotOperandEncoding", "dot_op",
     [DeclareAttrInterfaceMethods<TileGPU_DistributedLayout>]> {
   let summary = "an operand of tile.dot laid out for the accumulator layout `parent`";
   let description = [{
     opIdx 0 is the MxK operand, 1 the KxN operand. With a blocked parent (the
     FMA lowering) each thread holds, for every row (column) of the accumulator
-    it owns, the whole K extent of the operand. An mma parent will give the
-    tensor-core fragment layouts; `kWidth` is reserved for them.
+    it owns, the whole K extent of the operand. With an mma parent, the
+    operand fragments of mma.sync: kWidth consecutive K elements per 32-bit
+    register (2 for 16-bit types, 1 for tf32, 4 for 8-bit types), repeated
+    along K, then along M (or N); warps that split the other dimension hold
+    copies.
   }];
-  let parameters = (ins "unsigned":$opIdx, "::lacc::tilegpu::DistributedLayoutAttr":$parent);
+  let parameters = (ins "unsigned":$opIdx, "::lacc::tilegpu::DistributedLayoutAttr":$parent,
+                        DefaultValuedParameter<"unsigned", "0">:$kWidth);
 }
 
 def TileGPU_LinearEncoding : TileGPU_Attr<"LinearEncoding", "linear",

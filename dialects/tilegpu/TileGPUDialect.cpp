@@ -236,35 +236,151 @@ LinearLayout SliceEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
 }
 
 //===----------------------------------------------------------------------===//
+// mma
+//===----------------------------------------------------------------------===//
+
+Attribute MmaEncodingAttr::parse(AsmParser &parser, Type) {
+  DictionaryAttr dict;
+  unsigned version;
+  SmallVector<unsigned> warps, instr;
+  if (parseDict(parser, dict) || getUnsigned(parser, dict, "version", version) ||
+      getUnsignedArray(parser, dict, "warpsPerCTA", warps) ||
+      getUnsignedArray(parser, dict, "instrShape", instr))
+    return {};
+  return parser.getChecked<MmaEncodingAttr>(parser.getContext(), version, warps, instr);
+}
+
+void MmaEncodingAttr::print(AsmPrinter &printer) const {
+  printer << "<{version = " << getVersion() << ", ";
+  printArray(printer, "warpsPerCTA", getWarpsPerCTA());
+  printArray(printer << ", ", "instrShape", getInstrShape());
+  printer << "}>";
+}
+
+LogicalResult MmaEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                      unsigned version, ArrayRef<unsigned> warps,
+                                      ArrayRef<unsigned> instr) {
+  if (version != 2)
+    return emitError() << "mma version " << version << " is not supported (2: mma.sync)";
+  if (warps.size() != 2 || !isPowerOfTwo(warps[0]) || !isPowerOfTwo(warps[1]))
+    return emitError() << "warpsPerCTA must be two powers of two";
+  if (instr.size() != 2 || instr[0] != 16 || instr[1] != 8)
+    return emitError() << "mma.sync accumulator tiles are instrShape = [16, 8]";
+  return success();
+}
+
+unsigned MmaEncodingAttr::getRank() const { return 2; }
+
+namespace {
+/// Bases of an mma layout: within one 16x8 accumulator tile (or one operand fragment),
+/// then the warps, then repetitions; coordinates are (row, column) of the tile.
+struct MmaBases {
+  ArrayRef<int64_t> shape;
+  SmallVector<SmallVector<uint64_t>> bases{LinearLayout::kNumDistributedInDims};
+  void add(unsigned in, int64_t row, int64_t col) {
+    bases[in].push_back(flatAlong(shape, 0, row) | flatAlong(shape, 1, col));
+  }
+  /// Register repetitions of a `step` x ... pattern along `dim` up to the tile's extent.
+  void repeat(unsigned dim, int64_t step) {
+    for (int64_t c = step; c < shape[dim]; c *= 2)
+      add(LinearLayout::Register, dim == 0 ? c : 0, dim == 1 ? c : 0);
+  }
+};
+} // namespace
+
+LinearLayout MmaEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
+  unsigned wm = getWarpsPerCTA()[0], wn = getWarpsPerCTA()[1];
+  MmaBases m{shape};
+  m.add(LinearLayout::Register, 0, 1);
+  m.add(LinearLayout::Register, 8, 0);
+  for (auto [row, col] : {std::pair<int64_t, int64_t>{0, 2}, {0, 4}, {1, 0}, {2, 0}, {4, 0}})
+    m.add(LinearLayout::Lane, row, col);
+  for (unsigned w = 1; w < wn; w *= 2)
+    m.add(LinearLayout::Warp, 0, 8 * w);
+  for (unsigned w = 1; w < wm; w *= 2)
+    m.add(LinearLayout::Warp, 16 * w, 0);
+  m.repeat(1, 8 * wn);
+  m.repeat(0, 16 * wm);
+  return LinearLayout(shape, m.bases);
+}
+
+//===----------------------------------------------------------------------===//
 // dot_op
 //===----------------------------------------------------------------------===//
 
 Attribute DotOperandEncodingAttr::parse(AsmParser &parser, Type) {
   DictionaryAttr dict;
-  unsigned opIdx;
+  unsigned opIdx, kWidth = 0;
   DistributedLayoutAttr parent;
   if (parseDict(parser, dict) || getUnsigned(parser, dict, "opIdx", opIdx) ||
       parseParent(parser, dict, parent))
     return {};
-  return parser.getChecked<DotOperandEncodingAttr>(parser.getContext(), opIdx, parent);
+  if (dict.get("kWidth") && getUnsigned(parser, dict, "kWidth", kWidth))
+    return {};
+  return parser.getChecked<DotOperandEncodingAttr>(parser.getContext(), opIdx, parent, kWidth);
 }
 
 void DotOperandEncodingAttr::print(AsmPrinter &printer) const {
-  printer << "<{opIdx = " << getOpIdx() << ", parent = " << Attribute(getParent()) << "}>";
+  printer << "<{opIdx = " << getOpIdx() << ", parent = " << Attribute(getParent());
+  if (getKWidth())
+    printer << ", kWidth = " << getKWidth();
+  printer << "}>";
 }
 
 LogicalResult DotOperandEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                             unsigned opIdx, DistributedLayoutAttr parent) {
+                                             unsigned opIdx, DistributedLayoutAttr parent,
+                                             unsigned kWidth) {
   if (opIdx > 1)
     return emitError() << "opIdx must be 0 (the MxK operand) or 1 (the KxN operand)";
   if (!parent || parent.getRank() != 2)
     return emitError() << "a dot operand's parent must be a rank-2 distributed layout";
+  if (isa<MmaEncodingAttr>(parent) && kWidth != 1 && kWidth != 2 && kWidth != 4)
+    return emitError() << "an mma operand needs kWidth 1 (tf32), 2 (16-bit) or 4 (8-bit)";
+  if (!isa<MmaEncodingAttr>(parent) && kWidth != 0)
+    return emitError() << "kWidth applies to operands of an mma layout only";
   return success();
 }
 
 unsigned DotOperandEncodingAttr::getRank() const { return 2; }
 
+/// An operand of mma.sync m16n8k(8*kWidth): the fragment of one instruction, then the warps
+/// (copies along the dimension the operand does not have), then repetitions along K and
+/// along its own dimension.
+static LinearLayout mmaOperandLayout(MmaEncodingAttr mma, unsigned opIdx, unsigned kWidth,
+                                     ArrayRef<int64_t> shape) {
+  unsigned wm = mma.getWarpsPerCTA()[0], wn = mma.getWarpsPerCTA()[1];
+  int64_t kInstr = 8 * kWidth;
+  unsigned kDim = opIdx == 0 ? 1 : 0;
+  MmaBases m{shape};
+  // (k, other) -> (row, column) of the operand.
+  auto add = [&](unsigned in, int64_t k, int64_t other) {
+    if (opIdx == 0)
+      m.add(in, other, k);
+    else
+      m.add(in, k, other);
+  };
+  for (int64_t k = 1; k < kWidth; k *= 2)
+    add(LinearLayout::Register, k, 0);
+  add(LinearLayout::Register, 0, 8); // rows 8..15 of A; not a B bit (n stays within 8)
+  if (opIdx == 1)
+    m.bases[LinearLayout::Register].pop_back();
+  add(LinearLayout::Register, 4 * kWidth, 0);
+  add(LinearLayout::Lane, kWidth, 0);
+  add(LinearLayout::Lane, 2 * kWidth, 0);
+  for (int64_t g = 1; g < 8; g *= 2)
+    add(LinearLayout::Lane, 0, g);
+  for (unsigned w = 1; w < wn; w *= 2)
+    add(LinearLayout::Warp, 0, opIdx == 1 ? 8 * w : 0);
+  for (unsigned w = 1; w < wm; w *= 2)
+    add(LinearLayout::Warp, 0, opIdx == 0 ? 16 * w : 0);
+  m.repeat(kDim, kInstr);
+  m.repeat(1 - kDim, opIdx == 0 ? 16 * wm : 8 * wn);
+  return LinearLayout(shape, m.bases);
+}
+
 LinearLayout DotOperandEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
+  if (auto mma = dyn_cast<MmaEncodingAttr>(getParent()))
+    return mmaOperandLayout(mma, getOpIdx(), getKWidth(), shape);
   // For every accumulator row (opIdx 0) or column (opIdx 1) the thread owns, the whole K
   // extent, K fastest in the registers: what the FMA loop of the dot lowering reads.
   unsigned nonK = getOpIdx() == 0 ? 0 : 1, kDim = 1 - nonK;
@@ -494,6 +610,8 @@ struct TileGPUOpAsmInterface : OpAsmDialectInterface {
       os << "slice";
     else if (isa<DotOperandEncodingAttr>(attr))
       os << "dot_op";
+    else if (isa<MmaEncodingAttr>(attr))
+      os << "mma";
     else if (isa<LinearEncodingAttr>(attr))
       os << "linear";
     else if (isa<SharedEncodingAttr>(attr))

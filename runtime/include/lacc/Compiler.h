@@ -89,6 +89,9 @@ struct CompileRequest {
   /// whose values are divisible by 16 for every launch of this specialization
   /// (16-byte aligned pointers), ascending. Code generation may vectorize on it.
   std::vector<unsigned> divisibleBy16;
+  /// Indices of integer parameters equal to 1 on every launch of this specialization (unit
+  /// strides: code generation then knows an access is contiguous), ascending.
+  std::vector<unsigned> equalToOne;
   std::string arch = "sm_90a";
   unsigned numWarps = 4;
 };
