@@ -122,7 +122,22 @@ TEST_P(RowNorm, SRMSNormForwardAndBackward) {
   }
   EXPECT_LT(relativeError(toDouble(rstd), rRef), 1e-5);
   EXPECT_LT(relativeError(toDouble(y), yRef), kBF16Tolerance);
-  EXPECT_LT(relativeError(toDouble(dx), dxRef), kBF16Tolerance);
+  // dx = rs * (g - x_hat * c) cancels: with one column x_hat is +-1 and dx is tiny, set by the
+  // f32 rounding of x_hat (and by whether a * b + c is fused). Its error is measured against
+  // the size of the terms that cancel, |rs * g|, which for wide rows is the size of dx itself.
+  std::vector<double> dxGot = toDouble(dx), diff(rows * cols), scale(rows * cols);
+  for (int i = 0; i < rows * cols; ++i) {
+    diff[i] = dxGot[i] - dxRef[i];
+    scale[i] = rRef[i / cols] * gd[i];
+  }
+  auto norm = [](const std::vector<double> &v) {
+    double s = 0;
+    for (double e : v)
+      s += e * e;
+    return std::sqrt(s);
+  };
+  EXPECT_LT(norm(diff) / norm(scale), kBF16Tolerance);
+  EXPECT_FALSE(std::any_of(dxGot.begin(), dxGot.end(), [](double v) { return std::isnan(v); }));
 }
 
 TEST_P(RowNorm, OutputGateForwardAndBackward) {
