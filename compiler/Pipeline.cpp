@@ -90,6 +90,8 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &con
   addPass(pm, createTileGPURemoveLayoutConversions());
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createCSEPass());
+  addPass(pm, createTileGPUSoftwarePipeline({config.numStages}));
+  addPass(pm, createCanonicalizerPass());
   addPass(pm, createTileGPUAllocateSharedMemory());
   addPass(pm, createTileGPUInsertBarriers());
 }

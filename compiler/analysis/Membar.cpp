@@ -54,11 +54,21 @@ bool intersectsAny(ArrayRef<Interval> set, ArrayRef<Interval> with) {
 struct Accesses {
   SmallVector<Interval> reads, writes;
   bool selfSynchronized = false; ///< writes, barrier, reads
+  /// An async copy: its write lands later, at a wait, and only a barrier after that wait
+  /// shows it to other threads; copies never order against each other (they fill distinct
+  /// slots, or the same slot after a wait).
+  bool asyncWrite = false;
+  /// The software pipeliner's promise: the slot's earlier reads are behind a barrier of this
+  /// iteration (AsyncCopyGlobalToLocalOp's ordered_by_loop_barrier).
+  bool readsAlreadyOrdered = false;
 };
 
 /// The buffer a memdesc value points into: its local_alloc's range, or (not known
 /// statically) every byte.
 Interval bufferOf(Value memdesc, int64_t totalBytes) {
+  // A ring's slot is tracked as the whole ring: which slot is a run-time index.
+  while (auto subview = memdesc.getDefiningOp<MemDescSubviewOp>())
+    memdesc = subview.getSrc();
   if (auto alloc = memdesc.getDefiningOp<LocalAllocOp>())
     if (std::optional<Interval> interval = getSharedInterval(alloc))
       return *interval;
@@ -85,6 +95,10 @@ private:
       acc.writes.push_back(bufferOf(store.getDst(), totalBytes));
     } else if (auto load = dyn_cast<LocalLoadOp>(op)) {
       acc.reads.push_back(bufferOf(load.getSrc(), totalBytes));
+    } else if (auto copy = dyn_cast<AsyncCopyGlobalToLocalOp>(op)) {
+      acc.writes.push_back(bufferOf(copy.getDst(), totalBytes));
+      acc.asyncWrite = true;
+      acc.readsAlreadyOrdered = copy.getOrderedByLoopBarrier();
     } else if (getScratchBytes(op) > 0) {
       std::optional<Interval> scratch = getSharedInterval(op);
       Interval i = scratch ? *scratch : Interval{0, std::max<int64_t>(totalBytes, 1)};
@@ -131,8 +145,12 @@ private:
         visitBlock(block, state);
 
     Accesses acc = accessesOf(op);
-    if (intersectsAny(acc.writes, state.reads) || intersectsAny(acc.writes, state.writes) ||
-        intersectsAny(acc.reads, state.writes))
+    bool conflict = acc.asyncWrite
+                        ? !acc.readsAlreadyOrdered && intersectsAny(acc.writes, state.reads)
+                        : intersectsAny(acc.writes, state.reads) ||
+                              intersectsAny(acc.writes, state.writes) ||
+                              intersectsAny(acc.reads, state.writes);
+    if (conflict)
       needBarrier(op, state);
     if (acc.selfSynchronized) {
       state.clear(); // its own barrier ordered everything before it

@@ -102,6 +102,7 @@ struct ConvertTileGPUToLLVMPass
     populateSharedMemoryOpToLLVMPatterns(converter, patterns, context);
     populateDotOpToLLVMPatterns(converter, patterns);
     populateMMAv2DotOpToLLVMPatterns(converter, patterns);
+    populateAsyncCopyOpToLLVMPatterns(converter, patterns, context);
     patterns.add<GridQueryToLLVM<tile::ProgramIdOp>, GridQueryToLLVM<tile::NumProgramsOp>>(
         converter, ctx);
     arith::populateArithToLLVMConversionPatterns(converter, patterns);

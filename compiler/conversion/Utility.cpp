@@ -362,6 +362,17 @@ Value groupAddress(Emitter &e, Value base, Type element, const SharedAccess &acc
 }
 } // namespace
 
+SmallVector<Value> lacc::conversion::sharedGroupAddresses(Emitter &e, Value base,
+                                                          const LinearLayout &layout,
+                                                          const LinearLayout &shared,
+                                                          Type element, unsigned vec) {
+  SharedAccess access = planAccess(e, layout, shared);
+  SmallVector<Value> addresses;
+  for (int64_t r = 0; r < layout.getInSize(LinearLayout::Register); r += vec)
+    addresses.push_back(groupAddress(e, base, element, access, r));
+  return addresses;
+}
+
 void lacc::conversion::storeToShared(Emitter &e, Value base, const LinearLayout &layout,
                                      const LinearLayout &shared, ValueRange values, unsigned vec) {
   SharedAccess access = planAccess(e, layout, shared);

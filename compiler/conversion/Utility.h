@@ -121,6 +121,13 @@ llvm::SmallVector<mlir::Value> emitOwnership(Emitter &e, mlir::RankedTensorType 
 llvm::SmallVector<unsigned> mapRegisters(const tilegpu::LinearLayout &from,
                                          const tilegpu::LinearLayout &to);
 
+/// The shared-memory address of the first element of each group of `vec` registers of a
+/// tile in `layout` stored in a buffer at `base` laid out by `shared`, in register order.
+llvm::SmallVector<mlir::Value> sharedGroupAddresses(Emitter &e, mlir::Value base,
+                                                    const tilegpu::LinearLayout &layout,
+                                                    const tilegpu::LinearLayout &shared,
+                                                    mlir::Type element, unsigned vec);
+
 /// Writes a thread's elements of a tile in `layout` to shared memory laid out by `shared`
 /// (offset -> element), `vec` elements per access; and the reverse.
 void storeToShared(Emitter &e, mlir::Value base, const tilegpu::LinearLayout &layout,
@@ -149,6 +156,9 @@ void populateSharedMemoryOpToLLVMPatterns(TileTypeConverter &converter,
 void populateDotOpToLLVMPatterns(TileTypeConverter &converter, mlir::RewritePatternSet &patterns);
 void populateMMAv2DotOpToLLVMPatterns(TileTypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
+void populateAsyncCopyOpToLLVMPatterns(TileTypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns,
+                                       const LoweringContext &context);
 
 } // namespace lacc::conversion
 

@@ -85,6 +85,22 @@ def TileGPURemoveLayoutConversions : Pass<"tilegpu-remove-layout-conversions", "
   let dependentDialects = ["::lacc::tilegpu::TileGPUDialect"];
 }
 
+def TileGPUSoftwarePipeline : Pass<"tilegpu-software-pipeline", "::mlir::ModuleOp"> {
+  let summary = "issue loop-carried loads num_stages - 1 iterations ahead, through a cp.async ring";
+  let description = [{
+    In an scf.for whose body loads a tile only to stage it in shared memory
+    for a dot, the load becomes an async copy into a ring of num_stages buffers,
+    issued num_stages - 1 iterations ahead (a prologue fills the first slots);
+    each iteration waits for its own slot's group and reads it there. A loop's
+    `tile.num_stages` attribute overrides the pass option.
+  }];
+  let options = [
+    Option<"numStages", "num-stages", "int", /*default=*/"1",
+           "buffers in each ring (1: no pipelining)">,
+  ];
+  let dependentDialects = ["::lacc::tilegpu::TileGPUDialect", "::mlir::arith::ArithDialect"];
+}
+
 def TileGPUAllocateSharedMemory : Pass<"tilegpu-allocate-shared-memory", "::mlir::ModuleOp"> {
   let summary = "plan shared memory: offsets for every buffer, reused across disjoint lifetimes";
   let description = [{

@@ -114,3 +114,41 @@ LogicalResult LocalStoreOp::verify() {
   return verifySameTile(*this, src.getShape(), src.getElementType(), getDst().getType().getShape(),
                         getDst().getType().getElementType());
 }
+
+LogicalResult MemDescSubviewOp::verify() {
+  MemDescType src = getSrc().getType(), result = getType();
+  if (src.getRank() < 2)
+    return emitOpError("indexes the leading dimension of a buffer of rank >= 2");
+  if (result.getShape() != src.getShape().drop_front() ||
+      result.getElementType() != src.getElementType())
+    return emitOpError("result must be the source without its leading dimension, got ")
+           << result;
+  ArrayRef<unsigned> order = src.getEncoding().getOrder();
+  if (order.back() != 0)
+    return emitOpError("the indexed dimension must be the slowest in the source's order");
+  SmallVector<unsigned> expected;
+  for (unsigned d : order.drop_back())
+    expected.push_back(d - 1);
+  SharedEncodingAttr s = src.getEncoding(), r = result.getEncoding();
+  if (r.getOrder() != ArrayRef<unsigned>(expected) || r.getVec() != s.getVec() ||
+      r.getPerPhase() != s.getPerPhase() || r.getMaxPhase() != s.getMaxPhase())
+    return emitOpError("result layout must be the source's on the remaining dimensions");
+  return success();
+}
+
+LogicalResult AsyncCopyGlobalToLocalOp::verify() {
+  auto ptrs = cast<RankedTensorType>(getPtrs().getType());
+  if (failed(verifyDistributed(*this, ptrs, "pointers")))
+    return failure();
+  Type pointee = lacc::tile::getPointeeType(ptrs.getElementType());
+  if (failed(verifySameTile(*this, ptrs.getShape(), pointee, getDst().getType().getShape(),
+                            getDst().getType().getElementType())))
+    return failure();
+  if (getMask()) {
+    auto mask = cast<RankedTensorType>(getMask().getType());
+    if (mask.getShape() != ptrs.getShape() || !mask.getElementType().isInteger(1) ||
+        mask.getEncoding() != ptrs.getEncoding())
+      return emitOpError("mask must be an i1 tile of the pointers' shape and layout");
+  }
+  return success();
+}

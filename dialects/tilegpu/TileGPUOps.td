@@ -48,6 +48,58 @@ def TileGPU_LocalStoreOp : TileGPU_Op<"local_store", [MemoryEffects<[MemWrite<De
   let hasVerifier = 1;
 }
 
+def TileGPU_MemDescSubviewOp : TileGPU_Op<"memdesc_subview", [Pure]> {
+  let summary = "one slot of a buffer ring: the buffer with its leading dimension indexed";
+  let description = [{
+    `%slot = tilegpu.memdesc_subview %ring[%i]` is the `i`-th buffer of a ring
+    laid out [slots, ...]: the same shared layout on the remaining dimensions
+    (the slot dimension is the slowest, so a slot is a contiguous block).
+  }];
+  let arguments = (ins TileGPU_MemDescType:$src, I32:$index);
+  let results = (outs TileGPU_MemDescType:$result);
+  let assemblyFormat = [{
+    $src `[` $index `]` attr-dict `:` qualified(type($src)) `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_AsyncCopyGlobalToLocalOp : TileGPU_Op<"async_copy_global_to_local", [
+    MemoryEffects<[MemRead<DefaultResource>, MemWrite<DefaultResource>]>]> {
+  let summary = "start copying a tile from global memory into a shared-memory buffer";
+  let description = [{
+    Every element behind `ptrs` is copied into `dst` (cp.async: the data does
+    not pass through registers); where `mask` is false the element is set to
+    zero. The copies complete in groups: tilegpu.async_commit_group closes a
+    group, tilegpu.async_wait {num = N} waits until at most N groups are in
+    flight. Other threads see the data only after a barrier that follows the
+    wait.
+
+    `ordered_by_loop_barrier` (set by the software pipeliner) states that every
+    read of `dst`'s bytes before this copy happened before a barrier that the
+    copy follows in the same loop iteration (the ring slot written was last
+    read in the previous iteration), so barrier placement need not order it
+    after reads of other slots of the same ring.
+  }];
+  let arguments = (ins TileGPU_Tile:$ptrs, TileGPU_MemDescType:$dst,
+                       Optional<TileGPU_Tile>:$mask, UnitAttr:$ordered_by_loop_barrier);
+  let assemblyFormat = [{
+    $ptrs `,` $dst (`,` $mask^)? attr-dict `:` type($ptrs) `->` qualified(type($dst))
+    (`,` type($mask)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_AsyncCommitGroupOp : TileGPU_Op<"async_commit_group"> {
+  let summary = "close the group of async copies started since the last one";
+  let assemblyFormat = "attr-dict";
+}
+
+def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait"> {
+  let summary = "wait until at most `num` groups of async copies are in flight";
+  let arguments = (ins I32Attr:$num);
+  let assemblyFormat = "attr-dict";
+}
+
 def TileGPU_BarrierOp : TileGPU_Op<"barrier"> {
   let summary = "CTA-wide barrier: shared-memory writes before it are visible after it";
   let assemblyFormat = "attr-dict";

@@ -1,0 +1,282 @@
+//===- SoftwarePipeline.cpp - loop-carried loads through a cp.async ring --===//
+//
+// In a loop whose body loads a tile from global memory only to stage it in
+// shared memory for a dot (tile.load -> tilegpu.local_alloc -> local_load),
+// the load of iteration i is issued num_stages - 1 iterations ahead, as an
+// async copy (cp.async: global -> shared without registers) into a ring of
+// num_stages buffers:
+//
+//   prologue     copies for iterations 0 .. S-2 into slots 0 .. S-2, a group each
+//   iteration i  wait until iteration i's group has landed (S-2 groups may stay in
+//                flight); read slot i % S; compute; copy iteration i+S-1 into slot
+//                (i+S-1) % S, the one read in iteration i-1, and close its group
+//   after        wait for everything
+//
+// The addresses and masks of the copies ahead are the loop's own address
+// computations, cloned with the induction variable moved on (S-1) steps and
+// the loop-carried pointers they use carried (S-1) iterations ahead in extra
+// iter_args; copies past the end of the loop are masked off. The barrier
+// that orders a slot's arrival before it is read (placed by
+// tilegpu-insert-barriers after the wait) also orders the previous
+// iteration's reads of the slot the copy then overwrites.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/transforms/Passes.h"
+
+#include "compiler/analysis/AxisInfo.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace lacc {
+#define GEN_PASS_DEF_TILEGPUSOFTWAREPIPELINE
+#include "compiler/transforms/Passes.h.inc"
+} // namespace lacc
+
+using namespace mlir;
+using namespace lacc;
+using namespace lacc::tilegpu;
+
+namespace {
+
+/// A load the pipeline takes over, and the buffer it is staged in.
+struct Stream {
+  tile::LoadOp load;
+  LocalAllocOp staging;
+  Value ring; // [S, ...] buffers, allocated before the loop
+};
+
+bool isZeroConstant(Value v) {
+  if (!v)
+    return true;
+  FloatAttr f;
+  IntegerAttr i;
+  return (matchPattern(v, m_Constant(&f)) && f.getValue().isZero()) ||
+         (matchPattern(v, m_Constant(&i)) && i.getValue().isZero()) ||
+         matchPattern(v, m_AnyZeroFloat()) || matchPattern(v, m_Zero());
+}
+
+/// Whether one thread copies at least 4 bytes at a time (cp.async moves 4, 8 or 16).
+bool copiesWholeWords(tile::LoadOp load, const AxisInfoAnalysis &axisInfo) {
+  auto type = cast<RankedTensorType>(load.getPtr().getType());
+  LinearLayout layout = toLinearLayout(type);
+  unsigned bits = getElementTypeOrSelf(load.getType()).getIntOrFloatBitWidth();
+  int64_t vec = 1;
+  for (unsigned d = 0; d < type.getRank(); ++d)
+    vec = std::max(vec, std::min<int64_t>(int64_t(1) << layout.getContiguousRegisterBits(d),
+                                          axisInfo.getVectorWidth(load.getPtr(), load.getMask(),
+                                                                  d, bits)));
+  return vec * bits >= 32;
+}
+
+/// The ops of `body` that `roots` depend on, closed over the loop-carried values they use
+/// (an iter_arg brings in the computation of what the loop yields for it), in program order.
+SmallVector<Operation *> addressSlice(scf::ForOp loop, ArrayRef<Value> roots,
+                                      llvm::SetVector<unsigned> &carried) {
+  Block *body = loop.getBody();
+  auto yield = cast<scf::YieldOp>(body->getTerminator());
+  llvm::SetVector<Operation *> ops;
+  SmallVector<Value> work(roots.begin(), roots.end());
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() == body && arg != loop.getInductionVar()) {
+        unsigned i = arg.getArgNumber() - 1;
+        if (carried.insert(i))
+          work.push_back(yield.getOperand(i));
+      }
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getBlock() != body || !ops.insert(def))
+      continue;
+    llvm::append_range(work, def->getOperands());
+  }
+  SmallVector<Operation *> sorted = ops.takeVector();
+  llvm::sort(sorted, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return sorted;
+}
+
+struct SoftwarePipelinePass
+    : lacc::impl::TileGPUSoftwarePipelineBase<SoftwarePipelinePass> {
+  using TileGPUSoftwarePipelineBase::TileGPUSoftwarePipelineBase;
+
+  void runOnOperation() override {
+    AxisInfoAnalysis axisInfo(getOperation());
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops) {
+      int stages = numStages;
+      if (auto attr = loop->getAttrOfType<IntegerAttr>("tile.num_stages"))
+        stages = attr.getInt();
+      if (stages >= 2)
+        pipeline(loop, stages, axisInfo);
+    }
+  }
+
+  void pipeline(scf::ForOp loop, int stages, const AxisInfoAnalysis &axisInfo) {
+    SmallVector<Stream> streams;
+    for (Operation &op : *loop.getBody()) {
+      auto load = dyn_cast<tile::LoadOp>(&op);
+      if (!load || !isa<RankedTensorType>(load.getType()) || !load->hasOneUse() ||
+          !isZeroConstant(load.getOther()) || !copiesWholeWords(load, axisInfo))
+        continue;
+      auto staging = dyn_cast<LocalAllocOp>(*load->getUsers().begin());
+      if (!staging || staging->getBlock() != loop.getBody() ||
+          !llvm::all_of(staging->getUsers(), [](Operation *u) { return isa<LocalLoadOp>(u); }))
+        continue;
+      streams.push_back({load, staging, Value()});
+    }
+    if (streams.empty())
+      return;
+
+    // What the copies need: their pointers and masks, and what those carry across iterations.
+    SmallVector<Value> roots;
+    for (Stream &s : streams) {
+      roots.push_back(s.load.getPtr());
+      if (s.load.getMask())
+        roots.push_back(s.load.getMask());
+    }
+    llvm::SetVector<unsigned> carried;
+    SmallVector<Operation *> slice = addressSlice(loop, roots, carried);
+    for (Operation *op : slice)
+      if (!isPure(op) || op->getNumRegions())
+        return; // only plain computations can be moved ahead
+
+    MLIRContext *ctx = loop.getContext();
+    Location loc = loop.getLoc();
+    Value upperBound = loop.getUpperBound(), step = loop.getStep();
+    IRRewriter rewriter(ctx);
+    rewriter.setInsertionPoint(loop);
+    Type i32 = rewriter.getI32Type();
+    auto constI32 = [&](OpBuilder &b, int64_t v) -> Value {
+      return arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
+    };
+
+    // The rings: S slots of the staging buffer's shape and layout.
+    for (Stream &s : streams) {
+      MemDescType staged = s.staging.getType();
+      SharedEncodingAttr enc = staged.getEncoding();
+      SmallVector<unsigned> order;
+      for (unsigned d : enc.getOrder())
+        order.push_back(d + 1);
+      order.push_back(0);
+      SmallVector<int64_t> shape = {stages};
+      llvm::append_range(shape, staged.getShape());
+      auto ringType = MemDescType::get(
+          ctx, shape, staged.getElementType(),
+          SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(), enc.getMaxPhase(), order));
+      s.ring = LocalAllocOp::create(rewriter, loc, ringType, Value());
+    }
+    auto slot = [&](OpBuilder &b, Stream &s, Value index) -> Value {
+      return MemDescSubviewOp::create(b, loc, s.staging.getType(), s.ring, index);
+    };
+
+    // The loop's values as one iteration sees them: its induction variable, and the carried
+    // values the address computations use.
+    auto bind = [&](IRMapping &mapping, scf::ForOp forOp, Value iv, ValueRange values) {
+      mapping.map(forOp.getInductionVar(), iv);
+      for (auto [i, value] : llvm::zip(carried, values))
+        mapping.map(forOp.getRegionIterArgs()[i], value);
+    };
+    // Issues the copies of the iteration bound in `mapping` (at induction value `iv`) into
+    // slot `index`, masked off past the loop's end, and closes their group.
+    auto issue = [&](OpBuilder &b, IRMapping &mapping, Value iv, Value index, bool ahead) {
+      for (Operation *op : slice)
+        b.clone(*op, mapping);
+      Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, upperBound);
+      for (Stream &s : streams) {
+        Value ptrs = mapping.lookupOrDefault(s.load.getPtr());
+        auto ptrType = cast<RankedTensorType>(ptrs.getType());
+        auto maskType =
+            RankedTensorType::get(ptrType.getShape(), b.getI1Type(), ptrType.getEncoding());
+        Value mask = tile::SplatOp::create(b, loc, maskType, valid);
+        if (s.load.getMask())
+          mask = arith::AndIOp::create(b, loc, mapping.lookupOrDefault(s.load.getMask()), mask);
+        auto copy = AsyncCopyGlobalToLocalOp::create(b, loc, ptrs, slot(b, s, index), mask);
+        if (ahead)
+          copy.setOrderedByLoopBarrier(true);
+      }
+      AsyncCommitGroupOp::create(b, loc);
+    };
+    // The carried values one iteration on: what the loop yields for them, under `mapping`.
+    auto advance = [&](scf::ForOp forOp, IRMapping &mapping) {
+      auto yield = cast<scf::YieldOp>(forOp.getBody()->getTerminator());
+      SmallVector<Value> next;
+      for (unsigned i : carried)
+        next.push_back(mapping.lookupOrDefault(yield.getOperand(i)));
+      return next;
+    };
+    auto ivAt = [&](OpBuilder &b, Value base, int64_t iterations) -> Value {
+      if (iterations == 0)
+        return base;
+      Value count = arith::ConstantOp::create(b, loc, base.getType(),
+                                              b.getIntegerAttr(base.getType(), iterations));
+      return arith::AddIOp::create(b, loc, base, arith::MulIOp::create(b, loc, step, count));
+    };
+
+    // Prologue: iterations 0 .. S-2 into slots 0 .. S-2.
+    SmallVector<Value> ahead;
+    for (unsigned i : carried)
+      ahead.push_back(loop.getInitArgs()[i]);
+    for (int s = 0; s < stages - 1; ++s) {
+      IRMapping mapping;
+      Value iv = ivAt(rewriter, loop.getLowerBound(), s);
+      bind(mapping, loop, iv, ahead);
+      issue(rewriter, mapping, iv, constI32(rewriter, s), /*ahead=*/false);
+      ahead = advance(loop, mapping);
+    }
+
+    // The loop also carries iteration i+S-1's values and the slots to read and to write.
+    SmallVector<Value> newInits(ahead);
+    newInits.push_back(constI32(rewriter, 0));
+    newInits.push_back(constI32(rewriter, stages - 1));
+    unsigned firstNew = loop.getNumRegionIterArgs();
+    auto bump = [&](OpBuilder &b, Value index) -> Value {
+      Value next = arith::AddIOp::create(b, loc, index, constI32(b, 1));
+      Value wrap = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, next,
+                                         constI32(b, stages));
+      return arith::SelectOp::create(b, loc, wrap, constI32(b, 0), next);
+    };
+    // Runs before the old body moves into the new loop: ops go into the old body, and its
+    // block arguments become the new loop's when it moves.
+    auto newYields = [&](OpBuilder &b, Location, ArrayRef<BlockArgument> args) {
+      scf::ForOp forOp = loop;
+      SmallVector<Value> values(args.begin(), args.begin() + carried.size());
+      Value readSlot = args[carried.size()], writeSlot = args[carried.size() + 1];
+      IRMapping mapping;
+      Value iv = ivAt(b, forOp.getInductionVar(), stages - 1);
+      bind(mapping, forOp, iv, values);
+      issue(b, mapping, iv, writeSlot, /*ahead=*/true);
+      SmallVector<Value> yields = advance(forOp, mapping);
+      yields.push_back(bump(b, readSlot));
+      yields.push_back(bump(b, writeSlot));
+      return yields;
+    };
+    FailureOr<LoopLikeOpInterface> replaced =
+        cast<LoopLikeOpInterface>(loop.getOperation())
+            .replaceWithAdditionalYields(rewriter, newInits,
+                                         /*replaceInitOperandUsesInLoop=*/false, newYields);
+    if (failed(replaced))
+      return;
+    auto newLoop = cast<scf::ForOp>(replaced->getOperation());
+
+    // Each iteration reads its slot once iteration i's group has landed.
+    Value readSlot = newLoop.getRegionIterArgs()[firstNew + carried.size()];
+    rewriter.setInsertionPointToStart(newLoop.getBody());
+    AsyncWaitOp::create(rewriter, loc, stages - 2);
+    for (Stream &s : streams) {
+      rewriter.setInsertionPoint(s.staging);
+      rewriter.replaceOp(s.staging, slot(rewriter, s, readSlot));
+      rewriter.eraseOp(s.load);
+    }
+    rewriter.setInsertionPointAfter(newLoop);
+    AsyncWaitOp::create(rewriter, loc, 0);
+  }
+};
+
+} // namespace
