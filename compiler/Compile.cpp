@@ -47,9 +47,9 @@ std::string KernelConfig::validate() const {
   static const char *const archs[] = {"sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_90a"};
   if (!llvm::is_contained(archs, arch))
     return "arch=" + arch + ": expected one of sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a";
-  if (numWarps < 1 || numWarps > 32 || (numWarps & (numWarps - 1)))
+  if (numWarps < 0 || numWarps > 32 || (numWarps & (numWarps - 1)))
     return "num-warps=" + std::to_string(numWarps) + ": expected a power of two from 1 to 32";
-  if (numStages < 1 || numStages > 8)
+  if (numStages < 0 || numStages > 8)
     return "num-stages=" + std::to_string(numStages) + ": expected 1 to 8";
   if (sharedMemoryLimit < 0)
     return "shared-limit=" + std::to_string(sharedMemoryLimit) + ": must not be negative";
@@ -149,6 +149,35 @@ static LogicalResult applyArgSpecs(func::FuncOp kernel, ArrayRef<ArgSpec> args) 
       arg.replaceAllUsesWith(one);
     }
   }
+  return success();
+}
+
+/// Fills what the caller left to the kernels (0 warps or stages) from their @kernel options,
+/// else Triton's defaults (4 warps, 3 stages). One module is compiled with one setting.
+static LogicalResult resolveKernelOptions(ModuleOp module, KernelConfig &config) {
+  auto resolve = [&](int &field, StringRef attrName, StringRef what,
+                     int fallback) -> LogicalResult {
+    if (field)
+      return success();
+    std::optional<int> chosen;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      auto attr = func->getAttrOfType<IntegerAttr>(attrName);
+      if (!func->hasAttr(tile::kKernelAttrName) || !attr)
+        continue;
+      if (chosen && *chosen != attr.getInt())
+        return func.emitError("kernels of one compilation ask for different ")
+               << what << " (" << *chosen << " and " << attr.getInt()
+               << "): compile them one at a time";
+      chosen = attr.getInt();
+    }
+    field = chosen ? *chosen : fallback;
+    return success();
+  };
+  if (failed(resolve(config.numWarps, tile::kNumWarpsAttrName, "num_warps", 4)) ||
+      failed(resolve(config.numStages, tile::kNumStagesAttrName, "num_stages", 3)))
+    return failure();
+  if (std::string problem = config.validate(); !problem.empty())
+    return module.emitError("@kernel options: ") << problem;
   return success();
 }
 
@@ -313,6 +342,8 @@ CompileResult lacc::compile(const CompileInput &input, const CompileOptions &opt
 
   PipelineOptions pipeline;
   pipeline.config = input.config;
+  if (failed(resolveKernelOptions(*module, pipeline.config)))
+    return finish(false);
   pipeline.printIRAfterAll = options.printIRAfterAll;
   pipeline.timing = options.timing;
   if (failed(lowerToTileGPU(*module, pipeline)))

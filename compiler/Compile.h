@@ -25,8 +25,11 @@ namespace lacc {
 /// the source. Adding a knob is a field here and the places that use it; key() names it.
 struct KernelConfig {
   std::string arch = "sm_90a"; ///< sm_80 ... sm_90a
-  int numWarps = 4;            ///< warps per program (a power of two, 1..32)
-  int numStages = 1;           ///< software-pipelining depth of loop-carried loads
+  /// Warps per program (a power of two, 1..32); 0: the kernel's @kernel(num_warps=), else 4.
+  int numWarps = 0;
+  /// Buffers of the software pipeline of loop-carried loads (1: none); 0: the kernel's
+  /// @kernel(num_stages=), else 3.
+  int numStages = 0;
   int64_t sharedMemoryLimit = 0; ///< bytes per program; 0 = the architecture's
   int numSMs = 0;              ///< multiprocessors of the target GPU; 0 = unknown
 

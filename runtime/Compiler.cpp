@@ -41,6 +41,7 @@ CompileInput toInput(const CompileRequest &request) {
     input.constants.emplace_back(name, value.toString());
   input.config.arch = request.arch;
   input.config.numWarps = static_cast<int>(request.numWarps);
+  input.config.numStages = static_cast<int>(request.numStages);
   return input;
 }
 

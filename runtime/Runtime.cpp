@@ -382,6 +382,7 @@ std::unique_ptr<Variant> KernelState::build(Specialization mask) {
   }
   request.arch = ctx->arch;
   request.numWarps = options.numWarps;
+  request.numStages = options.numStages;
   if (ctx->interpret)
     return buildForInterpreter(request);
 
@@ -473,7 +474,7 @@ std::unique_ptr<Variant> KernelState::buildForInterpreter(const CompileRequest &
   if (!compileForInterpreter(request, sig.params, v->interpreted, error))
     throw Error(Error::Kind::Compile, error);
   v->compiled.name = sig.name;
-  v->compiled.numWarps = options.numWarps;
+  v->compiled.numWarps = options.numWarps ? options.numWarps : 4; // unused by the interpreter
   v->compiled.params = sig.params;
   return v;
 }
@@ -630,9 +631,12 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
     if (!c.hasDefault && !values.count(c.name))
       fail("needs a value for const parameter '" + c.name + "'");
 
-  if (options.numWarps == 0 || options.numWarps > 32 ||
-      (options.numWarps & (options.numWarps - 1)) != 0)
-    fail("num_warps = " + std::to_string(options.numWarps) + " must be a power of two in [1, 32]");
+  if (options.numWarps > 32 || (options.numWarps & (options.numWarps - 1)) != 0)
+    fail("num_warps = " + std::to_string(options.numWarps) +
+         " must be a power of two in [1, 32] (or 0: the kernel's own)");
+  if (options.numStages > 8)
+    fail("num_stages = " + std::to_string(options.numStages) + " must be 1 to 8 (or 0: the "
+         "kernel's own)");
   if (sig->params.size() > kMaxParams)
     fail("has " + std::to_string(sig->params.size()) + " parameters; at most " +
          std::to_string(kMaxParams) + " are supported");
@@ -660,6 +664,7 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
   for (const auto &[cname, value] : values)
     memo += "|" + cname + "=" + value.toString();
   memo += "|warps=" + std::to_string(options.numWarps) +
+          "|stages=" + std::to_string(options.numStages) +
           (options.specializeDivisibility ? "/auto/" : "/fixed/") + std::to_string(promised);
   std::lock_guard<std::mutex> lock(m.mutex);
   std::shared_ptr<KernelState> &slot = m.specialized[memo];

@@ -51,11 +51,14 @@ cl::opt<std::string> kernelName("kernel", cl::desc("Build only this kernel"),
                                 cl::value_desc("name"), cl::cat(laccCategory));
 cl::opt<std::string> arch("arch", cl::desc("Target GPU architecture (sm_80 ... sm_90a)"),
                           cl::init("sm_90a"), cl::cat(laccCategory));
-cl::opt<int> numWarps("num-warps", cl::desc("Warps per program (a power of two, 1..32)"),
-                      cl::init(4), cl::cat(laccCategory));
+cl::opt<int> numWarps("num-warps",
+                      cl::desc("Warps per program (a power of two, 1..32; default: the "
+                               "kernel's @kernel(num_warps=), else 4)"),
+                      cl::init(0), cl::cat(laccCategory));
 cl::opt<int> numStages("num-stages",
-                       cl::desc("Software-pipelining depth of loop-carried loads (1..8)"),
-                       cl::init(1), cl::cat(laccCategory));
+                       cl::desc("Software-pipelining depth of loop-carried loads (1..8; default: "
+                                "the kernel's @kernel(num_stages=), else 3)"),
+                       cl::init(0), cl::cat(laccCategory));
 cl::opt<std::string> signature(
     "signature",
     cl::desc("The kernel's runtime arguments as Triton's AOT compiler writes them, with what "

@@ -93,7 +93,8 @@ struct CompileRequest {
   /// strides: code generation then knows an access is contiguous), ascending.
   std::vector<unsigned> equalToOne;
   std::string arch = "sm_90a";
-  unsigned numWarps = 4;
+  unsigned numWarps = 0;  // 0: the kernel's @kernel(num_warps=), else 4
+  unsigned numStages = 0; // 0: the kernel's @kernel(num_stages=), else 3
 };
 
 struct CompiledKernel {

@@ -192,7 +192,10 @@ inline CUstream_st *streamHandle(CUstream_st *s) { return s; }
 
 /// How a kernel is specialized beyond its const values.
 struct KernelOptions {
-  unsigned numWarps = 4;
+  /// Warps per program and software-pipelining depth; 0: what the kernel's
+  /// @kernel(num_warps=, num_stages=) says, else 4 warps and 3 stages.
+  unsigned numWarps = 0;
+  unsigned numStages = 0;
   /// Like Triton: every launch picks (compiling on first use) the variant for
   /// which of its pointer and integer arguments are divisible by 16.
   bool specializeDivisibility = true;

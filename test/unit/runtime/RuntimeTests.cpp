@@ -167,7 +167,8 @@ TEST_F(RuntimeTest, ConstValuesAreCheckedWhenTheKernelIsMade) {
   KernelOptions o;
   o.numWarps = 3;
   expectError([&] { mod.kernel("vector_add", {}, o); }, Error::Kind::Argument,
-              "kernel 'vector_add': num_warps = 3 must be a power of two in [1, 32]");
+              "kernel 'vector_add': num_warps = 3 must be a power of two in [1, 32] (or 0: the "
+              "kernel's own)");
   o.numWarps = 4;
   o.assumeDivisible = {"w"};
   expectError([&] { mod.kernel("vector_add", {}, o); }, Error::Kind::Argument,

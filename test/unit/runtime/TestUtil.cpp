@@ -61,7 +61,7 @@ CompileFunction FakeCompiler::function() const {
     CompiledKernel k;
     k.name = r.kernelName;
     k.arch = r.arch;
-    k.numWarps = r.numWarps;
+    k.numWarps = r.numWarps ? r.numWarps : 4; // 0: the kernel's own, which this fake does not read
     k.sharedBytes = self.sharedBytes;
     for (const auto &s : sigs)
       if (s.name == r.kernelName)
