@@ -131,6 +131,19 @@ TEST_F(InterpreterTest, DeviceCopiesAndEventsWork) {
               "Event::record: an empty Event (use Context::event())");
 }
 
+TEST_F(InterpreterTest, DtypeGenericKernelsRunWithTheirDefaultType) {
+  // Triton's tutorial 01: `x_ptr: ptr<DTYPE>` with `DTYPE: constexpr = f32`.
+  Kernel add = ctx.loadEmbedded("tutorials/01-vector-add.tile").kernel("add_kernel");
+  ASSERT_EQ(add.params().size(), 4u);
+  EXPECT_EQ(add.params()[0].typeString(), "ptr<f32>");
+  std::vector<float> x = random(300, 5), y = random(300, 6);
+  DeviceBuffer dx = ctx.upload(x), dy = ctx.upload(y), dz = ctx.alloc(300 * 4);
+  add.launch(Grid(1), dx, dy, dz, 300);
+  std::vector<float> z = dz.download<float>();
+  for (int i = 0; i < 300; ++i)
+    ASSERT_EQ(z[i], x[i] + y[i]) << i;
+}
+
 TEST_F(InterpreterTest, StreamsAreAcceptedAndIgnored) {
   const int n = 300;
   std::vector<float> x = random(n, 5), y = random(n, 6);
