@@ -190,20 +190,21 @@ Result Bench::runConfig(const Case &c, CaseData &data, Module &mod, const Config
 void Bench::runCase(const Case &c, int index) {
   std::unique_ptr<CaseData> data;
   Module mod;
+  double copy = 0;
   try {
     mod = ctx_.loadEmbedded(c.file);
     data = std::make_unique<CaseData>(ctx_, c, fill_, index + 1);
     data->prepareReference(sampleRows(c.rows, options_.smoke ? c.rows : 48, 1000 + index));
+    copy = copyGbps(c.bytes());
   } catch (const Error &e) {
     Result r;
     r.c = &c;
-    r.config = "(inputs)";
+    r.config = "(setup)";
     r.status = "error: " + firstLine(e.what());
     print(r);
     results_.push_back(r);
     return;
   }
-  double copy = copyGbps(c.bytes());
   for (size_t i = 0; i < c.configs.size() && !broken_; ++i) {
     Result r = runConfig(c, *data, mod, c.configs[i]);
     r.isDefault = i == c.defaultConfig;

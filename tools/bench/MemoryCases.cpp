@@ -206,7 +206,7 @@ Case softmax(bool online, int64_t rows, int64_t cols, bool smoke) {
   return c;
 }
 
-// --- SRMSNorm and the output gate ------------------------------------------------------------------
+// --- SRMSNorm and the output gate ----------------------------------------------------------------
 
 double rstdOf(const std::vector<double> &x) {
   double ss = 0;
@@ -430,7 +430,8 @@ Case layerNorm(bool tutorial, int64_t rows, int64_t cols, bool smoke) {
     for (int64_t b : smoke ? std::vector<int64_t>{64, 256} : std::vector<int64_t>{1024, 2048,
                                                                                 4096, 8192})
       blocks.push_back({{"BLOCK_SIZE", b}});
-    c.configs = sweep(blocks, {4, 8});
+    c.configs = sweep(blocks, smoke ? std::vector<unsigned>{4, 8}
+                                    : std::vector<unsigned>{4, 8, 16});
     c.defaultConfig = indexOf(c.configs, {{"BLOCK_SIZE", 8192}}, 8);
   } else {
     oneTileSweep(c, smoke);
@@ -443,7 +444,7 @@ Case layerNorm(bool tutorial, int64_t rows, int64_t cols, bool smoke) {
   return c;
 }
 
-// --- LRPE ------------------------------------------------------------------------------------------
+// --- LRPE ----------------------------------------------------------------------------------------
 
 /// theta[h, i] = 10000^(-2 (h D + i) / (H D)), as TNL initializes it (LIGHTNING.md).
 std::vector<float> lrpeTheta(int64_t heads, int64_t d) {
@@ -455,6 +456,31 @@ std::vector<float> lrpeTheta(int64_t heads, int64_t d) {
 
 /// The angle the kernel forms: f32 position times f32 theta, rounded to f32.
 double lrpeAngle(int64_t t, double theta) { return double(float(double(t) * theta)); }
+
+/// dtheta[head, 0:d] from all rows of that head (every batch), read back from the device.
+void dthetaReference(const std::vector<DeviceBuffer> &buf, const std::vector<double> &theta,
+                     int64_t b, int64_t h, int64_t n, int64_t d, int64_t head, double *out) {
+  std::vector<double> cs(size_t(n * d)), sn(size_t(n * d));
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t i = 0; i < d; ++i) {
+      double a = lrpeAngle(t, theta[size_t(head * d + i)]);
+      cs[size_t(t * d + i)] = std::cos(a);
+      sn[size_t(t * d + i)] = std::sin(a);
+    }
+  for (int64_t bi = 0; bi < b; ++bi) {
+    int64_t bh = bi * h + head;
+    std::vector<uint8_t> xb(size_t(n * d * 2)), gb(size_t(n * 2 * d * 2));
+    buf[0].copyTo(xb.data(), xb.size(), size_t(bh * n * d * 2));
+    buf[2].copyTo(gb.data(), gb.size(), size_t(bh * n * 2 * d * 2));
+    std::vector<double> x = toDoubles(DType::BF16, xb), g = toDoubles(DType::BF16, gb);
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t i = 0; i < d; ++i) {
+        size_t k = size_t(t * d + i);
+        double g1 = g[size_t(t * 2 * d + i)], g2 = g[size_t(t * 2 * d + d + i)];
+        out[i] += double(t) * x[k] * (g2 * cs[k] - g1 * sn[k]);
+      }
+  }
+}
 
 /// Rows are tokens of [b, h, n]: row r is head (r / n) % H at position r % n.
 Case lrpe(bool backward, int64_t b, int64_t h, int64_t n, int64_t d, bool smoke) {
@@ -505,44 +531,28 @@ Case lrpe(bool backward, int64_t b, int64_t h, int64_t n, int64_t d, bool smoke)
   c.beforeLaunch = [h, d](const Filler &fill, const std::vector<DeviceBuffer> &buf) {
     fill.zeros(buf[4], DType::F32, h * d);
   };
-  // dtheta[h, i] = sum over b, t of t x (g2 cos - g1 sin): checked for the last head, from all
-  // of its rows (the reference is computed once; the inputs do not change within a case).
-  auto expected = std::make_shared<std::vector<double>>();
+  // dtheta[h, i] = sum over b, t of t x (g2 cos - g1 sin), checked for the first head (the
+  // largest angles) and the last, from all of their rows. The reference is computed once: the
+  // inputs do not change within a case.
+  auto expected = std::make_shared<std::vector<double>>(); // [head 0 | head h-1] x d
   c.extraCheck = [b, h, n, d, expected](const std::vector<DeviceBuffer> &buf) {
-    const int64_t head = h - 1;
-    std::vector<double> th = toDoubles(DType::F32, buf[1].download<uint8_t>());
+    const int64_t heads[2] = {0, h - 1};
     if (expected->empty()) {
-      expected->assign(size_t(d), 0.0);
-      std::vector<double> cs(size_t(n * d)), sn(size_t(n * d));
-      for (int64_t t = 0; t < n; ++t)
-        for (int64_t i = 0; i < d; ++i) {
-          double a = lrpeAngle(t, th[size_t(head * d + i)]);
-          cs[size_t(t * d + i)] = std::cos(a);
-          sn[size_t(t * d + i)] = std::sin(a);
-        }
-      for (int64_t bi = 0; bi < b; ++bi) {
-        int64_t bh = bi * h + head;
-        std::vector<uint8_t> xb(size_t(n * d * 2)), gb(size_t(n * 2 * d * 2));
-        buf[0].copyTo(xb.data(), xb.size(), size_t(bh * n * d * 2));
-        buf[2].copyTo(gb.data(), gb.size(), size_t(bh * n * 2 * d * 2));
-        std::vector<double> x = toDoubles(DType::BF16, xb), g = toDoubles(DType::BF16, gb);
-        for (int64_t t = 0; t < n; ++t)
-          for (int64_t i = 0; i < d; ++i) {
-            size_t k = size_t(t * d + i);
-            double g1 = g[size_t(t * 2 * d + i)], g2 = g[size_t(t * 2 * d + d + i)];
-            (*expected)[size_t(i)] += double(t) * x[k] * (g2 * cs[k] - g1 * sn[k]);
-          }
-      }
+      std::vector<double> th = toDoubles(DType::F32, buf[1].download<uint8_t>());
+      expected->assign(size_t(2 * d), 0.0);
+      for (int which = 0; which < 2; ++which)
+        dthetaReference(buf, th, b, h, n, d, heads[which], expected->data() + which * d);
     }
     std::vector<double> got = toDoubles(DType::F32, buf[4].download<uint8_t>());
     double diff = 0, norm = 0;
     bool nan = false;
-    for (int64_t i = 0; i < d; ++i) {
-      double g = got[size_t(head * d + i)], e = (*expected)[size_t(i)];
-      nan = nan || std::isnan(g);
-      diff += (g - e) * (g - e);
-      norm += e * e;
-    }
+    for (int which = 0; which < 2; ++which)
+      for (int64_t i = 0; i < d; ++i) {
+        double g = got[size_t(heads[which] * d + i)], e = (*expected)[size_t(which * d + i)];
+        nan = nan || std::isnan(g);
+        diff += (g - e) * (g - e);
+        norm += e * e;
+      }
     return OutputCheck{"dtheta", nan ? std::nan("") : std::sqrt(diff / std::max(norm, 1e-300)),
                        1e-2};
   };
