@@ -59,8 +59,18 @@ Loaded load() {
   resolve(lib, "cuMemcpyHtoD_v2", d.cuMemcpyHtoD, missing);
   resolve(lib, "cuMemcpyDtoH_v2", d.cuMemcpyDtoH, missing);
   resolve(lib, "cuMemsetD8_v2", d.cuMemsetD8, missing);
+  resolve(lib, "cuMemcpyDtoDAsync_v2", d.cuMemcpyDtoDAsync, missing);
   resolve(lib, "cuLaunchKernel", d.cuLaunchKernel, missing);
   resolve(lib, "cuStreamSynchronize", d.cuStreamSynchronize, missing);
+  resolve(lib, "cuEventCreate", d.cuEventCreate, missing);
+  resolve(lib, "cuEventDestroy_v2", d.cuEventDestroy, missing);
+  resolve(lib, "cuEventRecord", d.cuEventRecord, missing);
+  resolve(lib, "cuEventSynchronize", d.cuEventSynchronize, missing);
+  // cuda.h maps cuEventElapsedTime to _v2 (drivers of CUDA 12.8 and later); older ones have
+  // only the first version, with the same signature.
+  std::string noV2;
+  if (!resolve(lib, "cuEventElapsedTime_v2", d.cuEventElapsedTime, noV2))
+    resolve(lib, "cuEventElapsedTime", d.cuEventElapsedTime, missing);
   resolve(lib, "cuGetErrorName", d.cuGetErrorName, missing);
   resolve(lib, "cuGetErrorString", d.cuGetErrorString, missing);
   if (!missing.empty()) {

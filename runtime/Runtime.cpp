@@ -19,6 +19,7 @@
 #include "runtime/Signature.h"
 
 #include <atomic>
+#include <chrono>
 #include <cinttypes>
 #include <cstdlib>
 #include <cstring>
@@ -139,6 +140,20 @@ struct ContextState {
     if (driver->cuCtxGetCurrent(&cur) != CUDA_SUCCESS || cur != context)
       check(*driver, driver->cuCtxSetCurrent(context), "cuCtxSetCurrent");
     return *driver;
+  }
+};
+
+/// An event: a CUDA event of `ctx`'s context, or, interpreting, the host time
+/// of the last record().
+struct EventState {
+  std::shared_ptr<ContextState> ctx;
+  CUevent event = nullptr;
+  bool recorded = false;
+  double hostMs = 0;
+
+  ~EventState() {
+    if (event)
+      ctx->driver->cuEventDestroy(event); // nothing sensible to do with an error here
   }
 };
 
@@ -829,6 +844,45 @@ void Context::synchronize() {
   check(d, d.cuCtxSynchronize(), "cuCtxSynchronize (an earlier launch or copy failed)");
 }
 
+Event Context::event() {
+  auto e = std::make_shared<EventState>();
+  e->ctx = s_;
+  if (!s_->interpret) {
+    const Driver &d = s_->current("Context::event");
+    check(d, d.cuEventCreate(&e->event, CU_EVENT_DEFAULT), "cuEventCreate");
+  }
+  return Event(std::move(e));
+}
+
+void Event::record(const Stream &stream) {
+  if (!s_)
+    throw Error(Error::Kind::Argument, "Event::record: an empty Event (use Context::event())");
+  EventState &e = *s_;
+  if (e.ctx->interpret) {
+    e.hostMs = std::chrono::duration<double, std::milli>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count();
+  } else {
+    const Driver &d = e.ctx->current("Event::record");
+    check(d, d.cuEventRecord(e.event, stream.handle()), "cuEventRecord");
+  }
+  e.recorded = true;
+}
+
+double Event::msSince(const Event &start) const {
+  if (!s_ || !start.s_ || !s_->recorded || !start.s_->recorded)
+    throw Error(Error::Kind::Argument, "Event::msSince: both events must have been recorded");
+  if (s_->ctx != start.s_->ctx)
+    throw Error(Error::Kind::Argument, "Event::msSince: the events belong to different contexts");
+  if (s_->ctx->interpret)
+    return s_->hostMs - start.s_->hostMs;
+  const Driver &d = s_->ctx->current("Event::msSince");
+  check(d, d.cuEventSynchronize(s_->event), "cuEventSynchronize (an earlier launch or copy failed)");
+  float ms = 0;
+  check(d, d.cuEventElapsedTime(&ms, start.s_->event, s_->event), "cuEventElapsedTime");
+  return ms;
+}
+
 DeviceBuffer Context::alloc(size_t bytes) {
   if (bytes == 0)
     throw Error(Error::Kind::Argument, "alloc(0): a device buffer needs at least one byte");
@@ -923,6 +977,23 @@ void DeviceBuffer::fill(uint8_t value) {
   const Driver &d = ctx_->current("DeviceBuffer::fill");
   check(d, d.cuMemsetD8(address_, value, bytes_), "cuMemsetD8");
   check(d, d.cuCtxSynchronize(), "cuCtxSynchronize after cuMemsetD8");
+}
+
+void DeviceBuffer::copyFromDevice(const DeviceBuffer &src, size_t bytes, const Stream &stream) {
+  checkRange("DeviceBuffer::copyFromDevice (destination)", bytes, 0, bytes_);
+  checkRange("DeviceBuffer::copyFromDevice (source)", bytes, 0, src.bytes_);
+  if (src.ctx_ != ctx_)
+    throw Error(Error::Kind::Argument,
+                "DeviceBuffer::copyFromDevice: the buffers belong to different contexts");
+  if (bytes == 0)
+    return;
+  if (ctx_->interpret) {
+    std::memmove(hostBytes(address_), hostBytes(src.address_), bytes);
+    return;
+  }
+  const Driver &d = ctx_->current("DeviceBuffer::copyFromDevice");
+  check(d, d.cuMemcpyDtoDAsync(address_, src.address_, bytes, stream.handle()),
+        "cuMemcpyDtoDAsync");
 }
 
 } // namespace lacc

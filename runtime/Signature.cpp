@@ -7,6 +7,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
+
 namespace lacc::detail {
 
 static std::optional<ScalarType> scalarType(const std::string &name) {
@@ -46,6 +48,13 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
       continue;
     KernelSignature sig;
     sig.name = fn->name;
+    // Type-valued const parameters (`DTYPE: constexpr = f16`) by their default type: the
+    // runtime's const values are numbers, so a dtype-generic kernel runs with its default.
+    std::map<std::string, ScalarType> typeConsts;
+    for (const ast::Param &p : fn->params)
+      if (p.isConst && p.defaultValue && p.defaultValue->kind == ast::Expr::Kind::Name)
+        if (std::optional<ScalarType> t = scalarType(p.defaultValue->name))
+          typeConsts[p.name] = *t;
     for (const ast::Param &p : fn->params) {
       auto where = [&] {
         return fileName + ":" + std::to_string(p.loc.line) + ":" + std::to_string(p.loc.col) +
@@ -74,6 +83,8 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
         param.kind = Param::Kind::Pointer;
       }
       std::optional<ScalarType> t = scalarType(spec->name);
+      if (!t && typeConsts.count(spec->name))
+        t = typeConsts.at(spec->name);
       if (!t) {
         error = where() + "unknown type '" + spec->name + "'";
         return false;

@@ -18,6 +18,10 @@ llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(["FileCheck", "not", "count"], [config.llvm_tools_dir])
 llvm_config.add_tool_substitutions(["lacc", "lacc-opt"], [config.lacc_tools_dir])
 
+# The runtime and its programs are built only where cuda.h is (tools/bench/CMakeLists.txt).
+if os.path.exists(os.path.join(config.lacc_tools_dir, "lacc-bench-kernels")):
+    config.available_features.add("runtime")
+
 # ptxas (CUDA toolkit) assembles every PTX we emit; tests that need it say REQUIRES: ptxas.
 ptxas = os.path.join(config.cuda_bin_dir, "ptxas")
 if os.path.exists(ptxas):

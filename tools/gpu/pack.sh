@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # tools/gpu/pack.sh [BUILD_DIR [OUT.tar.xz]]: strips the GPU-side programs of BUILD_DIR (default:
 # build/ of this checkout) and packs them into OUT.tar.xz (default: bins.tar.xz at the repository
-# root, ignored by git) for the GPU machine, where tools/gpu/run-on-gpu.sh runs them. The programs
+# root, ignored by git) for the GPU machine, where tools/gpu/run-on-gpu.sh runs them (and
+# tools/gpu/bench-memory.sh runs lacc-bench-kernels, the memory-bound kernels). The programs
 # hold no path of this machine (kernels/*.tile are built into them; test/tools/relocatable.test),
-# so the archive may be unpacked anywhere. The four static binaries share most of their bytes
+# so the archive may be unpacked anywhere. The static binaries share most of their bytes
 # (LLVM, MLIR), so one xz stream with a window larger than a binary packs them in little more
 # than the size of one.
 set -euo pipefail
@@ -12,7 +13,8 @@ BUILD_DIR=${1:-$ROOT/build}
 OUT=$(realpath -m "${2:-$ROOT/bins.tar.xz}")
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
-for b in unittests/KernelTests unittests/RuntimeTests bin/lacc-lightning bin/lacc-bench-runtime; do
+for b in unittests/KernelTests unittests/RuntimeTests bin/lacc-lightning bin/lacc-bench-runtime \
+         bin/lacc-bench-kernels; do
   if [[ ! -x "$BUILD_DIR/$b" ]]; then
     echo "pack.sh: $BUILD_DIR/$b is missing: build it first (ninja -C $BUILD_DIR)" >&2
     exit 1

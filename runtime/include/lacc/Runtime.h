@@ -38,6 +38,7 @@ struct ContextState;
 struct ModuleState;
 struct KernelState;
 struct BufferState;
+struct EventState;
 } // namespace detail
 
 /// Number of programs along x, y, z: x in [1, 2^31), y and z in [1, 65536).
@@ -90,6 +91,10 @@ public:
   void copyTo(void *host, size_t bytes, size_t offset = 0) const;
   /// Sets every byte to `value` (for poisoning outputs in tests).
   void fill(uint8_t value);
+  /// Device -> device: the first `bytes` of `src` to the start of this buffer
+  /// (both sizes checked), ordered after the earlier work of `stream` and
+  /// asynchronous to the host, like a launch. Interpreting: done when it returns.
+  void copyFromDevice(const DeviceBuffer &src, size_t bytes, const Stream &stream = {});
 
   template <class T> void upload(const std::vector<T> &host) {
     static_assert(std::is_trivially_copyable<T>::value, "upload needs trivially copyable elements");
@@ -111,6 +116,28 @@ private:
   std::shared_ptr<detail::ContextState> ctx_;
   uint64_t address_ = 0;
   size_t bytes_ = 0;
+};
+
+/// A point in a stream's work, for timing the device: a CUDA event. In an
+/// interpreting context, where work is done when its call returns, record()
+/// reads the host clock instead. A cheap, copyable handle (Context::event()).
+///
+///   lacc::Event start = ctx.event(), stop = ctx.event();
+///   start.record(); kernel.launch(grid, args...); stop.record();
+///   double ms = stop.msSince(start);   // waits for `stop`
+class Event {
+public:
+  Event() = default;
+  /// Marks the current end of `stream`'s work (again: moves the mark).
+  void record(const Stream &stream = {});
+  /// Milliseconds from `start`'s mark to this one, both recorded in the same
+  /// context; waits until the device has passed this event's mark.
+  double msSince(const Event &start) const;
+
+private:
+  friend class Context;
+  explicit Event(std::shared_ptr<detail::EventState> s) : s_(std::move(s)) {}
+  std::shared_ptr<detail::EventState> s_;
 };
 
 namespace detail {
@@ -353,6 +380,8 @@ public:
   }
   /// Waits for all work on the device (nothing to wait for when interpreting).
   void synchronize();
+  /// A new event (cuEventCreate), for timing work on this context's device.
+  Event event();
 
   /// Whether kernels run on a GPU; false for compile-only and interpreting contexts.
   bool hasDevice() const;

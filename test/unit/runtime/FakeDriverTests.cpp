@@ -234,6 +234,28 @@ TEST_F(FakeDriverTest, BuffersCopyAndFreeThroughTheDriver) {
   EXPECT_EQ(fake.liveAllocations(), live);
 }
 
+TEST_F(FakeDriverTest, DeviceCopiesAndEventsGoThroughTheDriver) {
+  Context ctx = context();
+  DeviceBuffer a = ctx.upload(std::vector<int>{1, 2, 3, 4}), b = ctx.alloc(16);
+  b.fill(0);
+  b.copyFromDevice(a, 12);
+  EXPECT_EQ(b.download<int>(), (std::vector<int>{1, 2, 3, 0}));
+  EXPECT_EQ(errorOf([&] { b.copyFromDevice(a, 20); }),
+            "DeviceBuffer::copyFromDevice (destination): 20 bytes at offset 0 do not fit in a "
+            "buffer of 16 bytes");
+  // The fake's events count launches: the elapsed "milliseconds" are the launches between.
+  Kernel add = ctx.loadSource(kVectorAdd, "v.tile").kernel("vector_add");
+  fake.expectParams(4);
+  Event start = ctx.event(), stop = ctx.event();
+  EXPECT_EQ(errorOf([&] { stop.msSince(start); }),
+            "Event::msSince: both events must have been recorded");
+  start.record();
+  add.launch(Grid(1), a, a, b, 4);
+  add.launch(Grid(1), a, a, b, 4);
+  stop.record();
+  EXPECT_EQ(stop.msSince(start), 2.0);
+}
+
 TEST_F(FakeDriverTest, WarmStartLoadsFromTheDiskCacheWithoutCompiling) {
   DeviceBuffer keep;
   for (int round = 0; round < 2; ++round) {

@@ -69,6 +69,28 @@ TEST_F(GpuTest, BuffersRoundTripAndCheckBounds) {
     EXPECT_TRUE(std::isnan(f));
 }
 
+TEST_F(GpuTest, DeviceCopiesAreOrderedAndEventsTimeThem) {
+  const size_t n = size_t(64) << 20; // 256 MiB: long enough to time
+  std::vector<float> host = random(1 << 16, 7);
+  DeviceBuffer a = ctx->alloc(n * 4), b = ctx->alloc(n * 4);
+  a.fill(0x40);
+  a.copyFrom(host.data(), host.size() * 4);
+  b.fill(0xFF);
+  Event start = ctx->event(), stop = ctx->event();
+  start.record();
+  b.copyFromDevice(a, n * 4);
+  stop.record();
+  double ms = stop.msSince(start);
+  EXPECT_GT(ms, 0.0);
+  EXPECT_LT(ms, 1000.0);
+  std::vector<float> head(host.size());
+  b.copyTo(head.data(), head.size() * 4);
+  EXPECT_EQ(head, host);
+  float last = 0;
+  b.copyTo(&last, 4, n * 4 - 4);
+  EXPECT_EQ(last, 3.0039215087890625f) << "0x40404040, copied";
+}
+
 TEST_F(GpuTest, VectorAddMatchesTheHostReference) {
   Module mod = ctx->loadEmbedded("vector_add.tile");
   for (int block : {128, 1024}) {

@@ -109,6 +109,41 @@ TEST_F(InterpreterTest, VectorAddMatchesTheHostReference) {
   }
 }
 
+TEST_F(InterpreterTest, DeviceCopiesAndEventsWork) {
+  std::vector<float> host = random(100, 3);
+  DeviceBuffer a = ctx.upload(host), b = ctx.alloc(400);
+  b.copyFromDevice(a, 200);
+  std::vector<float> got = b.download<float>();
+  EXPECT_TRUE(std::equal(host.begin(), host.begin() + 50, got.begin()));
+  EXPECT_TRUE(std::all_of(got.begin() + 50, got.end(), isNaN)) << "only 200 bytes copied";
+  expectError([&] { b.copyFromDevice(ctx.alloc(8), 16); }, Error::Kind::Argument,
+              "DeviceBuffer::copyFromDevice (source): 16 bytes at offset 0 do not fit in a "
+              "buffer of 8 bytes");
+  // Events read the host clock: launches have run when they return.
+  Event start = ctx.event(), stop = ctx.event();
+  start.record();
+  add.launch(Grid(1), a, a, b, 100);
+  stop.record();
+  EXPECT_GE(stop.msSince(start), 0.0);
+  expectError([&] { start.msSince(ctx.event()); }, Error::Kind::Argument,
+              "Event::msSince: both events must have been recorded");
+  expectError([&] { Event().record(); }, Error::Kind::Argument,
+              "Event::record: an empty Event (use Context::event())");
+}
+
+TEST_F(InterpreterTest, DtypeGenericKernelsRunWithTheirDefaultType) {
+  // Triton's tutorial 01: `x_ptr: ptr<DTYPE>` with `DTYPE: constexpr = f32`.
+  Kernel add = ctx.loadEmbedded("tutorials/01-vector-add.tile").kernel("add_kernel");
+  ASSERT_EQ(add.params().size(), 4u);
+  EXPECT_EQ(add.params()[0].typeString(), "ptr<f32>");
+  std::vector<float> x = random(300, 5), y = random(300, 6);
+  DeviceBuffer dx = ctx.upload(x), dy = ctx.upload(y), dz = ctx.alloc(300 * 4);
+  add.launch(Grid(1), dx, dy, dz, 300);
+  std::vector<float> z = dz.download<float>();
+  for (int i = 0; i < 300; ++i)
+    ASSERT_EQ(z[i], x[i] + y[i]) << i;
+}
+
 TEST_F(InterpreterTest, StreamsAreAcceptedAndIgnored) {
   const int n = 300;
   std::vector<float> x = random(n, 5), y = random(n, 6);
