@@ -96,8 +96,8 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &con
   addPass(pm, createTileGPUInsertBarriers());
 }
 
-void lacc::buildTileGPUToLLVMPipeline(OpPassManager &pm, const KernelConfig &) {
-  addPass(pm, createConvertTileGPUToLLVM());
+void lacc::buildTileGPUToLLVMPipeline(OpPassManager &pm, const KernelConfig &config) {
+  addPass(pm, createConvertTileGPUToLLVM({config.maxRegisters}));
   addPass(pm, createSCFToControlFlowPass());
   addPass(pm, createArithToLLVMConversionPass());
   addPass(pm, createConvertControlFlowToLLVMPass());

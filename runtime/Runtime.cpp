@@ -398,6 +398,7 @@ std::unique_ptr<Variant> KernelState::build(Specialization mask) {
   request.arch = ctx->arch;
   request.numWarps = options.numWarps;
   request.numStages = options.numStages;
+  request.maxRegisters = options.maxRegisters;
   if (ctx->interpret)
     return buildForInterpreter(request);
 
@@ -680,6 +681,7 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
     memo += "|" + cname + "=" + value.toString();
   memo += "|warps=" + std::to_string(options.numWarps) +
           "|stages=" + std::to_string(options.numStages) +
+          "|regs=" + std::to_string(options.maxRegisters) +
           (options.specializeDivisibility ? "/auto/" : "/fixed/") + std::to_string(promised);
   std::lock_guard<std::mutex> lock(m.mutex);
   std::shared_ptr<KernelState> &slot = m.specialized[memo];
