@@ -91,6 +91,7 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &con
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createCSEPass());
   addPass(pm, createTileGPUSoftwarePipeline({config.numStages}));
+  addPass(pm, createTileGPUSplitDotK());
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createTileGPUAllocateSharedMemory());
   addPass(pm, createTileGPUInsertBarriers());
