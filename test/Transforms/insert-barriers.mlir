@@ -16,9 +16,8 @@
 //                       the if (the join keeps the branch's write);
 //   @if_both_clean      both branches end with a barrier-free read only: no barrier after;
 //   @scratch            a convert_layout through shared memory (its own write-barrier-read
-//                       inside) after a local_load of the same bytes: a barrier before it, and
-//                       none after it for a second read of the scratch's bytes ... it leaves
-//                       only its reads behind, so a following read needs none;
+//                       inside) after a local_load of the same bytes: a barrier before it; it
+//                       leaves only its reads behind, so a following read needs none;
 //   @async              an async copy is a write that other threads see only after a wait and
 //                       a barrier: a local_load of its buffer needs the barrier; a copy marked
 //                       ordered_by_loop_barrier into a slot read earlier needs none, the same
