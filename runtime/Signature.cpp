@@ -5,22 +5,10 @@
 #include "compiler/frontend/Diagnostics.h"
 #include "compiler/frontend/Parser.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace lacc::detail {
-
-static std::optional<ScalarType> scalarType(const std::string &name) {
-  if (name == "i1" || name == "bool") return ScalarType::I1;
-  if (name == "i8") return ScalarType::I8;
-  if (name == "i16") return ScalarType::I16;
-  if (name == "i32") return ScalarType::I32;
-  if (name == "i64") return ScalarType::I64;
-  if (name == "f16") return ScalarType::F16;
-  if (name == "bf16") return ScalarType::BF16;
-  if (name == "f32") return ScalarType::F32;
-  if (name == "f64") return ScalarType::F64;
-  return std::nullopt;
-}
 
 bool parseSignatures(const std::string &fileName, const std::string &source,
                      std::vector<KernelSignature> &kernels, std::string &error) {
@@ -46,15 +34,27 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
       continue;
     KernelSignature sig;
     sig.name = fn->name;
+    auto isConstName = [&](const std::string &name) {
+      return llvm::any_of(fn->params,
+                          [&](const ast::Param &p) { return p.isConst && p.name == name; });
+    };
     for (const ast::Param &p : fn->params) {
       auto where = [&] {
         return fileName + ":" + std::to_string(p.loc.line) + ":" + std::to_string(p.loc.col) +
                ": kernel '" + fn->name + "', parameter '" + p.name + "': ";
       };
       if (p.isConst) {
-        ConstParam c{p.name, std::nullopt, p.defaultValue != nullptr};
-        if (p.type)
-          c.type = scalarType(p.type->name);
+        ConstParam c;
+        c.name = p.name;
+        c.hasDefault = p.defaultValue != nullptr;
+        if (p.type && p.type->name == "dtype")
+          c.kind = ConstParam::Kind::Type;
+        else if (p.type && p.type->name == "str")
+          c.kind = ConstParam::Kind::String;
+        else if (p.type && (c.type = scalarTypeNamed(p.type->name)))
+          c.kind = ConstParam::Kind::Number;
+        if (p.defaultValue && p.defaultValue->kind == ast::Expr::Kind::Name)
+          c.defaultType = scalarTypeNamed(p.defaultValue->name);
         sig.constants.push_back(c);
         continue;
       }
@@ -73,9 +73,17 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
         spec = spec->pointee.get();
         param.kind = Param::Kind::Pointer;
       }
-      std::optional<ScalarType> t = scalarType(spec->name);
-      if (!t) {
+      std::optional<ScalarType> t = scalarTypeNamed(spec->name);
+      sig.typeFrom.push_back(t || !isConstName(spec->name) ? "" : spec->name);
+      if (!t && sig.typeFrom.back().empty()) {
         error = where() + "unknown type '" + spec->name + "'";
+        return false;
+      }
+      if (!t)
+        t = ScalarType::F32; // a placeholder until resolveParamTypes
+      if (param.kind != Param::Kind::Pointer &&
+          (*t == ScalarType::F8E4M3 || *t == ScalarType::F8E5M2)) {
+        error = where() + "fp8 values are passed through pointers, not as scalars";
         return false;
       }
       param.type = *t;
@@ -85,6 +93,52 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
       sig.params.push_back(std::move(param));
     }
     kernels.push_back(std::move(sig));
+  }
+  return true;
+}
+
+bool resolveParamTypes(KernelSignature &sig, const ConstMap &values, std::string &error) {
+  for (size_t i = 0; i < sig.params.size(); ++i) {
+    const std::string &from = sig.typeFrom[i];
+    if (from.empty())
+      continue;
+    Param &param = sig.params[i];
+    std::optional<ScalarType> t;
+    auto it = values.find(from);
+    if (it != values.end()) {
+      if (it->second.kind() != ConstValue::Kind::Type) {
+        error = "const parameter '" + from + "' gives the type of parameter '" + param.name +
+                "', so its value must be a type (ConstValue::type(\"bf16\")), not " +
+                it->second.toString();
+        return false;
+      }
+      t = scalarTypeNamed(it->second.asString());
+      if (!t) {
+        error = "const parameter '" + from + "' is '" + it->second.asString() +
+                "', which is not a type of the language (i1, i8, ..., f32, f64, f8e4m3, "
+                "f8e5m2)";
+        return false;
+      }
+    } else {
+      for (const ConstParam &c : sig.constants)
+        if (c.name == from)
+          t = c.defaultType;
+      if (!t) {
+        error = "needs a value for const parameter '" + from + "' (it gives the type of "
+                "parameter '" + param.name + "')";
+        return false;
+      }
+    }
+    param.type = *t;
+    if (param.kind != Param::Kind::Pointer) {
+      if (*t == ScalarType::F8E4M3 || *t == ScalarType::F8E5M2) {
+        error = "parameter '" + param.name + "' would be an fp8 scalar; fp8 values are passed "
+                "through pointers";
+        return false;
+      }
+      param.kind = isFloat(*t) ? Param::Kind::Float : Param::Kind::Int;
+      param.bytes = byteSize(*t);
+    }
   }
   return true;
 }

@@ -22,7 +22,27 @@ static unsigned elementBits(Type elementType) {
   return getSharedElementBytes(elementType) * 8;
 }
 
+bool lacc::isProgramWideAtomic(Operation *op) {
+  if (!isa<tile::AtomicRMWOp, tile::AtomicCASOp>(op))
+    return false;
+  return !isa<RankedTensorType>(op->getOperand(0).getType());
+}
+
+bool lacc::broadcastsAtomicResult(Operation *op) {
+  return isProgramWideAtomic(op) && !op->getResult(0).use_empty();
+}
+
+bool lacc::startsWithBarrier(Operation *op) {
+  if (!isProgramWideAtomic(op))
+    return false;
+  tile::MemSemantic sem = isa<tile::AtomicRMWOp>(op) ? cast<tile::AtomicRMWOp>(op).getSem()
+                                                      : cast<tile::AtomicCASOp>(op).getSem();
+  return sem == tile::MemSemantic::Release || sem == tile::MemSemantic::AcqRel;
+}
+
 int64_t lacc::getScratchBytes(Operation *op) {
+  if (broadcastsAtomicResult(op))
+    return getSharedElementBytes(op->getResult(0).getType());
   if (auto convert = dyn_cast<ConvertLayoutOp>(op)) {
     auto src = cast<RankedTensorType>(convert.getSrc().getType());
     LayoutConversionPlan plan = planLayoutConversion(

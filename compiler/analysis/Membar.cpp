@@ -102,7 +102,7 @@ private:
   }
 
   void visitOp(Operation *op, State &state) {
-    if (isa<BarrierOp>(op))
+    if (isa<BarrierOp, tile::BarrierOp>(op))
       return state.clear();
     if (auto loop = dyn_cast<scf::ForOp>(op))
       return visitLoop(state, [&](State &s) { visitBlock(*loop.getBody(), s); });
@@ -130,6 +130,8 @@ private:
       for (Block &block : region)
         visitBlock(block, state);
 
+    if (startsWithBarrier(op))
+      state.clear();
     Accesses acc = accessesOf(op);
     if (intersectsAny(acc.writes, state.reads) || intersectsAny(acc.writes, state.writes) ||
         intersectsAny(acc.reads, state.writes))

@@ -97,6 +97,9 @@ struct ConvertTileGPUToLLVMPass
     populateElementwiseOpToLLVMPatterns(converter, patterns);
     populateViewOpToLLVMPatterns(converter, patterns);
     populateLoadStoreOpToLLVMPatterns(converter, patterns, context);
+    populateAtomicOpToLLVMPatterns(converter, patterns);
+    populateAssertOpToLLVMPatterns(converter, patterns);
+    populateFP8ConversionOpToLLVMPatterns(converter, patterns);
     populateReduceScanOpToLLVMPatterns(converter, patterns, context);
     populateConvertLayoutOpToLLVMPatterns(converter, patterns, context);
     populateSharedMemoryOpToLLVMPatterns(converter, patterns, context);
