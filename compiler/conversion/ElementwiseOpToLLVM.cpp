@@ -233,13 +233,6 @@ public:
     StringRef name = libdeviceFunction(op, computeType);
     if (name.empty())
       return failure();
-    std::string searched;
-    if (findLibdevice(&searched).empty())
-      return op->emitError() << op->getName() << " on " << computeType
-                             << " calls CUDA's libdevice (" << name
-                             << "), which was not found (looked for " << searched
-                             << "); set LACC_LIBDEVICE to libdevice.10.bc or CUDA_HOME to the "
-                                "CUDA toolkit";
     Location loc = op->getLoc();
     Value x = operands[0][0];
     if (computeType != type)
@@ -282,6 +275,35 @@ struct FastDivision : OpConversionPattern<arith::DivFOp> {
 };
 
 } // namespace
+
+LogicalResult lacc::conversion::checkLibdeviceAvailable(ModuleOp module) {
+  std::string searched;
+  std::optional<bool> found;
+  WalkResult result = module.walk([&](Operation *op) {
+    if (!isa<math::MathDialect>(op->getDialect()) || op->getNumResults() != 1)
+      return WalkResult::advance();
+    auto type = dyn_cast<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
+    if (!type)
+      return WalkResult::advance();
+    FloatType computeType = type.getWidth() < 32 ? Float32Type::get(op->getContext()) : type;
+    StringRef name = libdeviceFunction(op, computeType);
+    if (name.empty())
+      return WalkResult::advance();
+    if (!found)
+      found = !findLibdevice(&searched).empty();
+    if (*found)
+      return WalkResult::interrupt(); // one check is enough
+    std::string typeName;
+    llvm::raw_string_ostream os(typeName);
+    computeType.print(os);
+    op->emitError() << op->getName().stripDialect() << " on " << typeName
+                    << " calls CUDA's libdevice (" << name << "), which was not found (looked for "
+                    << searched << "); set LACC_LIBDEVICE to libdevice.10.bc or CUDA_HOME to the "
+                    << "CUDA toolkit";
+    return WalkResult::interrupt();
+  });
+  return success(!result.wasInterrupted() || found.value_or(false));
+}
 
 void lacc::conversion::populateElementwiseOpToLLVMPatterns(TileTypeConverter &converter,
                                                           RewritePatternSet &patterns) {

@@ -47,12 +47,14 @@ static llvm::Error makeError(const llvm::Twine &message) {
 
 std::string lacc::findLibdevice(std::string *searched) {
   std::vector<std::string> candidates;
-  if (const char *file = std::getenv("LACC_LIBDEVICE"); file && *file)
-    candidates.push_back(file);
-  for (const char *var : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
-    if (const char *dir = std::getenv(var); dir && *dir)
-      candidates.push_back(std::string(dir) + "/nvvm/libdevice/libdevice.10.bc");
-  candidates.push_back("/usr/local/cuda/nvvm/libdevice/libdevice.10.bc");
+  if (const char *file = std::getenv("LACC_LIBDEVICE"); file && *file) {
+    candidates.push_back(file); // named explicitly: that file or none
+  } else {
+    for (const char *var : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
+      if (const char *dir = std::getenv(var); dir && *dir)
+        candidates.push_back(std::string(dir) + "/nvvm/libdevice/libdevice.10.bc");
+    candidates.push_back("/usr/local/cuda/nvvm/libdevice/libdevice.10.bc");
+  }
   std::string tried;
   for (const std::string &path : candidates) {
     if (llvm::sys::fs::exists(path))

@@ -20,9 +20,9 @@ struct TranslatedModule {
 };
 
 /// CUDA's libdevice (`nvvm/libdevice/libdevice.10.bc`), which the math lowering calls for
-/// functions PTX has no instruction for: $LACC_LIBDEVICE (the file), else under $CUDA_HOME,
-/// $CUDA_PATH, $CUDA_ROOT or /usr/local/cuda. An empty path when none exists, with `searched`
-/// saying where it looked.
+/// functions PTX has no instruction for: $LACC_LIBDEVICE (the file) when set, else under
+/// $CUDA_HOME, $CUDA_PATH, $CUDA_ROOT or /usr/local/cuda. An empty path when none exists,
+/// with `searched` saying where it looked.
 std::string findLibdevice(std::string *searched = nullptr);
 
 /// The prefix of libdevice's functions (`__nv_expf`, ...).

@@ -67,6 +67,8 @@ struct ConvertTileGPUToLLVMPass
       module.emitError("the module has no layouts: run tile-to-tilegpu first");
       return signalPassFailure();
     }
+    if (failed(checkLibdeviceAvailable(module)))
+      return signalPassFailure();
     // Computed before any rewrite (and before kernel arguments lose their tile.divisibility):
     // the load/store patterns ask it about the original values.
     AxisInfoAnalysis axisInfo(module);

@@ -142,6 +142,9 @@ llvm::SmallVector<mlir::Value> loadFromShared(Emitter &e, mlir::Value base,
                                               const tilegpu::LinearLayout &shared,
                                               mlir::Type element, unsigned vec);
 
+/// An error at the first math op that needs CUDA's libdevice when it cannot be found.
+mlir::LogicalResult checkLibdeviceAvailable(mlir::ModuleOp module);
+
 /// Pattern populators, one per op family (one file each).
 void populateElementwiseOpToLLVMPatterns(TileTypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
