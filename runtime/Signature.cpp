@@ -53,8 +53,11 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
           c.kind = ConstParam::Kind::String;
         else if (p.type && (c.type = scalarTypeNamed(p.type->name)))
           c.kind = ConstParam::Kind::Number;
-        if (p.defaultValue && p.defaultValue->kind == ast::Expr::Kind::Name)
+        if (p.defaultValue && p.defaultValue->kind == ast::Expr::Kind::Name) {
           c.defaultType = scalarTypeNamed(p.defaultValue->name);
+          if (!c.defaultType && isConstName(p.defaultValue->name))
+            c.defaultFrom = p.defaultValue->name;
+        }
         sig.constants.push_back(c);
         continue;
       }
@@ -97,38 +100,47 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
   return true;
 }
 
+/// The type const parameter `name` holds: its value, else its default (a type, or another
+/// const parameter's type). `param` is the runtime parameter it types, for messages.
+static std::optional<ScalarType> typeOfConst(const KernelSignature &sig, const std::string &name,
+                                             const ConstMap &values, const std::string &param,
+                                             std::string &error, int depth = 0) {
+  auto it = values.find(name);
+  if (it != values.end()) {
+    if (it->second.kind() != ConstValue::Kind::Type) {
+      error = "const parameter '" + name + "' gives the type of parameter '" + param +
+              "', so its value must be a type (ConstValue::type(\"bf16\")), not " +
+              it->second.toString();
+      return std::nullopt;
+    }
+    std::optional<ScalarType> t = scalarTypeNamed(it->second.asString());
+    if (!t)
+      error = "const parameter '" + name + "' is '" + it->second.asString() +
+              "', which is not a type of the language (i1, i8, ..., f32, f64, f8e4m3, f8e5m2)";
+    return t;
+  }
+  for (const ConstParam &c : sig.constants) {
+    if (c.name != name)
+      continue;
+    if (c.defaultType)
+      return c.defaultType;
+    if (!c.defaultFrom.empty() && depth < 8)
+      return typeOfConst(sig, c.defaultFrom, values, param, error, depth + 1);
+  }
+  error = "needs a value for const parameter '" + name + "' (it gives the type of parameter '" +
+          param + "')";
+  return std::nullopt;
+}
+
 bool resolveParamTypes(KernelSignature &sig, const ConstMap &values, std::string &error) {
   for (size_t i = 0; i < sig.params.size(); ++i) {
     const std::string &from = sig.typeFrom[i];
     if (from.empty())
       continue;
     Param &param = sig.params[i];
-    std::optional<ScalarType> t;
-    auto it = values.find(from);
-    if (it != values.end()) {
-      if (it->second.kind() != ConstValue::Kind::Type) {
-        error = "const parameter '" + from + "' gives the type of parameter '" + param.name +
-                "', so its value must be a type (ConstValue::type(\"bf16\")), not " +
-                it->second.toString();
-        return false;
-      }
-      t = scalarTypeNamed(it->second.asString());
-      if (!t) {
-        error = "const parameter '" + from + "' is '" + it->second.asString() +
-                "', which is not a type of the language (i1, i8, ..., f32, f64, f8e4m3, "
-                "f8e5m2)";
-        return false;
-      }
-    } else {
-      for (const ConstParam &c : sig.constants)
-        if (c.name == from)
-          t = c.defaultType;
-      if (!t) {
-        error = "needs a value for const parameter '" + from + "' (it gives the type of "
-                "parameter '" + param.name + "')";
-        return false;
-      }
-    }
+    std::optional<ScalarType> t = typeOfConst(sig, from, values, param.name, error);
+    if (!t)
+      return false;
     param.type = *t;
     if (param.kind != Param::Kind::Pointer) {
       if (*t == ScalarType::F8E4M3 || *t == ScalarType::F8E5M2) {

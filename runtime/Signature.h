@@ -26,8 +26,10 @@ struct ConstParam {
   Kind kind = Kind::Any;
   std::optional<ScalarType> type; // for Kind::Number
   bool hasDefault = false;
-  /// A default that names a scalar type (`DTYPE: constexpr = f16`).
+  /// A default that names a scalar type (`DTYPE: constexpr = f16`), or another const
+  /// parameter (`V_DTYPE: constexpr = DTYPE`).
   std::optional<ScalarType> defaultType;
+  std::string defaultFrom;
 };
 
 struct KernelSignature {

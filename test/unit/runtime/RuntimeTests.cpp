@@ -211,8 +211,8 @@ TEST(ConstValue, PrintsWhatTheFrontEndReadsBackExactly) {
 namespace {
 const char *kDtypeGeneric = R"(
 @kernel
-def scale(x: ptr<DTYPE>, y: ptr<DTYPE>, n: i32, s: SCALE_T, BLOCK: i32 = 128,
-          ACT: str = "none", DTYPE: dtype = f32, SCALE_T: constexpr = f32):
+def scale(x: ptr<DTYPE>, y: ptr<DTYPE>, n: i32, s: SCALE_T, const BLOCK: i32 = 128,
+          const ACT: str = "none", const DTYPE: dtype = f32, SCALE_T: constexpr = f32):
     r = arange(0, BLOCK)
     v = load(x + r, mask=r < n) * s
     if ACT == "relu":
