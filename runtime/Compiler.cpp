@@ -23,7 +23,8 @@ bool scalarOf(const std::string &name, ScalarType &out) {
   static const std::pair<const char *, ScalarType> types[] = {
       {"i1", ScalarType::I1},   {"i8", ScalarType::I8},   {"i16", ScalarType::I16},
       {"i32", ScalarType::I32}, {"i64", ScalarType::I64}, {"f16", ScalarType::F16},
-      {"bf16", ScalarType::BF16}, {"f32", ScalarType::F32}, {"f64", ScalarType::F64}};
+      {"bf16", ScalarType::BF16}, {"f32", ScalarType::F32}, {"f64", ScalarType::F64},
+      {"f8E4M3FN", ScalarType::F8E4M3}, {"f8E5M2", ScalarType::F8E5M2}};
   for (auto [spelling, type] : types)
     if (name == spelling) {
       out = type;

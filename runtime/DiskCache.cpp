@@ -282,7 +282,7 @@ bool DiskCache::decode(const std::string &image, std::string &description, Compi
     p.name = r.str();
     uint8_t kind = r.u8(), type = r.u8();
     p.bytes = r.u32();
-    if (kind > uint8_t(Param::Kind::Float) || type > uint8_t(ScalarType::F64))
+    if (kind > uint8_t(Param::Kind::Float) || type > uint8_t(ScalarType::F8E5M2))
       r.bad = true;
     p.kind = static_cast<Param::Kind>(kind);
     p.type = static_cast<ScalarType>(type);

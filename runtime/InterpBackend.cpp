@@ -40,6 +40,8 @@ mlir::Type scalarType(mlir::Builder &b, ScalarType t) {
   case ScalarType::BF16: return b.getBF16Type();
   case ScalarType::F32: return b.getF32Type();
   case ScalarType::F64: return b.getF64Type();
+  case ScalarType::F8E4M3: return b.getType<mlir::Float8E4M3FNType>();
+  case ScalarType::F8E5M2: return b.getType<mlir::Float8E5M2Type>();
   }
   return {};
 }
@@ -76,6 +78,8 @@ interp::KernelArg argument(const Param &p, uint64_t bits) {
     std::memcpy(&d, &bits, sizeof d);
     return KernelArg::f64(d);
   }
+  case ScalarType::F8E4M3:
+  case ScalarType::F8E5M2: break; // only behind pointers (the signature refuses scalars)
   }
   return KernelArg::i64(0); // unreachable: every ScalarType is handled
 }

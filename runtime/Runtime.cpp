@@ -628,7 +628,26 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
            (list.empty() ? "none" : list) + ")");
     }
     ConstValue v = value;
-    if (c->type) {
+    bool isText = value.kind() == ConstValue::Kind::String || value.kind() == ConstValue::Kind::Type;
+    if (c->kind == ConstParam::Kind::Type && value.kind() != ConstValue::Kind::Type)
+      fail("const parameter '" + cname + "' is a dtype but its value is " + value.toString() +
+           " (pass ConstValue::type(\"bf16\"))");
+    if (c->kind == ConstParam::Kind::String && value.kind() != ConstValue::Kind::String)
+      fail("const parameter '" + cname + "' is a string but its value is " + value.toString() +
+           " (pass ConstValue::string(\"...\"))");
+    if (c->kind == ConstParam::Kind::Number && isText)
+      fail("const parameter '" + cname + "' is " + typeName(*c->type) + " but its value is " +
+           (value.kind() == ConstValue::Kind::Type ? "the type " : "the string ") +
+           value.toString());
+    if (value.kind() == ConstValue::Kind::String &&
+        value.asString().find_first_of("\"\n") != std::string::npos)
+      fail("const parameter '" + cname + "': a string constant cannot hold a quote or a "
+           "newline (the front end reads it between quotes)");
+    if (value.kind() == ConstValue::Kind::Type && !scalarTypeNamed(value.asString()))
+      fail("const parameter '" + cname + "': '" + value.asString() +
+           "' is not a type of the language (i1, i8, i16, i32, i64, f16, bf16, f32, f64, "
+           "f8e4m3, f8e5m2)");
+    if (c->kind == ConstParam::Kind::Number) {
       ScalarType t = *c->type;
       bool isBoolValue = value.kind() == ConstValue::Kind::Bool;
       if (t == ScalarType::I1 && !isBoolValue)
@@ -646,6 +665,11 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
   for (const ConstParam &c : sig->constants)
     if (!c.hasDefault && !values.count(c.name))
       fail("needs a value for const parameter '" + c.name + "'");
+  KernelSignature resolved = *sig;
+  std::string typeError;
+  if (!resolveParamTypes(resolved, values, typeError))
+    fail(typeError);
+  sig = &resolved;
 
   if (options.numWarps > 32 || (options.numWarps & (options.numWarps - 1)) != 0)
     fail("num_warps = " + std::to_string(options.numWarps) +

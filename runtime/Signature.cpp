@@ -5,24 +5,10 @@
 #include "compiler/frontend/Diagnostics.h"
 #include "compiler/frontend/Parser.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <map>
-
 namespace lacc::detail {
-
-static std::optional<ScalarType> scalarType(const std::string &name) {
-  if (name == "i1" || name == "bool") return ScalarType::I1;
-  if (name == "i8") return ScalarType::I8;
-  if (name == "i16") return ScalarType::I16;
-  if (name == "i32") return ScalarType::I32;
-  if (name == "i64") return ScalarType::I64;
-  if (name == "f16") return ScalarType::F16;
-  if (name == "bf16") return ScalarType::BF16;
-  if (name == "f32") return ScalarType::F32;
-  if (name == "f64") return ScalarType::F64;
-  return std::nullopt;
-}
 
 bool parseSignatures(const std::string &fileName, const std::string &source,
                      std::vector<KernelSignature> &kernels, std::string &error) {
@@ -48,22 +34,30 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
       continue;
     KernelSignature sig;
     sig.name = fn->name;
-    // Type-valued const parameters (`DTYPE: constexpr = f16`) by their default type: the
-    // runtime's const values are numbers, so a dtype-generic kernel runs with its default.
-    std::map<std::string, ScalarType> typeConsts;
-    for (const ast::Param &p : fn->params)
-      if (p.isConst && p.defaultValue && p.defaultValue->kind == ast::Expr::Kind::Name)
-        if (std::optional<ScalarType> t = scalarType(p.defaultValue->name))
-          typeConsts[p.name] = *t;
+    auto isConstName = [&](const std::string &name) {
+      return llvm::any_of(fn->params,
+                          [&](const ast::Param &p) { return p.isConst && p.name == name; });
+    };
     for (const ast::Param &p : fn->params) {
       auto where = [&] {
         return fileName + ":" + std::to_string(p.loc.line) + ":" + std::to_string(p.loc.col) +
                ": kernel '" + fn->name + "', parameter '" + p.name + "': ";
       };
       if (p.isConst) {
-        ConstParam c{p.name, std::nullopt, p.defaultValue != nullptr};
-        if (p.type)
-          c.type = scalarType(p.type->name);
+        ConstParam c;
+        c.name = p.name;
+        c.hasDefault = p.defaultValue != nullptr;
+        if (p.type && p.type->name == "dtype")
+          c.kind = ConstParam::Kind::Type;
+        else if (p.type && p.type->name == "str")
+          c.kind = ConstParam::Kind::String;
+        else if (p.type && (c.type = scalarTypeNamed(p.type->name)))
+          c.kind = ConstParam::Kind::Number;
+        if (p.defaultValue && p.defaultValue->kind == ast::Expr::Kind::Name) {
+          c.defaultType = scalarTypeNamed(p.defaultValue->name);
+          if (!c.defaultType && isConstName(p.defaultValue->name))
+            c.defaultFrom = p.defaultValue->name;
+        }
         sig.constants.push_back(c);
         continue;
       }
@@ -82,11 +76,17 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
         spec = spec->pointee.get();
         param.kind = Param::Kind::Pointer;
       }
-      std::optional<ScalarType> t = scalarType(spec->name);
-      if (!t && typeConsts.count(spec->name))
-        t = typeConsts.at(spec->name);
-      if (!t) {
+      std::optional<ScalarType> t = scalarTypeNamed(spec->name);
+      sig.typeFrom.push_back(t || !isConstName(spec->name) ? "" : spec->name);
+      if (!t && sig.typeFrom.back().empty()) {
         error = where() + "unknown type '" + spec->name + "'";
+        return false;
+      }
+      if (!t)
+        t = ScalarType::F32; // a placeholder until resolveParamTypes
+      if (param.kind != Param::Kind::Pointer &&
+          (*t == ScalarType::F8E4M3 || *t == ScalarType::F8E5M2)) {
+        error = where() + "fp8 values are passed through pointers, not as scalars";
         return false;
       }
       param.type = *t;
@@ -96,6 +96,61 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
       sig.params.push_back(std::move(param));
     }
     kernels.push_back(std::move(sig));
+  }
+  return true;
+}
+
+/// The type const parameter `name` holds: its value, else its default (a type, or another
+/// const parameter's type). `param` is the runtime parameter it types, for messages.
+static std::optional<ScalarType> typeOfConst(const KernelSignature &sig, const std::string &name,
+                                             const ConstMap &values, const std::string &param,
+                                             std::string &error, int depth = 0) {
+  auto it = values.find(name);
+  if (it != values.end()) {
+    if (it->second.kind() != ConstValue::Kind::Type) {
+      error = "const parameter '" + name + "' gives the type of parameter '" + param +
+              "', so its value must be a type (ConstValue::type(\"bf16\")), not " +
+              it->second.toString();
+      return std::nullopt;
+    }
+    std::optional<ScalarType> t = scalarTypeNamed(it->second.asString());
+    if (!t)
+      error = "const parameter '" + name + "' is '" + it->second.asString() +
+              "', which is not a type of the language (i1, i8, ..., f32, f64, f8e4m3, f8e5m2)";
+    return t;
+  }
+  for (const ConstParam &c : sig.constants) {
+    if (c.name != name)
+      continue;
+    if (c.defaultType)
+      return c.defaultType;
+    if (!c.defaultFrom.empty() && depth < 8)
+      return typeOfConst(sig, c.defaultFrom, values, param, error, depth + 1);
+  }
+  error = "needs a value for const parameter '" + name + "' (it gives the type of parameter '" +
+          param + "')";
+  return std::nullopt;
+}
+
+bool resolveParamTypes(KernelSignature &sig, const ConstMap &values, std::string &error) {
+  for (size_t i = 0; i < sig.params.size(); ++i) {
+    const std::string &from = sig.typeFrom[i];
+    if (from.empty())
+      continue;
+    Param &param = sig.params[i];
+    std::optional<ScalarType> t = typeOfConst(sig, from, values, param.name, error);
+    if (!t)
+      return false;
+    param.type = *t;
+    if (param.kind != Param::Kind::Pointer) {
+      if (*t == ScalarType::F8E4M3 || *t == ScalarType::F8E5M2) {
+        error = "parameter '" + param.name + "' would be an fp8 scalar; fp8 values are passed "
+                "through pointers";
+        return false;
+      }
+      param.kind = isFloat(*t) ? Param::Kind::Float : Param::Kind::Int;
+      param.bytes = byteSize(*t);
+    }
   }
   return true;
 }

@@ -19,16 +19,31 @@
 namespace lacc::detail {
 
 struct ConstParam {
+  /// What the annotation allows: a number of `type` (`BLOCK: i32`), a type (`DTYPE: dtype`),
+  /// a string (`ACT: str`), or anything (`constexpr`, or none).
+  enum class Kind : uint8_t { Any, Number, Type, String };
   std::string name;
-  std::optional<ScalarType> type; // when annotated
+  Kind kind = Kind::Any;
+  std::optional<ScalarType> type; // for Kind::Number
   bool hasDefault = false;
+  /// A default that names a scalar type (`DTYPE: constexpr = f16`), or another const
+  /// parameter (`V_DTYPE: constexpr = DTYPE`).
+  std::optional<ScalarType> defaultType;
+  std::string defaultFrom;
 };
 
 struct KernelSignature {
   std::string name;
   std::vector<Param> params; // runtime parameters, in order
+  /// Per runtime parameter: the const parameter that gives its type (`x: ptr<DTYPE>`), or
+  /// empty. Such a parameter's type is resolved when the kernel is specialized.
+  std::vector<std::string> typeFrom;
   std::vector<ConstParam> constants;
 };
+
+/// Resolves the parameters whose type a const parameter gives, from `values` or the
+/// defaults. False with a message in `error` when a value is missing or not a type.
+bool resolveParamTypes(KernelSignature &sig, const ConstMap &values, std::string &error);
 
 /// Parses `source` and returns the signature of every @kernel. Does not throw
 /// (Compiler.cpp, built without exceptions, calls it): on a syntax error or an

@@ -19,14 +19,29 @@ const char *typeName(ScalarType type) {
   case ScalarType::BF16: return "bf16";
   case ScalarType::F32: return "f32";
   case ScalarType::F64: return "f64";
+  case ScalarType::F8E4M3: return "f8e4m3";
+  case ScalarType::F8E5M2: return "f8e5m2";
   }
   return "?";
+}
+
+std::optional<ScalarType> scalarTypeNamed(const std::string &name) {
+  if (name == "bool")
+    return ScalarType::I1;
+  for (ScalarType t : {ScalarType::I1, ScalarType::I8, ScalarType::I16, ScalarType::I32,
+                       ScalarType::I64, ScalarType::F16, ScalarType::BF16, ScalarType::F32,
+                       ScalarType::F64, ScalarType::F8E4M3, ScalarType::F8E5M2})
+    if (name == typeName(t))
+      return t;
+  return std::nullopt;
 }
 
 unsigned byteSize(ScalarType type) {
   switch (type) {
   case ScalarType::I1:
-  case ScalarType::I8: return 1;
+  case ScalarType::I8:
+  case ScalarType::F8E4M3:
+  case ScalarType::F8E5M2: return 1;
   case ScalarType::I16:
   case ScalarType::F16:
   case ScalarType::BF16: return 2;
@@ -40,7 +55,7 @@ unsigned byteSize(ScalarType type) {
 
 bool isFloat(ScalarType type) {
   return type == ScalarType::F16 || type == ScalarType::BF16 || type == ScalarType::F32 ||
-         type == ScalarType::F64;
+         type == ScalarType::F64 || type == ScalarType::F8E4M3 || type == ScalarType::F8E5M2;
 }
 
 std::string Param::typeString() const {
@@ -49,10 +64,26 @@ std::string Param::typeString() const {
   return typeName(type);
 }
 
+ConstValue ConstValue::string(std::string text) {
+  ConstValue v;
+  v.kind_ = Kind::String;
+  v.s_ = std::move(text);
+  return v;
+}
+
+ConstValue ConstValue::type(std::string name) {
+  ConstValue v;
+  v.kind_ = Kind::Type;
+  v.s_ = std::move(name);
+  return v;
+}
+
 std::string ConstValue::toString() const {
   switch (kind_) {
   case Kind::Bool: return i_ ? "True" : "False";
   case Kind::Int: return std::to_string(i_);
+  case Kind::String: return '"' + s_ + '"'; // -D reads what is between the quotes, verbatim
+  case Kind::Type: return s_;
   case Kind::Float: break;
   }
   if (std::isnan(f_))
@@ -79,6 +110,8 @@ bool ConstValue::operator==(const ConstValue &o) const {
   if (kind_ == Kind::Float) // bitwise, so that NaN == NaN and 0.0 != -0.0 (distinct keys)
     return std::signbit(f_) == std::signbit(o.f_) &&
            (f_ == o.f_ || (std::isnan(f_) && std::isnan(o.f_)));
+  if (kind_ == Kind::String || kind_ == Kind::Type)
+    return s_ == o.s_;
   return i_ == o.i_;
 }
 

@@ -37,3 +37,10 @@ ptxas = os.path.join(config.cuda_bin_dir, "ptxas")
 if os.path.exists(ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# CUDA's libdevice, which the math lowering calls for f64 transcendentals and some f32 ones
+# (compiler/conversion/ElementwiseOpToLLVM.cpp); tests that need it say REQUIRES: libdevice.
+libdevice = os.path.join(config.cuda_bin_dir, "..", "nvvm", "libdevice", "libdevice.10.bc")
+if os.path.exists(libdevice):
+    config.available_features.add("libdevice")
+    config.environment["LACC_LIBDEVICE"] = os.path.realpath(libdevice)

@@ -22,7 +22,27 @@ static unsigned elementBits(Type elementType) {
   return getSharedElementBytes(elementType) * 8;
 }
 
+bool lacc::isProgramWideAtomic(Operation *op) {
+  if (!isa<tile::AtomicRMWOp, tile::AtomicCASOp>(op))
+    return false;
+  return !isa<RankedTensorType>(op->getOperand(0).getType());
+}
+
+bool lacc::broadcastsAtomicResult(Operation *op) {
+  return isProgramWideAtomic(op) && !op->getResult(0).use_empty();
+}
+
+bool lacc::startsWithBarrier(Operation *op) {
+  if (!isProgramWideAtomic(op))
+    return false;
+  tile::MemSemantic sem = isa<tile::AtomicRMWOp>(op) ? cast<tile::AtomicRMWOp>(op).getSem()
+                                                      : cast<tile::AtomicCASOp>(op).getSem();
+  return sem == tile::MemSemantic::Release || sem == tile::MemSemantic::AcqRel;
+}
+
 int64_t lacc::getScratchBytes(Operation *op) {
+  if (broadcastsAtomicResult(op))
+    return getSharedElementBytes(op->getResult(0).getType());
   if (auto convert = dyn_cast<ConvertLayoutOp>(op)) {
     auto src = cast<RankedTensorType>(convert.getSrc().getType());
     LayoutConversionPlan plan = planLayoutConversion(
@@ -91,10 +111,16 @@ FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func
   SmallVector<Buffer> buffers;
   func.walk([&](Operation *op) {
     if (auto alloc = dyn_cast<LocalAllocOp>(op)) {
+      // A view (subview, slice) reads the buffer wherever the view is used.
       int64_t end = id[op];
-      for (Operation *user : alloc->getUsers()) {
-        Operation *inBlock = alloc->getBlock()->findAncestorOpInBlock(*user);
-        end = std::max(end, lastId[inBlock ? inBlock : user]);
+      SmallVector<Value> views = {alloc.getResult()};
+      while (!views.empty()) {
+        for (Operation *user : views.pop_back_val().getUsers()) {
+          Operation *inBlock = alloc->getBlock()->findAncestorOpInBlock(*user);
+          end = std::max(end, lastId[inBlock ? inBlock : user]);
+          if (isa<MemDescSubviewOp, MemDescSliceOp>(user))
+            views.push_back(user->getResult(0));
+        }
       }
       buffers.push_back({op, alloc.getType().getSizeInBytes(), id[op], end});
     } else if (int64_t bytes = getScratchBytes(op)) {

@@ -4,7 +4,9 @@
 // two kinds: explicit ones (tilegpu.local_alloc), live from their definition
 // to their last use, and the scratch an op needs only while it runs (layout
 // conversions through shared memory, cross-warp reductions and scans), whose
-// size is what their plans (LayoutConversion.h, ReduceScan.h) say. Buffers
+// size is what their plans (LayoutConversion.h, ReduceScan.h) say; and the
+// word through which an atomic on a scalar pointer hands its result from the
+// one thread that makes it to all the others. Buffers
 // whose lifetimes do not overlap share bytes. The planner places the largest
 // first, each at the lowest 16-byte-aligned offset clear of every buffer live
 // at the same time; tilegpu-insert-barriers then orders the accesses.
@@ -28,6 +30,15 @@ namespace lacc {
 
 /// Bytes of scratch `op` needs while it runs; 0 when it needs none.
 int64_t getScratchBytes(mlir::Operation *op);
+
+/// An atomic through a scalar pointer (tile.atomic_rmw, tile.atomic_cas) is one update for the
+/// whole program, made by thread 0. When its result is used, thread 0 writes it to scratch and
+/// every thread reads it back after a barrier inside the op (the scratch is one element).
+bool isProgramWideAtomic(mlir::Operation *op);
+bool broadcastsAtomicResult(mlir::Operation *op);
+/// A program-wide atomic with release semantics (release, acq_rel) waits at a barrier first, so
+/// that every thread's earlier memory accesses come before it.
+bool startsWithBarrier(mlir::Operation *op);
 
 /// Bytes an element of `type` takes in shared memory (i1 and i8 one, pointers eight).
 int64_t getSharedElementBytes(mlir::Type elementType);

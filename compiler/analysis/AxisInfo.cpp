@@ -4,7 +4,8 @@
 // analysis that runs them to a fixed point. Loop-carried values start from
 // their initial value's info and are joined with what each iteration yields,
 // so a pointer advanced by a multiple of 16 bytes per iteration keeps its
-// contiguity and alignment.
+// contiguity and alignment. tile.assume (multiple_of, max_contiguous) adds
+// what the user promises to what is proved.
 //
 //===----------------------------------------------------------------------===//
 
@@ -157,6 +158,18 @@ public:
         info.constancy[i] = src.constancy[d];
       }
       info.constant = src.constant;
+      return info;
+    }
+    if (auto assume = dyn_cast<tile::AssumeOp>(op)) {
+      // The user's promises (multiple_of, max_contiguous) on top of what is proved.
+      AxisInfo info = get(assume.getSrc());
+      if (std::optional<ArrayRef<int64_t>> divisibility = assume.getDivisibility())
+        for (auto [d, value] : llvm::enumerate(*divisibility))
+          info.divisibility[d] =
+              std::max(info.divisibility[d], highestPowerOfTwoFactor(value));
+      if (std::optional<ArrayRef<int64_t>> contiguity = assume.getContiguity())
+        for (auto [d, value] : llvm::enumerate(*contiguity))
+          info.contiguity[d] = std::max(info.contiguity[d], value);
       return info;
     }
     if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::TruncIOp, arith::IndexCastOp,

@@ -26,7 +26,8 @@ namespace lacc {
 /// of a view of part of a buffer: an affine map over GF(2), offset = constant XOR linear(e).
 class SharedOffsetMap {
 public:
-  explicit SharedOffsetMap(const tilegpu::LinearLayout &shared);
+  /// A whole buffer laid out by `shared` (element -> offset).
+  SharedOffsetMap(const tilegpu::LinearLayout &shared);
   /// Elements of a view of `viewShape` at `offsets` (multiples of the view's extents) into a
   /// buffer laid out by `buffer`.
   SharedOffsetMap(const tilegpu::LinearLayout &buffer, llvm::ArrayRef<int64_t> viewShape,

@@ -113,18 +113,19 @@ private:
   void needBarrier(Operation *op, State &state) {
     if (recording)
       found.insert(op);
+    ++counted;
     state.clear();
   }
 
   void visitOp(Operation *op, State &state) {
-    if (isa<BarrierOp>(op))
+    if (isa<BarrierOp, tile::BarrierOp>(op))
       return state.clear();
     if (auto loop = dyn_cast<scf::ForOp>(op))
-      return visitLoop(state, [&](State &s) { visitBlock(*loop.getBody(), s); });
+      return visitLoop(op, state, [&](State &s) { visitBlock(*loop.getBody(), s); });
     if (auto loop = dyn_cast<scf::WhileOp>(op)) {
       // Iterations run before -> after -> before ...; the loop leaves from `before`.
       State exit;
-      visitLoop(state, [&](State &s) {
+      visitLoop(op, state, [&](State &s) {
         visitBlock(loop.getBefore().front(), s);
         exit.merge(s);
         visitBlock(loop.getAfter().front(), s);
@@ -145,6 +146,8 @@ private:
       for (Block &block : region)
         visitBlock(block, state);
 
+    if (startsWithBarrier(op))
+      state.clear();
     Accesses acc = accessesOf(op);
     bool conflict = acc.asyncWrite
                         ? !acc.readsAlreadyOrdered && intersectsAny(acc.writes, state.reads)
@@ -166,24 +169,51 @@ private:
 
   /// Runs `body` from the loop's entry state joined with what one iteration leaves, to a fixed
   /// point, then once more recording barriers. After the loop: entry (no iteration) or exit.
-  void visitLoop(State &state, function_ref<void(State &)> body) {
-    State entry = state, in = state;
+  /// When the entry state alone makes barriers inside the loop (a buffer written before the
+  /// loop and read in it), one barrier before the loop takes their place.
+  void visitLoop(Operation *loop, State &state, function_ref<void(State &)> body) {
+    if (!state.reads.empty() || !state.writes.empty()) {
+      State fresh;
+      if (barriersInside(fresh, body) < barriersInside(state, body))
+        needBarrier(loop, state);
+    }
+    State entry = state;
     bool wasRecording = recording;
     recording = false;
+    State in = fixedPoint(entry, body);
+    recording = wasRecording;
+    State s = in;
+    body(s);
+    state = entry;
+    state.merge(s);
+  }
+
+  /// The state at the top of an iteration: the entry joined with what iterations leave.
+  State fixedPoint(const State &entry, function_ref<void(State &)> body) {
+    State in = entry;
     for (;;) {
       State s = in;
       body(s);
       State next = entry;
       next.merge(s);
       if (next == in)
-        break;
+        return in;
       in = next;
     }
-    recording = wasRecording;
-    State s = in;
+  }
+
+  /// How many barriers the loop's body needs when entered in `entry`.
+  int barriersInside(const State &entry, function_ref<void(State &)> body) {
+    bool wasRecording = recording;
+    int wasCounted = counted;
+    recording = false;
+    State s = fixedPoint(entry, body);
+    counted = 0;
     body(s);
-    state = entry;
-    state.merge(s);
+    int inside = counted;
+    recording = wasRecording;
+    counted = wasCounted;
+    return inside;
   }
 
   void visitBlock(Block &block, State &state) {
@@ -193,6 +223,7 @@ private:
 
   int64_t totalBytes = 0;
   bool recording = true;
+  int counted = 0; ///< barriers asked for, recorded or not
   llvm::SetVector<Operation *> found;
 };
 

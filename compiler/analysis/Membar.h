@@ -10,8 +10,11 @@
 // both arms of an scf.if are walked and their accesses joined.
 //
 // Ops that write their scratch and then read it (layout conversions through
-// shared memory, cross-warp reductions and scans) have their own barrier
-// between the two: after them only their reads are outstanding.
+// shared memory, cross-warp reductions and scans, atomics that broadcast a
+// scalar result) have their own barrier between the two: after them only
+// their reads are outstanding. tile.barrier (debug_barrier()) and an atomic
+// that starts with a barrier (a scalar one with release semantics) order
+// everything before them.
 //
 //===----------------------------------------------------------------------===//
 

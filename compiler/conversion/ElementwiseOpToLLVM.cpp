@@ -4,27 +4,50 @@
 // elements (fully unrolled); those scalar arith ops then lower through MLIR's
 // arith -> LLVM patterns in the same conversion.
 //
-// Transcendentals use the GPU's fast approximate instructions (MUFU), not
-// libdevice, which Debian's MLIR does not embed:
-//   exp2(x)   llvm.exp2.f32      -> ex2.approx.f32   (max rel. error 2^-22, +-2 ulp)
-//   exp(x)    exp2(x * log2 e)                        (adds |x| * 2^-24 relative error)
-//   log2(x)   llvm.nvvm.lg2.approx.f                  (max abs. error 2^-22 on [0.5, 2])
-//   log(x)    log2(x) * ln 2
-//   rsqrt(x)  llvm.nvvm.rsqrt.approx.f               (max rel. error 2^-22.9)
-//   tanh(x)   llvm.tanh with afn -> tanh.approx.f32 (sm_75+, max rel. error 2^-10.987)
-//   sin, cos  llvm.sin/cos with afn -> sin/cos.approx.f32 (abs. error 2^-20.9 on [-pi, pi])
-//   sqrt(x)   llvm.sqrt -> sqrt.rn.f32 (IEEE, correctly rounded)
-// 16-bit floats are widened to f32 around these and rounded back. f64
-// transcendentals would need libdevice and are rejected with a diagnostic.
+// Which instruction each floating-point operation becomes, and its accuracy
+// (the interpreter computes every one of them correctly rounded, or in double
+// and rounded; docs/language.md says the same for users):
+//
+//   f32 (16-bit floats compute in f32 and round back)
+//     x / y         div.full.f32          max 2 ulp (the front end marks `/` afn)
+//     div_rn(x, y)  div.rn.f32            IEEE, correctly rounded
+//     sqrt(x)       sqrt.approx.f32       max 1 ulp (the front end marks sqrt afn)
+//     sqrt_rn(x)    sqrt.rn.f32           IEEE, correctly rounded
+//     exp2(x)       ex2.approx.f32        max rel. error 2^-22 (about 2 ulp)
+//     exp(x)        exp2(x * log2 e)      adds |x| * 2^-24 relative error
+//     log2(x)       lg2.approx.f32        max abs. error 2^-22 on [0.5, 2]
+//     log(x)        log2(x) * ln 2
+//     rsqrt(x)      rsqrt.approx.f32      max rel. error 2^-22.9
+//     sin, cos      sin/cos.approx.f32    abs. error 2^-20.9 on [-pi, pi]
+//     tan tanh erf log10 log1p expm1      libdevice __nv_tanf, ... (CUDA's
+//                                         documented bounds: 1 to 4 ulp)
+//   f64
+//     x / y, div_rn div.rn.f64            IEEE
+//     sqrt, sqrt_rn sqrt.rn.f64           IEEE
+//     exp exp2 log log2 log10 log1p expm1 sin cos tan tanh erf rsqrt
+//                   libdevice __nv_exp, ... (1 or 2 ulp)
+//   abs, floor, ceil, fma                 exact in every type
+//
+// `/` and `sqrt` are fast by default, as in Triton (div.full.f32 and
+// sqrt.approx.f32); div_rn and sqrt_rn are its IEEE forms. In the IR the fast
+// ones carry the `afn` fastmath flag. The approximate MUFU instructions serve
+// the functions kernels use most (exp, log, rsqrt, sin, cos: as before).
+// Functions PTX has no instruction for call libdevice rather than in-house
+// polynomials: NVIDIA's implementations carry documented error bounds and are
+// what Triton uses, while writing and validating our own (f64 especially)
+// would be a numerics project of its own. The cost is that a kernel calling
+// one needs the CUDA toolkit's libdevice.10.bc when it is compiled; without
+// it, the error names the function, its source line and where it looked
+// (EmitPTX.h findLibdevice). Kernels that call none never need it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/Utility.h"
 
+#include "compiler/conversion/EmitPTX.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-
-
 
 using namespace mlir;
 using namespace lacc;
@@ -84,6 +107,29 @@ struct ConstantTile : OpConversionPattern<arith::ConstantOp> {
   }
 };
 
+/// The libdevice function computing `op` in `type` (f32 or f64), or an empty name.
+StringRef libdeviceFunction(Operation *op, FloatType type) {
+  bool f64 = type.getWidth() == 64;
+  auto pick = [&](StringRef f32Name, StringRef f64Name) { return f64 ? f64Name : f32Name; };
+  // f32 versions only where PTX has no instruction (the others: FastMath).
+  if (isa<math::TanOp>(op)) return pick("__nv_tanf", "__nv_tan");
+  if (isa<math::TanhOp>(op)) return pick("__nv_tanhf", "__nv_tanh");
+  if (isa<math::ErfOp>(op)) return pick("__nv_erff", "__nv_erf");
+  if (isa<math::Log10Op>(op)) return pick("__nv_log10f", "__nv_log10");
+  if (isa<math::Log1pOp>(op)) return pick("__nv_log1pf", "__nv_log1p");
+  if (isa<math::ExpM1Op>(op)) return pick("__nv_expm1f", "__nv_expm1");
+  if (!f64)
+    return {};
+  if (isa<math::ExpOp>(op)) return "__nv_exp";
+  if (isa<math::Exp2Op>(op)) return "__nv_exp2";
+  if (isa<math::LogOp>(op)) return "__nv_log";
+  if (isa<math::Log2Op>(op)) return "__nv_log2";
+  if (isa<math::SinOp>(op)) return "__nv_sin";
+  if (isa<math::CosOp>(op)) return "__nv_cos";
+  if (isa<math::RsqrtOp>(op)) return "__nv_rsqrt";
+  return {};
+}
+
 /// Scalar math ops: the fast expansions documented above.
 template <typename MathOp>
 class FastMath : public OpConversionPattern<MathOp> {
@@ -99,19 +145,21 @@ public:
     auto floatType = dyn_cast<FloatType>(type);
     if (!floatType)
       return failure();
-    if (floatType.getWidth() > 32 && !isa<math::SqrtOp, math::AbsFOp, math::FloorOp,
-                                          math::CeilOp, math::FmaOp>(op))
-      return op.emitOpError("f64 transcendentals need libdevice, which lacc does not link");
-    Location loc = op.getLoc();
     Type f32 = rewriter.getF32Type();
     bool widen = floatType.getWidth() < 32;
+    if (!libdeviceFunction(op, widen ? cast<FloatType>(f32) : floatType).empty())
+      return failure(); // LibdeviceMath's
+    if (floatType.getWidth() > 32 && !isa<math::SqrtOp, math::AbsFOp, math::FloorOp,
+                                          math::CeilOp, math::FmaOp>(op))
+      return op.emitOpError("internal compiler error: no f64 lowering for this function");
+    Location loc = op.getLoc();
     SmallVector<Value> args;
     for (ValueRange operand : adaptor.getOperands()) {
       Value v = operand[0];
       args.push_back(widen ? LLVM::FPExtOp::create(rewriter, loc, f32, v).getResult() : v);
     }
     Type computeType = widen ? f32 : type;
-    Value result = expand(rewriter, loc, computeType, args);
+    Value result = expand(rewriter, loc, computeType, args, isApproximate(op));
     if (widen)
       result = LLVM::FPTruncOp::create(rewriter, loc, type, result);
     rewriter.replaceOp(op, result);
@@ -126,7 +174,13 @@ private:
     return LLVM::CallIntrinsicOp::create(b, loc, type, b.getStringAttr(name), args).getResult(0);
   }
 
-  Value expand(OpBuilder &b, Location loc, Type type, ArrayRef<Value> x) const {
+  static bool isApproximate(MathOp op) {
+    if constexpr (std::is_same_v<MathOp, math::SqrtOp>)
+      return bitEnumContainsAll(op.getFastmath(), arith::FastMathFlags::afn);
+    return false;
+  }
+
+  Value expand(OpBuilder &b, Location loc, Type type, ArrayRef<Value> x, bool approximate) const {
     auto afn = LLVM::FastmathFlagsAttr::get(b.getContext(), LLVM::FastmathFlags::afn);
     if constexpr (std::is_same_v<MathOp, math::ExpOp>)
       return LLVM::Exp2Op::create(
@@ -140,14 +194,14 @@ private:
                                   constant(b, loc, type, 0.6931471805599453));
     if constexpr (std::is_same_v<MathOp, math::RsqrtOp>)
       return intrinsic(b, loc, type, "llvm.nvvm.rsqrt.approx.f", x[0]);
-    if constexpr (std::is_same_v<MathOp, math::TanhOp>)
-      return LLVM::TanhOp::create(b, loc, type, x[0], afn);
     if constexpr (std::is_same_v<MathOp, math::SinOp>)
       return LLVM::SinOp::create(b, loc, type, x[0], afn);
     if constexpr (std::is_same_v<MathOp, math::CosOp>)
       return LLVM::CosOp::create(b, loc, type, x[0], afn);
     if constexpr (std::is_same_v<MathOp, math::SqrtOp>)
-      return LLVM::SqrtOp::create(b, loc, x[0]);
+      return approximate && type.isF32()
+                 ? intrinsic(b, loc, type, "llvm.nvvm.sqrt.approx.f", x[0])
+                 : LLVM::SqrtOp::create(b, loc, x[0]).getResult();
     if constexpr (std::is_same_v<MathOp, math::AbsFOp>)
       return LLVM::FAbsOp::create(b, loc, x[0]);
     if constexpr (std::is_same_v<MathOp, math::FloorOp>)
@@ -160,16 +214,106 @@ private:
   }
 };
 
+/// Scalar math ops computed by a libdevice call (16-bit floats through f32).
+class LibdeviceMath : public ConversionPattern {
+public:
+  LibdeviceMath(TileTypeConverter &converter, MLIRContext *ctx)
+      : ConversionPattern(converter, MatchAnyOpTypeTag(), /*benefit=*/2, ctx) {}
+
+  LogicalResult matchAndRewrite(Operation *op, ArrayRef<ValueRange> operands,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!isa<math::MathDialect>(op->getDialect()) || op->getNumResults() != 1 ||
+        operands.size() != 1)
+      return failure();
+    auto type = dyn_cast<FloatType>(op->getResult(0).getType());
+    if (!type)
+      return failure();
+    Type f32 = rewriter.getF32Type();
+    FloatType computeType = type.getWidth() < 32 ? cast<FloatType>(f32) : type;
+    StringRef name = libdeviceFunction(op, computeType);
+    if (name.empty())
+      return failure();
+    Location loc = op->getLoc();
+    Value x = operands[0][0];
+    if (computeType != type)
+      x = LLVM::FPExtOp::create(rewriter, loc, f32, x);
+    auto module = op->getParentOfType<ModuleOp>();
+    auto function = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+    if (!function) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(module.getBody());
+      function = LLVM::LLVMFuncOp::create(rewriter, loc, name,
+                                          LLVM::LLVMFunctionType::get(computeType, {computeType}));
+    }
+    Value result = LLVM::CallOp::create(rewriter, loc, function, ValueRange{x}).getResult();
+    if (computeType != type)
+      result = LLVM::FPTruncOp::create(rewriter, loc, type, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// `/` on f32 (the front end marks it afn): div.full.f32, as Triton's, on scalars and (above
+/// the per-element pattern) tiles. Without the flag (div_rn), and for other types, arith's
+/// lowering gives the IEEE division.
+struct FastDivision : OpConversionPattern<arith::DivFOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(arith::DivFOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!getElementTypeOrSelf(op.getType()).isF32() ||
+        !bitEnumContainsAll(op.getFastmath(), arith::FastMathFlags::afn))
+      return failure();
+    SmallVector<Value> quotients;
+    for (auto [x, y] : llvm::zip_equal(adaptor.getLhs(), adaptor.getRhs()))
+      quotients.push_back(LLVM::CallIntrinsicOp::create(
+                              rewriter, op.getLoc(), rewriter.getF32Type(),
+                              rewriter.getStringAttr("llvm.nvvm.div.full"), ValueRange{x, y})
+                              .getResult(0));
+    rewriter.replaceOpWithMultiple(op, {quotients});
+    return success();
+  }
+};
+
 } // namespace
+
+LogicalResult lacc::conversion::checkLibdeviceAvailable(ModuleOp module) {
+  std::string searched;
+  std::optional<bool> found;
+  WalkResult result = module.walk([&](Operation *op) {
+    if (!isa<math::MathDialect>(op->getDialect()) || op->getNumResults() != 1)
+      return WalkResult::advance();
+    auto type = dyn_cast<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
+    if (!type)
+      return WalkResult::advance();
+    FloatType computeType = type.getWidth() < 32 ? Float32Type::get(op->getContext()) : type;
+    StringRef name = libdeviceFunction(op, computeType);
+    if (name.empty())
+      return WalkResult::advance();
+    if (!found)
+      found = !findLibdevice(&searched).empty();
+    if (*found)
+      return WalkResult::interrupt(); // one check is enough
+    std::string typeName;
+    llvm::raw_string_ostream os(typeName);
+    computeType.print(os);
+    op->emitError() << op->getName().stripDialect() << " on " << typeName
+                    << " calls CUDA's libdevice (" << name << "), which was not found (looked for "
+                    << searched << "); set LACC_LIBDEVICE to libdevice.10.bc or CUDA_HOME to the "
+                    << "CUDA toolkit";
+    return WalkResult::interrupt();
+  });
+  return success(!result.wasInterrupted() || found.value_or(false));
+}
 
 void lacc::conversion::populateElementwiseOpToLLVMPatterns(TileTypeConverter &converter,
                                                           RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseOnTile>(converter, ctx);
   patterns.add<ConstantTile>(converter, ctx, /*benefit=*/2);
+  patterns.add<LibdeviceMath>(converter, ctx);
+  patterns.add<FastDivision>(converter, ctx, /*benefit=*/2);
   patterns.add<FastMath<math::ExpOp>, FastMath<math::Exp2Op>, FastMath<math::LogOp>,
-               FastMath<math::Log2Op>, FastMath<math::RsqrtOp>, FastMath<math::TanhOp>,
-               FastMath<math::SinOp>, FastMath<math::CosOp>, FastMath<math::SqrtOp>,
+               FastMath<math::Log2Op>, FastMath<math::RsqrtOp>, FastMath<math::SinOp>, FastMath<math::CosOp>, FastMath<math::SqrtOp>,
                FastMath<math::AbsFOp>, FastMath<math::FloorOp>, FastMath<math::CeilOp>,
                FastMath<math::FmaOp>>(converter, ctx);
 }

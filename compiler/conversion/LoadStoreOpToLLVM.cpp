@@ -1,4 +1,4 @@
-//===- LoadStoreOpToLLVM.cpp - addptr, global loads, stores, atomics ------===//
+//===- LoadStoreOpToLLVM.cpp - addptr, global loads and stores ------------===//
 //
 // A thread's elements are accessed in groups of `vec` consecutive registers
 // that are consecutive in memory: one ld.global.v{2,4} / st.global.v{2,4}
@@ -7,14 +7,13 @@
 // proves about the pointers (contiguity, alignment) and the mask (constancy).
 // A masked access sits in an scf.if on the group's predicate (a branch ptxas
 // turns into a predicated instruction); a masked-off load yields `other`.
-// Elements a thread holds only as a replica are not stored or updated, so a
-// tile smaller than its layout writes each element once.
+// Elements a thread holds only as a replica are not stored, so a tile
+// smaller than its layout writes each element once. (Atomics:
+// AtomicOpToLLVM.cpp.)
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/Utility.h"
-
-#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace lacc;
@@ -42,36 +41,6 @@ int64_t getVectorWidth(const LoweringContext &ctx, Value ptr, Value mask) {
     vec = std::max(vec, std::min(run, ctx.axisInfo->getVectorWidth(ptr, mask, d, bits)));
   }
   return vec;
-}
-
-/// Per element: whether this thread should write it (mask and ownership: a tile smaller than
-/// its layout's pattern is held more than once, and each element is written once).
-SmallVector<Value> writePredicates(Emitter &e, Value ptr, ValueRange mask) {
-  auto type = cast<RankedTensorType>(ptr.getType());
-  SmallVector<Value> preds = emitOwnership(e, type);
-  if (!mask.empty())
-    for (auto [pred, m] : llvm::zip_equal(preds, mask))
-      pred = pred ? e.and_(pred, m) : m;
-  return preds;
-}
-
-/// Runs `body` under `pred` (always when pred is null) and returns its results, or
-/// `otherwise()` where pred is false.
-SmallVector<Value> emitPredicated(OpBuilder &b, Location loc, Value pred, TypeRange types,
-                                  function_ref<SmallVector<Value>()> body,
-                                  function_ref<SmallVector<Value>()> otherwise) {
-  if (!pred)
-    return body();
-  auto ifOp = scf::IfOp::create(b, loc, types, pred, /*withElseRegion=*/!types.empty());
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  SmallVector<Value> thenValues = body();
-  if (!types.empty()) {
-    scf::YieldOp::create(b, loc, thenValues);
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    scf::YieldOp::create(b, loc, otherwise());
-  }
-  return SmallVector<Value>(ifOp.getResults());
 }
 
 struct AddPtrToLLVM : OpConversionPattern<tile::AddPtrOp> {
@@ -153,7 +122,7 @@ public:
     unsigned bytes = std::max<unsigned>(1, element.getIntOrFloatBitWidth() / 8);
     SmallVector<Value> preds;
     if (isa<RankedTensorType>(op.getPtr().getType()))
-      preds = writePredicates(e, op.getPtr(), masks);
+      preds = emitWritePredicates(e, op.getPtr(), masks);
     else
       preds.push_back(masks.empty() ? Value() : masks[0]);
     int64_t vec = getVectorWidth(context, op.getPtr(), op.getMask());
@@ -172,52 +141,12 @@ private:
   const LoweringContext &context;
 };
 
-struct AtomicRMWToLLVM : OpConversionPattern<tile::AtomicRMWOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(tile::AtomicRMWOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Emitter e(rewriter, loc);
-    ValueRange ptrs = adaptor.getPtr(), values = adaptor.getValue();
-    ValueRange masks = op.getMask() ? adaptor.getMask() : ValueRange();
-    Type element = values[0].getType();
-    bool isFloat = isa<FloatType>(element);
-    LLVM::AtomicBinOp kind;
-    switch (op.getKind()) {
-    case tile::AtomicKind::Add: kind = isFloat ? LLVM::AtomicBinOp::fadd : LLVM::AtomicBinOp::add; break;
-    case tile::AtomicKind::Max: kind = LLVM::AtomicBinOp::max; break;
-    case tile::AtomicKind::Min: kind = LLVM::AtomicBinOp::min; break;
-    case tile::AtomicKind::Exchange: kind = LLVM::AtomicBinOp::xchg; break;
-    }
-    SmallVector<Value> preds;
-    if (isa<RankedTensorType>(op.getPtr().getType())) {
-      preds = writePredicates(e, op.getPtr(), masks);
-    } else {
-      // A scalar atomic is one update for the whole program, made by thread 0.
-      Value first = e.icmp(LLVM::ICmpPredicate::eq, e.threadId(), e.i32(0));
-      preds.push_back(masks.empty() ? first : e.and_(first, masks[0]));
-    }
-    SmallVector<Value> results;
-    for (auto [i, ptr] : llvm::enumerate(ptrs)) {
-      // Relaxed ordering at GPU scope, as the read-modify-write of an accumulation needs.
-      auto update = [&, i = i, ptr = ptr]() -> SmallVector<Value> {
-        return {LLVM::AtomicRMWOp::create(rewriter, loc, kind, ptr, values[i],
-                                          LLVM::AtomicOrdering::monotonic, "device")};
-      };
-      auto skipped = [&]() -> SmallVector<Value> { return {e.undef(element)}; };
-      results.push_back(emitPredicated(rewriter, loc, preds[i], element, update, skipped)[0]);
-    }
-    rewriter.replaceOpWithMultiple(op, {results});
-    return success();
-  }
-};
-
 } // namespace
 
 void lacc::conversion::populateLoadStoreOpToLLVMPatterns(TileTypeConverter &converter,
                                                         RewritePatternSet &patterns,
                                                         const LoweringContext &context) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<AddPtrToLLVM, AtomicRMWToLLVM>(converter, ctx);
+  patterns.add<AddPtrToLLVM>(converter, ctx);
   patterns.add<LoadToLLVM, StoreToLLVM>(converter, ctx, context);
 }

@@ -20,7 +20,7 @@ def ConvertTileGPUToLLVM : Pass<"convert-tilegpu-to-llvm", "::mlir::ModuleOp"> {
            "what one CTA of num_warps warps can have)">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect", "::mlir::cf::ControlFlowDialect"];
 }
 
 #endif // LACC_CONVERSION_PASSES

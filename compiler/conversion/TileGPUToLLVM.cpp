@@ -68,6 +68,8 @@ struct ConvertTileGPUToLLVMPass
       module.emitError("the module has no layouts: run tile-to-tilegpu first");
       return signalPassFailure();
     }
+    if (failed(checkLibdeviceAvailable(module)))
+      return signalPassFailure();
     // Computed before any rewrite (and before kernel arguments lose their tile.divisibility):
     // the load/store patterns ask it about the original values.
     AxisInfoAnalysis axisInfo(module);
@@ -98,6 +100,9 @@ struct ConvertTileGPUToLLVMPass
     populateElementwiseOpToLLVMPatterns(converter, patterns);
     populateViewOpToLLVMPatterns(converter, patterns);
     populateLoadStoreOpToLLVMPatterns(converter, patterns, context);
+    populateAtomicOpToLLVMPatterns(converter, patterns);
+    populateAssertOpToLLVMPatterns(converter, patterns);
+    populateFP8ConversionOpToLLVMPatterns(converter, patterns);
     populateReduceScanOpToLLVMPatterns(converter, patterns, context);
     populateConvertLayoutOpToLLVMPatterns(converter, patterns, context);
     populateSharedMemoryOpToLLVMPatterns(converter, patterns, context);

@@ -4,6 +4,7 @@
 
 #include "compiler/analysis/LayoutConversion.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
@@ -320,6 +321,37 @@ SmallVector<unsigned> lacc::conversion::mapRegisters(const LinearLayout &from,
     map.push_back(it->second);
   }
   return map;
+}
+
+//===----------------------------------------------------------------------===//
+// Predicated global accesses
+//===----------------------------------------------------------------------===//
+
+SmallVector<Value> lacc::conversion::emitPredicated(OpBuilder &b, Location loc, Value pred,
+                                                    TypeRange types,
+                                                    function_ref<SmallVector<Value>()> body,
+                                                    function_ref<SmallVector<Value>()> otherwise) {
+  if (!pred)
+    return body();
+  auto ifOp = scf::IfOp::create(b, loc, types, pred, /*withElseRegion=*/!types.empty());
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  SmallVector<Value> thenValues = body();
+  if (!types.empty()) {
+    scf::YieldOp::create(b, loc, thenValues);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, otherwise());
+  }
+  return SmallVector<Value>(ifOp.getResults());
+}
+
+SmallVector<Value> lacc::conversion::emitWritePredicates(Emitter &e, Value ptr, ValueRange mask) {
+  auto type = cast<RankedTensorType>(ptr.getType());
+  SmallVector<Value> preds = emitOwnership(e, type);
+  if (!mask.empty())
+    for (auto [pred, m] : llvm::zip_equal(preds, mask))
+      pred = pred ? e.and_(pred, m) : m;
+  return preds;
 }
 
 //===----------------------------------------------------------------------===//

@@ -133,6 +133,18 @@ llvm::SmallVector<mlir::Value> sharedGroupAddresses(Emitter &e, mlir::Value base
 /// element -> offset map.
 SharedOffsetMap sharedOffsetsOf(tilegpu::MemDescType type);
 
+/// Runs `body` under `pred` (always when pred is null) in an scf.if and returns its results,
+/// or `otherwise()` where pred is false: how masked global accesses are predicated.
+llvm::SmallVector<mlir::Value>
+emitPredicated(mlir::OpBuilder &b, mlir::Location loc, mlir::Value pred, mlir::TypeRange types,
+               llvm::function_ref<llvm::SmallVector<mlir::Value>()> body,
+               llvm::function_ref<llvm::SmallVector<mlir::Value>()> otherwise);
+
+/// Per register of a tile of pointers: whether this thread writes the element (the mask, if
+/// any, and ownership: each element is written once, by its canonical holder); null: always.
+llvm::SmallVector<mlir::Value> emitWritePredicates(Emitter &e, mlir::Value ptr,
+                                                   mlir::ValueRange mask);
+
 /// Writes a thread's elements of a tile in `layout` to shared memory laid out by `shared`
 /// (offset -> element), `vec` elements per access; and the reverse.
 void storeToShared(Emitter &e, mlir::Value base, const tilegpu::LinearLayout &layout,
@@ -142,6 +154,9 @@ llvm::SmallVector<mlir::Value> loadFromShared(Emitter &e, mlir::Value base,
                                               const SharedOffsetMap &shared, mlir::Type element,
                                               unsigned vec);
 
+/// An error at the first math op that needs CUDA's libdevice when it cannot be found.
+mlir::LogicalResult checkLibdeviceAvailable(mlir::ModuleOp module);
+
 /// Pattern populators, one per op family (one file each).
 void populateElementwiseOpToLLVMPatterns(TileTypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
@@ -149,6 +164,12 @@ void populateViewOpToLLVMPatterns(TileTypeConverter &converter, mlir::RewritePat
 void populateLoadStoreOpToLLVMPatterns(TileTypeConverter &converter,
                                        mlir::RewritePatternSet &patterns,
                                        const LoweringContext &context);
+void populateAtomicOpToLLVMPatterns(TileTypeConverter &converter,
+                                    mlir::RewritePatternSet &patterns);
+void populateAssertOpToLLVMPatterns(TileTypeConverter &converter,
+                                    mlir::RewritePatternSet &patterns);
+void populateFP8ConversionOpToLLVMPatterns(TileTypeConverter &converter,
+                                           mlir::RewritePatternSet &patterns);
 void populateReduceScanOpToLLVMPatterns(TileTypeConverter &converter,
                                         mlir::RewritePatternSet &patterns,
                                         const LoweringContext &context);

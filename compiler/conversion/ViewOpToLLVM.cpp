@@ -1,10 +1,11 @@
 //===- ViewOpToLLVM.cpp - ops that move no data between threads -----------===//
 //
-// make_range, splat, broadcast, expand_dims, reshape and trans: the layouts
-// the earlier passes chose make every element of the result available in the
-// thread that needs it (reshape and trans results take the source's layout,
-// seen through the new shape or order), so each lowers to a choice of
-// registers, or for make_range to the element's own index. A pair of layouts
+// make_range, splat, broadcast, expand_dims, reshape, trans, join, split and
+// assume: the layouts the earlier passes chose make every element of the
+// result available in the thread that needs it (reshape and trans results
+// take the source's layout, seen through the new shape or order; join and
+// split pair their halves in one thread's registers), so each lowers to a
+// choice of registers, or for make_range to the element's own index. A pair of layouts
 // that would need data movement is an internal error: tilegpu-remove-layout-
 // conversions puts a convert_layout there instead.
 //
@@ -13,6 +14,8 @@
 #include "compiler/conversion/Utility.h"
 
 #include "compiler/analysis/LayoutConversion.h"
+
+#include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
 using namespace lacc;
@@ -118,11 +121,99 @@ struct TransToLLVM : OpConversionPattern<tile::TransOp> {
   }
 };
 
+/// For each register of `layout`, keyed by the element it holds in every thread's register
+/// part: the first register holding it.
+llvm::DenseMap<uint64_t, unsigned> registerOfElement(const LinearLayout &layout) {
+  llvm::DenseMap<uint64_t, unsigned> registerOf;
+  for (int64_t r = layout.getInSize(LinearLayout::Register); r-- > 0;)
+    registerOf[layout.applyOne(LinearLayout::Register, r)] = r;
+  return registerOf;
+}
+
+/// Whether `pair`'s threads hold, at flat index 2i + h, what `half`'s hold at i: the pair
+/// layout's lane and warp bases are the half layout's moved up by one bit.
+bool pairsInRegisters(const LinearLayout &pair, const LinearLayout &half) {
+  for (unsigned in : {LinearLayout::Lane, LinearLayout::Warp}) {
+    if (pair.getNumBits(in) != half.getNumBits(in))
+      return false;
+    for (auto [p, h] : llvm::zip_equal(pair.getBases(in), half.getBases(in)))
+      if (p != h << 1)
+        return false;
+  }
+  return true;
+}
+
+LogicalResult missingPairLayout(Operation *op) {
+  return op->emitError("internal compiler error: the layouts of this ")
+         << op->getName() << " do not hold each pair in one thread's registers; a layout "
+         << "conversion is missing";
+}
+
+/// join: the layouts pair lhs and rhs in the registers of one thread (inferJoinLayout), so
+/// each result register is a register of one of them.
+struct JoinToLLVM : OpConversionPattern<tile::JoinOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::JoinOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    LinearLayout half = toLinearLayout(cast<RankedTensorType>(op.getLhs().getType()));
+    LinearLayout pair = toLinearLayout(op.getType());
+    if (!pairsInRegisters(pair, half))
+      return missingPairLayout(op);
+    llvm::DenseMap<uint64_t, unsigned> registerOf = registerOfElement(half);
+    SmallVector<Value> values;
+    for (int64_t r = 0; r < pair.getInSize(LinearLayout::Register); ++r) {
+      uint64_t element = pair.applyOne(LinearLayout::Register, r);
+      auto it = registerOf.find(element >> 1);
+      if (it == registerOf.end())
+        return missingPairLayout(op);
+      values.push_back((element & 1 ? adaptor.getRhs() : adaptor.getLhs())[it->second]);
+    }
+    rewriter.replaceOpWithMultiple(op, {values});
+    return success();
+  }
+};
+
+/// split: the inverse of join, under the same layouts.
+struct SplitToLLVM : OpConversionPattern<tile::SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::SplitOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    LinearLayout pair = toLinearLayout(cast<RankedTensorType>(op.getSrc().getType()));
+    LinearLayout half = toLinearLayout(cast<RankedTensorType>(op.getLhs().getType()));
+    if (!pairsInRegisters(pair, half))
+      return missingPairLayout(op);
+    llvm::DenseMap<uint64_t, unsigned> registerOf = registerOfElement(pair);
+    SmallVector<Value> halves[2];
+    for (int64_t r = 0; r < half.getInSize(LinearLayout::Register); ++r) {
+      uint64_t element = half.applyOne(LinearLayout::Register, r);
+      for (unsigned h = 0; h < 2; ++h) {
+        auto it = registerOf.find(element << 1 | h);
+        if (it == registerOf.end())
+          return missingPairLayout(op);
+        halves[h].push_back(adaptor.getSrc()[it->second]);
+      }
+    }
+    rewriter.replaceOpWithMultiple(op, {halves[0], halves[1]});
+    return success();
+  }
+};
+
+/// assume: the facts are for the axis analysis, which ran before this conversion.
+struct AssumeToLLVM : OpConversionPattern<tile::AssumeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(tile::AssumeOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithMultiple(op, {adaptor.getSrc()});
+    return success();
+  }
+};
+
 } // namespace
 
 void lacc::conversion::populateViewOpToLLVMPatterns(TileTypeConverter &converter,
                                                    RewritePatternSet &patterns) {
   patterns.add<MakeRangeToLLVM, SplatToLLVM, BroadcastToLLVM,
                SameFlatIndexToLLVM<tile::ExpandDimsOp>, SameFlatIndexToLLVM<tile::ReshapeOp>,
-               TransToLLVM>(converter, patterns.getContext());
+               TransToLLVM, JoinToLLVM, SplitToLLVM, AssumeToLLVM>(converter,
+                                                                     patterns.getContext());
 }

@@ -647,7 +647,7 @@ Val split(Generator &g, const Args &a, SourceLoc l) {
 //===----------------------------------------------------------------------===//
 
 enum class MathFn {
-  Exp, Exp2, Log, Log2, Sqrt, Rsqrt, Sin, Cos, Floor, Ceil, Abs, Sigmoid, Silu,
+  Exp, Exp2, Log, Log2, Sqrt, SqrtRn, Rsqrt, Sin, Cos, Floor, Ceil, Abs, Sigmoid, Silu,
   Tan, Tanh, Erf, Log10, Log1p, Expm1,
 };
 
@@ -657,7 +657,8 @@ double foldMath(MathFn fn, double x) {
   case MathFn::Exp2: return std::exp2(x);
   case MathFn::Log: return std::log(x);
   case MathFn::Log2: return std::log2(x);
-  case MathFn::Sqrt: return std::sqrt(x);
+  case MathFn::Sqrt:
+  case MathFn::SqrtRn: return std::sqrt(x);
   case MathFn::Rsqrt: return 1 / std::sqrt(x);
   case MathFn::Sin: return std::sin(x);
   case MathFn::Cos: return std::cos(x);
@@ -709,9 +710,14 @@ Val math(Generator &g, MathFn fn, const Args &a, SourceLoc l) {
   auto one = [&]() {
     return g.broadcastTo(g.constantOf(Const::ofFloat(1), compute, l), g.shapeOf(x), l);
   };
+  // `/` and sqrt may be approximate in f32 (div.full.f32, sqrt.approx.f32), as in Triton;
+  // div_rn and sqrt_rn are the IEEE forms.
+  auto approximate = arith::FastMathFlagsAttr::get(
+      b.getContext(), compute.isF32() ? arith::FastMathFlags::afn : arith::FastMathFlags::none);
   auto sigmoid = [&](Value in) -> Value {
     Value e = math::ExpOp::create(b, at, arith::NegFOp::create(b, at, in));
-    return arith::DivFOp::create(b, at, one(), arith::AddFOp::create(b, at, one(), e));
+    return arith::DivFOp::create(b, at, one(), arith::AddFOp::create(b, at, one(), e),
+                                 approximate);
   };
   Value r;
   switch (fn) {
@@ -719,7 +725,8 @@ Val math(Generator &g, MathFn fn, const Args &a, SourceLoc l) {
   case MathFn::Exp2: r = math::Exp2Op::create(b, at, v); break;
   case MathFn::Log: r = math::LogOp::create(b, at, v); break;
   case MathFn::Log2: r = math::Log2Op::create(b, at, v); break;
-  case MathFn::Sqrt: r = math::SqrtOp::create(b, at, v); break;
+  case MathFn::Sqrt: r = math::SqrtOp::create(b, at, v, approximate); break;
+  case MathFn::SqrtRn: r = math::SqrtOp::create(b, at, v); break;
   case MathFn::Rsqrt: r = math::RsqrtOp::create(b, at, v); break;
   case MathFn::Sin: r = math::SinOp::create(b, at, v); break;
   case MathFn::Cos: r = math::CosOp::create(b, at, v); break;
@@ -795,6 +802,17 @@ const Table &builtinTable() {
     unaryMath("log", MathFn::Log);
     unaryMath("log2", MathFn::Log2);
     unaryMath("sqrt", MathFn::Sqrt);
+    unaryMath("sqrt_rn", MathFn::SqrtRn);
+    // x / y correctly rounded (IEEE), where `/` may be approximate on f32.
+    t["div_rn"] = {{{"x", true}, {"y", true}},
+                   [](Generator &g, const Args &a, SourceLoc l) {
+                     Val r = g.binary(ast::BinOp::Div, a[0], a[1], l);
+                     if (r.isDyn())
+                       if (auto div = r.v.getDefiningOp<arith::DivFOp>())
+                         div.setFastmath(arith::FastMathFlags::none);
+                     return r;
+                   },
+                   /*compileTime=*/true};
     unaryMath("rsqrt", MathFn::Rsqrt);
     unaryMath("sin", MathFn::Sin);
     unaryMath("cos", MathFn::Cos);

@@ -630,7 +630,11 @@ Val Generator::binary(BinOp op, const Val &lhs, const Val &rhs, SourceLoc l) {
                 : Value(arith::MulIOp::create(builder_, at, a, b));
     break;
   case BinOp::Div:
-    r = arith::DivFOp::create(builder_, at, a, b);
+    // `/` on f32 may be approximate (div.full.f32, 2 ulp, as Triton's); div_rn() is exact.
+    r = arith::DivFOp::create(builder_, at, a, b,
+                              arith::FastMathFlagsAttr::get(builder_.getContext(),
+                                                            elt.isF32() ? arith::FastMathFlags::afn
+                                                                        : arith::FastMathFlags::none));
     break;
   case BinOp::FloorDiv:
     r = isFloat ? Value(math::FloorOp::create(builder_, at, arith::DivFOp::create(builder_, at, a, b)))

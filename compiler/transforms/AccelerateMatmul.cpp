@@ -80,6 +80,24 @@ bool feedsDotA(Value v, int depth = 0) {
   return false;
 }
 
+/// Whether `v` is, through elementwise ops, the accumulator of a dot in a chain (its A comes
+/// from a dot): in the chain's layout it is added without a conversion (o = Q S + P V).
+bool feedsChainedAcc(Value v, int depth = 0) {
+  if (depth > 16)
+    return false;
+  for (OpOperand &use : v.getUses()) {
+    Operation *user = use.getOwner();
+    if (auto dot = dyn_cast<tile::DotOp>(user))
+      if (use.getOperandNumber() == 2 && comesFromDot(dot.getA()))
+        return true;
+    if (isa<ConvertLayoutOp>(user) ||
+        (user->getNumResults() == 1 && user->hasTrait<OpTrait::Elementwise>()))
+      if (feedsChainedAcc(user->getResult(0), depth + 1))
+        return true;
+  }
+  return false;
+}
+
 /// Elements per 32-bit register of the operands (the mma operand's kWidth), or 0 when the
 /// tensor cores do not take this dot.
 unsigned getKWidth(tile::DotOp dot) {
@@ -152,6 +170,17 @@ struct AccelerateMatmulPass
       if (done.getParentRegion()->isAncestor(atDot.getInsertionBlock()->getParent()))
         return done;
     OpBuilder builder(source.getContext());
+    // Transposes and layout conversions only move registers: moved up to the tile they
+    // start from, it is staged as soon as it is computed, and its registers are not held
+    // across the work between there and the dot.
+    SmallVector<Operation *> moves;
+    for (Operation *op = source.getDefiningOp(); op && isa<tile::TransOp, ConvertLayoutOp>(op);
+         op = op->getOperand(0).getDefiningOp())
+      moves.push_back(op);
+    for (Operation *op : llvm::reverse(moves))
+      if (Operation *input = op->getOperand(0).getDefiningOp())
+        if (input->getBlock() == op->getBlock())
+          op->moveAfter(input);
     if (Operation *def = source.getDefiningOp())
       builder.setInsertionPointAfter(def);
     else
@@ -179,7 +208,8 @@ struct AccelerateMatmulPass
     if (numWarps <= 0)
       return;
     MLIRContext *ctx = dot.getContext();
-    bool chained = comesFromDot(dot.getA()) || feedsDotA(dot.getResult());
+    bool chained = comesFromDot(dot.getA()) || feedsDotA(dot.getResult()) ||
+                   feedsChainedAcc(dot.getResult());
     auto mma = MmaEncodingAttr::get(ctx, 2, chooseWarps(accType.getShape(), numWarps, chained),
                                     {16, 8});
     OpBuilder builder(dot);

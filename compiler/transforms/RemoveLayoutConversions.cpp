@@ -9,9 +9,11 @@
 //   anchors      loads, stores and atomics keep their coalesced layout; dots
 //                their accumulator and operand layouts; other ops the pass
 //                does not know keep theirs;
-//   derived      an elementwise op takes the layout of its operands (a dot's
-//                result wins over others when they differ), a reduction the
-//                slice of its source's, expand_dims / trans / reshape the
+//   derived      an elementwise op (and addptr, assume) takes the layout of its
+//                operands (a dot's result wins over others when they differ);
+//                join pairs its operands in one thread's registers, split
+//                unpairs (its source moves to such a layout if needed); a
+//                reduction the slice of its source's, expand_dims / trans / reshape the
 //                source's seen through the new shape (no data moves), a
 //                broadcast its source's;
 //   loops        a loop-carried value takes the layout its yielded value has,
@@ -62,17 +64,22 @@ bool isElementwise(Operation *op) {
          op->hasTrait<OpTrait::Elementwise>() && op->getNumResults() == 1;
 }
 
+/// Ops whose result takes the layout of their tile operands.
+bool takesOperandLayout(Operation *op) {
+  return isElementwise(op) || isa<tile::AddPtrOp, tile::AssumeOp>(op);
+}
+
 /// Ops whose result is a function of its tile operands' elements with no data movement
 /// worth avoiding: a tree of them over ranges, splats and constants is free to recompute.
 bool isRecomputable(Operation *op) {
   if (op->getNumResults() != 1 || !isTile(op->getResult(0)) || op->getNumRegions())
     return false;
   if (isa<tile::MakeRangeOp, tile::SplatOp, tile::BroadcastOp, tile::ExpandDimsOp,
-          tile::AddPtrOp, tile::TransOp, tile::ReshapeOp, ConvertLayoutOp>(op))
+          tile::TransOp, tile::ReshapeOp, ConvertLayoutOp>(op))
     return true;
   if (isa<arith::ConstantOp>(op))
     return true;
-  return isElementwise(op);
+  return takesOperandLayout(op);
 }
 
 /// Where the layouts of the program come from, and what each operand needs.
@@ -234,7 +241,35 @@ private:
       setLayout(broadcast.getResult(), src, dotDerived.contains(broadcast.getSrc()));
       return;
     }
-    if (isElementwise(op) || isa<tile::AddPtrOp>(op)) {
+    if (auto join = dyn_cast<tile::JoinOp>(op)) {
+      // Both halves in one layout, paired in one thread's registers: no data moves.
+      Attribute chosen = layoutOf(join.getLhs());
+      if (!chosen)
+        chosen = layoutOf(join.getRhs());
+      auto src = chosen ? cast<DistributedLayoutAttr>(chosen) : encodingOf(join.getLhs());
+      require(join.getLhsMutable(), src);
+      require(join.getRhsMutable(), src);
+      setLayout(join.getResult(),
+                inferJoinLayout(src, cast<RankedTensorType>(join.getLhs().getType()).getShape()),
+                false);
+      return;
+    }
+    if (auto split = dyn_cast<tile::SplitOp>(op)) {
+      // The source as it is when one thread holds each pair, else paired as join pairs.
+      DistributedLayoutAttr src = sourceLayout(split.getSrc());
+      auto halfShape = cast<RankedTensorType>(split.getLhs().getType()).getShape();
+      DistributedLayoutAttr half =
+          inferSplitLayout(src, cast<RankedTensorType>(split.getSrc().getType()).getShape());
+      if (!half) {
+        half = encodingOf(split.getLhs());
+        src = inferJoinLayout(half, halfShape);
+      }
+      require(split.getSrcMutable(), src);
+      setLayout(split.getLhs(), half, false);
+      setLayout(split.getRhs(), half, false);
+      return;
+    }
+    if (takesOperandLayout(op)) {
       // The layout of the operands that have one; a dot's result over others.
       Attribute chosen;
       bool fromDot = false;
@@ -311,25 +346,35 @@ private:
     SmallVector<Attribute> before, after;
     for (Value init : loop.getInits())
       before.push_back(layoutOf(init));
+    auto deriveAfter = [&] {
+      for (auto [arg, attr] : llvm::zip(loop.getAfterArguments(), after))
+        assignCarried(arg, attr, Value());
+      deriveRegion(loop.getAfter());
+    };
     // One round: `before` with the given layouts, then `after` with what the condition
-    // passes on (or what its arguments' users want, or what they have).
+    // passes on (or what its arguments' users want); what is still open stays free of
+    // constraints, so that a value the first round knows nothing of (a constant initial
+    // accumulator) takes the layout its loop body gives it.
     auto body = [&](ArrayRef<Attribute> attrs) {
       for (auto [arg, attr, init] : llvm::zip(loop.getBeforeArguments(), attrs, loop.getInits()))
         assignCarried(arg, attr, init);
       deriveRegion(loop.getBefore());
       after = nextCarried(loop.getAfterArguments(), condition.getArgs(),
                           SmallVector<Attribute>(loop.getAfterArguments().size()));
-      for (auto [arg, attr] : llvm::zip(loop.getAfterArguments(), after))
-        if (isTile(arg) && !attr)
-          attr = encodingOf(arg);
-      for (auto [arg, attr] : llvm::zip(loop.getAfterArguments(), after))
-        if (attr)
-          setLayout(arg, attr, false);
-      deriveRegion(loop.getAfter());
+      deriveAfter();
     };
     before = iterate(before, body, [&](ArrayRef<Attribute> attrs) {
       return nextCarried(loop.getBeforeArguments(), yield.getOperands(), attrs);
     }, loop.getBeforeArguments());
+    // `after` tiles nobody determined take the layout they have.
+    bool filled = false;
+    for (auto [arg, attr] : llvm::zip(loop.getAfterArguments(), after))
+      if (isTile(arg) && !attr) {
+        attr = encodingOf(arg);
+        filled = true;
+      }
+    if (filled)
+      deriveAfter();
     for (auto [i, attr] : llvm::enumerate(before))
       if (attr) {
         require(loop.getInitsMutable()[i], attr);
@@ -445,7 +490,7 @@ private:
         attr = encodingOf(v);
       layout[v] = attr;
       if (Operation *def = v.getDefiningOp())
-        if (isElementwise(def) || isa<tile::AddPtrOp>(def))
+        if (takesOperandLayout(def))
           for (OpOperand &operand : def->getOpOperands())
             if (isTile(operand.get()) && !required.count(&operand))
               require(operand, attr);

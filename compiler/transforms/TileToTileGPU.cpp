@@ -96,6 +96,20 @@ public:
                                            cast<DistributedLayoutAttr>(result.getEncoding()));
       auto src = cast<RankedTensorType>(newOperands[0].getType());
       newOperands[0] = convertTo(rewriter, loc, newOperands[0], withLayout(src, layout));
+    } else if (isa<tile::JoinOp>(op)) {
+      // The pair in one thread's registers: join and split then move no data.
+      auto src = cast<RankedTensorType>(newOperands[0].getType());
+      newOperands[1] = convertTo(rewriter, loc, newOperands[1], src);
+      resultTypes[0] = withLayout(cast<RankedTensorType>(resultTypes[0]),
+                                  inferJoinLayout(cast<DistributedLayoutAttr>(src.getEncoding()),
+                                                  src.getShape()));
+    } else if (isa<tile::SplitOp>(op)) {
+      auto half = cast<RankedTensorType>(resultTypes[0]);
+      auto src = cast<RankedTensorType>(newOperands[0].getType());
+      newOperands[0] = convertTo(
+          rewriter, loc, newOperands[0],
+          withLayout(src, inferJoinLayout(cast<DistributedLayoutAttr>(half.getEncoding()),
+                                          half.getShape())));
     } else if (isa<tile::TransOp, tile::ReshapeOp>(op)) {
       // Views keep the source's registers: the result layout is the source's, seen through
       // the new order or shape.

@@ -791,6 +791,71 @@ DistributedLayoutAttr inferExpandDimsLayout(DistributedLayoutAttr src, ArrayRef<
   return LinearEncodingAttr::get(src.getContext(), src.toLinearLayout(srcShape).insertDim(axis));
 }
 
+DistributedLayoutAttr inferJoinLayout(DistributedLayoutAttr src, ArrayRef<int64_t> srcShape) {
+  unsigned rank = srcShape.size();
+  if (auto blocked = dyn_cast<BlockedEncodingAttr>(src)) {
+    auto append = [](ArrayRef<unsigned> values, unsigned last) {
+      SmallVector<unsigned> out(values);
+      out.push_back(last);
+      return out;
+    };
+    SmallVector<unsigned> order = {rank};
+    llvm::append_range(order, blocked.getOrder());
+    return BlockedEncodingAttr::get(src.getContext(), append(blocked.getSizePerThread(), 2),
+                                    append(blocked.getThreadsPerWarp(), 1),
+                                    append(blocked.getWarpsPerCTA(), 1), order);
+  }
+  // The new dimension is the lowest bit of a flat index: every basis moves up by one.
+  LinearLayout layout = src.toLinearLayout(srcShape);
+  SmallVector<SmallVector<uint64_t>> bases(LinearLayout::kNumDistributedInDims);
+  bases[LinearLayout::Register].push_back(1);
+  for (unsigned in = 0; in < LinearLayout::kNumDistributedInDims; ++in)
+    for (uint64_t b : layout.getBases(in))
+      bases[in].push_back(b << 1);
+  SmallVector<int64_t> shape(srcShape);
+  shape.push_back(2);
+  return LinearEncodingAttr::get(src.getContext(), LinearLayout(shape, bases));
+}
+
+DistributedLayoutAttr inferSplitLayout(DistributedLayoutAttr src, ArrayRef<int64_t> srcShape) {
+  unsigned last = srcShape.size() - 1;
+  if (srcShape.size() < 2 || srcShape[last] != 2)
+    return {};
+  if (auto blocked = dyn_cast<BlockedEncodingAttr>(src)) {
+    if (blocked.getThreadsPerWarp()[last] == 1 && blocked.getWarpsPerCTA()[last] == 1) {
+      auto drop = [&](ArrayRef<unsigned> values) {
+        return SmallVector<unsigned>(values.drop_back());
+      };
+      SmallVector<unsigned> order;
+      for (unsigned d : blocked.getOrder())
+        if (d != last)
+          order.push_back(d);
+      return BlockedEncodingAttr::get(src.getContext(), drop(blocked.getSizePerThread()),
+                                      drop(blocked.getThreadsPerWarp()),
+                                      drop(blocked.getWarpsPerCTA()), order);
+    }
+  }
+  // Splittable when one register bit alone selects the half (flat bit 0) and no other input
+  // touches it.
+  LinearLayout layout = src.toLinearLayout(srcShape);
+  SmallVector<SmallVector<uint64_t>> bases(LinearLayout::kNumDistributedInDims);
+  bool found = false;
+  for (unsigned in = 0; in < LinearLayout::kNumDistributedInDims; ++in)
+    for (uint64_t b : layout.getBases(in)) {
+      if (in == LinearLayout::Register && b == 1 && !found) {
+        found = true;
+        continue;
+      }
+      if (b & 1)
+        return {};
+      bases[in].push_back(b >> 1);
+    }
+  if (!found)
+    return {};
+  return LinearEncodingAttr::get(src.getContext(),
+                                 LinearLayout(srcShape.drop_back(), bases));
+}
+
 DistributedLayoutAttr inferExpandDimsSourceLayout(DistributedLayoutAttr result,
                                                   ArrayRef<int64_t> resultShape, unsigned axis) {
   if (isShapeAgnostic(result))

@@ -50,6 +50,12 @@ DistributedLayoutAttr inferReshapeLayout(DistributedLayoutAttr src,
                                          llvm::ArrayRef<int64_t> dstShape);
 DistributedLayoutAttr inferExpandDimsLayout(DistributedLayoutAttr src,
                                             llvm::ArrayRef<int64_t> srcShape, unsigned axis);
+/// join's result layout from its operands': the new size-2 last dimension in the two first
+/// registers of one thread, so that join and split move no data between threads.
+DistributedLayoutAttr inferJoinLayout(DistributedLayoutAttr src, llvm::ArrayRef<int64_t> srcShape);
+/// split's result layout from its source's, when the source holds its size-2 last dimension in
+/// the registers of one thread (as inferJoinLayout gives); null when threads share it.
+DistributedLayoutAttr inferSplitLayout(DistributedLayoutAttr src, llvm::ArrayRef<int64_t> srcShape);
 /// The inverses: the source layout a view op needs to give `result`.
 DistributedLayoutAttr inferTransSourceLayout(DistributedLayoutAttr result,
                                              llvm::ArrayRef<int64_t> resultShape,

@@ -11,7 +11,7 @@
 // CHECK: bar.sync
 // CHECK: ld.shared
 // CHECK-LABEL: .entry histogram(
-// CHECK: atom.global.add.u32
+// CHECK: atom.acq_rel.gpu.global.add.u32
 // CHECK-LABEL: .entry copy_bf16(
 // CHECK: ld.global.v4.b32
 // CHECK: st.global.v4.b32

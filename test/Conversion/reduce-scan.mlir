@@ -15,7 +15,7 @@
 // CHECK-LABEL: .entry sum_all(
 // CHECK: shfl.sync.bfly.b32
 // CHECK: bar.sync
-// CHECK: atom.global.add.f32
+// CHECK: atom.acq_rel.gpu.global.add.f32
 // CHECK-LABEL: .entry cumsum(
 // CHECK: shfl.sync.up.b32
 

@@ -29,15 +29,6 @@
 #rowsC = #tilegpu.slice<{dim = 0, parent = #rows}>
 
 module attributes {tilegpu.num_warps = 4 : i32} {
-  // Workaround, not under test: convert-tilegpu-to-llvm creates cf branches for predicated
-  // accesses but does not declare the cf dialect, which lacc-opt then has not loaded (see
-  // tilegpu-to-llvm-needs-cf.mlir). Parsing one cf op loads it.
-  func.func private @load_cf_dialect() {
-    cf.br ^bb1
-  ^bb1:
-    return
-  }
-
   // 512 f32 over 128 threads, 4 consecutive per thread, 16-byte aligned: one 16-byte load and
   // one 16-byte store per thread.
   // CHECK-LABEL: llvm.func @vectorized
@@ -217,14 +208,14 @@ module attributes {tilegpu.num_warps = 4 : i32} {
   // CHECK-NEXT: llvm.store %[[L]], %{{.*}} {alignment = 4 : i64} : f32, !llvm.ptr<1>
   // CHECK: cf.cond_br %{{.*}}, ^[[AT:[^,]*]],
   // CHECK: ^[[AT]]:
-  // CHECK-NEXT: llvm.atomicrmw fadd %{{.*}}, %[[L]] syncscope("device") monotonic : !llvm.ptr<1>, f32
+  // CHECK-NEXT: llvm.inline_asm has_side_effects {{.*}}"atom.acq_rel.gpu.global.add.f32 $0, [$1], $2;", "=f,l,f,~{memory}" %{{.*}}, %[[L]]
   // CHECK: llvm.return
   // PTX-LABEL: .entry replicas(
   // PTX: and.b32 {{.*}}, 2;
   // PTX: @%p{{[0-9]+}} bra
   // PTX: st.global.b32
   // PTX: @%p{{[0-9]+}} bra
-  // PTX: atom.global.add.f32
+  // PTX: atom.acq_rel.gpu.global.add.f32
   func.func @replicas(%p: !tile.ptr<f32> {tile.divisibility = 16 : i32},
                       %q: !tile.ptr<f32> {tile.divisibility = 16 : i32}) attributes {tile.kernel} {
     %r = tile.make_range 0, 64 : tensor<64xi32, #b1>

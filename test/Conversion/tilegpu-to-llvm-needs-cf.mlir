@@ -1,13 +1,8 @@
-// KNOWN BUG (XFAIL until fixed): convert-tilegpu-to-llvm creates cf.cond_br / cf.br for
-// predicated accesses (LoadStoreOpToLLVM's scf.if, lowered by lowerPredicationIfs) but does not
-// list the cf dialect among its dependentDialects, so run alone (lacc-opt, or any pass manager
-// that has not loaded cf for another pass) it fails with "'cf.cond_br' op created with
-// unregistered dialect". lacc's own pipeline hides it: scf-to-cf, later in the same pass manager,
-// loads cf. Fix: add "::mlir::cf::ControlFlowDialect" to ConvertTileGPUToLLVM's
-// dependentDialects in compiler/conversion/Passes.td. Then remove the XFAIL line below and the
-// @load_cf_dialect workaround from the other tilegpu-to-llvm-*.mlir tests.
+// convert-tilegpu-to-llvm creates cf.cond_br / cf.br for predicated accesses (LoadStoreOpToLLVM's
+// scf.if, lowered by lowerPredicationIfs), so it declares the cf dialect: run alone (lacc-opt, or
+// any pass manager that has not loaded cf for another pass) it must not fail with "'cf.cond_br'
+// op created with unregistered dialect".
 //
-// XFAIL: *
 // RUN: lacc-opt %s --convert-tilegpu-to-llvm | FileCheck %s
 // CHECK: cf.cond_br
 // CHECK: llvm.store

@@ -1,15 +1,7 @@
-// KNOWN BUG (XFAIL until fixed): a buffer's lifetime ends at the last use of the local_alloc
-// itself; uses through a memdesc_subview do not extend it. Here the subview is taken before the
-// loop and read inside it, so the ring is considered dead after the subview, and the loop's
-// conversion scratch is placed on the same bytes (offset 0) while the slot is still read in
-// every iteration: the conversion overwrites the slot's data.
+// A buffer is live wherever it is read through a view: here the subview is taken before the
+// loop and read inside it, so the ring stays live for the whole loop and the loop's conversion
+// scratch must not be placed on its bytes.
 //
-// The software pipeliner takes its in-loop subviews inside the loop (which keeps the ring live
-// for the whole loop), so today's kernels are not affected; any other producer of subviews is.
-// Fix (compiler/analysis/Allocation.cpp, SharedMemoryAllocation::plan): when computing a
-// local_alloc's `end`, follow the results of MemDescSubviewOp users to their users as well.
-//
-// XFAIL: *
 // RUN: lacc-opt %s --tilegpu-allocate-shared-memory | FileCheck %s
 // CHECK: tilegpu.local_alloc {tilegpu.shared_offset = 0 : i32} -> !tilegpu.memdesc<2x32x32xf32
 // CHECK: scf.for

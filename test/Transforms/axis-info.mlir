@@ -30,3 +30,25 @@ func.func @k(%p: !tile.ptr<f32> {tile.divisibility = 16 : i32}, %n: i32 {tile.di
   %off = arith.addi %rb, %cb {test.axis} : tensor<64x64xi32>
   return
 }
+
+// tile.assume (multiple_of, max_contiguous) adds the user's promises to what is proved: the
+// largest power of two dividing the promised divisibility, and the longer contiguity.
+func.func @hints(%p: !tile.ptr<f32>, %n: i32) attributes {tile.kernel} {
+  // expected-remark @+1 {{contiguity = [1], divisibility = [8], constancy = [1]}}
+  %n8 = tile.assume %n {divisibility = array<i64: 24>, test.axis} : i32
+  // expected-remark @+1 {{contiguity = [1], divisibility = [16], constancy = [1]}}
+  %p16 = tile.assume %p {divisibility = array<i64: 16>, test.axis} : !tile.ptr<f32>
+  %r = tile.make_range 0, 256 : tensor<256xi32>
+  %s = tile.splat %n : tensor<256xi32>
+  // expected-remark @+1 {{contiguity = [1], divisibility = [1], constancy = [1]}}
+  %x = arith.xori %s, %r {test.axis} : tensor<256xi32>
+  // expected-remark @+1 {{contiguity = [4], divisibility = [16], constancy = [1]}}
+  %h = tile.assume %x {contiguity = array<i64: 4>, divisibility = array<i64: 16>, test.axis} : tensor<256xi32>
+  // A promise never weakens what is proved.
+  // expected-remark @+1 {{contiguity = [256], divisibility = [1073741824], constancy = [1]}}
+  %w = tile.assume %r {contiguity = array<i64: 2>, divisibility = array<i64: 2>, test.axis} : tensor<256xi32>
+  %ps = tile.splat %p16 : tensor<256x!tile.ptr<f32>>
+  // expected-remark @+1 {{contiguity = [4], divisibility = [16], constancy = [1]}}
+  %pp = tile.addptr %ps, %h {test.axis} : tensor<256x!tile.ptr<f32>>, tensor<256xi32>
+  return
+}

@@ -77,3 +77,29 @@ func.func @rows(%in: !tile.ptr<f32> {tile.divisibility = 16 : i32}) attributes {
   tile.store %ip, %v : tensor<32x64x!tile.ptr<f32>>
   return
 }
+
+// No divisibility on the arguments: the hints alone (multiple_of on the pointer and the
+// offsets, max_contiguous on the offsets) give 16-byte accesses, and the assumes take the
+// coalesced layout with the address arithmetic (no conversion left).
+// CHECK-LABEL: func.func @hinted
+// CHECK: tile.load %{{.*}} : tensor<1024x!tile.ptr<f32>, #[[V4]]>
+// CHECK: tile.store %{{.*}}, %{{.*}} : tensor<1024x!tile.ptr<f32>, #[[V4]]>
+// CLEAN-LABEL: func.func @hinted
+// CLEAN-NOT: tilegpu.convert_layout
+// CLEAN: return
+func.func @hinted(%x: !tile.ptr<f32>, %out: !tile.ptr<f32>, %start: i32) attributes {tile.kernel} {
+  %x16 = tile.assume %x {divisibility = array<i64: 16>} : !tile.ptr<f32>
+  %s16 = tile.assume %start {divisibility = array<i64: 16>} : i32
+  %r = tile.make_range 0, 1024 : tensor<1024xi32>
+  %s = tile.splat %s16 : tensor<1024xi32>
+  %o = arith.addi %s, %r : tensor<1024xi32>
+  %oh = tile.assume %o {contiguity = array<i64: 1024>, divisibility = array<i64: 16>} : tensor<1024xi32>
+  %xs = tile.splat %x16 : tensor<1024x!tile.ptr<f32>>
+  %xp = tile.addptr %xs, %oh : tensor<1024x!tile.ptr<f32>>, tensor<1024xi32>
+  %v = tile.load %xp : tensor<1024x!tile.ptr<f32>>
+  %out16 = tile.assume %out {divisibility = array<i64: 16>} : !tile.ptr<f32>
+  %os = tile.splat %out16 : tensor<1024x!tile.ptr<f32>>
+  %op = tile.addptr %os, %oh : tensor<1024x!tile.ptr<f32>>, tensor<1024xi32>
+  tile.store %op, %v : tensor<1024x!tile.ptr<f32>>
+  return
+}

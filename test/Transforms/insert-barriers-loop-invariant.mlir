@@ -1,11 +1,8 @@
-// KNOWN GAP (XFAIL until improved): a buffer written once before a loop and only read inside
-// it gets a barrier at the top of every iteration (the first op in the loop that conflicts with
-// the state on entry), where one barrier before the loop would order the write before every
-// read. Membar's visitLoop could place such a barrier before the loop when the conflict comes
-// only from the loop's entry state (not from what an iteration leaves behind). This pattern
-// arises when tilegpu-accelerate-matmul stages a loop-invariant dot operand before the loop.
+// A buffer written once before a loop and only read inside it: one barrier before the loop
+// orders the write before every read, where the first conflicting op in the loop would
+// otherwise get a barrier in every iteration (tilegpu-accelerate-matmul stages loop-invariant
+// dot operands before the loop).
 //
-// XFAIL: *
 // RUN: lacc-opt %s --tilegpu-insert-barriers | FileCheck %s
 // CHECK: tilegpu.local_alloc
 // CHECK-NEXT: tilegpu.barrier

@@ -1,18 +1,8 @@
-// KNOWN BUG (XFAIL until fixed): tilegpu-remove-layout-conversions gives a value carried through
-// scf.while the layout it had before the pass instead of the one its yielded value takes, so an
-// accumulator fed by a load keeps a convert_layout inside the loop (here #v4 -> #d: lanes
-// change, so through shared memory with a barrier, every iteration) and one after it. The same
-// accumulator in an scf.for takes the load's layout (remove-layout-conversions.mlir, @layer_norm).
+// A value carried through scf.while takes the layout its loop body gives it: an accumulator
+// fed by a load keeps the load's layout (#v4) around the loop, with no convert_layout inside
+// the loop or after it (the same accumulator in an scf.for: remove-layout-conversions.mlir,
+// @layer_norm).
 //
-// Cause: deriveWhile's per-round body gives every `after` argument whose layout the condition
-// does not pass on yet its current encoding (`if (isTile(arg) && !attr) attr = encodingOf(arg)`)
-// before the after region is derived; in the first round the carried value is still undetermined
-// (its init is a free constant), so the accumulator's add takes #d from that argument, yields #d,
-// and the fixed point is #d. Suggested fix: leave such arguments undetermined there (as deriveFor
-// does for its iter_args through assignCarried: `layout.erase(arg)`), and let iterate() /
-// finalizeUndetermined() fill whatever is still open after the rounds.
-//
-// XFAIL: *
 // RUN: lacc-opt %s --tilegpu-remove-layout-conversions | FileCheck %s
 // CHECK: #[[V4:blocked[0-9]*]] = #tilegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
 // CHECK-LABEL: func.func @while_accumulator

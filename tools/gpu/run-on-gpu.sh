@@ -56,10 +56,7 @@ export LACC_CACHE_DIR=$WORK/cache-tests
 tail -n 25 "$OUT/runtime-tests.log"
 
 # Kernel numerics on the GPU: the stress step below runs the suite (4 processes at once).
-# Head dims >= 128 take minutes to compile with the FMA-based dot (no tensor cores yet), so
-# they run only when LACC_GPU_FULL=1.
-FILTER='-*D128*:*D256*'
-[[ "${LACC_GPU_FULL:-0}" == 1 ]] && FILTER='*'
+FILTER=${LACC_GPU_FILTER:-*}
 kernel_tests() { LACC_TEST_DEVICE=gpu "$BIN/KernelTests" --gtest_filter="$FILTER"; }
 
 step "2. stress: 4 processes, one shared cache, then corrupted entries"
@@ -100,7 +97,8 @@ echo "third run: $(tail -n 1 "$OUT/stress-after.log"); reports of bad entries: $
 
 step "3. main job"
 export LACC_CACHE_DIR=$WORK/cache-main
-for args in "--dim=64" "--dim=64 --n=16384 --batch=2" "--dim=64 --no-decay"; do
+for args in "--dim=64" "--dim=128 --n=16384 --batch=2" "--dim=128 --no-decay" \
+            "--batch=16 --heads=32 --n=4096 --dim=128"; do
   # shellcheck disable=SC2086 # the arguments are words
   "$BIN/lacc-lightning" --device=gpu $args 2>&1 | tee -a "$OUT/lightning.log" || status=1
 done

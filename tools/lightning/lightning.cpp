@@ -9,7 +9,7 @@
 // --device=cpu or where there is no GPU, on the CPU interpreter at a small
 // size. Prints each output's error against the fp64 recurrent reference (on up to 16
 // evenly spaced (batch, head) slices: it runs on one CPU core) and
-// the median time of R runs.
+// the median time of R runs (CUDA events on the GPU, after a warm-up run).
 //
 //===----------------------------------------------------------------------===//
 
@@ -122,8 +122,22 @@ Outputs run(lacc::Context &ctx, Problem &p, const Options &opt) {
     dk.launch(lacc::Grid(p.bh, p.D / p.slice(p.D)), q, v, dO, dkB, slope, n);
     dv.launch(lacc::Grid(p.bh, p.E / p.slice(p.E)), q, k, dO, dvB, slope, n);
   };
+  // On the GPU, CUDA events around the launches (after a warm-up run); on the interpreter, the
+  // wall clock.
+  bool onGpu = ctx.hasDevice();
   auto time = [&](const std::function<void()> &f) {
     std::vector<double> runs;
+    if (onGpu) {
+      f();
+      lacc::Event start = ctx.event(), stop = ctx.event();
+      for (int i = 0; i < opt.repeat; ++i) {
+        start.record();
+        f();
+        stop.record();
+        runs.push_back(stop.msSince(start));
+      }
+      return median(runs);
+    }
     for (int i = 0; i < opt.repeat; ++i) {
       auto start = Clock::now();
       f();

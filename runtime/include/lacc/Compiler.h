@@ -14,13 +14,18 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace lacc {
 
-/// The scalar types of the tile language.
-enum class ScalarType : uint8_t { I1, I8, I16, I32, I64, F16, BF16, F32, F64 };
+/// The scalar types of the tile language (the fp8 ones last: the disk cache stores the
+/// numbers).
+enum class ScalarType : uint8_t { I1, I8, I16, I32, I64, F16, BF16, F32, F64, F8E4M3, F8E5M2 };
+
+/// The type the tile language spells `name` ("i32", "bf16", "f8e5m2", "bool"), if any.
+std::optional<ScalarType> scalarTypeNamed(const std::string &name);
 
 /// "i32", "bf16", ... as the tile language spells them.
 const char *typeName(ScalarType type);
@@ -43,11 +48,13 @@ struct Param {
   }
 };
 
-/// The value of a const parameter: an integer, a float or a bool. Implicit
-/// constructors from every arithmetic type let callers write {{"BLOCK", 64}}.
+/// The value of a const parameter: an integer, a float, a bool, a string or a type.
+/// Implicit constructors from every arithmetic type let callers write {{"BLOCK", 64}};
+/// strings and types are named: {{"ACTIVATION", ConstValue::string("leaky_relu")},
+/// {"DTYPE", ConstValue::type("bf16")}}.
 class ConstValue {
 public:
-  enum class Kind : uint8_t { Int, Float, Bool };
+  enum class Kind : uint8_t { Int, Float, Bool, String, Type };
 
   ConstValue() : kind_(Kind::Int) {} // 0, so that a std::map can default-construct one
   ConstValue(bool b) : kind_(Kind::Bool), i_(b) {}
@@ -59,14 +66,25 @@ public:
   ConstValue(unsigned long long v) : kind_(Kind::Int), i_(static_cast<int64_t>(v)) {}
   ConstValue(float v) : kind_(Kind::Float), f_(v) {}
   ConstValue(double v) : kind_(Kind::Float), f_(v) {}
+  /// Text is not a number: {"BLOCK", "256"} would silently become the bool true. Write
+  /// ConstValue::string("...") for a string and ConstValue::type("bf16") for a type.
+  ConstValue(const char *) = delete;
+
+  /// A string constant (`ACTIVATION: str`, compared with == in the kernel).
+  static ConstValue string(std::string text);
+  /// A type constant (`DTYPE: dtype`): a type name as the language spells it, "bf16".
+  static ConstValue type(std::string name);
 
   Kind kind() const { return kind_; }
   int64_t asInt() const { return i_; }
   double asFloat() const { return kind_ == Kind::Float ? f_ : static_cast<double>(i_); }
   bool asBool() const { return i_ != 0; }
+  /// The text of a string, the name of a type; empty for the other kinds.
+  const std::string &asString() const { return s_; }
 
   /// The value as the front end reads it after -D: 64, 0.5 (always with a '.'
-  /// or an exponent, and round-tripping exactly), True, False.
+  /// or an exponent, and round-tripping exactly), True, False, "leaky_relu" (a
+  /// string, quoted), bf16 (a type, bare).
   std::string toString() const;
 
   bool operator==(const ConstValue &o) const;
@@ -76,6 +94,7 @@ private:
   Kind kind_;
   int64_t i_ = 0;
   double f_ = 0;
+  std::string s_;
 };
 
 using ConstMap = std::map<std::string, ConstValue>;

@@ -85,6 +85,22 @@ TEST(CacheKey, DependsOnEverythingThatShapesThePTX) {
   EXPECT_TRUE(differs([](CompileRequest &r) { r.kernelName = "other"; }));
   EXPECT_TRUE(differs([](CompileRequest &r) { r.constants["BLOCK"] = 512; }));
   EXPECT_TRUE(differs([](CompileRequest &r) { r.constants["BLOCK"] = 1024.0; }));
+  // String and type constants: each value its own key, and a string never a type.
+  auto withActivation = [](ConstValue v) {
+    CompileRequest r = sampleRequest();
+    r.constants.emplace("ACT", v);
+    return makeCacheKey(r);
+  };
+  CacheKey leaky = withActivation(ConstValue::string("leaky_relu"));
+  EXPECT_NE(leaky.description.find("ACT=\"leaky_relu\" BLOCK=1024"), std::string::npos)
+      << leaky.description;
+  EXPECT_EQ(leaky.hash, withActivation(ConstValue::string("leaky_relu")).hash);
+  EXPECT_NE(leaky.hash, withActivation(ConstValue::string("relu")).hash);
+  EXPECT_NE(leaky.hash, withActivation(ConstValue::string("")).hash);
+  CacheKey bf16 = withActivation(ConstValue::type("bf16"));
+  EXPECT_NE(bf16.description.find("ACT=bf16 BLOCK=1024"), std::string::npos) << bf16.description;
+  EXPECT_NE(bf16.hash, withActivation(ConstValue::type("f16")).hash);
+  EXPECT_NE(bf16.hash, withActivation(ConstValue::string("bf16")).hash);
   EXPECT_TRUE(differs([](CompileRequest &r) { r.divisibleBy16 = {0, 1}; }));
   EXPECT_TRUE(differs([](CompileRequest &r) { r.arch = "sm_80"; }));
   EXPECT_TRUE(differs([](CompileRequest &r) { r.numWarps = 8; }));

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <thread>
+#include <type_traits>
 
 using namespace lacc;
 using namespace lacc::test;
@@ -191,6 +192,86 @@ TEST(ConstValue, PrintsWhatTheFrontEndReadsBackExactly) {
   EXPECT_EQ(std::strtod(ConstValue(1.0 / 3).toString().c_str(), nullptr), 1.0 / 3);
   EXPECT_NE(ConstValue(0.0), ConstValue(-0.0));
   EXPECT_NE(ConstValue(1), ConstValue(1.0));
+  // Strings print quoted and types bare, as -D takes them.
+  EXPECT_EQ(ConstValue::string("leaky_relu").toString(), "\"leaky_relu\"");
+  EXPECT_EQ(ConstValue::string("").toString(), "\"\"");
+  EXPECT_EQ(ConstValue::type("bf16").toString(), "bf16");
+  EXPECT_EQ(ConstValue::string("x").kind(), ConstValue::Kind::String);
+  EXPECT_EQ(ConstValue::type("f8e5m2").kind(), ConstValue::Kind::Type);
+  EXPECT_EQ(ConstValue::type("f8e5m2").asString(), "f8e5m2");
+  EXPECT_EQ(ConstValue::string("relu"), ConstValue::string("relu"));
+  EXPECT_NE(ConstValue::string("relu"), ConstValue::string("gelu"));
+  EXPECT_NE(ConstValue::string("bf16"), ConstValue::type("bf16"));
+  EXPECT_NE(ConstValue::type("f16"), ConstValue::type("bf16"));
+  // Text is never a number or a bool: {"BLOCK", "256"} does not compile.
+  static_assert(!std::is_constructible<ConstValue, const char *>::value,
+                "a string literal must not silently become a bool");
+  static_assert(std::is_constructible<ConstValue, long>::value, "numbers still convert");
+}
+
+namespace {
+const char *kDtypeGeneric = R"(
+@kernel
+def scale(x: ptr<DTYPE>, y: ptr<DTYPE>, n: i32, s: SCALE_T, const BLOCK: i32 = 128,
+          const ACT: str = "none", const DTYPE: dtype = f32, SCALE_T: constexpr = f32):
+    r = arange(0, BLOCK)
+    v = load(x + r, mask=r < n) * s
+    if ACT == "relu":
+        v = maximum(v, 0.0)
+    store(y + r, v, mask=r < n)
+)";
+} // namespace
+
+TEST_F(RuntimeTest, StringAndTypeConstantsAreCheckedAndGiveParameterTypes) {
+  Module m = ctx.loadSource(kDtypeGeneric, "scale.tile");
+  // The defaults: f32 everywhere.
+  Kernel plain = m.kernel("scale");
+  EXPECT_EQ(plain.params()[0].typeString(), "ptr<f32>");
+  EXPECT_EQ(plain.params()[3].typeString(), "f32");
+  // A type constant types the parameters that name it.
+  Kernel half = m.kernel("scale", {{"DTYPE", ConstValue::type("bf16")},
+                                   {"SCALE_T", ConstValue::type("f16")},
+                                   {"ACT", ConstValue::string("relu")}});
+  EXPECT_EQ(half.params()[0].typeString(), "ptr<bf16>");
+  EXPECT_EQ(half.params()[1].typeString(), "ptr<bf16>");
+  EXPECT_EQ(half.params()[3].typeString(), "f16");
+  EXPECT_EQ(half.params()[3].bytes, 2u);
+  EXPECT_EQ(half.constants().at("ACT"), ConstValue::string("relu"));
+  Kernel fp8 = m.kernel("scale", {{"DTYPE", ConstValue::type("f8e5m2")}});
+  EXPECT_EQ(fp8.params()[0].typeString(), "ptr<f8e5m2>");
+  // Each distinct string or type is its own specialization, the same one the same state.
+  EXPECT_EQ(m.kernel("scale", {{"ACT", ConstValue::string("relu")},
+                               {"DTYPE", ConstValue::type("bf16")},
+                               {"SCALE_T", ConstValue::type("f16")}})
+                .variantCount(),
+            0u);
+
+  expectError([&] { m.kernel("scale", {{"DTYPE", 16}}); }, Error::Kind::Argument,
+              "kernel 'scale': const parameter 'DTYPE' is a dtype but its value is 16 (pass "
+              "ConstValue::type(\"bf16\"))");
+  expectErrorContaining([&] { m.kernel("scale", {{"DTYPE", ConstValue::string("bf16")}}); },
+              Error::Kind::Argument,
+              "kernel 'scale': const parameter 'DTYPE' is a dtype but its value is \"bf16\"");
+  expectErrorContaining([&] { m.kernel("scale", {{"ACT", ConstValue::type("f32")}}); },
+              Error::Kind::Argument,
+              "kernel 'scale': const parameter 'ACT' is a string but its value is f32");
+  expectError([&] { m.kernel("scale", {{"BLOCK", ConstValue::string("256")}}); },
+              Error::Kind::Argument,
+              "kernel 'scale': const parameter 'BLOCK' is i32 but its value is the string "
+              "\"256\"");
+  expectErrorContaining([&] { m.kernel("scale", {{"DTYPE", ConstValue::type("float33")}}); },
+              Error::Kind::Argument,
+              "kernel 'scale': const parameter 'DTYPE': 'float33' is not a type of the language");
+  expectErrorContaining([&] { m.kernel("scale", {{"SCALE_T", 2}}); }, Error::Kind::Argument,
+              "kernel 'scale': const parameter 'SCALE_T' gives the type of parameter 's', so "
+              "its value must be a type");
+  expectError([&] { m.kernel("scale", {{"SCALE_T", ConstValue::type("f8e4m3")}}); },
+              Error::Kind::Argument,
+              "kernel 'scale': parameter 's' would be an fp8 scalar; fp8 values are passed "
+              "through pointers");
+  expectErrorContaining([&] { m.kernel("scale", {{"ACT", ConstValue::string("a\"b")}}); },
+              Error::Kind::Argument,
+              "kernel 'scale': const parameter 'ACT': a string constant cannot hold a quote");
 }
 
 // --- specialization and the memory cache -----------------------------------------------

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# tools/gpu/session.sh BINS OUT_DIR [STEPS]: one device call's worth of GPU work, logs packed
+# for the trip back (the device tool returns at most 8 files). BINS is tools/gpu/pack.sh's
+# archive; STEPS is a comma-separated subset of
+#   tests     tools/gpu/run-on-gpu.sh (runtime tests, kernel suite stress, main job, launch bench)
+#   gemm      tools/gpu/bench-gemm.sh (kernels/gemm.tile against torch.matmul)
+#   memory    tools/gpu/bench-memory.sh (memory-bound kernels against copy and torch)
+#   lightning lacc-lightning at the ANCHORS.md shapes (b*n = 65536, h 32, d 128)
+#   race      compute-sanitizer racecheck and memcheck over a subset of the kernel suite
+#   sass      ptxas + cuobjdump over the PTX in .device-carry/ptx: HMMA counts per kernel
+# (default: tests,gemm,lightning,race,sass). Writes OUT_DIR/summary.txt and OUT_DIR/logs.tar.gz.
+set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BINS=$1
+OUT=$2
+STEPS=${3:-tests,gemm,lightning,race,sass}
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/lacc-session.XXXXXX")
+BIN=$LOGS/bin
+mkdir -p "$BIN" "$OUT" && tar xJf "$BINS" -C "$BIN" || { echo "cannot unpack $BINS" >&2; exit 1; }
+SUMMARY=$OUT/summary.txt
+: > "$SUMMARY"
+has() { [[ ",$STEPS," == *",$1,"* ]]; }
+note() { echo "$*" | tee -a "$SUMMARY"; }
+timed() { # NAME CMD...: runs CMD, logs to $LOGS/NAME.log, notes the status and seconds
+  local name=$1 start=$SECONDS
+  shift
+  "$@" > "$LOGS/$name.log" 2>&1
+  local rc=$?
+  note "[$name] exit $rc in $((SECONDS - start)) s"
+  return $rc
+}
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader |
+  sed 's/^/gpu: /' | tee -a "$SUMMARY"
+unset LACC_KERNELS_DIR LACC_INTERPRET LACC_TEST_DEVICE
+
+if has tests; then
+  timed tests bash "$HERE/run-on-gpu.sh" "$BIN" "$LOGS/tests"
+  grep -h "PASSED\|FAILED\|process\|third run\|all steps\|SOME STEPS" "$LOGS/tests.log" | head -n 30 >> "$SUMMARY"
+  grep -h -A12 "=== 3. main job" "$LOGS/tests.log" >> "$SUMMARY"
+fi
+if has gemm; then
+  timed gemm bash "$HERE/bench-gemm.sh" "$BIN" "$LOGS/gemm"
+  cat "$LOGS/gemm/table.md" >> "$SUMMARY" 2>/dev/null
+fi
+if has lightning; then
+  export LACC_CACHE_DIR=$LOGS/cache-lightning
+  for n in 1024 4096 16384 65536; do
+    timed "lightning-n$n" "$BIN/lacc-lightning" --device=gpu --batch=$((65536 / n)) --heads=32 \
+      --n=$n --dim=128
+    tail -n 8 "$LOGS/lightning-n$n.log" >> "$SUMMARY"
+  done
+fi
+if has race; then
+  export LACC_CACHE_DIR=$LOGS/cache-race LACC_TEST_DEVICE=gpu
+  filter='*Gemm*:*Softmax*:*RowNorm*:*Lightning*D64*:*LayerNormTutorial*:*Atomic*'
+  for tool in racecheck memcheck; do
+    timed "sanitizer-$tool" compute-sanitizer --tool "$tool" --error-exitcode 9 \
+      "$BIN/KernelTests" --gtest_filter="$filter"
+    grep -h "ERROR SUMMARY\|RACECHECK SUMMARY\|PASSED\|FAILED" "$LOGS/sanitizer-$tool.log" |
+      head -n 5 >> "$SUMMARY"
+  done
+  unset LACC_TEST_DEVICE
+fi
+if has sass; then
+  for ptx in "$HERE"/../../.device-carry/ptx/*.ptx; do
+    [[ -e "$ptx" ]] || continue
+    name=$(basename "$ptx" .ptx)
+    arch=$(sed -n 's/^\.target \(sm_[0-9a-z]*\).*/\1/p' "$ptx")
+    if ptxas -arch="$arch" -v "$ptx" -o "$LOGS/$name.cubin" > "$LOGS/ptxas-$name.log" 2>&1; then
+      cuobjdump -sass "$LOGS/$name.cubin" > "$LOGS/$name.sass"
+      note "$name ($arch): HMMA $(grep -c HMMA "$LOGS/$name.sass"), LDSM $(grep -c LDSM "$LOGS/$name.sass"), LDGSTS $(grep -c LDGSTS "$LOGS/$name.sass"); $(grep -o 'Used [0-9]* registers' "$LOGS/ptxas-$name.log"), $(grep -o '[0-9]* bytes spill stores' "$LOGS/ptxas-$name.log")"
+    else
+      note "$name: ptxas failed: $(tail -n 2 "$LOGS/ptxas-$name.log")"
+    fi
+  done
+fi
+if has memory; then
+  timed memory bash "$HERE/bench-memory.sh" "$BIN" "$LOGS/memory"
+  cat "$LOGS/memory/table.md" >> "$SUMMARY" 2>/dev/null
+fi
+rm -rf "$BIN" "$LOGS"/cache-* "$LOGS"/*.cubin
+tar czf "$OUT/logs.tar.gz" -C "$LOGS" .
+rm -rf "$LOGS"
