@@ -9,6 +9,7 @@
 #include "compiler/frontend/Autotune.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace lacc {
 
@@ -21,8 +22,12 @@ std::string literalText(const Literal &v) {
   case Literal::Kind::Bool: return v.boolValue ? "True" : "False";
   case Literal::Kind::Int: return std::to_string(v.intValue);
   case Literal::Kind::Float: {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v.floatValue);
+    char buf[40];
+    for (int precision = 1; precision <= 17; ++precision) { // the shortest that reads back
+      std::snprintf(buf, sizeof buf, "%.*g", precision, v.floatValue);
+      if (std::strtod(buf, nullptr) == v.floatValue)
+        break;
+    }
     std::string s = buf;
     if (s.find_first_of(".eni") == std::string::npos)
       s += ".0";
