@@ -52,6 +52,7 @@ add_custom_command(
 
 find_package(Threads REQUIRED)
 add_library(LaccRuntime STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/Autotune.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/CacheTool.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/DiskCache.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Driver.cpp

@@ -12,6 +12,7 @@
 
 #include "lacc/Compiler.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,10 +25,27 @@ struct ConstParam {
   bool hasDefault = false;
 };
 
+/// One config of a kernel's @autotune.
+struct AutotuneConfig {
+  unsigned number = 0; // 1, 2, ... in the source's order
+  ConstMap constants;
+  unsigned numWarps = 0, numStages = 0; // 0: the config does not set it
+  std::string text;                     // as written: "BLOCK=128, num_warps=4"
+};
+
+/// A kernel's @autotune, its parameters named by index into KernelSignature::params.
+struct AutotuneSpec {
+  std::vector<AutotuneConfig> configs;
+  std::vector<unsigned> key;     // the arguments whose values select a tuning
+  std::vector<unsigned> restore; // pointer arguments restored before every timed run
+  std::string where;             // "file:line" of the decorator
+};
+
 struct KernelSignature {
   std::string name;
   std::vector<Param> params; // runtime parameters, in order
   std::vector<ConstParam> constants;
+  std::shared_ptr<const AutotuneSpec> autotune; // null without @autotune
 };
 
 /// Parses `source` and returns the signature of every @kernel. Does not throw
