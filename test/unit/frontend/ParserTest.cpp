@@ -190,7 +190,9 @@ TEST(Parser, ConditionalExpressionsAndLists) {
 }
 
 TEST(Parser, DecoratorsWithOptions) {
-  auto p = parseText("@autotune(configs=[], key=['n'])\n"
+  // The decorator's keywords stay in `decorators`; @autotune's own checks are
+  // AutotuneIsReadIntoTheFunction's.
+  auto p = parseText("@autotune(configs=[config(BLOCK=32)], key=[])\n"
                      "@kernel(num_warps=8, num_stages=3)\n"
                      "def k(x: ptr<f32>, BLOCK: constexpr = 64, T: constexpr = f16):\n"
                      "    pass\n");

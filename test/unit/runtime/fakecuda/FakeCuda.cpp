@@ -11,6 +11,7 @@
 //   fake-regs=N      N registers per thread (default 32), which limits the block
 //   fake-spill=N     N bytes of spill stores and loads (default 0)
 //   fake-add-one=I   each launch adds 1 to the int32 that parameter I points to
+//                    (and records the value it found, fake_added_to)
 // Time is virtual: every launch advances a clock by its kernel's time (1 ms,
 // or what fake_set_kernel_time gave the first marker its PTX contains), and
 // events read the clock. Like the real driver, it may be called from several
@@ -42,6 +43,7 @@ struct FakeFunction {
 struct Launch {
   unsigned grid[3], block[3], shared;
   std::vector<unsigned long long> params; // first 8 bytes of each
+  int32_t addedTo = 0;                     // the value fake-add-one found
 };
 std::recursive_mutex mutex; // guards everything below but `current`
 thread_local CUcontext current = nullptr;
@@ -92,6 +94,7 @@ int fake_launch_count() { LOCKED; return int(launches.size()); }
 void fake_set_param_count(int n) { LOCKED; nextParams = n; }
 const unsigned *fake_last_launch_dims() { LOCKED; return launches.back().grid; } // grid[3], block[3], shared
 unsigned long long fake_last_param(int i) { LOCKED; return launches.back().params.at(i); }
+int fake_added_to(int launch) { LOCKED; return launches.at(launch).addedTo; }
 int fake_dynamic_shared_limit(CUfunction f) { return reinterpret_cast<FakeFunction *>(f)->maxDynamicShared; }
 size_t fake_live_allocations() { LOCKED; return allocations.size(); }
 /// Launches of a kernel whose PTX contains `marker` take `ms` (the first marker that matches).
@@ -284,11 +287,11 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
     std::memcpy(&v, params[i], 8); // every runtime slot is 8 bytes
     l.params.push_back(v);
   }
-  launches.push_back(l);
   const std::string &ptx = reinterpret_cast<FakeFunction *>(f)->ptx;
   clockMs += kernelTime(ptx);
   if (int i = markerValue(ptx, "fake-add-one=", -1); i >= 0)
-    ++**static_cast<int32_t **>(params[i]);
+    l.addedTo = (**static_cast<int32_t **>(params[i]))++;
+  launches.push_back(l);
   return CUDA_SUCCESS;
 }
 
