@@ -40,6 +40,8 @@ std::string KernelConfig::key() const {
     key += ".smem" + std::to_string(sharedMemoryLimit);
   if (numSMs)
     key += ".sms" + std::to_string(numSMs);
+  if (maxRegisters)
+    key += ".r" + std::to_string(maxRegisters);
   return key;
 }
 
@@ -51,6 +53,8 @@ std::string KernelConfig::validate() const {
     return "num-warps=" + std::to_string(numWarps) + ": expected a power of two from 1 to 32";
   if (numStages < 0 || numStages > 8)
     return "num-stages=" + std::to_string(numStages) + ": expected 1 to 8";
+  if (maxRegisters != 0 && (maxRegisters < 16 || maxRegisters > 255))
+    return "max-registers=" + std::to_string(maxRegisters) + ": expected 16 to 255 (or 0)";
   if (sharedMemoryLimit < 0)
     return "shared-limit=" + std::to_string(sharedMemoryLimit) + ": must not be negative";
   return "";

@@ -32,6 +32,9 @@ struct KernelConfig {
   int numStages = 0;
   int64_t sharedMemoryLimit = 0; ///< bytes per program; 0 = the architecture's
   int numSMs = 0;              ///< multiprocessors of the target GPU; 0 = unknown
+  /// Registers per thread the kernel may use (PTX .maxnreg); 0: ptxas decides, up to what one
+  /// program of numWarps warps can have (255 at most).
+  int maxRegisters = 0;
 
   /// A stable text naming every field, for cache keys: "sm_90a.w4.s1".
   std::string key() const;

@@ -91,13 +91,14 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &con
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createCSEPass());
   addPass(pm, createTileGPUSoftwarePipeline({config.numStages}));
+  addPass(pm, createTileGPUSplitDotK());
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createTileGPUAllocateSharedMemory());
   addPass(pm, createTileGPUInsertBarriers());
 }
 
-void lacc::buildTileGPUToLLVMPipeline(OpPassManager &pm, const KernelConfig &) {
-  addPass(pm, createConvertTileGPUToLLVM());
+void lacc::buildTileGPUToLLVMPipeline(OpPassManager &pm, const KernelConfig &config) {
+  addPass(pm, createConvertTileGPUToLLVM({config.maxRegisters}));
   addPass(pm, createSCFToControlFlowPass());
   addPass(pm, createArithToLLVMConversionPass());
   addPass(pm, createConvertControlFlowToLLVMPass());

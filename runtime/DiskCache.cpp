@@ -161,6 +161,7 @@ std::string describeRequest(const CompileRequest &r) {
   d += "arch " + r.arch + "\n";
   d += "num_warps " + std::to_string(r.numWarps) + "\n";
   d += "num_stages " + std::to_string(r.numStages) + "\n";
+  d += "max_registers " + std::to_string(r.maxRegisters) + "\n";
   d += "constants";
   for (const auto &[name, value] : r.constants) // a std::map: sorted, so canonical
     d += " " + name + "=" + value.toString();

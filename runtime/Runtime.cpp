@@ -453,6 +453,7 @@ CompileRequest KernelState::request(Specialization mask) const {
   request.arch = ctx->arch;
   request.numWarps = options.numWarps;
   request.numStages = options.numStages;
+  request.maxRegisters = options.maxRegisters;
   return request;
 }
 
@@ -1103,6 +1104,7 @@ static std::shared_ptr<KernelState> makeKernelState(ModuleState &m, const std::s
     memo += "|" + cname + "=" + value.toString();
   memo += "|warps=" + std::to_string(options.numWarps) +
           "|stages=" + std::to_string(options.numStages) +
+          "|regs=" + std::to_string(options.maxRegisters) +
           (options.specializeDivisibility ? "/auto/" : "/fixed/") + std::to_string(promised) +
           (tuned ? "/autotune" : "");
   std::vector<std::shared_ptr<KernelState>> candidates;

@@ -16,6 +16,16 @@ config.substitutions.append(("%lacc_src_root", config.lacc_src_root))
 config.substitutions.append(("%lacc_obj_root", config.lacc_obj_root))
 llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(["FileCheck", "not", "count"], [config.llvm_tools_dir])
+# The lowering tests start from laid-out tilegpu IR (lacc itself would run the whole tile ->
+# tilegpu pipeline again on it). Where the PTX instructions matter they continue with MLIR's and
+# LLVM's own tools; %llvm_dialect_to_ptx takes lacc-opt --convert-tilegpu-to-llvm's output on
+# stdin and ends in llc, so a -mcpu= (and -o) may follow it:
+#   lacc-opt %s --convert-tilegpu-to-llvm | %llvm_dialect_to_ptx -mcpu=sm_80 -o %t.ptx
+tools = {name: os.path.join(config.llvm_tools_dir, name) for name in ("mlir-opt", "mlir-translate", "llc")}
+config.substitutions.append(("%llvm_dialect_to_ptx",
+    "{mlir-opt} --allow-unregistered-dialect --convert-cf-to-llvm --reconcile-unrealized-casts"
+    " | {mlir-translate} --allow-unregistered-dialect --mlir-to-llvmir"
+    " | {llc} -O3 -mtriple=nvptx64-nvidia-cuda -mattr=+ptx80".format(**tools)))
 llvm_config.add_tool_substitutions(["lacc", "lacc-opt"], [config.lacc_tools_dir])
 
 # The runtime and its programs are built only where cuda.h is (tools/bench/CMakeLists.txt).

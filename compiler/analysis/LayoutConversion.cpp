@@ -21,7 +21,18 @@ SharedOffsetMap::SharedOffsetMap(const LinearLayout &shared) {
   perElementBit = std::move(*inverse);
 }
 
-uint64_t SharedOffsetMap::operator()(uint64_t element) const {
+SharedOffsetMap::SharedOffsetMap(const LinearLayout &buffer, ArrayRef<int64_t> viewShape,
+                                 ArrayRef<int64_t> offsets) {
+  // A view element's coordinates plus the offsets are the buffer element's; the offsets are
+  // multiples of the view's extents, so the sum is an XOR of disjoint bits: affine over GF(2).
+  SharedOffsetMap whole(buffer);
+  LinearLayout view(viewShape, {SmallVector<uint64_t>()});
+  for (unsigned bit = 0; bit < view.getNumOutBits(); ++bit)
+    perElementBit.push_back(whole(buffer.flatten(view.unflatten(uint64_t(1) << bit))));
+  constant = whole(buffer.flatten(offsets));
+}
+
+uint64_t SharedOffsetMap::linear(uint64_t element) const {
   uint64_t offset = 0;
   for (auto [bit, b] : llvm::enumerate(perElementBit))
     if (element & (uint64_t(1) << bit))
@@ -29,22 +40,25 @@ uint64_t SharedOffsetMap::operator()(uint64_t element) const {
   return offset;
 }
 
-unsigned lacc::getSharedVectorWidth(const LinearLayout &layout, const LinearLayout &shared,
+unsigned lacc::getSharedVectorWidth(const LinearLayout &layout, const SharedOffsetMap &offsetOf,
                                     unsigned maxVec) {
-  SharedOffsetMap offsetOf(shared);
   ArrayRef<uint64_t> regs = layout.getBases(LinearLayout::Register);
   unsigned n = 0;
-  while (n < regs.size() && (2u << n) <= maxVec && offsetOf(regs[n]) == (uint64_t(1) << n))
+  while (n < regs.size() && (2u << n) <= maxVec &&
+         offsetOf.linear(regs[n]) == (uint64_t(1) << n))
     ++n;
-  // Every other basis must keep the group aligned: no offset bit below the group's size.
+  // Every other basis, and the view's offset, must keep the group aligned: no offset bit below
+  // the group's size.
   auto aligned = [&](unsigned bits) {
     uint64_t mask = (uint64_t(1) << bits) - 1;
+    if (offsetOf.getConstant() & mask)
+      return false;
     for (unsigned i = bits; i < regs.size(); ++i)
-      if (offsetOf(regs[i]) & mask)
+      if (offsetOf.linear(regs[i]) & mask)
         return false;
     for (unsigned in : {LinearLayout::Lane, LinearLayout::Warp})
       for (uint64_t b : layout.getBases(in))
-        if (offsetOf(b) & mask)
+        if (offsetOf.linear(b) & mask)
           return false;
     return true;
   };
@@ -58,16 +72,15 @@ static SmallVector<uint64_t> offsetsOf(const LinearLayout &layout, unsigned in,
                                        const SharedOffsetMap &offsetOf) {
   SmallVector<uint64_t> basis;
   for (uint64_t b : layout.getBases(in))
-    basis.push_back(offsetOf(b));
+    basis.push_back(offsetOf.linear(b));
   SmallVector<uint64_t> all(int64_t(1) << basis.size(), 0);
   for (size_t x = 1; x < all.size(); ++x)
     all[x] = all[x & (x - 1)] ^ basis[llvm::countr_zero(x)];
   return all;
 }
 
-BankCost lacc::countWavefronts(const LinearLayout &layout, const LinearLayout &shared,
+BankCost lacc::countWavefronts(const LinearLayout &layout, const SharedOffsetMap &offsetOf,
                                unsigned vec, unsigned elementBytes, bool skipRedundantRegisters) {
-  SharedOffsetMap offsetOf(shared);
   uint64_t redundant =
       skipRedundantRegisters ? layout.getRedundantMasks()[LinearLayout::Register] : 0;
   unsigned accessBytes = vec * elementBytes;
@@ -84,7 +97,9 @@ BankCost lacc::countWavefronts(const LinearLayout &layout, const LinearLayout &s
     for (unsigned phase = 0; phase < 32 / lanesPerPhase; ++phase) {
       unsigned n = 0;
       for (unsigned lane = phase * lanesPerPhase; lane < (phase + 1) * lanesPerPhase; ++lane) {
-        uint64_t byte = (regOffsets[r] ^ laneOffsets[lane % laneOffsets.size()]) * elementBytes;
+        uint64_t byte = (offsetOf.getConstant() ^ regOffsets[r] ^
+                         laneOffsets[lane % laneOffsets.size()]) *
+                        elementBytes;
         for (unsigned w = 0; w < wordsPerAccess; ++w)
           words[n++] = byte / 4 + w;
       }
@@ -277,10 +292,11 @@ LayoutConversionPlan lacc::planSharedTransfer(const LinearLayout &src, const Lin
           p.kind = LayoutConversionPlan::Kind::SharedMemory;
           p.scratchBytes = best.scratchBytes;
           p.shared = LinearLayout::swizzledShared(shape, order, vec, perPhase, maxPhase);
-          p.storeVec = getSharedVectorWidth(src, p.shared, maxVec);
-          p.loadVec = getSharedVectorWidth(dst, p.shared, maxVec);
-          p.storeCost = countWavefronts(src, p.shared, p.storeVec, bytes, true);
-          p.loadCost = countWavefronts(dst, p.shared, p.loadVec, bytes, false);
+          SharedOffsetMap offsets(p.shared);
+          p.storeVec = getSharedVectorWidth(src, offsets, maxVec);
+          p.loadVec = getSharedVectorWidth(dst, offsets, maxVec);
+          p.storeCost = countWavefronts(src, offsets, p.storeVec, bytes, true);
+          p.loadCost = countWavefronts(dst, offsets, p.loadVec, bytes, false);
           if (!found || better(p)) {
             best = std::move(p);
             found = true;

@@ -22,21 +22,29 @@
 
 namespace lacc {
 
-/// element -> offset of a shared-memory layout (the inverse of its offset -> element map).
+/// element -> offset of a shared-memory layout (the inverse of its offset -> element map), or
+/// of a view of part of a buffer: an affine map over GF(2), offset = constant XOR linear(e).
 class SharedOffsetMap {
 public:
   explicit SharedOffsetMap(const tilegpu::LinearLayout &shared);
-  uint64_t operator()(uint64_t element) const;
+  /// Elements of a view of `viewShape` at `offsets` (multiples of the view's extents) into a
+  /// buffer laid out by `buffer`.
+  SharedOffsetMap(const tilegpu::LinearLayout &buffer, llvm::ArrayRef<int64_t> viewShape,
+                  llvm::ArrayRef<int64_t> offsets);
+  uint64_t operator()(uint64_t element) const { return constant ^ linear(element); }
+  uint64_t linear(uint64_t element) const;
+  uint64_t getConstant() const { return constant; }
 
 private:
   llvm::SmallVector<uint64_t> perElementBit;
+  uint64_t constant = 0;
 };
 
 /// Widest access, in elements (a power of two, at most maxVec), with which each thread moves
 /// its registers of `layout` to or from `shared`: consecutive registers at consecutive,
 /// aligned offsets.
-unsigned getSharedVectorWidth(const tilegpu::LinearLayout &layout,
-                              const tilegpu::LinearLayout &shared, unsigned maxVec);
+unsigned getSharedVectorWidth(const tilegpu::LinearLayout &layout, const SharedOffsetMap &shared,
+                              unsigned maxVec);
 
 /// Shared-memory traffic of one warp moving its registers of `layout` to or from `shared`
 /// in accesses of `vec` elements: the wavefronts the banks serve, counted access by access
@@ -48,7 +56,7 @@ struct BankCost {
   int64_t accesses = 0; ///< instructions per thread
   bool conflictFree() const { return wavefronts == ideal; }
 };
-BankCost countWavefronts(const tilegpu::LinearLayout &layout, const tilegpu::LinearLayout &shared,
+BankCost countWavefronts(const tilegpu::LinearLayout &layout, const SharedOffsetMap &shared,
                          unsigned vec, unsigned elementBytes, bool skipRedundantRegisters);
 
 /// A transfer inside each warp: for destination register r, every lane reads from lane

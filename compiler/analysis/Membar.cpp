@@ -67,8 +67,9 @@ struct Accesses {
 /// statically) every byte.
 Interval bufferOf(Value memdesc, int64_t totalBytes) {
   // A ring's slot is tracked as the whole ring: which slot is a run-time index.
-  while (auto subview = memdesc.getDefiningOp<MemDescSubviewOp>())
-    memdesc = subview.getSrc();
+  for (Operation *def = memdesc.getDefiningOp();
+       def && isa<MemDescSubviewOp, MemDescSliceOp>(def); def = memdesc.getDefiningOp())
+    memdesc = def->getOperand(0);
   if (auto alloc = memdesc.getDefiningOp<LocalAllocOp>())
     if (std::optional<Interval> interval = getSharedInterval(alloc))
       return *interval;

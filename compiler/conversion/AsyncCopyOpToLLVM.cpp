@@ -33,7 +33,7 @@ public:
     auto ptrType = cast<RankedTensorType>(op.getPtrs().getType());
     LinearLayout layout = toLinearLayout(ptrType);
     MemDescType dstType = op.getDst().getType();
-    LinearLayout shared = dstType.getEncoding().toLinearLayout(dstType.getShape());
+    SharedOffsetMap shared = sharedOffsetsOf(dstType);
     Type element = getTypeConverter()->convertType(dstType.getElementType());
     int64_t bytes = getSharedElementBytes(dstType.getElementType());
     unsigned bits = dstType.getElementType().getIntOrFloatBitWidth();
@@ -106,6 +106,16 @@ struct MemDescSubviewToLLVM : OpConversionPattern<MemDescSubviewOp> {
   }
 };
 
+/// A slice is its buffer's address: the offsets are in its type, used where it is accessed.
+struct MemDescSliceToLLVM : OpConversionPattern<MemDescSliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MemDescSliceOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getSrc()[0]);
+    return success();
+  }
+};
+
 } // namespace
 
 void lacc::conversion::populateAsyncCopyOpToLLVMPatterns(TileTypeConverter &converter,
@@ -113,5 +123,6 @@ void lacc::conversion::populateAsyncCopyOpToLLVMPatterns(TileTypeConverter &conv
                                                         const LoweringContext &context) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<AsyncCopyToLLVM>(converter, ctx, context);
-  patterns.add<AsyncCommitGroupToLLVM, AsyncWaitToLLVM, MemDescSubviewToLLVM>(converter, ctx);
+  patterns.add<AsyncCommitGroupToLLVM, AsyncWaitToLLVM, MemDescSubviewToLLVM, MemDescSliceToLLVM>(
+      converter, ctx);
 }

@@ -69,10 +69,11 @@ struct ConvertLayoutToLLVM : OpConversionPattern<ConvertLayoutOp> {
       if (getSharedOffset(op) < 0)
         return op.emitOpError("has no shared-memory scratch: run tilegpu-allocate-shared-memory");
       Value base = e.sharedBase(op);
-      storeToShared(e, base, src, plan.shared, values, plan.storeVec);
+      SharedOffsetMap offsets(plan.shared);
+      storeToShared(e, base, src, offsets, values, plan.storeVec);
       e.barrier();
       Type element = getTypeConverter()->convertType(srcType.getElementType());
-      results = loadFromShared(e, base, dst, plan.shared, element, plan.loadVec);
+      results = loadFromShared(e, base, dst, offsets, element, plan.loadVec);
       break;
     }
     }

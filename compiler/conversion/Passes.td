@@ -14,6 +14,11 @@ def ConvertTileGPUToLLVM : Pass<"convert-tilegpu-to-llvm", "::mlir::ModuleOp"> {
     become `nvvm.kernel` functions with `nvvm.maxntid` = 32 * num_warps.
     Needs `tilegpu.num_warps` on the module and the shared-memory plan.
   }];
+  let options = [
+    Option<"maxRegisters", "max-registers", "int", /*default=*/"0",
+           "registers per thread the kernels may use (nvvm.maxnreg; 0: ptxas decides, up to "
+           "what one CTA of num_warps warps can have)">,
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect",
                            "::mlir::scf::SCFDialect"];
 }

@@ -23,9 +23,6 @@ using namespace lacc::conversion;
 
 namespace {
 
-LinearLayout sharedLayoutOf(MemDescType type) {
-  return type.getEncoding().toLinearLayout(type.getShape());
-}
 
 unsigned maxVectorOf(Type element) {
   return std::max<int64_t>(1, 16 / getSharedElementBytes(element));
@@ -41,7 +38,8 @@ struct LocalAllocToLLVM : OpConversionPattern<LocalAllocOp> {
     Value base = e.sharedBase(op);
     if (op.getSrc()) {
       auto srcType = cast<RankedTensorType>(op.getSrc().getType());
-      LinearLayout layout = toLinearLayout(srcType), shared = sharedLayoutOf(op.getType());
+      LinearLayout layout = toLinearLayout(srcType);
+      SharedOffsetMap shared = sharedOffsetsOf(op.getType());
       unsigned vec = getSharedVectorWidth(layout, shared, maxVectorOf(srcType.getElementType()));
       storeToShared(e, base, layout, shared, adaptor.getSrc(), vec);
     }
@@ -56,7 +54,8 @@ struct LocalStoreToLLVM : OpConversionPattern<LocalStoreOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Emitter e(rewriter, op.getLoc());
     auto srcType = cast<RankedTensorType>(op.getSrc().getType());
-    LinearLayout layout = toLinearLayout(srcType), shared = sharedLayoutOf(op.getDst().getType());
+    LinearLayout layout = toLinearLayout(srcType);
+    SharedOffsetMap shared = sharedOffsetsOf(op.getDst().getType());
     unsigned vec = getSharedVectorWidth(layout, shared, maxVectorOf(srcType.getElementType()));
     storeToShared(e, adaptor.getDst()[0], layout, shared, adaptor.getSrc(), vec);
     rewriter.eraseOp(op);
@@ -74,12 +73,13 @@ struct LdmatrixPlan {
   SmallVector<uint64_t> laneOffsets;
 };
 
-std::optional<LdmatrixPlan> planLdmatrix(const LinearLayout &layout, const LinearLayout &shared) {
+std::optional<LdmatrixPlan> planLdmatrix(const LinearLayout &layout,
+                                         const SharedOffsetMap &shared) {
   ArrayRef<uint64_t> regs = layout.getBases(LinearLayout::Register);
   ArrayRef<uint64_t> lanes = layout.getBases(LinearLayout::Lane);
-  if (regs.empty() || lanes.size() != 5)
+  if (regs.empty() || lanes.size() != 5 || (shared.getConstant() & 7))
     return std::nullopt;
-  SharedOffsetMap offsetOf(shared);
+  auto offsetOf = [&](uint64_t element) { return shared.linear(element); };
   // The bases that give offsets 1, 2, 4 within a 16-byte row; every other basis must keep rows
   // 16-byte aligned.
   auto rowsAligned = [&](ArrayRef<uint64_t> within) {
@@ -108,11 +108,10 @@ std::optional<LdmatrixPlan> planLdmatrix(const LinearLayout &layout, const Linea
 
 /// ldmatrix.x{1,2,4} over every register of `layout`, in register order.
 SmallVector<Value> loadWithLdmatrix(Emitter &e, Value base, const LinearLayout &layout,
-                                    const LinearLayout &shared, Type element,
+                                    const SharedOffsetMap &offsetOf, Type element,
                                     const LdmatrixPlan &plan) {
   OpBuilder &b = e.builder();
   Location loc = e.location();
-  SharedOffsetMap offsetOf(shared);
   int64_t pairs = layout.getInSize(LinearLayout::Register) / 2;
   unsigned num = std::min<int64_t>(4, pairs);
   // The lane's row address, less the instruction's register part.
@@ -121,7 +120,7 @@ SmallVector<Value> loadWithLdmatrix(Emitter &e, Value base, const LinearLayout &
     laneBits[bit] = 0;
   SmallVector<uint64_t> warpBits;
   for (uint64_t w : layout.getBases(LinearLayout::Warp))
-    warpBits.push_back(offsetOf(w));
+    warpBits.push_back(offsetOf.linear(w));
   Value laneOffset = e.xor_(emitLinearMap(e, e.laneId(), laneBits),
                             emitLinearMap(e, e.warpId(), warpBits));
   Type i32 = b.getI32Type();
@@ -152,8 +151,8 @@ struct LocalLoadToLLVM : OpConversionPattern<LocalLoadOp> {
   LogicalResult matchAndRewrite(LocalLoadOp op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Emitter e(rewriter, op.getLoc());
-    LinearLayout layout = toLinearLayout(op.getType()),
-                 shared = sharedLayoutOf(op.getSrc().getType());
+    LinearLayout layout = toLinearLayout(op.getType());
+    SharedOffsetMap shared = sharedOffsetsOf(op.getSrc().getType());
     Type element = op.getType().getElementType();
     if (element.getIntOrFloatBitWidth() == 16 && layout.getInSize(LinearLayout::Register) >= 2)
       if (std::optional<LdmatrixPlan> plan = planLdmatrix(layout, shared)) {

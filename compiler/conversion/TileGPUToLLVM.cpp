@@ -59,6 +59,7 @@ struct GridQueryToLLVM : OpConversionPattern<TileOp> {
 
 struct ConvertTileGPUToLLVMPass
     : lacc::impl::ConvertTileGPUToLLVMBase<ConvertTileGPUToLLVMPass> {
+  using ConvertTileGPUToLLVMBase::ConvertTileGPUToLLVMBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
@@ -159,6 +160,11 @@ struct ConvertTileGPUToLLVMPass
       func->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
       func->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
                     b.getDenseI32ArrayAttr({32 * numWarps, 1, 1}));
+      // The register budget, when the configuration sets one (.maxnreg): fewer registers per
+      // thread let more programs share a multiprocessor; too few spill.
+      if (maxRegisters > 0)
+        func->setAttr(NVVM::NVVMDialect::getMaxnregAttrName(),
+                      b.getI32IntegerAttr(static_cast<int>(maxRegisters)));
       SmallVector<Attribute> argTypes;
       for (Type type : func.getArgumentTypes())
         argTypes.push_back(TypeAttr::get(type));

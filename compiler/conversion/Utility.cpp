@@ -334,10 +334,9 @@ struct SharedAccess {
   uint64_t registerBits;
 };
 
-SharedAccess planAccess(Emitter &e, const LinearLayout &layout, const LinearLayout &shared) {
-  SharedOffsetMap offsetOf(shared);
+SharedAccess planAccess(Emitter &e, const LinearLayout &layout, const SharedOffsetMap &offsetOf) {
   SharedAccess access;
-  access.thread = threadTerm(e, layout, [&](uint64_t b) { return offsetOf(b); });
+  access.thread = threadTerm(e, layout, [&](uint64_t b) { return offsetOf.linear(b); });
   access.registerBits = 0;
   for (int64_t r = 0; r < layout.getInSize(LinearLayout::Register); ++r) {
     uint64_t offset = offsetOf(layout.applyOne(LinearLayout::Register, r));
@@ -364,7 +363,7 @@ Value groupAddress(Emitter &e, Value base, Type element, const SharedAccess &acc
 
 SmallVector<Value> lacc::conversion::sharedGroupAddresses(Emitter &e, Value base,
                                                           const LinearLayout &layout,
-                                                          const LinearLayout &shared,
+                                                          const SharedOffsetMap &shared,
                                                           Type element, unsigned vec) {
   SharedAccess access = planAccess(e, layout, shared);
   SmallVector<Value> addresses;
@@ -373,8 +372,16 @@ SmallVector<Value> lacc::conversion::sharedGroupAddresses(Emitter &e, Value base
   return addresses;
 }
 
+SharedOffsetMap lacc::conversion::sharedOffsetsOf(MemDescType type) {
+  LinearLayout buffer = type.getEncoding().toLinearLayout(type.getBufferShape());
+  if (!type.isView())
+    return SharedOffsetMap(buffer);
+  return SharedOffsetMap(buffer, type.getShape(), type.getOffsets());
+}
+
 void lacc::conversion::storeToShared(Emitter &e, Value base, const LinearLayout &layout,
-                                     const LinearLayout &shared, ValueRange values, unsigned vec) {
+                                     const SharedOffsetMap &shared, ValueRange values,
+                                     unsigned vec) {
   SharedAccess access = planAccess(e, layout, shared);
   uint64_t redundant = layout.getRedundantMasks()[LinearLayout::Register];
   for (int64_t r = 0; r < int64_t(values.size()); r += vec) {
@@ -387,7 +394,7 @@ void lacc::conversion::storeToShared(Emitter &e, Value base, const LinearLayout 
 
 SmallVector<Value> lacc::conversion::loadFromShared(Emitter &e, Value base,
                                                     const LinearLayout &layout,
-                                                    const LinearLayout &shared, Type element,
+                                                    const SharedOffsetMap &shared, Type element,
                                                     unsigned vec) {
   SharedAccess access = planAccess(e, layout, shared);
   SmallVector<Value> values;

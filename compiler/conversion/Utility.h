@@ -19,6 +19,7 @@
 
 #include "compiler/analysis/Allocation.h"
 #include "compiler/analysis/AxisInfo.h"
+#include "compiler/analysis/LayoutConversion.h"
 #include "dialects/tilegpu/TileGPUDialect.h"
 
 #include "mlir/Conversion/LLVMCommon/Pattern.h"
@@ -125,17 +126,21 @@ llvm::SmallVector<unsigned> mapRegisters(const tilegpu::LinearLayout &from,
 /// tile in `layout` stored in a buffer at `base` laid out by `shared`, in register order.
 llvm::SmallVector<mlir::Value> sharedGroupAddresses(Emitter &e, mlir::Value base,
                                                     const tilegpu::LinearLayout &layout,
-                                                    const tilegpu::LinearLayout &shared,
+                                                    const SharedOffsetMap &shared,
                                                     mlir::Type element, unsigned vec);
+
+/// Where the elements of a buffer (or of a view of one) of `type` are: its shared layout's
+/// element -> offset map.
+SharedOffsetMap sharedOffsetsOf(tilegpu::MemDescType type);
 
 /// Writes a thread's elements of a tile in `layout` to shared memory laid out by `shared`
 /// (offset -> element), `vec` elements per access; and the reverse.
 void storeToShared(Emitter &e, mlir::Value base, const tilegpu::LinearLayout &layout,
-                   const tilegpu::LinearLayout &shared, mlir::ValueRange values, unsigned vec);
+                   const SharedOffsetMap &shared, mlir::ValueRange values, unsigned vec);
 llvm::SmallVector<mlir::Value> loadFromShared(Emitter &e, mlir::Value base,
                                               const tilegpu::LinearLayout &layout,
-                                              const tilegpu::LinearLayout &shared,
-                                              mlir::Type element, unsigned vec);
+                                              const SharedOffsetMap &shared, mlir::Type element,
+                                              unsigned vec);
 
 /// Pattern populators, one per op family (one file each).
 void populateElementwiseOpToLLVMPatterns(TileTypeConverter &converter,

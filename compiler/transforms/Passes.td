@@ -101,6 +101,17 @@ def TileGPUSoftwarePipeline : Pass<"tilegpu-software-pipeline", "::mlir::ModuleO
   let dependentDialects = ["::lacc::tilegpu::TileGPUDialect", "::mlir::arith::ArithDialect"];
 }
 
+def TileGPUSplitDotK : Pass<"tilegpu-split-dot-k", "::mlir::ModuleOp"> {
+  let summary = "split tensor-core dots on staged operands into one dot per K step";
+  let description = [{
+    A dot with the mma layout whose operands are whole-tile local_loads becomes
+    a chain of dots, one per mma.sync K step, each reading its slice of the
+    buffers (memdesc_slice); every step's loads are issued before the previous
+    step's dot, so only two steps' fragments are in registers at once.
+  }];
+  let dependentDialects = ["::lacc::tilegpu::TileGPUDialect"];
+}
+
 def TileGPUAllocateSharedMemory : Pass<"tilegpu-allocate-shared-memory", "::mlir::ModuleOp"> {
   let summary = "plan shared memory: offsets for every buffer, reused across disjoint lifetimes";
   let description = [{

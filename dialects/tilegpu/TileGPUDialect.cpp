@@ -545,29 +545,79 @@ LinearLayout SharedEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
 // memdesc
 //===----------------------------------------------------------------------===//
 
-static ParseResult parseShape(AsmParser &parser, SmallVector<int64_t> &shape, Type &elementType) {
-  if (parser.parseDimensionList(shape, /*allowDynamic=*/false, /*withTrailingX=*/true) ||
-      parser.parseType(elementType))
-    return failure();
-  return success();
+Type MemDescType::parse(AsmParser &parser) {
+  SmallVector<int64_t> shape, viewOf, offsets;
+  Type elementType;
+  Attribute encoding;
+  if (parser.parseLess() ||
+      parser.parseDimensionList(shape, /*allowDynamic=*/false, /*withTrailingX=*/true) ||
+      parser.parseType(elementType) || parser.parseComma() || parser.parseAttribute(encoding))
+    return {};
+  if (succeeded(parser.parseOptionalComma())) {
+    if (parser.parseKeyword("view") || parser.parseKeyword("of") ||
+        parser.parseDimensionList(viewOf, /*allowDynamic=*/false, /*withTrailingX=*/false) ||
+        parser.parseKeyword("at") || parser.parseLSquare())
+      return {};
+    do {
+      int64_t v;
+      if (parser.parseInteger(v))
+        return {};
+      offsets.push_back(v);
+    } while (succeeded(parser.parseOptionalComma()));
+    if (parser.parseRSquare())
+      return {};
+  }
+  if (parser.parseGreater())
+    return {};
+  auto shared = dyn_cast<SharedEncodingAttr>(encoding);
+  if (!shared) {
+    parser.emitError(parser.getNameLoc(), "expected a #tilegpu.shared encoding");
+    return {};
+  }
+  return parser.getChecked<MemDescType>(parser.getContext(), shape, elementType, shared, viewOf,
+                                        offsets);
 }
 
-static void printShape(AsmPrinter &printer, ArrayRef<int64_t> shape, Type elementType) {
-  for (int64_t d : shape)
+void MemDescType::print(AsmPrinter &printer) const {
+  printer << "<";
+  for (int64_t d : getShape())
     printer << d << "x";
-  printer << elementType;
+  printer << getElementType() << ", " << Attribute(getEncoding());
+  if (isView()) {
+    printer << ", view of ";
+    llvm::interleave(getViewOf(), printer, "x");
+    printer << " at [";
+    llvm::interleaveComma(getViewOffsets(), printer);
+    printer << "]";
+  }
+  printer << ">";
 }
 
 LogicalResult MemDescType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   ArrayRef<int64_t> shape, Type elementType,
-                                  SharedEncodingAttr encoding) {
+                                  SharedEncodingAttr encoding, ArrayRef<int64_t> viewOf,
+                                  ArrayRef<int64_t> viewOffsets) {
   if (shape.empty())
     return emitError() << "a shared-memory buffer needs rank >= 1";
   if (!elementType.isIntOrFloat())
     return emitError() << "shared-memory elements must be integers or floats";
   if (!encoding || encoding.getOrder().size() != shape.size())
     return emitError() << "the shared layout's order must have one entry per dimension";
+  if (viewOf.empty() != viewOffsets.empty() ||
+      (!viewOf.empty() && (viewOf.size() != shape.size() || viewOffsets.size() != shape.size())))
+    return emitError() << "a view needs its buffer's shape and one offset per dimension";
+  for (size_t d = 0; d < viewOf.size(); ++d)
+    if (viewOffsets[d] < 0 || viewOffsets[d] % shape[d] || viewOffsets[d] + shape[d] > viewOf[d])
+      return emitError() << "view offset " << viewOffsets[d] << " along dimension " << d
+                         << " must be a multiple of the view's extent " << shape[d]
+                         << " inside the buffer's " << viewOf[d];
   return success();
+}
+
+SmallVector<int64_t> MemDescType::getOffsets() const {
+  if (isView())
+    return SmallVector<int64_t>(getViewOffsets());
+  return SmallVector<int64_t>(getShape().size(), 0);
 }
 
 int64_t MemDescType::getNumElements() const {

@@ -152,3 +152,26 @@ LogicalResult AsyncCopyGlobalToLocalOp::verify() {
   }
   return success();
 }
+
+LogicalResult MemDescSliceOp::verify() {
+  MemDescType src = getSrc().getType(), result = getType();
+  if (result.getRank() != src.getRank() || result.getElementType() != src.getElementType() ||
+      result.getEncoding() != src.getEncoding())
+    return emitOpError("a slice keeps its buffer's rank, element type and layout");
+  if (getOffsets().size() != static_cast<size_t>(src.getRank()))
+    return emitOpError("needs one offset per dimension (") << src.getRank() << "), got "
+                                                          << getOffsets().size();
+  SmallVector<int64_t> offsets = src.getOffsets();
+  for (auto [dim, extra] : llvm::enumerate(getOffsets())) {
+    if (extra < 0 || extra + result.getShape()[dim] > src.getShape()[dim])
+      return emitOpError("slice [") << extra << ", " << extra + result.getShape()[dim]
+                                    << ") of dimension " << dim << " is outside the source's "
+                                    << src.getShape()[dim] << " elements";
+    offsets[dim] += extra;
+  }
+  if (result.getBufferShape() != src.getBufferShape() ||
+      ArrayRef<int64_t>(result.getOffsets()) != ArrayRef<int64_t>(offsets))
+    return emitOpError("result must be the view of ")
+           << src.getBufferShape().size() << "-d buffer at the source's offsets plus the slice's";
+  return success();
+}

@@ -63,6 +63,20 @@ def TileGPU_MemDescSubviewOp : TileGPU_Op<"memdesc_subview", [Pure]> {
   let hasVerifier = 1;
 }
 
+def TileGPU_MemDescSliceOp : TileGPU_Op<"memdesc_slice", [Pure]> {
+  let summary = "a static sub-tile of a buffer, addressed through the buffer's layout";
+  let description = [{
+    `%part = tilegpu.memdesc_slice %buf {offsets = [0, 16]}` views the [M, 16]
+    sub-tile of a [M, 64] buffer starting at column 16 (offsets are multiples
+    of the view's extents). No data moves: the result type records the buffer
+    and the offsets, and accesses go through the buffer's (swizzled) layout.
+  }];
+  let arguments = (ins TileGPU_MemDescType:$src, DenseI64ArrayAttr:$offsets);
+  let results = (outs TileGPU_MemDescType:$result);
+  let assemblyFormat = "$src attr-dict `:` qualified(type($src)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
 def TileGPU_AsyncCopyGlobalToLocalOp : TileGPU_Op<"async_copy_global_to_local", [
     MemoryEffects<[MemRead<DefaultResource>, MemWrite<DefaultResource>]>]> {
   let summary = "start copying a tile from global memory into a shared-memory buffer";

@@ -7,16 +7,40 @@ include "dialects/tilegpu/TileGPUAttrs.td"
 
 def TileGPU_MemDescType : TypeDef<TileGPU_Dialect, "MemDesc"> {
   let mnemonic = "memdesc";
-  let summary = "a tile-shaped buffer in shared memory";
+  let summary = "a tile-shaped buffer in shared memory, or a view of one";
+  let description = [{
+    `!tilegpu.memdesc<64x32xbf16, #shared>` is a buffer laid out by its shared
+    encoding. A view of part of a buffer (tilegpu.memdesc_slice) keeps the
+    buffer's shape and the view's offset in it:
+    `!tilegpu.memdesc<64x16xbf16, #shared, view of 64x32 at [0, 16]>`, so that
+    its elements are addressed through the buffer's (swizzled) layout; the
+    offsets are multiples of the view's extents.
+  }];
   let parameters = (ins ArrayRefParameter<"int64_t">:$shape, "::mlir::Type":$elementType,
-                        "::lacc::tilegpu::SharedEncodingAttr":$encoding);
-  let assemblyFormat = "`<` custom<Shape>($shape, $elementType) `,` qualified($encoding) `>`";
+                        "::lacc::tilegpu::SharedEncodingAttr":$encoding,
+                        OptionalArrayRefParameter<"int64_t">:$viewOf,
+                        OptionalArrayRefParameter<"int64_t">:$viewOffsets);
+  let builders = [
+    TypeBuilder<(ins "::llvm::ArrayRef<int64_t>":$shape, "::mlir::Type":$elementType,
+                     "::lacc::tilegpu::SharedEncodingAttr":$encoding), [{
+      return $_get($_ctxt, shape, elementType, encoding, ::llvm::ArrayRef<int64_t>(),
+                   ::llvm::ArrayRef<int64_t>());
+    }]>
+  ];
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     int64_t getRank() const { return getShape().size(); }
     int64_t getNumElements() const;
-    /// Bytes the buffer occupies.
+    /// Bytes the buffer (or the view) occupies.
     int64_t getSizeInBytes() const;
+    bool isView() const { return !getViewOf().empty(); }
+    /// The shape of the buffer the elements live in: the view's buffer, or the shape itself.
+    ::llvm::ArrayRef<int64_t> getBufferShape() const {
+      return isView() ? getViewOf() : getShape();
+    }
+    /// Offsets of the view in its buffer (zeros for a whole buffer).
+    ::llvm::SmallVector<int64_t> getOffsets() const;
   }];
 }
 

@@ -21,5 +21,5 @@ for b in unittests/KernelTests unittests/RuntimeTests bin/lacc-lightning bin/lac
   fi
   strip -o "$STAGE/$(basename "$b")" "$BUILD_DIR/$b"
 done
-tar cf - -C "$STAGE" . | xz -T1 --lzma2=preset=6,dict=256MiB > "$OUT"
+tar cf - -C "$STAGE" . | xz -T2 --lzma2=preset=3,dict=256MiB > "$OUT"
 ls -l "$OUT"

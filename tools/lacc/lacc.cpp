@@ -64,6 +64,10 @@ cl::opt<int> numStages("num-stages",
                        cl::desc("Software-pipelining depth of loop-carried loads (1..8; default: "
                                 "the kernel's @kernel(num_stages=), else 3)"),
                        cl::init(0), cl::cat(laccCategory));
+cl::opt<int> maxRegisters("max-registers",
+                          cl::desc("Registers per thread the kernels may use (.maxnreg, 16..255; "
+                                   "default: ptxas decides)"),
+                          cl::init(0), cl::cat(laccCategory));
 cl::opt<std::string> signature(
     "signature",
     cl::desc("The kernel's runtime arguments as Triton's AOT compiler writes them, with what "
@@ -182,6 +186,7 @@ int main(int argc, char **argv) {
   input.config.numWarps = numWarps;
   input.config.numStages = numStages;
   input.config.sharedMemoryLimit = sharedLimit;
+  input.config.maxRegisters = maxRegisters;
   if (std::string problem = input.config.validate(); !problem.empty())
     return fail("--" + problem);
 

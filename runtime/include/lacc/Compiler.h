@@ -95,6 +95,7 @@ struct CompileRequest {
   std::string arch = "sm_90a";
   unsigned numWarps = 0;  // 0: the kernel's @kernel(num_warps=), else 4
   unsigned numStages = 0; // 0: the kernel's @kernel(num_stages=), else 3
+  unsigned maxRegisters = 0; // 0: ptxas decides
 };
 
 /// What ptxas made of a kernel: registers, spills, stack and static shared memory. Filled in

@@ -248,6 +248,8 @@ struct KernelOptions {
   /// @kernel(num_warps=, num_stages=) says, else 4 warps and 3 stages.
   unsigned numWarps = 0;
   unsigned numStages = 0;
+  /// Registers per thread the kernel may use (.maxnreg, 16..255); 0: ptxas decides.
+  unsigned maxRegisters = 0;
   /// Like Triton: every launch picks (compiling on first use) the variant for
   /// which of its pointer and integer arguments are divisible by 16.
   bool specializeDivisibility = true;

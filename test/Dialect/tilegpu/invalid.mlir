@@ -48,3 +48,30 @@ func.func @rank2(%x: tensor<16x16xf32, #b>) {
   %y = tilegpu.convert_layout %x : tensor<16x16xf32, #b> -> tensor<16xf32, #b>
   return
 }
+
+// -----
+
+#s = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+func.func @slice_outside(%m: !tilegpu.memdesc<16x64xbf16, #s, view of 64x64 at [16, 0]>) {
+  // expected-error @+1 {{slice [16, 32) of dimension 0 is outside the source's 16 elements}}
+  %v = tilegpu.memdesc_slice %m {offsets = array<i64: 16, 0>} : !tilegpu.memdesc<16x64xbf16, #s, view of 64x64 at [16, 0]> -> !tilegpu.memdesc<16x64xbf16, #s, view of 64x64 at [32, 0]>
+  return
+}
+
+// -----
+
+#s = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+func.func @slice_rank(%m: !tilegpu.memdesc<32x64xbf16, #s>) {
+  // expected-error @+1 {{needs one offset per dimension (2), got 1}}
+  %v = tilegpu.memdesc_slice %m {offsets = array<i64: 16>} : !tilegpu.memdesc<32x64xbf16, #s> -> !tilegpu.memdesc<16x64xbf16, #s, view of 32x64 at [16, 0]>
+  return
+}
+
+// -----
+
+#s = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+func.func @slice_view(%m: !tilegpu.memdesc<32x64xbf16, #s>) {
+  // expected-error @+1 {{result must be the view of}}
+  %v = tilegpu.memdesc_slice %m {offsets = array<i64: 16, 0>} : !tilegpu.memdesc<32x64xbf16, #s> -> !tilegpu.memdesc<16x64xbf16, #s, view of 32x64 at [0, 0]>
+  return
+}

@@ -22,3 +22,14 @@ func.func @layouts(%x: tensor<32x32xf32, #blocked>, %r: tensor<32xf32, #tilegpu.
   %y = tilegpu.local_load %m : !tilegpu.memdesc<32x32xf32, #shared> -> tensor<32x32xf32, #blocked>
   return %y : tensor<32x32xf32, #blocked>
 }
+
+// A slice of a staged buffer is a view: its type names the buffer and where it sits in it.
+// CHECK-LABEL: func.func @slice
+// CHECK: tilegpu.memdesc_slice %{{.*}} {offsets = array<i64: 0, 16>} : !tilegpu.memdesc<64x32xbf16, #{{.*}}> -> !tilegpu.memdesc<64x16xbf16, #{{.*}}, view of 64x32 at [0, 16]>
+// CHECK: tilegpu.memdesc_slice %{{.*}} {offsets = array<i64: 32, 0>} : !tilegpu.memdesc<64x16xbf16, #{{.*}}, view of 64x32 at [0, 16]> -> !tilegpu.memdesc<32x16xbf16, #{{.*}}, view of 64x32 at [32, 16]>
+#sv = #tilegpu.shared<{vec = 8, perPhase = 2, maxPhase = 4, order = [1, 0]}>
+func.func @slice(%m: !tilegpu.memdesc<64x32xbf16, #sv>) {
+  %v = tilegpu.memdesc_slice %m {offsets = array<i64: 0, 16>} : !tilegpu.memdesc<64x32xbf16, #sv> -> !tilegpu.memdesc<64x16xbf16, #sv, view of 64x32 at [0, 16]>
+  %w = tilegpu.memdesc_slice %v {offsets = array<i64: 32, 0>} : !tilegpu.memdesc<64x16xbf16, #sv, view of 64x32 at [0, 16]> -> !tilegpu.memdesc<32x16xbf16, #sv, view of 64x32 at [32, 16]>
+  return
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# tools/gpu/bench-gemm.sh BINS OUT_DIR: kernels/gemm.tile against cuBLAS (torch.matmul) on the GPU
+# machine, in one run. BINS is the archive of tools/gpu/pack.sh or a directory holding
+# lacc-bench-gemm; OUT_DIR receives lacc.csv / lacc.log (every configuration), torch.csv /
+# torch.log, and table.md (each shape's best lacc configuration against cuBLAS), printed last.
+# Exit status: 0 when both ran and every lacc configuration passed its check.
+set -uo pipefail
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 BINS.tar.xz|BIN_DIR OUT_DIR" >&2
+  exit 2
+fi
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BINS=$1
+OUT=$2
+mkdir -p "$OUT" || exit 1
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lacc-gemmbench.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT
+if [[ -d "$BINS" ]]; then
+  BIN=$(cd "$BINS" && pwd)
+else
+  BIN=$WORK/bin
+  mkdir -p "$BIN" && tar xJf "$BINS" -C "$BIN" || { echo "cannot unpack $BINS" >&2; exit 1; }
+fi
+unset LACC_KERNELS_DIR LACC_INTERPRET
+export LACC_CACHE_DIR=$WORK/cache
+status=0
+echo "=== lacc"
+"$BIN/lacc-bench-gemm" --csv "$OUT/lacc.csv" 2>&1 | tee "$OUT/lacc.log" || status=1
+echo "=== torch.matmul (cuBLAS)"
+PYTHONUNBUFFERED=1 python3 "$HERE/bench_torch_gemm.py" "$OUT/torch.csv" 2>&1 | tee "$OUT/torch.log" ||
+  status=1
+python3 - "$OUT/lacc.csv" "$OUT/torch.csv" > "$OUT/table.md" <<'PY'
+import csv, sys
+lacc = list(csv.DictReader(open(sys.argv[1])))
+torch = {(r["dtype"], r["shape"]): float(r["tflops"]) for r in csv.DictReader(open(sys.argv[2]))}
+best = {}
+for r in lacc:
+    if r["status"] != "ok":
+        continue
+    key = (r["dtype"], r["shape"])
+    if key not in best or float(r["tflops"]) > float(best[key]["tflops"]):
+        best[key] = r
+print("| dtype | shape | lacc best config | lacc TFLOP/s | cuBLAS TFLOP/s | lacc / cuBLAS |")
+print("|---|---|---|---|---|---|")
+for key, r in best.items():
+    t = torch.get(key, float("nan"))
+    ratio = float(r["tflops"]) / t if t == t and t > 0 else float("nan")
+    print(f"| {key[0]} | {key[1]} | {r['config']} | {float(r['tflops']):.1f} | {t:.1f} | {ratio:.2f} |")
+PY
+cat "$OUT/table.md"
+exit $status
