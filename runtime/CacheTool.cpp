@@ -2,6 +2,7 @@
 
 #include "lacc/Cache.h"
 
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 
@@ -9,8 +10,9 @@ namespace lacc {
 
 static const char *kUsage =
     "usage: lacc cache [--dir DIR] ls         list the entries\n"
-    "       lacc cache [--dir DIR] show KEY   metadata and PTX of one entry (KEY: a unique prefix)\n"
-    "       lacc cache [--dir DIR] clear      delete every entry\n"
+    "       lacc cache [--dir DIR] show KEY   metadata, ptxas report and PTX of one entry, or the\n"
+    "                                         timings of an autotuning record (KEY: a unique prefix)\n"
+    "       lacc cache [--dir DIR] clear      delete every entry and autotuning record\n"
     "DIR defaults to $LACC_CACHE_DIR or ~/.cache/lacc.\n";
 
 static std::string field(const std::string &description, const std::string &name) {
@@ -19,6 +21,12 @@ static std::string field(const std::string &description, const std::string &name
     return "";
   at += name.size() + 1;
   return description.substr(at, description.find('\n', at) - at);
+}
+
+static std::string msText(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g ms", ms);
+  return buf;
 }
 
 static std::string when(int64_t t) {
@@ -54,6 +62,13 @@ int runCacheCommand(const std::vector<std::string> &argsIn, std::ostream &out, s
         out << "CORRUPT (" << e.problem << ")\n";
         continue;
       }
+      if (e.isTuning) {
+        const TuningRecord::Trial &won = e.tuning.trials[e.tuning.winner];
+        out << "autotune " << field(e.description, "kernel") << "  key "
+            << field(e.description, "key") << "  -> config " << e.tuning.winner + 1 << " ("
+            << won.config << ", " << msText(won.ms) << ")\n";
+        continue;
+      }
       out << e.kernel.name << "  " << e.kernel.arch << "  num_warps=" << e.kernel.numWarps;
       std::string consts = field(e.description, "constants");
       if (!consts.empty())
@@ -61,6 +76,11 @@ int runCacheCommand(const std::vector<std::string> &argsIn, std::ostream &out, s
       std::string div = field(e.description, "divisible_by_16");
       if (!div.empty())
         out << "  div16:" << div;
+      if (e.kernel.ptxas.known())
+        out << "  registers=" << e.kernel.ptxas.registers << "  spill_stores="
+            << (e.kernel.ptxas.spillStoreBytes < 0
+                    ? "?"
+                    : std::to_string(e.kernel.ptxas.spillStoreBytes) + "B");
       out << "\n";
     }
     out << entries.size() << " entr" << (entries.size() == 1 ? "y" : "ies") << ", " << total
@@ -88,8 +108,19 @@ int runCacheCommand(const std::vector<std::string> &argsIn, std::ostream &out, s
       return 1;
     }
     out << e.description;
+    if (e.isTuning) {
+      for (size_t i = 0; i < e.tuning.trials.size(); ++i) {
+        const TuningRecord::Trial &t = e.tuning.trials[i];
+        out << "config " << i + 1 << " " << t.config << ": "
+            << (t.ms >= 0 ? msText(t.ms) : "failed: " + t.failure)
+            << (i == e.tuning.winner ? "  (winner)" : "") << "\n";
+      }
+      return 0;
+    }
     const CompiledKernel &k = e.kernel;
-    out << "entry " << k.name << "\nshared_bytes " << k.sharedBytes << "\nparameters";
+    out << "entry " << k.name << "\nshared_bytes " << k.sharedBytes << "\nptxas "
+        << k.ptxas.summary() << "\n"
+        << k.ptxas.log << "parameters";
     for (const Param &p : k.params)
       out << " " << p.name << ":" << p.typeString();
     out << "\nptx " << k.ptx.size() << " bytes\n" << k.ptx;

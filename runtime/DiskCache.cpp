@@ -30,10 +30,13 @@ namespace lacc {
 
 namespace {
 constexpr char kMagic[8] = {'L', 'A', 'C', 'C', 'K', 'R', 'N', 'L'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2; // 2: the ptxas report
 constexpr uint32_t kHeaderBytes = 32;
 constexpr uint64_t kMaxEntryBytes = uint64_t(1) << 30; // anything larger is not ours
 constexpr const char *kSuffix = ".lacc";
+constexpr char kTuningMagic[8] = {'L', 'A', 'C', 'C', 'T', 'U', 'N', 'E'};
+constexpr uint32_t kTuningVersion = 1;
+constexpr const char *kTuningSuffix = ".tune";
 
 uint64_t hash64(const void *data, size_t n) {
   return llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(static_cast<const uint8_t *>(data), n));
@@ -172,15 +175,130 @@ std::string describeRequest(const CompileRequest &r) {
        std::to_string(r.source.size()) + " bytes)\n";
   return d;
 }
+
+/// The header (magic, version, sizes, checksum) before `payload`. The checksum covers the
+/// header fields before it, so a flipped bit there is caught too, then the payload.
+std::string withHeader(const char (&magic)[8], uint32_t version, const std::string &payload) {
+  std::string image(magic, sizeof magic);
+  putU32(image, version);
+  putU32(image, kHeaderBytes);
+  putU64(image, payload.size());
+  std::string covered = image + payload;
+  putU64(image, hash64(covered.data(), covered.size()));
+  image += payload;
+  return image;
+}
+
+/// Whether `image` has a sound header for `magic` and `version` and its payload matches the
+/// checksum; if not, says why.
+bool verifyHeader(const std::string &image, const char (&magic)[8], uint32_t version,
+                  std::string &problem) {
+  if (image.size() < kHeaderBytes) {
+    problem = "truncated (" + std::to_string(image.size()) + " bytes, shorter than the header)";
+    return false;
+  }
+  if (std::memcmp(image.data(), magic, sizeof magic) != 0) {
+    problem = "not a lacc cache entry (bad magic)";
+    return false;
+  }
+  Reader h{image, sizeof magic};
+  uint32_t found = h.u32();
+  uint32_t headerBytes = h.u32();
+  uint64_t payloadBytes = h.u64();
+  uint64_t checksum = h.u64();
+  if (found != version || headerBytes != kHeaderBytes) {
+    problem = "unknown format version " + std::to_string(found);
+    return false;
+  }
+  if (payloadBytes != image.size() - kHeaderBytes) {
+    problem = "truncated or padded: header says " + std::to_string(payloadBytes) +
+              " payload bytes, file has " + std::to_string(image.size() - kHeaderBytes);
+    return false;
+  }
+  std::string covered = image.substr(0, kHeaderBytes - 8) + image.substr(kHeaderBytes);
+  if (hash64(covered.data(), covered.size()) != checksum) {
+    problem = "checksum mismatch";
+    return false;
+  }
+  return true;
+}
+
+/// An entry that an older (or newer) lacc wrote: not damage, just not ours to read. It is
+/// replaced when the kernel is next compiled, without a warning.
+bool otherFormatVersion(const std::string &image, const char (&magic)[8], uint32_t version) {
+  if (image.size() < kHeaderBytes || std::memcmp(image.data(), magic, sizeof magic) != 0)
+    return false;
+  Reader h{image, sizeof magic};
+  return h.u32() != version;
+}
+
+void putReport(std::string &out, const PtxasReport &r) {
+  for (int v : {r.registers, r.spillStoreBytes, r.spillLoadBytes, r.stackBytes,
+                r.staticSharedBytes})
+    putU32(out, static_cast<uint32_t>(v));
+  putStr(out, r.log);
+}
+
+PtxasReport readReport(Reader &r) {
+  PtxasReport report;
+  for (int *v : {&report.registers, &report.spillStoreBytes, &report.spillLoadBytes,
+                 &report.stackBytes, &report.staticSharedBytes})
+    *v = static_cast<int32_t>(r.u32());
+  report.log = r.str();
+  return report;
+}
+
+/// Writes `image` as `path` atomically: a temporary file in the same directory, renamed over
+/// it. Returns "" or why it could not.
+std::string writeAtomically(const std::string &dir, const std::string &path,
+                            const std::string &stem, const std::string &image) {
+  if (std::string why = makeDirs(dir); !why.empty())
+    return why;
+  // A name no other writer can pick: pid, thread and a counter. A leading dot
+  // keeps it out of the entry namespace; `lacc cache clear` removes leftovers
+  // of crashed writers.
+  static std::atomic<uint64_t> counter{0};
+  std::string tmp = dir + "/." + stem + ".tmp." + std::to_string(getpid()) + "." +
+                    hex64(std::hash<std::thread::id>()(std::this_thread::get_id())) + "." +
+                    std::to_string(counter++);
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return "cannot create '" + tmp + "': " + errnoText(errno);
+  size_t done = 0;
+  int err = 0;
+  while (done < image.size()) {
+    ssize_t n = write(fd, image.data() + done, image.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : EIO;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  // No fsync: after a crash a renamed entry may be empty or short, and the
+  // checksum catches that; the cost of a compile is not worth a disk flush.
+  if (close(fd) != 0 && err == 0)
+    err = errno;
+  if (err == 0 && rename(tmp.c_str(), path.c_str()) != 0)
+    err = errno;
+  if (err != 0) {
+    unlink(tmp.c_str());
+    return errnoText(err);
+  }
+  return "";
+}
 } // namespace
 
 // --- keys and locations ----------------------------------------------------
 
 std::string CacheKey::hex() const { return hex64(hash); }
 
-CacheKey makeCacheKey(const CompileRequest &request) {
+CacheKey makeCacheKey(const CompileRequest &request) { return makeKey(describeRequest(request)); }
+
+CacheKey makeKey(std::string description) {
   CacheKey key;
-  key.description = describeRequest(request);
+  key.description = std::move(description);
   key.hash = hash64(key.description.data(), key.description.size());
   return key;
 }
@@ -227,48 +345,14 @@ std::string DiskCache::encode(const CacheKey &key, const CompiledKernel &k) {
   }
   putStr(payload, k.ptx);
   putStr(payload, ""); // reserved: a cubin
-
-  std::string image(kMagic, sizeof kMagic);
-  putU32(image, kFormatVersion);
-  putU32(image, kHeaderBytes);
-  putU64(image, payload.size());
-  // The checksum covers the header fields before it, so a flipped bit there is
-  // caught too, then the payload.
-  std::string covered = image + payload;
-  putU64(image, hash64(covered.data(), covered.size()));
-  image += payload;
-  return image;
+  putReport(payload, k.ptxas);
+  return withHeader(kMagic, kFormatVersion, payload);
 }
 
 bool DiskCache::decode(const std::string &image, std::string &description, CompiledKernel &k,
                        std::string &problem) {
-  if (image.size() < kHeaderBytes) {
-    problem = "truncated (" + std::to_string(image.size()) + " bytes, shorter than the header)";
+  if (!verifyHeader(image, kMagic, kFormatVersion, problem))
     return false;
-  }
-  if (std::memcmp(image.data(), kMagic, sizeof kMagic) != 0) {
-    problem = "not a lacc cache entry (bad magic)";
-    return false;
-  }
-  Reader h{image, sizeof kMagic};
-  uint32_t version = h.u32();
-  uint32_t headerBytes = h.u32();
-  uint64_t payloadBytes = h.u64();
-  uint64_t checksum = h.u64();
-  if (version != kFormatVersion || headerBytes != kHeaderBytes) {
-    problem = "unknown format version " + std::to_string(version);
-    return false;
-  }
-  if (payloadBytes != image.size() - kHeaderBytes) {
-    problem = "truncated or padded: header says " + std::to_string(payloadBytes) +
-              " payload bytes, file has " + std::to_string(image.size() - kHeaderBytes);
-    return false;
-  }
-  std::string covered = image.substr(0, kHeaderBytes - 8) + image.substr(kHeaderBytes);
-  if (hash64(covered.data(), covered.size()) != checksum) {
-    problem = "checksum mismatch";
-    return false;
-  }
   Reader r{image, kHeaderBytes};
   description = r.str();
   k = CompiledKernel{};
@@ -290,6 +374,7 @@ bool DiskCache::decode(const std::string &image, std::string &description, Compi
   }
   k.ptx = r.str();
   r.str(); // cubin, unused
+  k.ptxas = readReport(r);
   if (r.bad || r.pos != image.size()) {
     // The checksum matched, so this is a writer bug, not disk damage; still
     // never load it.
@@ -301,25 +386,29 @@ bool DiskCache::decode(const std::string &image, std::string &description, Compi
 
 // --- load and store ----------------------------------------------------------
 
-std::optional<CompiledKernel> DiskCache::load(const CacheKey &key) const {
-  std::string path = pathFor(key), image, description, problem;
+namespace {
+/// Reads the file at `path` with `decode(image, description, problem)`: true when it decoded
+/// and its description is `description`. A file that does not decode is corrupt: it is
+/// deleted (unless someone replaced it meanwhile: a rebuilt entry of another process must not
+/// be thrown away) and reported once, as `what` "is compiled again" or "is tuned again".
+template <class Decode>
+bool loadVerified(const std::string &path, const std::string &description,
+                  const char (&magic)[8], uint32_t version, const char *again, Decode decode) {
+  std::string image, found, problem;
   struct stat st {};
   int err = readFile(path, image, st);
   if (err == ENOENT)
-    return std::nullopt;
-  CompiledKernel kernel;
+    return false;
   if (err != 0) {
     problem = "unreadable: " + errnoText(err);
-  } else if (decode(image, description, kernel, problem)) {
-    if (description == key.description)
-      return kernel;
-    // A 64-bit hash collision, or a file copied in by hand: not ours, and
-    // harmless; the entry compiled now will replace it.
-    return std::nullopt;
+  } else if (otherFormatVersion(image, magic, version)) {
+    return false; // another lacc's; replaced by the next store
+  } else if (decode(image, found, problem)) {
+    // A different description is a 64-bit hash collision, or a file copied in
+    // by hand: not ours, and harmless; the next store replaces it.
+    return found == description;
   }
 
-  // Corrupt: delete it, unless someone has replaced it in the meantime (a
-  // rebuilt entry by another process must not be thrown away).
   struct stat now {};
   bool deleted = false;
   if (err == 0 && stat(path.c_str(), &now) == 0 && now.st_ino == st.st_ino &&
@@ -327,58 +416,103 @@ std::optional<CompiledKernel> DiskCache::load(const CacheKey &key) const {
     deleted = unlink(path.c_str()) == 0;
   std::lock_guard<std::mutex> lock(reportedMutex);
   if (!deleted && !reportedUndeletable.insert(path).second)
-    return std::nullopt; // already reported
+    return false; // already reported
   log(LogLevel::Warning, "corrupt cache entry " + path + " (" + problem + "): " +
-                             (deleted ? "deleted; the kernel is compiled again"
-                                      : "ignored; the kernel is compiled again"));
-  return std::nullopt;
+                             (deleted ? "deleted; " : "ignored; ") + again);
+  return false;
+}
+} // namespace
+
+std::optional<CompiledKernel> DiskCache::load(const CacheKey &key) const {
+  CompiledKernel kernel;
+  if (!loadVerified(pathFor(key), key.description, kMagic, kFormatVersion,
+                    "the kernel is compiled again",
+                    [&](const std::string &image, std::string &description, std::string &problem) {
+                      return decode(image, description, kernel, problem);
+                    }))
+    return std::nullopt;
+  return kernel;
 }
 
 bool DiskCache::store(const CacheKey &key, const CompiledKernel &kernel) const {
-  auto fail = [&](const std::string &why) {
-    if (!storeFailureReported.exchange(true))
-      log(LogLevel::Warning, "cannot write the kernel cache in " + dir_ + ": " + why +
-                                 " (kernels still run, compiled each time; further failures "
-                                 "are not reported)");
-    return false;
-  };
-  if (std::string why = makeDirs(dir_); !why.empty())
-    return fail(why);
+  std::string why = writeAtomically(dir_, pathFor(key), key.hex(), encode(key, kernel));
+  if (why.empty())
+    return true;
+  if (!storeFailureReported.exchange(true))
+    log(LogLevel::Warning, "cannot write the kernel cache in " + dir_ + ": " + why +
+                               " (kernels still run, compiled each time; further failures are "
+                               "not reported)");
+  return false;
+}
 
-  // A name no other writer can pick: pid, thread and a counter. A leading dot
-  // keeps it out of the entry namespace; `lacc cache clear` removes leftovers
-  // of crashed writers.
-  static std::atomic<uint64_t> counter{0};
-  std::string tmp = dir_ + "/." + key.hex() + ".tmp." + std::to_string(getpid()) + "." +
-                    hex64(std::hash<std::thread::id>()(std::this_thread::get_id())) + "." +
-                    std::to_string(counter++);
-  std::string image = encode(key, kernel);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return fail("cannot create '" + tmp + "': " + errnoText(errno));
-  size_t done = 0;
-  int err = 0;
-  while (done < image.size()) {
-    ssize_t n = write(fd, image.data() + done, image.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      err = n < 0 ? errno : EIO;
-      break;
-    }
-    done += static_cast<size_t>(n);
+// --- tuning records -------------------------------------------------------------
+
+std::string DiskCache::tuningPathFor(const CacheKey &key) const {
+  return dir_ + "/" + key.hex() + kTuningSuffix;
+}
+
+std::string DiskCache::encodeTuning(const CacheKey &key, const TuningRecord &record) {
+  std::string payload;
+  putStr(payload, key.description);
+  putU32(payload, record.winner);
+  putU32(payload, static_cast<uint32_t>(record.trials.size()));
+  for (const TuningRecord::Trial &t : record.trials) {
+    putStr(payload, t.config);
+    uint64_t bits;
+    std::memcpy(&bits, &t.ms, 8);
+    putU64(payload, bits);
+    putStr(payload, t.failure);
   }
-  // No fsync: after a crash a renamed entry may be empty or short, and the
-  // checksum catches that; the cost of a compile is not worth a disk flush.
-  if (close(fd) != 0 && err == 0)
-    err = errno;
-  if (err == 0 && rename(tmp.c_str(), pathFor(key).c_str()) != 0)
-    err = errno;
-  if (err != 0) {
-    unlink(tmp.c_str());
-    return fail(errnoText(err));
+  return withHeader(kTuningMagic, kTuningVersion, payload);
+}
+
+bool DiskCache::decodeTuning(const std::string &image, std::string &description,
+                             TuningRecord &record, std::string &problem) {
+  if (!verifyHeader(image, kTuningMagic, kTuningVersion, problem))
+    return false;
+  Reader r{image, kHeaderBytes};
+  description = r.str();
+  record = TuningRecord{};
+  record.winner = r.u32();
+  uint32_t trials = r.u32();
+  for (uint32_t i = 0; i < trials && !r.bad; ++i) {
+    TuningRecord::Trial t;
+    t.config = r.str();
+    uint64_t bits = r.u64();
+    std::memcpy(&t.ms, &bits, 8);
+    t.failure = r.str();
+    record.trials.push_back(std::move(t));
+  }
+  // The winner must be a config that ran: a record that says otherwise is not trusted.
+  if (r.bad || r.pos != image.size() || record.winner >= record.trials.size() ||
+      !(record.trials[record.winner].ms >= 0)) {
+    problem = "malformed payload";
+    return false;
   }
   return true;
+}
+
+std::optional<TuningRecord> DiskCache::loadTuning(const CacheKey &key) const {
+  TuningRecord record;
+  if (!loadVerified(tuningPathFor(key), key.description, kTuningMagic, kTuningVersion,
+                    "the kernel is tuned again",
+                    [&](const std::string &image, std::string &description, std::string &problem) {
+                      return decodeTuning(image, description, record, problem);
+                    }))
+    return std::nullopt;
+  return record;
+}
+
+bool DiskCache::storeTuning(const CacheKey &key, const TuningRecord &record) const {
+  std::string why =
+      writeAtomically(dir_, tuningPathFor(key), key.hex(), encodeTuning(key, record));
+  if (why.empty())
+    return true;
+  if (!storeFailureReported.exchange(true))
+    log(LogLevel::Warning, "cannot write the kernel cache in " + dir_ + ": " + why +
+                               " (the autotuning choice is not kept; further failures are not "
+                               "reported)");
+  return false;
 }
 
 // --- listing ----------------------------------------------------------------
@@ -390,14 +524,18 @@ std::vector<DiskCache::Entry> DiskCache::find(const std::string &prefix) const {
   DIR *d = opendir(dir_.c_str());
   if (!d)
     return entries;
+  auto endsWith = [](const std::string &name, const char *suffix) {
+    size_t n = std::strlen(suffix);
+    return name.size() > n && name.compare(name.size() - n, n, suffix) == 0;
+  };
   while (struct dirent *e = readdir(d)) {
     std::string name = e->d_name;
-    size_t suffix = std::strlen(kSuffix);
-    if (name.size() <= suffix || name.compare(name.size() - suffix, suffix, kSuffix) != 0 ||
-        name[0] == '.')
+    bool tuning = endsWith(name, kTuningSuffix);
+    if (name[0] == '.' || (!tuning && !endsWith(name, kSuffix)))
       continue;
     Entry entry;
-    entry.key = name.substr(0, name.size() - suffix);
+    entry.isTuning = tuning;
+    entry.key = name.substr(0, name.size() - std::strlen(tuning ? kTuningSuffix : kSuffix));
     if (entry.key.compare(0, prefix.size(), prefix) != 0)
       continue;
     entry.path = dir_ + "/" + name;
@@ -410,13 +548,16 @@ std::vector<DiskCache::Entry> DiskCache::find(const std::string &prefix) const {
     entry.mtime = static_cast<int64_t>(st.st_mtime);
     if (err != 0)
       entry.problem = "unreadable: " + errnoText(err);
+    else if (tuning)
+      entry.valid = decodeTuning(image, entry.description, entry.tuning, entry.problem);
     else
       entry.valid = decode(image, entry.description, entry.kernel, entry.problem);
     entries.push_back(std::move(entry));
   }
   closedir(d);
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry &a, const Entry &b) { return a.key < b.key; });
+  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
+    return a.isTuning != b.isTuning ? b.isTuning : a.key < b.key;
+  });
   return entries;
 }
 
@@ -427,7 +568,8 @@ size_t DiskCache::clear() const {
     return 0;
   while (struct dirent *e = readdir(d)) {
     std::string name = e->d_name;
-    bool entry = name.size() > 5 && name.compare(name.size() - 5, 5, kSuffix) == 0;
+    bool entry = (name.size() > 5 && name.compare(name.size() - 5, 5, kSuffix) == 0) ||
+                 (name.size() > 5 && name.compare(name.size() - 5, 5, kTuningSuffix) == 0);
     bool temp = name[0] == '.' && name.find(".tmp.") != std::string::npos;
     if ((entry || temp) && unlink((dir_ + "/" + name).c_str()) == 0)
       ++removed;

@@ -60,6 +60,7 @@ Loaded load() {
   resolve(lib, "cuMemcpyDtoH_v2", d.cuMemcpyDtoH, missing);
   resolve(lib, "cuMemsetD8_v2", d.cuMemsetD8, missing);
   resolve(lib, "cuMemcpyDtoDAsync_v2", d.cuMemcpyDtoDAsync, missing);
+  resolve(lib, "cuMemGetAddressRange_v2", d.cuMemGetAddressRange, missing);
   resolve(lib, "cuLaunchKernel", d.cuLaunchKernel, missing);
   resolve(lib, "cuStreamSynchronize", d.cuStreamSynchronize, missing);
   resolve(lib, "cuEventCreate", d.cuEventCreate, missing);

@@ -52,10 +52,12 @@ add_custom_command(
 
 find_package(Threads REQUIRED)
 add_library(LaccRuntime STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/Autotune.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/CacheTool.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/DiskCache.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Driver.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Error.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/Ptxas.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Runtime.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Signature.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Types.cpp

@@ -11,7 +11,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "lacc/Cache.h"
+#include "lacc/Ptxas.h"
 #include "lacc/Runtime.h"
+#include "runtime/Autotune.h"
 #include "runtime/CompilerImpl.h"
 #include "runtime/Driver.h"
 #include "runtime/EmbeddedKernels.h"
@@ -27,6 +29,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 
 namespace lacc {
@@ -181,6 +184,29 @@ struct Variant {
   std::shared_ptr<const InterpretedKernel> interpreted; // interpreting contexts only
 };
 
+struct KernelState;
+
+/// What became of one config while tuning.
+struct Trial {
+  const Variant *built = nullptr; // compiled and loaded
+  double ms = -1;                 // the median run; negative: not timed
+  std::string failure;            // why it was skipped
+  Error::Kind kind = Error::Kind::Argument;
+
+  void failed(const std::exception &e) {
+    failure = e.what();
+    if (const Error *error = dynamic_cast<const Error *>(&e))
+      kind = error->kind();
+  }
+};
+
+/// The config an @autotune'd kernel runs for one specialization and one set of key values.
+struct Choice {
+  Specialization mask;
+  std::vector<uint64_t> key; // the key arguments' bits, in AutotuneSpec::key's order
+  KernelState *config;       // one of the kernel's candidates
+};
+
 struct KernelState {
   std::shared_ptr<ContextState> ctx;
   std::shared_ptr<const SourceInfo> source;
@@ -191,9 +217,16 @@ struct KernelState {
   uint64_t integers = 0; // integer parameters (not i1): may be specialized on being 1
   uint64_t promised = 0; // assumeDivisible
 
-  std::mutex mutex; // guards variants; held across a compile so it happens once
+  std::mutex mutex; // guards variants and choices; held across a compile (or a tuning) so it
+                    // happens once
   std::vector<std::unique_ptr<Variant>> variants;
   std::atomic<const Variant *> last{nullptr};
+
+  // @autotune (sig.autotune): a kernel of its own per config, with the caller's constants and
+  // options and the config's, and what was chosen, found as variants are.
+  std::vector<std::shared_ptr<KernelState>> candidates;
+  std::vector<std::unique_ptr<Choice>> choices;
+  std::atomic<const Choice *> lastChoice{nullptr};
 
   ~KernelState() {
     if (!ctx->driver)
@@ -238,8 +271,30 @@ struct KernelState {
   Specialization pack(const Arg *args, size_t n, uint64_t *storage) const;
 
   const Variant &variant(Specialization mask);
+  CompileRequest request(Specialization mask) const;
   std::unique_ptr<Variant> build(Specialization mask);
   std::unique_ptr<Variant> buildForInterpreter(const CompileRequest &request);
+
+  /// Runs the specialization `mask` selects on the packed arguments (GPU or interpreter).
+  void launchPacked(const Grid &grid, CUstream stream, Specialization mask,
+                    const uint64_t *storage);
+  void launchVariant(const Variant &v, const Grid &grid, CUstream stream,
+                     const uint64_t *storage) const;
+
+  // --- @autotune -----------------------------------------------------------------------
+  /// The candidate these arguments run: found, read from the disk cache's record, or tuned
+  /// now (compiling every config, timing the ones that load on these very arguments).
+  KernelState &chosen(Specialization mask, const uint64_t *storage, const GridOf &grid,
+                      CUstream stream);
+  const Choice *findChoice(Specialization mask, const uint64_t *storage) const;
+  KernelState *tune(Specialization mask, const uint64_t *storage, const GridOf &grid,
+                    CUstream stream);
+  KernelState *firstThatCompiles();
+  KernelState *fromRecord(Specialization mask, const CacheKey &key, const std::string &keyText);
+  /// Compiles (and loads) every config at once, on several threads.
+  std::vector<Trial> buildAll(Specialization mask);
+  std::string keyText(const uint64_t *storage) const;
+  [[noreturn]] void noConfigWorks(const std::string &key, const std::vector<Trial> &trials) const;
 };
 
 struct ModuleState {
@@ -383,7 +438,7 @@ const Variant &KernelState::variant(Specialization mask) {
   return *variants.back();
 }
 
-std::unique_ptr<Variant> KernelState::build(Specialization mask) {
+CompileRequest KernelState::request(Specialization mask) const {
   CompileRequest request;
   request.source = source->text;
   request.fileName = source->fileName;
@@ -399,6 +454,40 @@ std::unique_ptr<Variant> KernelState::build(Specialization mask) {
   request.numWarps = options.numWarps;
   request.numStages = options.numStages;
   request.maxRegisters = options.maxRegisters;
+  return request;
+}
+
+/// Runs `f` when the scope ends, however it ends.
+struct AtExit {
+  std::function<void()> f;
+  ~AtExit() { f(); }
+};
+
+/// What ptxas made of a loaded kernel: registers, stack and static shared memory from the
+/// function's attributes; spills from the JIT's log, which is empty when the driver found the
+/// binary in its own cache; then what the disk cache kept (`before`) stands.
+static PtxasReport loadedReport(const Driver &d, CUfunction f, const std::string &entry,
+                                const std::string &jitLog, const PtxasReport &before) {
+  std::map<std::string, PtxasReport> parsed = parsePtxasLog(jitLog);
+  PtxasReport r = parsed.count(entry) ? parsed.at(entry) : before;
+  int value = 0;
+  if (d.cuFuncGetAttribute(&value, CU_FUNC_ATTRIBUTE_NUM_REGS, f) == CUDA_SUCCESS)
+    r.registers = value;
+  if (d.cuFuncGetAttribute(&value, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, f) == CUDA_SUCCESS)
+    r.stackBytes = value;
+  if (d.cuFuncGetAttribute(&value, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, f) == CUDA_SUCCESS)
+    r.staticSharedBytes = value;
+  return r;
+}
+
+static bool sameReport(const PtxasReport &a, const PtxasReport &b) {
+  return a.registers == b.registers && a.spillStoreBytes == b.spillStoreBytes &&
+         a.spillLoadBytes == b.spillLoadBytes && a.stackBytes == b.stackBytes &&
+         a.staticSharedBytes == b.staticSharedBytes && a.log == b.log;
+}
+
+std::unique_ptr<Variant> KernelState::build(Specialization mask) {
+  CompileRequest request = this->request(mask);
   if (ctx->interpret)
     return buildForInterpreter(request);
 
@@ -426,8 +515,14 @@ std::unique_ptr<Variant> KernelState::build(Specialization mask) {
                     std::to_string(ck.numWarps) + " warps and parameters (" + got +
                     "), but the kernel's signature is " + signatureText());
   }
-  if (ctx->disk && !cached)
-    ctx->disk->store(key, ck);
+  // Kept on disk whether or not it loads here (compiling is what costs), once loaded with
+  // ptxas's report.
+  bool store = ctx->disk && !cached;
+  const Variant *built = v.get(); // outlives `v`, which the return moves from
+  AtExit storeOnExit{[&] {
+    if (store)
+      ctx->disk->store(key, built->compiled);
+  }};
   if (!ctx->driver)
     return v; // compile-only context
 
@@ -438,13 +533,16 @@ std::unique_ptr<Variant> KernelState::build(Specialization mask) {
                     " bytes of shared memory per block; " + ctx->deviceName + " allows " +
                     std::to_string(ctx->maxShared) + " (use a smaller block or fewer stages)");
 
-  // JIT the PTX; keep the JIT's log for the error message.
-  char errorLog[16384] = {0}, infoLog[4096] = {0};
+  // JIT the PTX; keep the JIT's log for the error message, and its verbose info (ptxas's
+  // register and spill report) for the kernel's.
+  char errorLog[16384] = {0}, infoLog[16384] = {0};
   CUjit_option opts[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
-                         CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES};
+                         CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES,
+                         CU_JIT_LOG_VERBOSE};
   void *vals[] = {errorLog, reinterpret_cast<void *>(uintptr_t(sizeof errorLog)), infoLog,
-                  reinterpret_cast<void *>(uintptr_t(sizeof infoLog))};
-  CUresult r = d.cuModuleLoadDataEx(&v->module, ck.ptx.c_str(), 4, opts, vals);
+                  reinterpret_cast<void *>(uintptr_t(sizeof infoLog)),
+                  reinterpret_cast<void *>(uintptr_t(1))};
+  CUresult r = d.cuModuleLoadDataEx(&v->module, ck.ptx.c_str(), 5, opts, vals);
   if (r != CUDA_SUCCESS) {
     v->module = nullptr;
     throw Error(Error::Kind::Cuda, "cuModuleLoadDataEx of kernel '" + sig.name + "' (" +
@@ -459,6 +557,9 @@ std::unique_ptr<Variant> KernelState::build(Specialization mask) {
   r = d.cuModuleGetFunction(&v->function, v->module, ck.name.c_str());
   if (r != CUDA_SUCCESS)
     fail("cuModuleGetFunction('" + ck.name + "') failed: " + cudaErrorText(d, r));
+  PtxasReport report = loadedReport(d, v->function, ck.name, infoLog, ck.ptxas);
+  store |= ctx->disk && !sameReport(report, ck.ptxas); // an entry kept before it was loaded
+  v->compiled.ptxas = std::move(report);
   int staticShared = 0, maxThreads = 0;
   d.cuFuncGetAttribute(&staticShared, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, v->function);
   d.cuFuncGetAttribute(&maxThreads, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, v->function);
@@ -495,6 +596,293 @@ std::unique_ptr<Variant> KernelState::buildForInterpreter(const CompileRequest &
   return v;
 }
 
+// --- launching -----------------------------------------------------------------------
+
+void KernelState::launchPacked(const Grid &grid, CUstream stream, Specialization mask,
+                               const uint64_t *storage) {
+  if (!ctx->interpret) {
+    launchVariant(variant(mask), grid, stream, storage);
+    return;
+  }
+  // The interpreter ignores specializations: one variant serves every launch.
+  const Variant &v = variant({});
+  std::string error;
+  if (!runOnInterpreter(*v.interpreted, {uint32_t(grid.x), uint32_t(grid.y), uint32_t(grid.z)},
+                        storage, HostMemory::get().buffers(), error))
+    throw Error(Error::Kind::Execution, error);
+}
+
+void KernelState::launchVariant(const Variant &v, const Grid &grid, CUstream stream,
+                                const uint64_t *storage) const {
+  void *params[kMaxParams];
+  for (size_t i = 0; i < sig.params.size(); ++i)
+    params[i] = const_cast<uint64_t *>(&storage[i]); // the driver only reads them
+  const Driver &d = *ctx->driver;
+  CUcontext cur = nullptr;
+  if (d.cuCtxGetCurrent(&cur) != CUDA_SUCCESS || cur != ctx->context)
+    check(d, d.cuCtxSetCurrent(ctx->context), "cuCtxSetCurrent");
+  CUresult r = d.cuLaunchKernel(v.function, unsigned(grid.x), unsigned(grid.y), unsigned(grid.z),
+                                v.compiled.numWarps * 32, 1, 1, v.sharedBytes, stream, params,
+                                nullptr);
+  if (r != CUDA_SUCCESS)
+    throw Error(Error::Kind::Cuda,
+                "cuLaunchKernel of kernel '" + sig.name + "' (grid " + std::to_string(grid.x) +
+                    "x" + std::to_string(grid.y) + "x" + std::to_string(grid.z) + ", " +
+                    std::to_string(v.compiled.numWarps * 32) + " threads, " +
+                    std::to_string(v.sharedBytes) + " bytes of shared memory) failed: " +
+                    cudaErrorText(d, r));
+}
+
+// --- autotuning ------------------------------------------------------------------------
+//
+// Each config is a kernel of its own (candidates), so compiling, caching and loading are
+// those of any kernel. Tuning happens under the kernel's mutex, once per specialization and
+// set of key values; later launches find the choice as they find a variant.
+
+const Choice *KernelState::findChoice(Specialization mask, const uint64_t *storage) const {
+  const std::vector<unsigned> &key = sig.autotune->key;
+  auto matches = [&](const Choice &c) {
+    if (!(c.mask == mask))
+      return false;
+    for (size_t j = 0; j < key.size(); ++j)
+      if (c.key[j] != storage[key[j]])
+        return false;
+    return true;
+  };
+  if (const Choice *c = lastChoice.load(std::memory_order_acquire); c && matches(*c))
+    return c;
+  for (const auto &c : choices) // callers that get here hold the mutex
+    if (matches(*c))
+      return c.get();
+  return nullptr;
+}
+
+KernelState &KernelState::chosen(Specialization mask, const uint64_t *storage,
+                                 const GridOf &grid, CUstream stream) {
+  if (ctx->interpret)
+    mask = {};
+  // The hot path: the choice used last, without a lock (choices are never freed before the
+  // kernel, so the pointer stays valid).
+  const std::vector<unsigned> &key = sig.autotune->key;
+  if (const Choice *c = lastChoice.load(std::memory_order_acquire); c && c->mask == mask) {
+    size_t j = 0;
+    while (j < key.size() && c->key[j] == storage[key[j]])
+      ++j;
+    if (j == key.size())
+      return *c->config;
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  const Choice *found = findChoice(mask, storage);
+  if (!found) {
+    auto choice = std::make_unique<Choice>();
+    choice->mask = mask;
+    for (unsigned i : key)
+      choice->key.push_back(storage[i]);
+    if (ctx->interpret) {
+      choice->config = firstThatCompiles();
+    } else {
+      choice->config = tune(mask, storage, grid, stream); // throws before anything is kept
+    }
+    choices.push_back(std::move(choice));
+    found = choices.back().get();
+  }
+  lastChoice.store(found, std::memory_order_release);
+  return *found->config;
+}
+
+std::string KernelState::keyText(const uint64_t *storage) const {
+  std::string text;
+  for (unsigned i : sig.autotune->key)
+    text += (text.empty() ? "" : ", ") + sig.params[i].name + "=" +
+            argumentText(sig.params[i], storage[i]);
+  return text.empty() ? "no key" : text;
+}
+
+void KernelState::noConfigWorks(const std::string &key, const std::vector<Trial> &trials) const {
+  std::string message = "kernel '" + sig.name + "' (@autotune at " + sig.autotune->where +
+                        "): no config works for " + key + ":";
+  // Failures all of one kind (every config fails to compile, say) keep it.
+  Error::Kind kind = trials.front().kind;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    std::string reason = trials[i].failure;
+    for (size_t at = reason.find('\n'); at != std::string::npos; at = reason.find('\n', at + 5))
+      reason.replace(at, 1, "\n    ");
+    message += "\n  config " + std::to_string(i + 1) + " (" + sig.autotune->configs[i].text +
+               "): " + reason;
+    if (trials[i].kind != kind)
+      kind = Error::Kind::Argument;
+  }
+  throw Error(kind, message);
+}
+
+std::vector<Trial> KernelState::buildAll(Specialization mask) {
+  std::vector<Trial> trials(candidates.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < trials.size();) {
+      try {
+        trials[i].built = &candidates[i]->variant(mask);
+      } catch (const std::exception &e) {
+        trials[i].failed(e);
+      }
+    }
+  };
+  // Compiling is most of what tuning costs, and lacc::compile is thread-safe: one thread per
+  // config, up to the machine's cores (two at least, so that a slow config never holds up
+  // the others alone).
+  const size_t threads =
+      std::min<size_t>(trials.size(), std::max(2u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t)
+    pool.emplace_back(work);
+  work();
+  for (std::thread &t : pool)
+    t.join();
+  return trials;
+}
+
+KernelState *KernelState::firstThatCompiles() {
+  // No timing on the CPU: the first config that compiles, so that a run is reproducible.
+  std::vector<Trial> trials(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    try {
+      candidates[i]->variant({});
+    } catch (const std::exception &e) {
+      trials[i].failed(e);
+      continue;
+    }
+    if (printAutotuningFromEnv()) {
+      std::string text = "autotune: kernel '" + sig.name + "' (" + sig.autotune->where +
+                         ") on the CPU interpreter, which cannot time: config " +
+                         std::to_string(i + 1) + " (" + sig.autotune->configs[i].text +
+                         "), the first that compiles";
+      for (size_t j = 0; j < i; ++j)
+        text += "\n  config " + std::to_string(j + 1) + " (" + sig.autotune->configs[j].text +
+                "): skipped: " + firstLine(trials[j].failure);
+      log(LogLevel::Info, text);
+    }
+    return candidates[i].get();
+  }
+  noConfigWorks("the CPU interpreter", trials);
+}
+
+KernelState *KernelState::fromRecord(Specialization mask, const CacheKey &key,
+                                     const std::string &keyText) {
+  std::optional<TuningRecord> record = ctx->disk->loadTuning(key);
+  if (!record)
+    return nullptr;
+  const AutotuneSpec &spec = *sig.autotune;
+  const uint32_t w = record->winner;
+  // The source is in the key, so the configs match; checked anyway, as nothing read from
+  // disk is trusted.
+  if (record->trials.size() != spec.configs.size() || record->trials[w].config != spec.configs[w].text)
+    return nullptr;
+  try {
+    candidates[w]->variant(mask);
+  } catch (const std::exception &e) {
+    log(LogLevel::Warning, "kernel '" + sig.name + "': config " + std::to_string(w + 1) + " (" +
+                               spec.configs[w].text + "), which " +
+                               ctx->disk->tuningPathFor(key) + " chose for " + keyText +
+                               ", fails now (" + firstLine(e.what()) + "); tuning again");
+    return nullptr;
+  }
+  if (printAutotuningFromEnv())
+    log(LogLevel::Info, "autotune: kernel '" + sig.name + "' (" + spec.where + "), " + keyText +
+                            ": config " + std::to_string(w + 1) + " (" + spec.configs[w].text +
+                            ", " + msText(record->trials[w].ms) + " when tuned), the winner " +
+                            "kept in " + ctx->disk->tuningPathFor(key) + "; not timed again");
+  return candidates[w].get();
+}
+
+KernelState *KernelState::tune(Specialization mask, const uint64_t *storage, const GridOf &grid,
+                               CUstream stream) {
+  const AutotuneSpec &spec = *sig.autotune;
+  const std::string key = keyText(storage);
+  CacheKey recordKey;
+  if (ctx->disk) {
+    // The kernel as the caller made it (source, constants, options, specialization,
+    // target, compiler), and where and for what it runs.
+    std::string description = "autotune\n" + makeCacheKey(request(mask)).description +
+                              "device " + ctx->deviceName + "\ntuning_key";
+    for (unsigned i : spec.key)
+      description += " " + sig.params[i].name + "=" + argumentText(sig.params[i], storage[i]);
+    recordKey = makeKey(description + "\n");
+    if (!ctx->alwaysCompile)
+      if (KernelState *kept = fromRecord(mask, recordKey, key))
+        return kept;
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  std::vector<Trial> trials = buildAll(mask);
+  auto compiled = std::chrono::steady_clock::now();
+
+  // Every timed run starts from the caller's data: the restore= buffers are copied aside
+  // first and back before each run, and once more at the end for the launch that follows.
+  {
+    std::vector<std::pair<std::string, uint64_t>> restored;
+    for (unsigned i : spec.restore)
+      restored.emplace_back(sig.params[i].name, storage[i]);
+    const Driver &d = *ctx->driver;
+    SavedBuffers saved(d, stream, sig.name, restored);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      Trial &t = trials[i];
+      if (!t.built)
+        continue;
+      KernelState &c = *candidates[i];
+      try {
+        Grid g = grid(c.constants);
+        c.checkGrid(g);
+        t.ms = medianMs(d, stream, [&] { saved.restore(); },
+                        [&] { c.launchVariant(*t.built, g, stream, storage); });
+      } catch (const std::exception &e) {
+        t.failed(e);
+      }
+    }
+    saved.restore();
+  }
+  auto timed = std::chrono::steady_clock::now();
+
+  size_t winner = candidates.size();
+  for (size_t i = 0; i < candidates.size(); ++i)
+    if (trials[i].ms >= 0 && (winner == candidates.size() || trials[i].ms < trials[winner].ms))
+      winner = i;
+  if (winner == candidates.size())
+    noConfigWorks(key, trials);
+
+  TuningRecord record;
+  record.winner = static_cast<uint32_t>(winner);
+  for (size_t i = 0; i < candidates.size(); ++i)
+    record.trials.push_back({spec.configs[i].text, trials[i].ms, trials[i].failure});
+  bool kept = ctx->disk && ctx->disk->storeTuning(recordKey, record);
+
+  if (printAutotuningFromEnv()) {
+    auto seconds = [](auto from, auto to) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.3g s", std::chrono::duration<double>(to - from).count());
+      return std::string(buf);
+    };
+    std::string text = "autotune: kernel '" + sig.name + "' (" + spec.where + "), " + key +
+                       ", on " + ctx->deviceName + " (" + ctx->arch + "): " +
+                       std::to_string(candidates.size()) + " configs compiled in " +
+                       seconds(start, compiled) + ", timed in " + seconds(compiled, timed);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      const Trial &t = trials[i];
+      text += "\n  config " + std::to_string(i + 1) + " (" + spec.configs[i].text + "): ";
+      if (t.ms < 0) {
+        text += "skipped: " + firstLine(t.failure);
+        continue;
+      }
+      const CompiledKernel &ck = t.built->compiled;
+      text += msText(t.ms) + ", " + ck.ptxas.summary() + ", " + std::to_string(ck.sharedBytes) +
+              " B dynamic shared memory";
+    }
+    text += "\n  winner: config " + std::to_string(winner + 1) + " (" + spec.configs[winner].text +
+            ")" + (kept ? "; kept in " + ctx->disk->tuningPathFor(recordKey) : "");
+    log(LogLevel::Info, text);
+  }
+  return candidates[winner].get();
+}
+
 } // namespace detail
 
 using namespace detail;
@@ -513,52 +901,47 @@ const ConstMap &Kernel::constants() const { return stateOf(s_).constants; }
 
 size_t Kernel::variantCount() const {
   KernelState &k = stateOf(s_);
+  size_t n = 0;
+  for (const auto &c : k.candidates)
+    n += Kernel(c).variantCount();
   std::lock_guard<std::mutex> lock(k.mutex);
-  return k.variants.size();
+  return n + k.variants.size();
 }
 
-void Kernel::launchImpl(const Grid &grid, CUstream_st *stream, const Arg *args, size_t n) const {
+bool Kernel::autotuned() const { return stateOf(s_).sig.autotune != nullptr; }
+
+void Kernel::launchImpl(const GridOf &grid, CUstream_st *stream, const Arg *args,
+                        size_t n) const {
   KernelState &k = stateOf(s_);
-  k.checkGrid(grid);
+  if (grid.fixed)
+    k.checkGrid(*grid.fixed); // a wrong grid is reported before the arguments
   uint64_t storage[kMaxParams];
-  void *params[kMaxParams];
   Specialization mask = k.pack(args, n, storage);
-  if (k.ctx->interpret) {
-    // The interpreter ignores specializations: one variant serves every launch.
-    const Variant &v = k.variant({});
-    std::string error;
-    if (!runOnInterpreter(*v.interpreted,
-                          {uint32_t(grid.x), uint32_t(grid.y), uint32_t(grid.z)}, storage,
-                          HostMemory::get().buffers(), error))
-      throw Error(Error::Kind::Execution, error);
-    return;
-  }
-  if (!k.ctx->driver)
+  if (!k.ctx->interpret && !k.ctx->driver)
     k.ctx->current("cannot launch kernel '" + k.sig.name + "'"); // throws
-  const Variant &v = k.variant(mask);
-  for (size_t i = 0; i < n; ++i)
-    params[i] = &storage[i];
-  const Driver &d = *k.ctx->driver;
-  CUcontext cur = nullptr;
-  if (d.cuCtxGetCurrent(&cur) != CUDA_SUCCESS || cur != k.ctx->context)
-    check(d, d.cuCtxSetCurrent(k.ctx->context), "cuCtxSetCurrent");
-  CUresult r = d.cuLaunchKernel(v.function, unsigned(grid.x), unsigned(grid.y), unsigned(grid.z),
-                                v.compiled.numWarps * 32, 1, 1, v.sharedBytes, stream, params,
-                                nullptr);
-  if (r != CUDA_SUCCESS)
-    throw Error(Error::Kind::Cuda,
-                "cuLaunchKernel of kernel '" + k.sig.name + "' (grid " + std::to_string(grid.x) +
-                    "x" + std::to_string(grid.y) + "x" + std::to_string(grid.z) + ", " +
-                    std::to_string(v.compiled.numWarps * 32) + " threads, " +
-                    std::to_string(v.sharedBytes) + " bytes of shared memory) failed: " +
-                    cudaErrorText(d, r));
+  KernelState &run = k.sig.autotune ? k.chosen(mask, storage, grid, stream) : k;
+  Grid g = grid(run.constants);
+  if (!grid.fixed)
+    run.checkGrid(g);
+  run.launchPacked(g, stream, mask, storage);
 }
 
 const CompiledKernel &Kernel::compileImpl(const Arg *args, size_t n) const {
   KernelState &k = stateOf(s_);
   uint64_t storage[kMaxParams];
   Specialization mask = k.pack(args, n, storage);
-  return k.variant(k.ctx->interpret ? Specialization{} : mask).compiled;
+  if (k.ctx->interpret)
+    mask = {};
+  if (!k.sig.autotune)
+    return k.variant(mask).compiled;
+  std::lock_guard<std::mutex> lock(k.mutex);
+  if (const Choice *c = k.findChoice(mask, storage))
+    return c->config->variant(mask).compiled;
+  std::vector<Trial> trials = k.buildAll(mask);
+  for (const Trial &t : trials)
+    if (t.built)
+      return t.built->compiled;
+  k.noConfigWorks(k.keyText(storage), trials);
 }
 
 void *Kernel::functionImpl(const Arg *args, size_t n) const {
@@ -571,7 +954,15 @@ void *Kernel::functionImpl(const Arg *args, size_t n) const {
                                            "CPU interpreter");
   if (!k.ctx->driver)
     k.ctx->current("kernel '" + k.sig.name + "'"); // throws
-  return k.variant(mask).function;
+  if (!k.sig.autotune)
+    return k.variant(mask).function;
+  std::lock_guard<std::mutex> lock(k.mutex);
+  const Choice *c = k.findChoice(mask, storage);
+  if (!c)
+    throw Error(Error::Kind::Argument,
+                "kernel '" + k.sig.name + "' is @autotune'd and no launch has chosen its config "
+                "for these arguments yet (" + k.keyText(storage) + "); launch it once first");
+  return c->config->variant(mask).function;
 }
 
 // --- Module --------------------------------------------------------------------
@@ -591,9 +982,33 @@ std::vector<std::string> Module::kernelNames() const {
   return names;
 }
 
-Kernel Module::kernel(const std::string &name, const ConstMap &constants,
-                      const KernelOptions &options) const {
-  ModuleState &m = stateOf(s_);
+/// Under @autotune, what a config sets is the config's to choose: the caller giving it too
+/// would be silently overridden, so it is an error.
+static void checkAgainstConfigs(const std::string &name, const AutotuneSpec &spec,
+                                const ConstMap &constants, const KernelOptions &options) {
+  auto fail = [&](const std::string &what, const AutotuneConfig &c) {
+    throw Error(Error::Kind::Argument,
+                "kernel '" + name + "': " + what + ", which @autotune (" + spec.where +
+                    ") tunes (config " + std::to_string(c.number) + ": " + c.text +
+                    "); leave it to the configs");
+  };
+  for (const AutotuneConfig &c : spec.configs) {
+    for (const auto &[cname, value] : constants)
+      if (c.constants.count(cname))
+        fail("the constants give '" + cname + "' = " + value.toString(), c);
+    if (options.numWarps && c.numWarps)
+      fail("KernelOptions::numWarps is " + std::to_string(options.numWarps), c);
+    if (options.numStages && c.numStages)
+      fail("KernelOptions::numStages is " + std::to_string(options.numStages), c);
+  }
+}
+
+/// Module::kernel, and each config of an @autotune'd kernel (`config`): the caller's constants
+/// and options with the config's, checked the same way.
+static std::shared_ptr<KernelState> makeKernelState(ModuleState &m, const std::string &name,
+                                                    const ConstMap &constants,
+                                                    const KernelOptions &options,
+                                                    const AutotuneConfig *config) {
   const KernelSignature *sig = nullptr;
   std::string names;
   for (const KernelSignature &k : m.kernels) {
@@ -606,8 +1021,16 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
                                            m.source->fileName + " (it has: " +
                                            (names.empty() ? "none" : names) + ")");
   auto fail = [&](const std::string &what) {
-    throw Error(Error::Kind::Argument, "kernel '" + name + "': " + what);
+    throw Error(Error::Kind::Argument,
+                "kernel '" + name + "'" +
+                    (config ? ", @autotune config " + std::to_string(config->number) + " (" +
+                                  config->text + ")"
+                            : "") +
+                    ": " + what);
   };
+  const bool tuned = sig->autotune && !config; // the kernel the caller gets: its configs run
+  if (tuned)
+    checkAgainstConfigs(name, *sig->autotune, constants, options);
 
   // Const values: known names, right kinds; ints given for float constants are
   // converted here so that 2 and 2.0 make the same specialization.
@@ -663,7 +1086,7 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
     values.emplace(cname, v);
   }
   for (const ConstParam &c : sig->constants)
-    if (!c.hasDefault && !values.count(c.name))
+    if (!c.hasDefault && !values.count(c.name) && !tuned) // each config is checked on its own
       fail("needs a value for const parameter '" + c.name + "'");
   KernelSignature resolved = *sig;
   std::string typeError;
@@ -706,7 +1129,19 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
   memo += "|warps=" + std::to_string(options.numWarps) +
           "|stages=" + std::to_string(options.numStages) +
           "|regs=" + std::to_string(options.maxRegisters) +
-          (options.specializeDivisibility ? "/auto/" : "/fixed/") + std::to_string(promised);
+          (options.specializeDivisibility ? "/auto/" : "/fixed/") + std::to_string(promised) +
+          (tuned ? "/autotune" : "");
+  std::vector<std::shared_ptr<KernelState>> candidates;
+  if (tuned)
+    for (const AutotuneConfig &c : sig->autotune->configs) {
+      ConstMap merged = constants;
+      for (const auto &[cname, value] : c.constants)
+        merged[cname] = value;
+      KernelOptions o = options;
+      o.numWarps = c.numWarps ? c.numWarps : o.numWarps;
+      o.numStages = c.numStages ? c.numStages : o.numStages;
+      candidates.push_back(makeKernelState(m, name, merged, o, &c));
+    }
   std::lock_guard<std::mutex> lock(m.mutex);
   std::shared_ptr<KernelState> &slot = m.specialized[memo];
   if (!slot) {
@@ -719,9 +1154,17 @@ Kernel Module::kernel(const std::string &name, const ConstMap &constants,
     k->eligible = eligible;
     k->integers = integers;
     k->promised = promised;
+    if (config)
+      k->sig.autotune = nullptr; // a config is a plain kernel
+    k->candidates = std::move(candidates);
     slot = std::move(k);
   }
-  return Kernel(slot);
+  return slot;
+}
+
+Kernel Module::kernel(const std::string &name, const ConstMap &constants,
+                      const KernelOptions &options) const {
+  return Kernel(makeKernelState(stateOf(s_), name, constants, options, nullptr));
 }
 
 // --- Context -------------------------------------------------------------------

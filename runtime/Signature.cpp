@@ -2,6 +2,7 @@
 
 #include "runtime/Signature.h"
 
+#include "compiler/frontend/Autotune.h"
 #include "compiler/frontend/Diagnostics.h"
 #include "compiler/frontend/Parser.h"
 
@@ -9,6 +10,44 @@
 #include "llvm/Support/raw_ostream.h"
 
 namespace lacc::detail {
+
+static ConstValue constValue(const ast::Literal &v) {
+  switch (v.kind) {
+  case ast::Literal::Kind::Bool: return ConstValue(v.boolValue);
+  case ast::Literal::Kind::Float: return ConstValue(v.floatValue);
+  case ast::Literal::Kind::Int: break;
+  }
+  return ConstValue(static_cast<long long>(v.intValue));
+}
+
+/// The parser has checked every name against the parameters; here they become indices.
+static std::shared_ptr<const AutotuneSpec> autotuneSpec(const std::string &fileName,
+                                                        const ast::Autotune &tune,
+                                                        const std::vector<Param> &params) {
+  auto spec = std::make_shared<AutotuneSpec>();
+  spec->where = fileName + ":" + std::to_string(tune.loc.line);
+  for (const ast::TuningConfig &c : tune.configs) {
+    AutotuneConfig config;
+    config.number = static_cast<unsigned>(spec->configs.size() + 1);
+    for (const auto &[name, value] : c.constants)
+      config.constants[name] = constValue(value);
+    config.numWarps = static_cast<unsigned>(c.numWarps);
+    config.numStages = static_cast<unsigned>(c.numStages);
+    config.text = describeConfig(c);
+    spec->configs.push_back(std::move(config));
+  }
+  auto indices = [&](const std::vector<std::string> &names) {
+    std::vector<unsigned> out;
+    for (const std::string &name : names)
+      for (unsigned i = 0; i < params.size(); ++i)
+        if (params[i].name == name)
+          out.push_back(i);
+    return out;
+  };
+  spec->key = indices(tune.key);
+  spec->restore = indices(tune.restore);
+  return spec;
+}
 
 bool parseSignatures(const std::string &fileName, const std::string &source,
                      std::vector<KernelSignature> &kernels, std::string &error) {
@@ -95,6 +134,8 @@ bool parseSignatures(const std::string &fileName, const std::string &source,
       param.bytes = param.kind == Param::Kind::Pointer ? 8 : byteSize(*t);
       sig.params.push_back(std::move(param));
     }
+    if (fn->autotune)
+      sig.autotune = autotuneSpec(fileName, *fn->autotune, sig.params);
     kernels.push_back(std::move(sig));
   }
   return true;

@@ -12,6 +12,7 @@
 
 #include "lacc/Compiler.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,22 @@ struct ConstParam {
   std::string defaultFrom;
 };
 
+/// One config of a kernel's @autotune.
+struct AutotuneConfig {
+  unsigned number = 0; // 1, 2, ... in the source's order
+  ConstMap constants;
+  unsigned numWarps = 0, numStages = 0; // 0: the config does not set it
+  std::string text;                     // as written: "BLOCK=128, num_warps=4"
+};
+
+/// A kernel's @autotune, its parameters named by index into KernelSignature::params.
+struct AutotuneSpec {
+  std::vector<AutotuneConfig> configs;
+  std::vector<unsigned> key;     // the arguments whose values select a tuning
+  std::vector<unsigned> restore; // pointer arguments restored before every timed run
+  std::string where;             // "file:line" of the decorator
+};
+
 struct KernelSignature {
   std::string name;
   std::vector<Param> params; // runtime parameters, in order
@@ -39,6 +56,7 @@ struct KernelSignature {
   /// empty. Such a parameter's type is resolved when the kernel is specialized.
   std::vector<std::string> typeFrom;
   std::vector<ConstParam> constants;
+  std::shared_ptr<const AutotuneSpec> autotune; // null without @autotune
 };
 
 /// Resolves the parameters whose type a const parameter gives, from `values` or the

@@ -11,8 +11,11 @@
 
 #include "compiler/frontend/Diagnostics.h"
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lacc::ast {
@@ -127,11 +130,39 @@ struct Decorator {
   std::vector<Keyword> keywords;
 };
 
+/// A value a tuning config gives a const parameter: a number or a bool, as the runtime's const
+/// values are.
+struct Literal {
+  enum class Kind { Int, Float, Bool };
+  Kind kind = Kind::Int;
+  int64_t intValue = 0;
+  double floatValue = 0;
+  bool boolValue = false;
+};
+
+/// One `config(NAME=VALUE, ..., num_warps=N, num_stages=N)` of `@autotune`.
+struct TuningConfig {
+  SourceLoc loc;
+  std::vector<std::pair<std::string, Literal>> constants; // in source order
+  int numWarps = 0;  // 0: not given
+  int numStages = 0; // 0: not given
+};
+
+/// `@autotune(configs=[...], key=[...], restore=[...])`, checked against its kernel's
+/// parameters by the parser (compiler/frontend/Autotune.h).
+struct Autotune {
+  SourceLoc loc;
+  std::vector<TuningConfig> configs;
+  std::vector<std::string> key;     // runtime integer and float parameters
+  std::vector<std::string> restore; // runtime pointer parameters
+};
+
 struct Function {
   std::string name;
   SourceLoc loc;
   bool isKernel = false; // decorated with @kernel
   std::vector<Decorator> decorators;
+  std::optional<Autotune> autotune; // when decorated with a valid @autotune
   std::vector<Param> params;
   Block body;
   /// The `@kernel` decorator, if any.

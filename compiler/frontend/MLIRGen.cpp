@@ -1,5 +1,6 @@
 //===- MLIRGen.cpp - functions, statements and control flow ---------------===//
 
+#include "compiler/frontend/Autotune.h"
 #include "compiler/frontend/Generator.h"
 #include "compiler/frontend/Parser.h"
 
@@ -185,11 +186,8 @@ bool Generator::checkReturns(const ast::Function &fn) {
 void Generator::checkDecorators(const ast::Function &fn) {
   bool seenKernel = false;
   for (const ast::Decorator &d : fn.decorators) {
-    if (d.name == "autotune") {
-      error(d.loc, "'@autotune' is not supported yet: choose a configuration with -D for the "
-                   "const parameters and '@kernel(num_warps=..., num_stages=...)'");
-      continue;
-    }
+    if (d.name == "autotune")
+      continue; // read and checked by the parser (Autotune.h)
     if (seenKernel)
       error(d.loc, "'@kernel' is given twice");
     seenKernel = true;
@@ -260,8 +258,14 @@ bool Generator::bindConstParam(const ast::Function &fn, const ast::Param &p,
       return false;
     }
   } else {
+    // lacc compiles one configuration; the runtime is what picks among @autotune's.
+    std::string tuned;
+    if (fn.autotune)
+      for (const auto &[name, literal] : fn.autotune->configs.front().constants)
+        if (name == p.name)
+          tuned = "; @autotune's first config is " + describeConfig(fn.autotune->configs.front());
     error(p.loc, "kernel '" + fn.name + "' needs a value for const parameter '" + p.name +
-                     "' (give it a default or pass -D " + p.name + "=VALUE)");
+                     "' (give it a default or pass -D " + p.name + "=VALUE" + tuned + ")");
     return false;
   }
   if (value.isError())

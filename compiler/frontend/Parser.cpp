@@ -2,6 +2,8 @@
 
 #include "compiler/frontend/Parser.h"
 
+#include "compiler/frontend/Autotune.h"
+
 #include <algorithm>
 #include <optional>
 
@@ -221,6 +223,7 @@ private:
       return nullptr;
     }
     fn->body = parseBlock();
+    fn->autotune = readAutotune(*fn, diag_);
     return fn;
   }
 
@@ -245,8 +248,14 @@ private:
                    "'@kernel(num_warps=4, num_stages=3)')");
       return std::nullopt;
     }
+    if (d.name == "triton.autotune") {
+      error(d.loc, "write '@autotune(configs=[config(NAME=VALUE, ...), ...], key=[...])', not "
+                   "'@triton.autotune'");
+      return std::nullopt;
+    }
     if (d.name != "kernel" && d.name != "autotune") {
-      error(d.loc, "unknown decorator '@" + d.name + "'; only '@kernel' is supported");
+      error(d.loc, "unknown decorator '@" + d.name + "'; the decorators are '@kernel' and "
+                   "'@autotune'");
       return std::nullopt;
     }
     if (accept(Tok::LParen)) {

@@ -4,6 +4,7 @@
 //                  [--num-warps=N] [--num-stages=N] [-D NAME=VALUE]... [--kernel=NAME]
 //                  [--signature='*fp32:16,i32'] [-o FILE]
 //                  [--print-ir-after-all] [--dump-dir=DIR] [--time] [--shared-limit=BYTES]
+//                  [--ptxas=PATH]   (--emit=metadata: ptxas -v's register and spill report)
 //   lacc FILE.mlir ...   (tile-dialect IR instead of source: the code generator alone)
 //   lacc cache ls|show KEY|clear
 //
@@ -11,6 +12,7 @@
 
 #include "compiler/Compile.h"
 #include "lacc/Cache.h"
+#include "lacc/Ptxas.h"
 
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -23,7 +25,10 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <unistd.h>
+
 #include <iostream>
+#include <map>
 
 using namespace llvm;
 
@@ -81,6 +86,11 @@ cl::opt<bool> timeStages("time", cl::desc("Print the time of each stage to stder
 cl::opt<int64_t> sharedLimit("shared-limit",
                               cl::desc("Shared memory per program in bytes (0: the target's)"),
                               cl::init(0), cl::cat(laccCategory));
+cl::opt<std::string> ptxasPath("ptxas",
+                               cl::desc("The ptxas that --emit=metadata runs for its register and "
+                                        "spill report (default: $CUDA_HOME/bin/ptxas, else "
+                                        "/usr/local/cuda/bin/ptxas)"),
+                               cl::value_desc("path"), cl::cat(laccCategory));
 cl::opt<bool> debugInfo("mlir-print-debuginfo", cl::desc("Print source locations in MLIR output"),
                         cl::init(false), cl::cat(laccCategory));
 } // namespace
@@ -90,11 +100,26 @@ static int fail(const Twine &message) {
   return 1;
 }
 
-static void writeMetadata(const lacc::CompileResult &compiled, StringRef arch,
-                          raw_ostream &os) {
+/// What ptxas says of each kernel, for --emit=metadata: `ptxas` is the one that ran, or empty
+/// with `note` saying why none did.
+struct PtxasResult {
+  std::string ptxas, note;
+  std::map<std::string, lacc::PtxasReport> reports;
+};
+
+static void writeMetadata(const lacc::CompileResult &compiled, StringRef arch, raw_ostream &os,
+                          const PtxasResult *ptxas = nullptr) {
   json::OStream j(os, 2);
   j.object([&] {
     j.attribute("arch", arch);
+    if (ptxas) {
+      if (ptxas->ptxas.empty())
+        j.attribute("ptxas", nullptr);
+      else
+        j.attribute("ptxas", ptxas->ptxas);
+      if (!ptxas->note.empty())
+        j.attribute("ptxas_note", ptxas->note);
+    }
     j.attributeArray("kernels", [&] {
       for (const lacc::KernelMetadata &k : compiled.kernels)
         j.object([&] {
@@ -105,10 +130,41 @@ static void writeMetadata(const lacc::CompileResult &compiled, StringRef arch,
             for (const lacc::ParamType &p : k.params)
               j.value(p.pointer ? "!tile.ptr<" + p.element + ">" : p.element);
           });
+          if (!ptxas || !ptxas->reports.count(k.name))
+            return;
+          const lacc::PtxasReport &r = ptxas->reports.at(k.name);
+          j.attributeObject("ptxas", [&] {
+            j.attribute("registers", r.registers);
+            j.attribute("spill_store_bytes", r.spillStoreBytes);
+            j.attribute("spill_load_bytes", r.spillLoadBytes);
+            j.attribute("stack_bytes", r.stackBytes);
+            j.attribute("static_shared_bytes", r.staticSharedBytes);
+          });
         });
     });
   });
   os << "\n";
+}
+
+/// Assembles the PTX with ptxas -v for its report. A missing ptxas is a note in the JSON, not
+/// a failure: the metadata the runtime needs does not depend on it.
+static bool assemble(const std::string &ptx, PtxasResult &result, std::string &error) {
+  std::string looked;
+  std::string path = ptxasPath.empty() ? lacc::findPtxas(looked) : ptxasPath.getValue();
+  if (!ptxasPath.empty() && access(path.c_str(), X_OK) != 0) {
+    result.note = "no ptxas at " + path + " (--ptxas)";
+    return true;
+  }
+  if (path.empty()) {
+    result.note = "no ptxas found (looked at " + looked + "), so no register or spill report";
+    return true;
+  }
+  std::string log;
+  if (!lacc::runPtxas(path, ptx, arch, log, error))
+    return false;
+  result.ptxas = path;
+  result.reports = lacc::parsePtxasLog(log);
+  return true;
 }
 
 
@@ -182,7 +238,13 @@ int main(int argc, char **argv) {
   case Emit::TileGPU: output->os() << result.tileGPUIR; break;
   case Emit::LLVMDialect: output->os() << result.llvmDialectIR; break;
   case Emit::LLVM: output->os() << result.llvmIR; break;
-  case Emit::Metadata: writeMetadata(result, arch, output->os()); break;
+  case Emit::Metadata: {
+    PtxasResult ptxas;
+    if (!assemble(result.ptx, ptxas, error))
+      return fail(error);
+    writeMetadata(result, arch, output->os(), &ptxas);
+    break;
+  }
   case Emit::PTX:
     output->os() << result.ptx;
     // The metadata the runtime needs to launch each kernel, beside the PTX.

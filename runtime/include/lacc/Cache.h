@@ -4,13 +4,19 @@
 // 64-bit hash of everything that determines the PTX: the source text, kernel
 // name, const values, divisibility, target, num_warps and compiler version.
 //
-// Entry format (little-endian), version 1:
+// Entry format (little-endian), version 2:
 //   header  "LACCKRNL" | u32 format version | u32 header bytes (32)
 //           | u64 payload bytes | u64 checksum
 //   payload the full key description (compared on load, so a 64-bit hash
 //           collision is a miss, not a wrong kernel), then the metadata of the
-//           CompiledKernel, then the PTX; strings are u32 length + bytes.
+//           CompiledKernel, then the PTX, then the ptxas report (five i32 and the
+//           log); strings are u32 length + bytes.
 // The checksum is XXH3-64 over the header's first 16 bytes and the payload.
+// An entry of another format version is a miss, replaced without a warning.
+//
+// Autotuning keeps its choices beside the kernels, one file per kernel and key,
+// <dir>/<16 hex digits>.tune: the same header with "LACCTUNE", then the key
+// description and the TuningRecord. Written and verified like kernel entries.
 //
 // Writers write a temporary file in the same directory and rename() it over
 // the entry, so readers see the old entry or the new one, never a partial one,
@@ -44,6 +50,19 @@ struct CacheKey {
 };
 
 CacheKey makeCacheKey(const CompileRequest &request);
+/// The key whose description is `description` (the runtime's tuning records).
+CacheKey makeKey(std::string description);
+
+/// What @autotune measured for one kernel and key, and which config won.
+struct TuningRecord {
+  struct Trial {
+    std::string config;  // as written in the source: "BLOCK=128, num_warps=4"
+    double ms = -1;      // the median time of a run; negative: it failed
+    std::string failure; // why it failed
+  };
+  std::vector<Trial> trials; // one per config, in the source's order
+  uint32_t winner = 0;       // index into trials; always one that ran
+};
 
 /// $LACC_CACHE_DIR, else $XDG_CACHE_HOME/lacc, else $HOME/.cache/lacc.
 std::string defaultCacheDir();
@@ -68,6 +87,11 @@ public:
   /// whether the entry was written.
   bool store(const CacheKey &key, const CompiledKernel &kernel) const;
 
+  /// The same for autotuning's records (<dir>/<key>.tune).
+  std::string tuningPathFor(const CacheKey &key) const;
+  std::optional<TuningRecord> loadTuning(const CacheKey &key) const;
+  bool storeTuning(const CacheKey &key, const TuningRecord &record) const;
+
   struct Entry {
     std::string key;  // hex
     std::string path;
@@ -76,13 +100,16 @@ public:
     bool valid = false;
     std::string problem;     // why it is not valid
     std::string description; // when valid
-    CompiledKernel kernel;   // when valid
+    bool isTuning = false;   // a tuning record (.tune), not a kernel
+    CompiledKernel kernel;   // when valid, of a kernel
+    TuningRecord tuning;     // when valid, of a tuning record
   };
-  /// Every entry, sorted by key; invalid ones are listed with the problem.
+  /// Every entry, kernels then tuning records, each sorted by key; invalid ones are listed
+  /// with the problem.
   std::vector<Entry> list() const;
   /// The entries whose key starts with `prefix`.
   std::vector<Entry> find(const std::string &prefix) const;
-  /// Deletes every entry and leftover temporary file; returns how many files.
+  /// Deletes every entry, tuning record and leftover temporary file; returns how many files.
   size_t clear() const;
 
   /// Encoding and verification, exposed for tests and tools.
@@ -90,6 +117,9 @@ public:
   /// Decodes a whole file image; on failure returns false and says why.
   static bool decode(const std::string &image, std::string &description, CompiledKernel &kernel,
                      std::string &problem);
+  static std::string encodeTuning(const CacheKey &key, const TuningRecord &record);
+  static bool decodeTuning(const std::string &image, std::string &description,
+                           TuningRecord &record, std::string &problem);
 
 private:
   std::string dir_;

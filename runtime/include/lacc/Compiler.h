@@ -117,6 +117,23 @@ struct CompileRequest {
   unsigned maxRegisters = 0; // 0: ptxas decides
 };
 
+/// What ptxas made of a kernel: registers, spills, stack and static shared memory. Filled in
+/// when the kernel is loaded on a GPU (the driver's JIT log, cuFuncGetAttribute) or assembled by
+/// a ptxas (lacc --emit=metadata); -1 where it is not known.
+struct PtxasReport {
+  int registers = -1;         // per thread
+  int spillStoreBytes = -1;   // per thread
+  int spillLoadBytes = -1;    // per thread
+  int stackBytes = -1;        // the stack frame, per thread (local memory, spills included)
+  int staticSharedBytes = -1; // per block, besides the dynamic shared memory
+  std::string log;            // ptxas's lines about this kernel, as it wrote them
+
+  bool known() const { return registers >= 0; }
+  /// "40 registers, 0 B spill stores, 0 B spill loads, 0 B stack, 0 B static shared memory",
+  /// "?" for what is unknown; "not assembled yet" when nothing is known.
+  std::string summary() const;
+};
+
 struct CompiledKernel {
   std::string name; // the PTX entry
   std::string ptx;
@@ -124,6 +141,7 @@ struct CompiledKernel {
   unsigned numWarps = 4;
   unsigned sharedBytes = 0; // dynamic shared memory per block
   std::vector<Param> params;
+  PtxasReport ptxas;
 };
 
 /// The compiler behind the runtime: runs the front end and code generation in

@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -208,6 +209,30 @@ template <class T> Arg makeArg(const T &value) {
   return a;
 }
 
+/// The grid of one launch: fixed, or computed from the const values of the kernel that runs
+/// (for an @autotune'd kernel, those of the config chosen). Points at the caller's objects,
+/// which outlive the launch call: nothing is copied or allocated.
+struct GridOf {
+  const Grid *fixed = nullptr;
+  const void *function = nullptr;
+  Grid (*call)(const void *function, const ConstMap &constants) = nullptr;
+
+  Grid operator()(const ConstMap &constants) const {
+    return fixed ? *fixed : call(function, constants);
+  }
+};
+
+template <class F> constexpr bool isGridFunction() {
+  return std::is_invocable_r<Grid, const std::remove_reference_t<F> &, const ConstMap &>::value;
+}
+
+template <class F> GridOf gridOf(const F &f) {
+  GridOf g;
+  g.function = &f;
+  g.call = [](const void *fn, const ConstMap &c) -> Grid { return (*static_cast<const F *>(fn))(c); };
+  return g;
+}
+
 /// A lacc::Stream, or a raw CUstream: either may follow the grid in launch().
 template <class T> constexpr bool isStream() {
   using U = std::remove_cv_t<std::remove_reference_t<T>>;
@@ -251,20 +276,45 @@ public:
   /// stream is ignored); an access outside every buffer of Context::alloc or
   /// upload, or a division by zero, is an Error of Kind::Execution.
   template <class... A> void launch(const Grid &grid, A &&...args) const {
-    launchSplit(grid, std::forward<A>(args)...);
+    detail::GridOf g;
+    g.fixed = &grid;
+    launchSplit(g, std::forward<A>(args)...);
+  }
+
+  /// The same with the grid computed from the const values of the kernel that runs: for an
+  /// @autotune'd kernel the caller's and the chosen config's, as in
+  ///
+  ///   gemm.launch([&](const lacc::ConstMap &c) {
+  ///     return lacc::Grid(cdiv(M, c.at("BLOCK_M").asInt()) * cdiv(N, c.at("BLOCK_N").asInt()));
+  ///   }, a, b, c, M, N, K, ...);
+  ///
+  /// (defaults that neither gives are not in the map). The first launch of an @autotune'd
+  /// kernel for a key compiles every config, times the ones that work on these arguments and
+  /// keeps the fastest, in memory and in the disk cache; see docs/language.md.
+  template <class F, class... A, class = std::enable_if_t<detail::isGridFunction<F>()>>
+  void launch(const F &grid, A &&...args) const {
+    launchSplit(detail::gridOf(grid), std::forward<A>(args)...);
   }
 
   /// launch() for arguments only known at run time (test harnesses, bindings
   /// to other languages): the same checks, the same path.
   void launchArgs(const Grid &grid, const std::vector<detail::Arg> &args,
                   const Stream &stream = {}) const {
-    launchImpl(grid, stream.handle(), args.data(), args.size());
+    detail::GridOf g;
+    g.fixed = &grid;
+    launchImpl(g, stream.handle(), args.data(), args.size());
+  }
+  void launchArgs(const std::function<Grid(const ConstMap &)> &grid,
+                  const std::vector<detail::Arg> &args, const Stream &stream = {}) const {
+    launchImpl(detail::gridOf(grid), stream.handle(), args.data(), args.size());
   }
 
   /// Compiles (or finds) the specialization these arguments select, without
   /// launching. Checks the arguments as launch() does (but not the grid).
   /// In an interpreting context it prepares the interpreter's form, and the
-  /// result has the name and parameters but no PTX.
+  /// result has the name and parameters but no PTX. An @autotune'd kernel
+  /// compiles every config (in parallel) and returns the chosen one, or, before
+  /// a launch has chosen, the first that compiles.
   template <class... A> const CompiledKernel &compile(A &&...args) const {
     detail::Arg packed[sizeof...(A) + 1] = {detail::makeArg(args)...};
     return compileImpl(packed, sizeof...(A));
@@ -272,21 +322,24 @@ public:
 
   /// The CUfunction of the specialization these arguments select (compiling
   /// and loading it if needed), for interoperation: CUDA graphs, benchmarks.
-  /// An interpreting context has none (Error::Kind::NoDevice).
+  /// An interpreting context has none (Error::Kind::NoDevice). For an
+  /// @autotune'd kernel, that of the config a launch chose for these arguments.
   template <class... A> void *cuFunction(A &&...args) const {
     detail::Arg packed[sizeof...(A) + 1] = {detail::makeArg(args)...};
     return functionImpl(packed, sizeof...(A));
   }
 
-  /// Number of specializations compiled so far.
+  /// Number of specializations compiled so far (of every config, when @autotune'd).
   size_t variantCount() const;
+  /// Whether the kernel is @autotune'd.
+  bool autotuned() const;
 
 private:
   friend class Module;
   explicit Kernel(std::shared_ptr<detail::KernelState> s) : s_(std::move(s)) {}
 
   template <class First, class... A>
-  void launchSplit(const Grid &grid, First &&first, A &&...args) const {
+  void launchSplit(const detail::GridOf &grid, First &&first, A &&...args) const {
     if constexpr (detail::isStream<First>()) {
       detail::Arg packed[sizeof...(A) + 1] = {detail::makeArg(args)...};
       launchImpl(grid, detail::streamHandle(first), packed, sizeof...(A));
@@ -295,9 +348,10 @@ private:
       launchImpl(grid, nullptr, packed, sizeof...(A) + 1);
     }
   }
-  void launchSplit(const Grid &grid) const { launchImpl(grid, nullptr, nullptr, 0); }
+  void launchSplit(const detail::GridOf &grid) const { launchImpl(grid, nullptr, nullptr, 0); }
 
-  void launchImpl(const Grid &grid, CUstream_st *stream, const detail::Arg *args, size_t n) const;
+  void launchImpl(const detail::GridOf &grid, CUstream_st *stream, const detail::Arg *args,
+                  size_t n) const;
   const CompiledKernel &compileImpl(const detail::Arg *args, size_t n) const;
   void *functionImpl(const detail::Arg *args, size_t n) const;
 

@@ -13,6 +13,8 @@
 #include "compiler/Pipeline.h"
 #include "dialects/tilegpu/TileGPUDialect.h"
 
+#include "SourceFiles.h"
+
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/Format.h"
@@ -22,7 +24,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 using namespace mlir;
 using namespace lacc::tilegpu;
@@ -30,10 +31,9 @@ using namespace lacc::tilegpu;
 namespace {
 
 std::string readDoc() {
-  std::ifstream in(std::string(LACC_SOURCE_DIR) + "/docs/tilegpu.md");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  const char *text = lacc::test::sourceFile("docs/tilegpu.md");
+  EXPECT_TRUE(text) << "docs/tilegpu.md is not built into CodegenTests";
+  return text ? text : "";
 }
 
 /// The ```text block after `<!-- table: name -->`, or nullopt.

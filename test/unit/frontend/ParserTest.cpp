@@ -1,5 +1,6 @@
 //===- ParserTest.cpp -----------------------------------------------------===//
 
+#include "compiler/frontend/Autotune.h"
 #include "compiler/frontend/Parser.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -189,7 +190,9 @@ TEST(Parser, ConditionalExpressionsAndLists) {
 }
 
 TEST(Parser, DecoratorsWithOptions) {
-  auto p = parseText("@autotune(configs=[], key=['n'])\n"
+  // The decorator's keywords stay in `decorators`; @autotune's own checks are
+  // AutotuneIsReadIntoTheFunction's.
+  auto p = parseText("@autotune(configs=[config(BLOCK=32)], key=[])\n"
                      "@kernel(num_warps=8, num_stages=3)\n"
                      "def k(x: ptr<f32>, BLOCK: constexpr = 64, T: constexpr = f16):\n"
                      "    pass\n");
@@ -251,6 +254,55 @@ TEST(Parser, TritonSpellingsInAnnotationsAndDecorators) {
             std::string::npos)
       << p.diagnostics;
   EXPECT_NE(p.diagnostics.find("p.tile:8:23: error: unknown type 'tl.uint32'"), std::string::npos)
+      << p.diagnostics;
+}
+
+TEST(Parser, AutotuneIsReadIntoTheFunction) {
+  auto p = parseText("@autotune(configs=[config(B=64, S=0.5, F=True, num_warps=8),\n"
+                     "                   config(B=-1, num_stages=2)],\n"
+                     "          key=[\"n\", \"m\"], restore=[\"y\"])\n"
+                     "@kernel\n"
+                     "def k(y: ptr<f32>, n: i32, m: i64, const B: i32, const S: f32 = 1.0,\n"
+                     "      const F: bool = False):\n"
+                     "    pass\n");
+  ASSERT_EQ(p.errors, 0u) << p.diagnostics;
+  ASSERT_EQ(p.module.functions.size(), 1u);
+  const Function &k = *p.module.functions[0];
+  ASSERT_TRUE(k.autotune);
+  const Autotune &t = *k.autotune;
+  EXPECT_EQ(t.loc.line, 1u);
+  EXPECT_EQ(t.key, (std::vector<std::string>{"n", "m"}));
+  EXPECT_EQ(t.restore, (std::vector<std::string>{"y"}));
+  ASSERT_EQ(t.configs.size(), 2u);
+  const TuningConfig &a = t.configs[0], &b = t.configs[1];
+  EXPECT_EQ(a.loc.line, 1u);
+  EXPECT_EQ(a.loc.col, 20u);
+  ASSERT_EQ(a.constants.size(), 3u);
+  EXPECT_EQ(a.constants[0].first, "B");
+  EXPECT_EQ(a.constants[0].second.kind, Literal::Kind::Int);
+  EXPECT_EQ(a.constants[0].second.intValue, 64);
+  EXPECT_EQ(a.constants[1].second.kind, Literal::Kind::Float);
+  EXPECT_EQ(a.constants[1].second.floatValue, 0.5);
+  EXPECT_EQ(a.constants[2].second.kind, Literal::Kind::Bool);
+  EXPECT_TRUE(a.constants[2].second.boolValue);
+  EXPECT_EQ(a.numWarps, 8);
+  EXPECT_EQ(a.numStages, 0);
+  EXPECT_EQ(describeConfig(a), "B=64, S=0.5, F=True, num_warps=8");
+  EXPECT_EQ(b.loc.line, 2u);
+  EXPECT_EQ(describeConfig(b), "B=-1, num_stages=2");
+}
+
+TEST(Parser, AWrongAutotuneLeavesNone) {
+  auto p = parseText("@autotune(configs=[config(X=1)], key=[])\n"
+                     "@kernel\n"
+                     "def k(y: ptr<f32>):\n"
+                     "    pass\n");
+  EXPECT_EQ(p.errors, 1u);
+  ASSERT_EQ(p.module.functions.size(), 1u);
+  EXPECT_FALSE(p.module.functions[0]->autotune);
+  EXPECT_NE(p.diagnostics.find("p.tile:1:27: error: 'X' is not a const parameter of 'k' (it has "
+                               "none)"),
+            std::string::npos)
       << p.diagnostics;
 }
 

@@ -8,11 +8,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FakeDriver.h"
 #include "TestUtil.h"
 
 #include <gtest/gtest.h>
-
-#include <dlfcn.h>
 
 #include <cstring>
 
@@ -20,25 +19,6 @@ using namespace lacc;
 using namespace lacc::test;
 
 namespace {
-
-/// The fake's inspection functions, from the same library instance.
-struct Fake {
-  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  template <class F> F *fn(const char *name) {
-    void *p = lib ? dlsym(lib, name) : nullptr;
-    if (!p)
-      throw std::runtime_error(std::string("fake driver lacks ") + name);
-    return reinterpret_cast<F *>(p);
-  }
-  int launches() { return fn<int()>("fake_launch_count")(); }
-  const unsigned *dims() { return fn<const unsigned *()>("fake_last_launch_dims")(); }
-  unsigned long long param(int i) { return fn<unsigned long long(int)>("fake_last_param")(i); }
-  void expectParams(int n) { fn<void(int)>("fake_set_param_count")(n); }
-  int loaded() { return fn<int()>("fake_modules_loaded")(); }
-  int unloaded() { return fn<int()>("fake_modules_unloaded")(); }
-  int primaryRefs() { return fn<int()>("fake_primary_refs")(); }
-  size_t liveAllocations() { return fn<size_t()>("fake_live_allocations")(); }
-};
 
 struct FakeDriverTest : ::testing::Test {
   TempDir dir;

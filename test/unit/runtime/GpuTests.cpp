@@ -10,6 +10,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
+#include <cstring>
+#include <iostream>
 #include <random>
 #include <thread>
 
@@ -218,4 +221,94 @@ TEST_F(GpuTest, ThreadsShareOneContextKernelAndCache) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_GE(add.variantCount(), 4u);
+}
+
+// --- @autotune on a real kernel ----------------------------------------------------------
+
+namespace {
+uint16_t toBF16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  u += 0x7fff + ((u >> 16) & 1); // round to nearest even (no NaNs here)
+  return uint16_t(u >> 16);
+}
+double fromBF16(uint16_t h) {
+  uint32_t u = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+} // namespace
+
+TEST_F(GpuTest, AutotunedGemmIsRightAndTunesOncePerShape) {
+  // kernels/gemm_autotune.tile accumulating, C += A @ B: a timed run that was not undone
+  // (restore=["c"]) would show as C += k * (A @ B).
+  const int M = 300, N = 200, K = 160;
+  std::vector<float> fa = random(size_t(M) * K, 11), fb = random(size_t(K) * N, 12),
+                     fc = random(size_t(M) * N, 13);
+  std::vector<uint16_t> a(fa.size()), b(fb.size()), c0(fc.size());
+  for (size_t i = 0; i < fa.size(); ++i)
+    a[i] = toBF16(fa[i] / 10);
+  for (size_t i = 0; i < fb.size(); ++i)
+    b[i] = toBF16(fb[i] / 10);
+  for (size_t i = 0; i < fc.size(); ++i)
+    c0[i] = toBF16(fc[i]);
+  std::vector<double> want(size_t(M) * N);
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n) {
+      double s = fromBF16(c0[size_t(m) * N + n]);
+      for (int k = 0; k < K; ++k)
+        s += fromBF16(a[size_t(m) * K + k]) * fromBF16(b[size_t(k) * N + n]);
+      want[size_t(m) * N + n] = s;
+    }
+  auto grid = [&](const ConstMap &cm) {
+    auto cdiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
+    return Grid(cdiv(M, cm.at("BLOCK_M").asInt()) * cdiv(N, cm.at("BLOCK_N").asInt()));
+  };
+  auto check = [&](const DeviceBuffer &dc) {
+    std::vector<uint16_t> got = dc.download<uint16_t>();
+    double err = 0, norm = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      double d = fromBF16(got[i]) - want[i];
+      err += d * d;
+      norm += want[i] * want[i];
+    }
+    EXPECT_LT(std::sqrt(err / norm), 1e-2) << "relative error";
+  };
+
+  ScopedEnv print("LACC_PRINT_AUTOTUNING", "1");
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round == 0 ? "tuning" : "a new context, from the record");
+    LogCapture log;
+    ContextOptions o;
+    o.cacheDir = dir.path();
+    o.interpret = false;
+    Context c(o);
+    Kernel gemm = c.loadEmbedded("gemm_autotune.tile").kernel("gemm_autotune",
+                                                              {{"ACCUMULATE", true}});
+    DeviceBuffer da = c.upload(a), db = c.upload(b), dc = c.upload(c0);
+    try {
+      gemm.launch(grid, da, db, dc, M, N, K, K, 1, N, 1, N, 1);
+    } catch (const Error &e) {
+      if (std::string(e.what()).find("code generation unavailable") != std::string::npos)
+        GTEST_SKIP() << e.what();
+      throw;
+    }
+    c.synchronize();
+    check(dc);
+    ASSERT_EQ(log.messages().size(), 1u);
+    const std::string first = log.messages()[0];
+    if (round == 0)
+      EXPECT_NE(first.find("\n  winner: config "), std::string::npos) << first;
+    else
+      EXPECT_NE(first.find("; not timed again"), std::string::npos) << first;
+    std::cout << first << "\n";
+
+    // The same shape again: no tuning, the same result from the caller's C.
+    dc.upload(c0);
+    gemm.launch(grid, da, db, dc, M, N, K, K, 1, N, 1, N, 1);
+    c.synchronize();
+    check(dc);
+    EXPECT_EQ(log.messages().size(), 1u) << "tuned again";
+  }
 }
