@@ -197,7 +197,21 @@ struct AccelerateMatmulPass
       accelerate(dot);
   }
 
+  /// fp8 operands are widened to f16 (exactly) for the multiply: neither mma.sync nor the
+  /// FMA path multiplies fp8.
+  void widenFP8Operands(tile::DotOp dot) {
+    OpBuilder builder(dot);
+    for (OpOperand *operand : {&dot.getAMutable(), &dot.getBMutable()}) {
+      auto type = cast<RankedTensorType>(operand->get().getType());
+      if (!isa<Float8E4M3FNType, Float8E5M2Type>(type.getElementType()))
+        continue;
+      auto wide = RankedTensorType::get(type.getShape(), builder.getF16Type(), type.getEncoding());
+      operand->set(arith::ExtFOp::create(builder, dot.getLoc(), wide, operand->get()));
+    }
+  }
+
   void accelerate(tile::DotOp dot) {
+    widenFP8Operands(dot);
     unsigned kWidth = getKWidth(dot);
     RankedTensorType accType = dot.getType();
     int64_t m = accType.getDimSize(0), n = accType.getDimSize(1);
