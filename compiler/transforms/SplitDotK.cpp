@@ -26,10 +26,14 @@ using namespace lacc::tilegpu;
 
 namespace {
 
-/// The staged buffer `dot` reads operand `v` from, when nothing else reads that load.
+/// The staged buffer `dot` reads operand `v` from, when only dots read that load (q feeds
+/// two dots in attention: each is split and reads its own slices, so the whole operand is
+/// never live).
 LocalLoadOp stagedLoad(Value v) {
   auto load = v.getDefiningOp<LocalLoadOp>();
-  return load && load->hasOneUse() ? load : LocalLoadOp();
+  if (!load || !llvm::all_of(load->getUsers(), [](Operation *u) { return isa<tile::DotOp>(u); }))
+    return LocalLoadOp();
+  return load;
 }
 
 /// A [rows x cols] slice of `load`'s buffer at (row, col), read in `load`'s register layout.
@@ -84,8 +88,10 @@ struct SplitDotKPass : lacc::impl::TileGPUSplitDotKBase<SplitDotKPass> {
     }
     dot.replaceAllUsesWith(acc);
     dot.erase();
-    aLoad.erase();
-    bLoad.erase();
+    if (aLoad->use_empty())
+      aLoad.erase();
+    if (bLoad != aLoad && bLoad->use_empty())
+      bLoad.erase();
   }
 };
 

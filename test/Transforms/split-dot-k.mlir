@@ -53,4 +53,20 @@ func.func @shared_operand(%a: !tilegpu.memdesc<64x32xbf16, #sa>, %b: !tilegpu.me
   %d = tile.dot %la, %lb, %acc : tensor<64x32xbf16, #a>, tensor<32x64xbf16, #b> -> tensor<64x64xf32, #mma>
   return %d, %la : tensor<64x64xf32, #mma>, tensor<64x32xbf16, #a>
 }
+
+// A staged operand read by two dots (q in attention: Q S and Q K^T): each dot is split and reads
+// its own slices; the whole-operand load goes away.
+// CHECK-LABEL: func.func @two_dots
+// CHECK-NOT: tilegpu.local_load {{.*}} -> tensor<64x32xbf16
+// CHECK-COUNT-4: tile.dot {{.*}} : tensor<64x16xbf16
+// CHECK-NOT: tile.dot
+// CHECK: return
+func.func @two_dots(%a: !tilegpu.memdesc<64x32xbf16, #sa>, %b: !tilegpu.memdesc<32x64xbf16, #sb>, %c: !tilegpu.memdesc<32x64xbf16, #sb>, %acc: tensor<64x64xf32, #mma>) -> (tensor<64x64xf32, #mma>, tensor<64x64xf32, #mma>) {
+  %la = tilegpu.local_load %a : !tilegpu.memdesc<64x32xbf16, #sa> -> tensor<64x32xbf16, #a>
+  %lb = tilegpu.local_load %b : !tilegpu.memdesc<32x64xbf16, #sb> -> tensor<32x64xbf16, #b>
+  %lc = tilegpu.local_load %c : !tilegpu.memdesc<32x64xbf16, #sb> -> tensor<32x64xbf16, #b>
+  %d = tile.dot %la, %lb, %acc : tensor<64x32xbf16, #a>, tensor<32x64xbf16, #b> -> tensor<64x64xf32, #mma>
+  %e = tile.dot %la, %lc, %acc : tensor<64x32xbf16, #a>, tensor<32x64xbf16, #b> -> tensor<64x64xf32, #mma>
+  return %d, %e : tensor<64x64xf32, #mma>, tensor<64x64xf32, #mma>
+}
 }
