@@ -2,6 +2,8 @@
 //
 //   lacc-lightning [--device=auto|gpu|cpu] [--batch=B] [--heads=H] [--n=N] [--dim=D]
 //                  [--no-decay] [--repeat=R] [--kernels=DIR]
+//                  [--slice=S] [--block=B] [--warps=W]   (the kernels' BLOCK_E / BLOCK_D,
+//                  BLOCK and num_warps; default min(dim, 32), 64 and the kernels' own)
 //
 // Runs kernels/lightning_fwd.tile and kernels/lightning_bwd.tile (the copies
 // built into the program, or DIR's) on random bf16 data through the runtime:
@@ -33,6 +35,7 @@ using BF16 = std::vector<uint16_t>;
 struct Options {
   std::string device = "auto";
   int batch = 0, heads = 0, n = 0, dim = 0, repeat = 10;
+  int slice = 0, block = 64, warps = 0; // 0: min(dim, 32); the kernels' num_warps
   bool decay = true;
   std::string kernels; // empty: the kernels built into the program
 };
@@ -51,8 +54,10 @@ struct Problem {
   std::vector<double> qd, kd, vd, dOd, lambda;
   std::vector<float> slope;
 
-  Problem(int batch, int heads, int n, int dim, bool decay)
-      : bh(batch * heads), n(n), D(dim), E(dim), H(heads) {
+  int sliceWidth, block;
+
+  Problem(int batch, int heads, int n, int dim, bool decay, int sliceWidth, int block)
+      : bh(batch * heads), n(n), D(dim), E(dim), H(heads), sliceWidth(sliceWidth), block(block) {
     std::mt19937 rng(2026);
     std::normal_distribution<float> dist;
     auto fill = [&](BF16 &out, std::vector<double> &exact, size_t count) {
@@ -73,9 +78,9 @@ struct Problem {
     for (int i = 0; i < bh; ++i)
       lambda.push_back(decay ? std::exp(-double(slope[i % heads])) : 1.0);
   }
-  int slice(int dim) const { return std::min(dim, 32); }
+  int slice(int dim) const { return sliceWidth ? std::min(dim, sliceWidth) : std::min(dim, 32); }
   lacc::ConstMap constants(const char *sliceName, int sliceValue, bool decay) const {
-    return {{"H", H}, {"D", D}, {"E", E}, {"BLOCK", 64}, {sliceName, sliceValue}, {"DECAY", decay}};
+    return {{"H", H}, {"D", D}, {"E", E}, {"BLOCK", block}, {sliceName, sliceValue}, {"DECAY", decay}};
   }
 };
 
@@ -101,10 +106,12 @@ Outputs run(lacc::Context &ctx, Problem &p, const Options &opt) {
   };
   lacc::Module fwdMod = load("lightning_fwd.tile");
   lacc::Module bwdMod = load("lightning_bwd.tile");
-  lacc::Kernel fwd = fwdMod.kernel("lightning_fwd", p.constants("BLOCK_E", p.slice(p.E), opt.decay));
-  lacc::Kernel dq = bwdMod.kernel("lightning_bwd_dq", p.constants("BLOCK_D", p.slice(p.D), opt.decay));
-  lacc::Kernel dk = bwdMod.kernel("lightning_bwd_dk", p.constants("BLOCK_D", p.slice(p.D), opt.decay));
-  lacc::Kernel dv = bwdMod.kernel("lightning_bwd_dv", p.constants("BLOCK_E", p.slice(p.E), opt.decay));
+  lacc::KernelOptions kopt;
+  kopt.numWarps = static_cast<unsigned>(opt.warps);
+  lacc::Kernel fwd = fwdMod.kernel("lightning_fwd", p.constants("BLOCK_E", p.slice(p.E), opt.decay), kopt);
+  lacc::Kernel dq = bwdMod.kernel("lightning_bwd_dq", p.constants("BLOCK_D", p.slice(p.D), opt.decay), kopt);
+  lacc::Kernel dk = bwdMod.kernel("lightning_bwd_dk", p.constants("BLOCK_D", p.slice(p.D), opt.decay), kopt);
+  lacc::Kernel dv = bwdMod.kernel("lightning_bwd_dv", p.constants("BLOCK_E", p.slice(p.E), opt.decay), kopt);
 
   lacc::DeviceBuffer q = ctx.upload(p.q), k = ctx.upload(p.k), v = ctx.upload(p.v);
   lacc::DeviceBuffer dO = ctx.upload(p.dO), slope = ctx.upload(p.slope);
@@ -115,12 +122,12 @@ Outputs run(lacc::Context &ctx, Problem &p, const Options &opt) {
 
   int n = p.n;
   auto forward = [&] {
-    fwd.launch(lacc::Grid(p.bh, p.E / p.slice(p.E)), q, k, v, o, slope, n);
+    fwd.launch(lacc::Grid(p.E / p.slice(p.E), p.bh), q, k, v, o, slope, n);
   };
   auto backward = [&] {
-    dq.launch(lacc::Grid(p.bh, p.D / p.slice(p.D)), k, v, dO, dqB, slope, n);
-    dk.launch(lacc::Grid(p.bh, p.D / p.slice(p.D)), q, v, dO, dkB, slope, n);
-    dv.launch(lacc::Grid(p.bh, p.E / p.slice(p.E)), q, k, dO, dvB, slope, n);
+    dq.launch(lacc::Grid(p.D / p.slice(p.D), p.bh), k, v, dO, dqB, slope, n);
+    dk.launch(lacc::Grid(p.D / p.slice(p.D), p.bh), q, v, dO, dkB, slope, n);
+    dv.launch(lacc::Grid(p.E / p.slice(p.E), p.bh), q, k, dO, dvB, slope, n);
   };
   // On the GPU, CUDA events around the launches (after a warm-up run); on the interpreter, the
   // wall clock.
@@ -184,11 +191,12 @@ int main(int argc, char **argv) {
       opt.decay = false;
     else if (!parseInt(a, "--batch", opt.batch) && !parseInt(a, "--heads", opt.heads) &&
              !parseInt(a, "--n", opt.n) && !parseInt(a, "--dim", opt.dim) &&
-             !parseInt(a, "--repeat", opt.repeat)) {
+             !parseInt(a, "--repeat", opt.repeat) && !parseInt(a, "--slice", opt.slice) &&
+             !parseInt(a, "--block", opt.block) && !parseInt(a, "--warps", opt.warps)) {
       std::fprintf(stderr, "lacc-lightning: unknown argument '%s'\n"
                            "usage: lacc-lightning [--device=auto|gpu|cpu] [--batch=B] "
                            "[--heads=H] [--n=N] [--dim=D] [--no-decay] [--repeat=R] "
-                           "[--kernels=DIR]\n", a);
+                           "[--kernels=DIR] [--slice=S] [--block=B] [--warps=W]\n", a);
       return 2;
     }
   }
@@ -218,11 +226,13 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "lacc-lightning: need n >= 1, batch, heads >= 1, dim a power of two in 16..256\n");
       return 2;
     }
-    Problem p(batch, heads, n, dim, opt.decay);
+    Problem p(batch, heads, n, dim, opt.decay, opt.slice, opt.block);
     std::printf("lightning attention %s: batch %d, heads %d, n %d, d = e = %d, bf16, %s\n",
                 opt.decay ? "with per-head decay" : "without decay", batch, heads, n, dim,
                 gpu ? ("GPU " + ctx.deviceName() + " (" + ctx.arch() + ")").c_str()
                     : "CPU interpreter");
+    std::printf("  kernels: slice %d, BLOCK %d, num_warps %s\n", p.slice(dim), opt.block,
+                opt.warps ? std::to_string(opt.warps).c_str() : "the kernels'");
     Outputs out = run(ctx, p, opt);
 
     // The fp64 reference walks the sequence in order on one CPU core: at large sizes it is

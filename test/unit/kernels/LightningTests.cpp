@@ -83,7 +83,7 @@ std::vector<double> runForward(Problem &p) {
   if (!fwd)
     return {};
   BF16 o = poisonedBF16(p.v.size());
-  fwd->run(lacc::Grid(kBatch * kHeads, p.s.E / sliceOf(p.s.E)), p.q, p.k, p.v, o, p.slope, p.s.n);
+  fwd->run(lacc::Grid(p.s.E / sliceOf(p.s.E), kBatch * kHeads), p.q, p.k, p.v, o, p.slope, p.s.n);
   return toDouble(o);
 }
 
@@ -98,9 +98,9 @@ LightningGrads runBackward(Problem &p) {
   BF16 dvOut = poisonedBF16(p.v.size());
   const int n = p.s.n, bh = kBatch * kHeads;
   const int dSlices = p.s.D / sliceOf(p.s.D), eSlices = p.s.E / sliceOf(p.s.E);
-  dq->run(lacc::Grid(bh, dSlices), p.k, p.v, p.dO, dqOut, p.slope, n);
-  dk->run(lacc::Grid(bh, dSlices), p.q, p.v, p.dO, dkOut, p.slope, n);
-  dv->run(lacc::Grid(bh, eSlices), p.q, p.k, p.dO, dvOut, p.slope, n);
+  dq->run(lacc::Grid(dSlices, bh), p.k, p.v, p.dO, dqOut, p.slope, n);
+  dk->run(lacc::Grid(dSlices, bh), p.q, p.v, p.dO, dkOut, p.slope, n);
+  dv->run(lacc::Grid(eSlices, bh), p.q, p.k, p.dO, dvOut, p.slope, n);
   return {toDouble(dqOut), toDouble(dkOut), toDouble(dvOut)};
 }
 
