@@ -469,4 +469,158 @@ TEST(AttentionTutorialFp8, ValuesInE5M2) {
   EXPECT_GT(error, 1e-3) << "P should have been rounded to f8e5m2";
 }
 
+
+//===----------------------------------------------------------------------===//
+// 06: fused attention backward (forward, then _attn_bwd_preprocess and _attn_bwd)
+//===----------------------------------------------------------------------===//
+
+struct AttentionBwdCase {
+  int Z, H, N_CTX;
+  bool causal;
+  const char *dtype;
+  int BLOCK_M1, BLOCK_N1, BLOCK_M2, BLOCK_N2; // the tutorial's: 32, 128, 128, 32
+};
+
+std::ostream &operator<<(std::ostream &os, const AttentionBwdCase &t) {
+  return os << "Z" << t.Z << " H" << t.H << " N_CTX" << t.N_CTX << (t.causal ? " causal " : " ")
+            << t.dtype << " blocks " << t.BLOCK_M1 << "/" << t.BLOCK_N1 << "/" << t.BLOCK_M2 << "/"
+            << t.BLOCK_N2;
+}
+
+/// The gradients of O = softmax(q k^T * scale [causal]) v for the upstream gradient dO, in fp64:
+/// dV = P^T dO, dS = P (dO v^T - rowsum(O dO)), dQ = dS k * scale, dK = dS^T q * scale.
+void attentionGradReference(const AttentionBwdCase &t, int D, double smScale, const Floats &q,
+                            const Floats &k, const Floats &v, const Floats &dO,
+                            std::vector<double> &dq, std::vector<double> &dk,
+                            std::vector<double> &dv) {
+  const int N = t.N_CTX;
+  dq.assign(t.Z * t.H * N * D, 0);
+  dk.assign(t.Z * t.H * N * D, 0);
+  dv.assign(t.Z * t.H * N * D, 0);
+  for (int zh = 0; zh < t.Z * t.H; ++zh) {
+    auto at = [&](const std::vector<double> &x, int row, int e) { return x[(zh * N + row) * D + e]; };
+    for (int i = 0; i < N; ++i) {
+      int last = t.causal ? i : N - 1;
+      std::vector<double> p(last + 1), dp(last + 1);
+      double mx = -INFINITY, l = 0;
+      for (int j = 0; j <= last; ++j) {
+        double s = 0;
+        for (int e = 0; e < D; ++e)
+          s += at(q.values, i, e) * at(k.values, j, e);
+        p[j] = s * smScale;
+        mx = std::max(mx, p[j]);
+      }
+      for (int j = 0; j <= last; ++j)
+        l += (p[j] = std::exp(p[j] - mx));
+      double delta = 0;
+      for (int j = 0; j <= last; ++j) {
+        p[j] /= l;
+        double d = 0;
+        for (int e = 0; e < D; ++e)
+          d += at(dO.values, i, e) * at(v.values, j, e);
+        dp[j] = d;
+        delta += p[j] * d;
+      }
+      for (int j = 0; j <= last; ++j) {
+        double ds = p[j] * (dp[j] - delta);
+        for (int e = 0; e < D; ++e) {
+          dq[(zh * N + i) * D + e] += ds * smScale * at(k.values, j, e);
+          dk[(zh * N + j) * D + e] += ds * smScale * at(q.values, i, e);
+          dv[(zh * N + j) * D + e] += p[j] * at(dO.values, i, e);
+        }
+      }
+    }
+  }
+}
+
+class AttentionBackwardTutorial : public ::testing::TestWithParam<AttentionBwdCase> {};
+
+TEST_P(AttentionBackwardTutorial, GradientsMatchFp64) {
+  const AttentionBwdCase t = GetParam();
+  const int D = 64, Z = t.Z, H = t.H, N = t.N_CTX, PRE_BLOCK = 128, GUARD = 2 * D;
+  const double smScale = 0.5, RCP_LN2 = 1.4426950408889634; // the tutorial's test_op and wrapper
+  const size_t n = size_t(Z) * H * N * D;
+  auto fwd = Kernel::load("tutorials/06-fused-attention.tile", "_attn_fwd",
+                          {{"HEAD_DIM", D},
+                           {"BLOCK_M", 64},
+                           {"BLOCK_N", 32},
+                           {"STAGE", t.causal ? 3 : 1},
+                           {"DTYPE", ConstValue::type(t.dtype)}});
+  auto pre = Kernel::load("tutorials/06-fused-attention.tile", "_attn_bwd_preprocess",
+                          {{"BLOCK_M", PRE_BLOCK}, {"HEAD_DIM", D}, {"DTYPE", ConstValue::type(t.dtype)}});
+  auto bwd = Kernel::load("tutorials/06-fused-attention.tile", "_attn_bwd",
+                          {{"BLOCK_M1", t.BLOCK_M1},
+                           {"BLOCK_N1", t.BLOCK_N1},
+                           {"BLOCK_M2", t.BLOCK_M2},
+                           {"BLOCK_N2", t.BLOCK_N2},
+                           {"BLK_SLICE_FACTOR", 2},
+                           {"HEAD_DIM", D},
+                           {"CAUSAL", t.causal},
+                           {"DTYPE", ConstValue::type(t.dtype)}});
+  ASSERT_TRUE(fwd && pre && bwd);
+  // The tutorial's test_op: q, k, v ~ N(0, 0.5), dout ~ N(0, 1), sm_scale = 0.5.
+  Floats q = Floats::random(t.dtype, n, N + 11, 0.5), k = Floats::random(t.dtype, n, N + 12, 0.5),
+         v = Floats::random(t.dtype, n, N + 13, 0.5), dO = Floats::random(t.dtype, n, N + 14);
+  // Q, K, V, O, dO, dQ, dK, dV: [Z, H, N_CTX, HEAD_DIM] contiguous, one set of strides; the
+  // outputs of the backward have a poisoned guard past their end.
+  const int sh = N * D, sz = H * sh;
+  Floats o = Floats::poisoned(t.dtype, n);
+  std::vector<float> m(Z * H * N + 4, NAN), delta(Z * H * N + 4, NAN);
+  fwd->run(lacc::Grid(programs(N, 64), Z * H), q.bytes, k.bytes, v.bytes, float(smScale), m,
+           o.bytes, sz, sh, D, 1, sz, sh, D, 1, sz, sh, D, 1, sz, sh, D, 1, Z, H, N);
+  // The wrapper's backward: arg_k = k * (sm_scale * RCP_LN2) in the input type, the
+  // preprocessing, then one program per block of BLOCK_N1 keys (and of BLOCK_M2 queries).
+  Floats argK(t.dtype, n);
+  for (size_t i = 0; i < n; ++i)
+    argK.set(i, k.values[i] * (smScale * RCP_LN2));
+  pre->run(lacc::Grid(programs(N, PRE_BLOCK), Z * H), o.bytes, dO.bytes, delta, Z, H, N);
+  Floats dq = Floats::poisoned(t.dtype, n + GUARD), dk = Floats::poisoned(t.dtype, n + GUARD),
+         dv = Floats::poisoned(t.dtype, n + GUARD);
+  bwd->run(lacc::Grid(programs(N, t.BLOCK_N1), 1, Z * H), q.bytes, argK.bytes, v.bytes,
+           float(smScale), dO.bytes, dq.bytes, dk.bytes, dv.bytes, m, delta, sz, sh, D, 1, H, N);
+
+  // Delta = rowsum(O dO) from the stored O, in f32.
+  std::vector<double> oGot = o.read(), deltaRef(Z * H * N, 0);
+  ASSERT_TRUE(allWritten(oGot));
+  for (int r = 0; r < Z * H * N; ++r)
+    for (int e = 0; e < D; ++e)
+      deltaRef[r] += oGot[size_t(r) * D + e] * dO.values[size_t(r) * D + e];
+  EXPECT_LT(relativeError(toDouble(delta), deltaRef), 1e-5) << t;
+  for (int i = Z * H * N; i < Z * H * N + 4; ++i)
+    EXPECT_TRUE(std::isnan(delta[i])) << "wrote Delta past its end at " << i;
+
+  std::vector<double> dqRef, dkRef, dvRef;
+  attentionGradReference(t, D, smScale, q, k, v, dO, dqRef, dkRef, dvRef);
+  struct Grad {
+    const char *name;
+    const Floats &got;
+    const std::vector<double> &want;
+  };
+  for (const Grad &g : {Grad{"dq", dq, dqRef}, Grad{"dk", dk, dkRef}, Grad{"dv", dv, dvRef}}) {
+    std::vector<double> all = g.got.read(), got(all.begin(), all.begin() + n);
+    ASSERT_TRUE(allWritten(got)) << g.name << " " << t;
+    for (size_t i = n; i < all.size(); ++i)
+      ASSERT_TRUE(std::isnan(all[i])) << "wrote " << g.name << " past its end at " << i;
+    double error = relativeError(got, g.want);
+    // P and dS are rounded to DTYPE before their products (as in the tutorial), and so are
+    // arg_k, O and the outputs: a few units of DTYPE's roundoff, as the forward's O (measured:
+    // about one unit, 4e-4 in f16 and 3e-3 in bf16).
+    EXPECT_LT(error, 4 * unitRoundoff(t.dtype)) << g.name << " " << t;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AttentionBackwardTutorial,
+    ::testing::Values(
+        // The tutorial's blocks; N_CTX = 128 is one key block (the diagonal one when causal).
+        AttentionBwdCase{1, 2, 128, true, "f16", 32, 128, 128, 32},
+        AttentionBwdCase{2, 2, 128, false, "f16", 32, 128, 128, 32},
+        AttentionBwdCase{1, 2, 256, true, "f16", 32, 128, 128, 32},
+        // Smaller blocks: two programs per head, so the unmasked sweeps run after the diagonal.
+        AttentionBwdCase{2, 2, 128, true, "f16", 16, 64, 64, 16},
+        AttentionBwdCase{1, 2, 128, false, "bf16", 16, 64, 64, 16},
+        // Ragged N_CTX (the tutorial asserts N_CTX % 128 == 0; this port masks instead).
+        AttentionBwdCase{1, 2, 100, true, "f16", 16, 64, 64, 16},
+        AttentionBwdCase{2, 2, 77, false, "f16", 32, 128, 128, 32}));
+
 } // namespace
