@@ -6,6 +6,9 @@
 #   gemm      tools/gpu/bench-gemm.sh (kernels/gemm.tile against torch.matmul)
 #   memory    tools/gpu/bench-memory.sh (memory-bound kernels against copy and torch)
 #   lightning lacc-lightning at the ANCHORS.md shapes (b*n = 65536, h 32, d 128)
+#   sweep     lacc-lightning's kernel configurations (slice, BLOCK, warps) at b 16, h 32, n 4096
+#   lightning-tests  the lightning kernels' numerics (KernelTests *Lightning*) on the GPU, and
+#             racecheck over them
 #   race      compute-sanitizer racecheck and memcheck over a subset of the kernel suite
 #   sass      ptxas + cuobjdump over the PTX in .device-carry/ptx: HMMA counts per kernel
 # (default: tests,gemm,lightning,race,sass). Writes OUT_DIR/summary.txt and OUT_DIR/logs.tar.gz.
@@ -50,6 +53,25 @@ if has lightning; then
       --n=$n --dim=128
     tail -n 8 "$LOGS/lightning-n$n.log" >> "$SUMMARY"
   done
+fi
+if has sweep; then
+  export LACC_CACHE_DIR=$LOGS/cache-sweep
+  for cfg in "32 64 4" "16 64 4" "64 64 4" "64 64 8" "32 128 8" "64 128 8" "128 64 8"; do
+    set -- $cfg
+    timed "sweep-s$1-b$2-w$3" "$BIN/lacc-lightning" --device=gpu --batch=16 --heads=32 --n=4096 \
+      --dim=128 --slice=$1 --block=$2 --warps=$3
+    note "slice $1 BLOCK $2 warps $3: $(grep -h 'forward\|backward\|OK\|FAILED\|error' \
+      "$LOGS/sweep-s$1-b$2-w$3.log" | tr -s ' ' | tr '\n' ';')"
+  done
+fi
+if has lightning-tests; then
+  export LACC_CACHE_DIR=$LOGS/cache-lt LACC_TEST_DEVICE=gpu
+  timed lightning-tests "$BIN/KernelTests" --gtest_filter='*Lightning*:*Attention*'
+  tail -n 3 "$LOGS/lightning-tests.log" >> "$SUMMARY"
+  timed lightning-racecheck compute-sanitizer --tool racecheck --error-exitcode 9 \
+    "$BIN/KernelTests" --gtest_filter='*Lightning*D64*'
+  grep -h "RACECHECK SUMMARY\|PASSED\|FAILED" "$LOGS/lightning-racecheck.log" | head -n 3 >> "$SUMMARY"
+  unset LACC_TEST_DEVICE
 fi
 if has race; then
   export LACC_CACHE_DIR=$LOGS/cache-race LACC_TEST_DEVICE=gpu
