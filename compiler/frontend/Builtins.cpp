@@ -968,6 +968,17 @@ Val Generator::reduce(tile::CombineKind kind, const Val &input, const Val &axisA
       r = broadcastTo(r, SmallVector<int64_t>(type.getRank(), 1), l);
     return Val::dyn(r);
   }
+  // max(x, y) in a Triton kernel is Python's builtin, the elementwise maximum; here it is
+  // tl.max, a reduction: an axis that is not an integer constant is most likely the former.
+  bool minMax = kind == tile::CombineKind::Max || kind == tile::CombineKind::Min;
+  if (minMax && !axisArg.isError() && !(axisArg.isConst() && axisArg.c.kind == Const::Kind::Int)) {
+    const char *elementwise = kind == tile::CombineKind::Max ? "maximum" : "minimum";
+    error(l, name.str() + "(x, axis) reduces x along a constant integer axis (Triton's tl." +
+                 name.str() + "), and got " + describe(axisArg) + " as the axis; for the " +
+                 "elementwise " + elementwise + " of two values (Python's " + name.str() +
+                 "(a, b) in a Triton kernel) write " + elementwise + "(a, b)");
+    return Val::error();
+  }
   auto axis = requireAxis(*this, axisArg, l, type.getRank());
   if (!axis)
     return Val::error();
