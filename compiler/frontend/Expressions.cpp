@@ -884,6 +884,10 @@ bool Generator::reportTritonSpelling(const Expr &e) {
     lacc = last;
   if (!lacc.empty())
     error(at->loc, "write '" + lacc + "', not '" + path + "'");
+  else if (last == "make_tensor_descriptor")
+    error(at->loc, "'" + path + "' has no lacc equivalent yet: describe the tile with "
+                   "make_block_ptr(base, shape, strides, offsets, block_shape, order) and load it "
+                   "with load(ptr, boundary_check=...)");
   else
     error(at->loc, "'" + path + "' has no lacc equivalent (lacc's builtins are written without "
                    "'tl.'; docs/language.md lists them)");

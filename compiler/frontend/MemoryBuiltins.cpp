@@ -275,7 +275,28 @@ Val storeBlock(Generator &g, const Args &a, SourceLoc l) {
 // load / store
 //===----------------------------------------------------------------------===//
 
+/// Triton's cache and eviction hints (arguments from `first` on): checked and accepted; they
+/// are performance hints, and lacc's loads and stores do not use them yet.
+bool checkCacheHints(Generator &g, const Args &a, size_t first, bool isLoad) {
+  static const char *loadModifiers[] = {"", ".ca", ".cg", ".cv"};
+  static const char *storeModifiers[] = {"", ".wb", ".cg", ".cs", ".wt"};
+  static const char *policies[] = {"", "evict_first", "evict_last", "evict_normal"};
+  if (a.has(first) && !requireString(g, a[first], a.loc(first), "cache_modifier",
+                                     isLoad ? ArrayRef<const char *>(loadModifiers)
+                                            : ArrayRef<const char *>(storeModifiers)))
+    return false;
+  if (a.has(first + 1) &&
+      !requireString(g, a[first + 1], a.loc(first + 1), "eviction_policy", policies))
+    return false;
+  if (isLoad && a.has(first + 2) &&
+      !requireConstBool(g, a[first + 2], a.loc(first + 2), "volatile"))
+    return false;
+  return true;
+}
+
 Val load(Generator &g, const Args &a, SourceLoc l) {
+  if (!checkCacheHints(g, a, 5, /*isLoad=*/true))
+    return Val::error();
   if (isBlockPointer(a[0]))
     return loadBlock(g, a, l);
   auto elt = requirePointer(g, a[0], a.loc(0), "load");
@@ -312,6 +333,8 @@ Val load(Generator &g, const Args &a, SourceLoc l) {
 }
 
 Val store(Generator &g, const Args &a, SourceLoc l) {
+  if (!checkCacheHints(g, a, 4, /*isLoad=*/false))
+    return Val::error();
   if (isBlockPointer(a[0]))
     return storeBlock(g, a, l);
   auto elt = requirePointer(g, a[0], a.loc(0), "store");
@@ -475,9 +498,12 @@ Val assume(Generator &g, const Args &a, SourceLoc l, bool divisibility) {
 } // namespace
 
 void addMemoryBuiltins(Table &t) {
-  t["load"] = {{{"pointer", true}, {"mask"}, {"other"}, {"boundary_check"}, {"padding_option"}},
+  t["load"] = {{{"pointer", true}, {"mask"}, {"other"}, {"boundary_check"}, {"padding_option"},
+                {"cache_modifier"}, {"eviction_policy"}, {"volatile"}},
                load};
-  t["store"] = {{{"pointer", true}, {"value", true}, {"mask"}, {"boundary_check"}}, store};
+  t["store"] = {{{"pointer", true}, {"value", true}, {"mask"}, {"boundary_check"},
+                 {"cache_modifier"}, {"eviction_policy"}},
+                store};
   auto atomic = [&](const char *name, tile::AtomicKind kind) {
     t[name] = {{{"pointer", true}, {"val", true}, {"mask"}, {"sem"}, {"scope"}},
                [name, kind](Generator &g, const Args &a, SourceLoc l) {
