@@ -122,7 +122,8 @@ Outputs run(lacc::Context &ctx, Problem &p, const Options &opt) {
 
   int n = p.n;
   auto forward = [&] {
-    fwd.launch(lacc::Grid(p.E / p.slice(p.E), p.bh), q, k, v, o, slope, n);
+    // No STATE_IN/STATE_OUT: s_in and s_out are not read or written (slope stands in).
+    fwd.launch(lacc::Grid(p.E / p.slice(p.E), p.bh), q, k, v, o, slope, n, slope, slope);
   };
   auto backward = [&] {
     dq.launch(lacc::Grid(p.D / p.slice(p.D), p.bh), k, v, dO, dqB, slope, n);

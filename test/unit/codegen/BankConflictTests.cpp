@@ -249,6 +249,12 @@ const std::pair<const char *, const char *> kVariants[] = {
     {"aligned", "*bf16:16,*bf16:16,*bf16:16,*bf16:16,*fp32:16,i32:16"},
     {"aligned, ragged n", "*bf16:16,*bf16:16,*bf16:16,*bf16:16,*fp32:16,i32"},
 };
+/// lightning_fwd has two more: the state pointers s_in and s_out.
+const std::pair<const char *, const char *> kFwdVariants[] = {
+    {"no signature", ""},
+    {"aligned", "*bf16:16,*bf16:16,*bf16:16,*bf16:16,*fp32:16,i32:16,*fp32:16,*fp32:16"},
+    {"aligned, ragged n", "*bf16:16,*bf16:16,*bf16:16,*bf16:16,*fp32:16,i32,*fp32:16,*fp32:16"},
+};
 
 /// Accesses known not to be conflict-free, by kind and layouts, with what they cost today.
 /// Empty: every access of the kernels above is conflict-free.
@@ -301,14 +307,24 @@ protected:
 
 TEST_F(BankConflicts, LightningKernels) {
   std::map<std::string, int> seen;
-  for (const KernelCase &k : kKernels)
-    for (auto [variant, signature] : kVariants) {
+  for (const KernelCase &k : kKernels) {
+    const bool fwd = std::string(k.kernel) == "lightning_fwd";
+    for (size_t i = 0; i < std::size(kVariants); ++i) {
+      auto [variant, signature] = fwd ? kFwdVariants[i] : kVariants[i];
       std::string error;
       OwningOpRef<ModuleOp> module =
           compileToTileGPU(context, k.file, k.kernel, signature, {}, &error);
       ASSERT_TRUE(module) << k.kernel << " (" << variant << "): " << error;
       check(collectAccesses(*module, std::string(k.kernel) + " (" + variant + ")"), seen);
+      if (!fwd)
+        continue;
+      // With the state read in and stored out (chunked prefill).
+      module = compileToTileGPU(context, k.file, k.kernel, signature,
+                                {{"STATE_IN", "True"}, {"STATE_OUT", "True"}}, &error);
+      ASSERT_TRUE(module) << k.kernel << " (" << variant << ", state): " << error;
+      check(collectAccesses(*module, std::string(k.kernel) + " (" + variant + ", state)"), seen);
     }
+  }
   // The kernels do stage operands for ldmatrix, convert through shared memory and (aligned)
   // pipeline with cp.async: the test must have seen each kind.
   EXPECT_GT(seen["ldmatrix"], 0);

@@ -83,7 +83,9 @@ std::vector<double> runForward(Problem &p) {
   if (!fwd)
     return {};
   BF16 o = poisonedBF16(p.v.size());
-  fwd->run(lacc::Grid(p.s.E / sliceOf(p.s.E), kBatch * kHeads), p.q, p.k, p.v, o, p.slope, p.s.n);
+  // No STATE_IN/STATE_OUT: s_in and s_out are never touched (slope stands in).
+  fwd->run(lacc::Grid(p.s.E / sliceOf(p.s.E), kBatch * kHeads), p.q, p.k, p.v, o, p.slope, p.s.n,
+           p.slope, p.slope);
   return toDouble(o);
 }
 
