@@ -115,8 +115,12 @@ unsigned getKWidth(tile::DotOp dot) {
 /// Warps along M and N: whole rows per warp in a chain of dots, else halve the dimension
 /// with more 16x8 tiles per warp until every warp has a share.
 SmallVector<unsigned> chooseWarps(ArrayRef<int64_t> shape, unsigned numWarps, bool chained) {
-  if (chained)
-    return {numWarps, 1};
+  // More warps than 16-row tiles would hold replicas: the rest go along N, and the chained
+  // operand then passes through shared memory.
+  if (chained) {
+    unsigned alongM = std::min<unsigned>(numWarps, std::max<int64_t>(shape[0] / 16, 1));
+    return {alongM, numWarps / alongM};
+  }
   SmallVector<unsigned> warps = {1, 1};
   while (warps[0] * warps[1] < numWarps) {
     int64_t rowTiles = shape[0] / 16 / warps[0], colTiles = shape[1] / 8 / warps[1];
