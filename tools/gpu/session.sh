@@ -56,7 +56,9 @@ if has lightning; then
 fi
 if has sweep; then
   export LACC_CACHE_DIR=$LOGS/cache-sweep
-  for cfg in "32 64 4" "16 64 4" "64 64 4" "64 64 8" "32 128 8" "64 128 8" "128 64 8"; do
+  # SWEEP_CONFIGS: "slice block warps" triples separated by commas.
+  IFS=, read -ra configs <<< "${SWEEP_CONFIGS:-32 64 4,16 64 4,64 64 4,64 64 8,32 128 8,64 128 8,128 64 8}"
+  for cfg in "${configs[@]}"; do
     set -- $cfg
     timed "sweep-s$1-b$2-w$3" "$BIN/lacc-lightning" --device=gpu --batch=16 --heads=32 --n=4096 \
       --dim=128 --slice=$1 --block=$2 --warps=$3
