@@ -125,11 +125,30 @@ struct ReduceToLLVM : OpConversionPattern<tile::ReduceOp> {
       Value thread = emitThreadPart(e, src);
       Value warpIndex = compressBits(e, e.warpId(), plan->warpBits);
       std::map<uint64_t, Value> position;
-      for (auto &[key, value] : acc) {
+      for (auto &[key, value] : acc)
         position[key] = positionWithoutAxis(e, bits, thread, key);
-        Value slot = e.add(e.mul(warpIndex, e.i32(resultElements)), position[key]);
-        e.storeShared(e.sharedElementPtr(base, element, slot), value);
+      // After the butterfly every lane along the axis holds the same partial: one of them
+      // (and no replica) writes it, so that no two threads write the same slot.
+      Value writer = emitThreadOwnership(e, src);
+      if (!plan->laneBits.empty()) {
+        uint64_t axisLanes = 0;
+        for (unsigned bit : plan->laneBits)
+          axisLanes |= uint64_t(1) << bit;
+        Value first = e.icmp(LLVM::ICmpPredicate::eq, e.and_(e.laneId(), e.i32(axisLanes)),
+                             e.i32(0));
+        writer = writer ? e.and_(writer, first) : first;
       }
+      auto write = [&]() -> SmallVector<Value> {
+        for (auto &[key, value] : acc) {
+          Value slot = e.add(e.mul(warpIndex, e.i32(resultElements)), position[key]);
+          e.storeShared(e.sharedElementPtr(base, element, slot), value);
+        }
+        return {};
+      };
+      if (writer)
+        emitPredicated(rewriter, loc, writer, {}, write, [] { return SmallVector<Value>(); });
+      else
+        write();
       e.barrier();
       for (auto &[key, value] : acc) {
         value = Value();
@@ -252,9 +271,20 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
         if (warps > 1) {
           if (start > 0)
             e.barrier();
-          e.storeShared(e.sharedElementPtr(base, element,
-                                           e.add(e.mul(warpCoord, e.i32(rest)), position)),
-                        chunkTotal);
+          // Every lane along the axis holds the chunk's total: the first (and no replica)
+          // writes it.
+          Value writer = e.icmp(LLVM::ICmpPredicate::eq, laneCoord, e.i32(0));
+          if (Value owner = emitThreadOwnership(e, layout))
+            writer = e.and_(writer, owner);
+          emitPredicated(
+              rewriter, loc, writer, {},
+              [&]() -> SmallVector<Value> {
+                e.storeShared(e.sharedElementPtr(base, element,
+                                                 e.add(e.mul(warpCoord, e.i32(rest)), position)),
+                              chunkTotal);
+                return {};
+              },
+              [] { return SmallVector<Value>(); });
           e.barrier();
           Value warpPrefix, all;
           for (unsigned k = 0; k < warps; ++k) { // warps in scan order

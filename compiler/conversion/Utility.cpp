@@ -285,8 +285,7 @@ SmallVector<SmallVector<Value>> lacc::conversion::emitIndices(Emitter &e, Ranked
   return indices;
 }
 
-SmallVector<Value> lacc::conversion::emitOwnership(Emitter &e, RankedTensorType type) {
-  LinearLayout layout = toLinearLayout(type);
+Value lacc::conversion::emitThreadOwnership(Emitter &e, const LinearLayout &layout) {
   SmallVector<uint64_t> redundant = layout.getRedundantMasks();
   Value thread;
   auto clear = [&](Value coord, uint64_t mask) {
@@ -298,6 +297,13 @@ SmallVector<Value> lacc::conversion::emitOwnership(Emitter &e, RankedTensorType 
     Value warp = clear(e.warpId(), redundant[LinearLayout::Warp]);
     thread = thread ? e.and_(thread, warp) : warp;
   }
+  return thread;
+}
+
+SmallVector<Value> lacc::conversion::emitOwnership(Emitter &e, RankedTensorType type) {
+  LinearLayout layout = toLinearLayout(type);
+  SmallVector<uint64_t> redundant = layout.getRedundantMasks();
+  Value thread = emitThreadOwnership(e, layout);
   SmallVector<Value> owned;
   for (int64_t r = 0; r < layout.getInSize(LinearLayout::Register); ++r)
     owned.push_back((r & redundant[LinearLayout::Register]) ? e.i1(false) : thread);
@@ -416,12 +422,21 @@ void lacc::conversion::storeToShared(Emitter &e, Value base, const LinearLayout 
                                      unsigned vec) {
   SharedAccess access = planAccess(e, layout, shared);
   uint64_t redundant = layout.getRedundantMasks()[LinearLayout::Register];
-  for (int64_t r = 0; r < int64_t(values.size()); r += vec) {
-    if (r & redundant)
-      continue; // another register holds (and writes) the same element
-    Value ptr = groupAddress(e, base, values[r].getType(), access, r);
-    e.storeShared(ptr, llvm::to_vector(values.slice(r, vec)));
-  }
+  auto store = [&]() -> SmallVector<Value> {
+    for (int64_t r = 0; r < int64_t(values.size()); r += vec) {
+      if (r & redundant)
+        continue; // another register holds (and writes) the same element
+      Value ptr = groupAddress(e, base, values[r].getType(), access, r);
+      e.storeShared(ptr, llvm::to_vector(values.slice(r, vec)));
+    }
+    return {};
+  };
+  // Lanes and warps holding replicas do not write: the same value written twice is a race
+  // for compute-sanitizer, and costs bandwidth.
+  if (Value owner = emitThreadOwnership(e, layout))
+    emitPredicated(e.builder(), e.location(), owner, {}, store, [] { return SmallVector<Value>(); });
+  else
+    store();
 }
 
 SmallVector<Value> lacc::conversion::loadFromShared(Emitter &e, Value base,

@@ -117,6 +117,10 @@ llvm::SmallVector<llvm::SmallVector<mlir::Value>> emitIndices(Emitter &e,
 /// warps when the tile is smaller than the layout's pattern).
 llvm::SmallVector<mlir::Value> emitOwnership(Emitter &e, mlir::RankedTensorType type);
 
+/// Whether this thread is the canonical holder of its elements of `layout` (the lanes and
+/// warps that hold replicas are not); null when no lane or warp holds a replica.
+mlir::Value emitThreadOwnership(Emitter &e, const tilegpu::LinearLayout &layout);
+
 /// For each register of `to`, the register of `from` holding the same element in the same
 /// thread; empty when some element is not there (the layouts place it in another thread).
 llvm::SmallVector<unsigned> mapRegisters(const tilegpu::LinearLayout &from,

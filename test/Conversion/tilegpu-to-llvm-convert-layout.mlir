@@ -33,6 +33,8 @@
 #rows = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
 #rowsOtherWarps = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [1, 0]}>
 #cols = #tilegpu.blocked<{sizePerThread = [4, 1], threadsPerWarp = [16, 2], warpsPerCTA = [1, 4], order = [0, 1]}>
+#rowsHalf = #tilegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [4, 1], order = [1, 0]}>
+#colsHalf = #tilegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [32, 1], warpsPerCTA = [1, 4], order = [0, 1]}>
 
 module attributes {tilegpu.num_warps = 4 : i32} {
   // CHECK-LABEL: llvm.func @noop(
@@ -140,5 +142,24 @@ module attributes {tilegpu.num_warps = 4 : i32} {
   func.func @transpose(%x: tensor<64x64xf32, #rows>) -> tensor<64x64xf32, #cols> {
     %y = tilegpu.convert_layout %x {tilegpu.shared_offset = 0 : i32} : tensor<64x64xf32, #rows> -> tensor<64x64xf32, #cols>
     return %y : tensor<64x64xf32, #cols>
+  }
+
+  // 2x32 over 4 warps: warps 2 and 3 hold replicas of warps 0 and 1's elements. Only the
+  // owners (warp bit 1 clear) write the shared buffer: replicas writing the same bytes are a
+  // race for compute-sanitizer's racecheck.
+  // CHECK-LABEL: llvm.func @replicas_do_not_write(
+  // CHECK: %[[TWO:.*]] = llvm.mlir.constant(2 : i32) : i32
+  // CHECK-NEXT: %[[W1:.*]] = llvm.and %{{.*}}, %[[TWO]] : i32
+  // CHECK-NEXT: %[[OWN:.*]] = llvm.icmp "eq" %[[W1]], %{{.*}} : i32
+  // CHECK-NEXT: cf.cond_br %[[OWN]], ^[[ST:[^,]*]],
+  // CHECK: ^[[ST]]:
+  // CHECK-NEXT: llvm.getelementptr
+  // CHECK-NEXT: llvm.store
+  // CHECK-NEXT: cf.br
+  // CHECK: nvvm.barrier0
+  // CHECK: llvm.load
+  func.func @replicas_do_not_write(%x: tensor<2x32xf32, #rowsHalf>) -> tensor<2x32xf32, #colsHalf> {
+    %y = tilegpu.convert_layout %x {tilegpu.shared_offset = 0 : i32} : tensor<2x32xf32, #rowsHalf> -> tensor<2x32xf32, #colsHalf>
+    return %y : tensor<2x32xf32, #colsHalf>
   }
 }

@@ -90,6 +90,8 @@ module attributes {tilegpu.num_warps = 4 : i32} {
   // CHECK-NEXT: %[[SCRATCH:.*]] = llvm.getelementptr %[[SMEM]][256] : (!llvm.ptr<3>) -> !llvm.ptr<3>, i8
   // CHECK: %[[SLOT:.*]] = llvm.getelementptr %[[SCRATCH]][%{{.*}}] : (!llvm.ptr<3>, i32) -> !llvm.ptr<3>, f32
   // CHECK-NEXT: llvm.store %{{.*}}, %[[SLOT]] {alignment = 4 : i64} : f32, !llvm.ptr<3>
+  // CHECK-NEXT: cf.br
+  // CHECK-NEXT: ^bb{{[0-9]+}}:
   // CHECK-NEXT: nvvm.barrier0
   // CHECK-COUNT-4: llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr<3> -> f32
   // CHECK-NOT: nvvm.barrier0
@@ -101,7 +103,7 @@ module attributes {tilegpu.num_warps = 4 : i32} {
   // PTX: shfl.sync.bfly.b32 {{.*}}, 8, 31, -1;
   // PTX: shfl.sync.bfly.b32 {{.*}}, 16, 31, -1;
   // PTX: st.shared.b32 [{{.*}}+256],
-  // PTX-NEXT: bar.sync 0;
+  // PTX: bar.sync 0;
   // PTX-NEXT: ld.shared.b32 {{.*}}, [global_smem+256];
   // PTX-NEXT: ld.shared.b32 {{.*}}, [global_smem+260];
   // PTX: ld.shared.b32 {{.*}}, [global_smem+264];
@@ -143,6 +145,8 @@ module attributes {tilegpu.num_warps = 4 : i32} {
   // CHECK: nvvm.shfl.sync down
   // CHECK: nvvm.shfl.sync idx
   // CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 4 : i64} : i32, !llvm.ptr<3>
+  // CHECK-NEXT: cf.br
+  // CHECK-NEXT: ^bb{{[0-9]+}}:
   // CHECK-NEXT: nvvm.barrier0
   // CHECK-COUNT-4: llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr<3> -> i32
   // CHECK-NOT: nvvm.barrier0
@@ -165,11 +169,15 @@ module attributes {tilegpu.num_warps = 4 : i32} {
   // second repetition.
   // CHECK-LABEL: llvm.func @scan_two_rounds(
   // CHECK: llvm.store %{{.*}} : i32, !llvm.ptr<3>
+  // CHECK-NEXT: cf.br
+  // CHECK-NEXT: ^bb{{[0-9]+}}:
   // CHECK-NEXT: nvvm.barrier0
   // CHECK-COUNT-4: llvm.load %{{.*}} : !llvm.ptr<3> -> i32
   // CHECK: nvvm.barrier0
   // CHECK-NOT: llvm.load
   // CHECK: llvm.store %{{.*}} : i32, !llvm.ptr<3>
+  // CHECK-NEXT: cf.br
+  // CHECK-NEXT: ^bb{{[0-9]+}}:
   // CHECK-NEXT: nvvm.barrier0
   // CHECK-COUNT-4: llvm.load %{{.*}} : !llvm.ptr<3> -> i32
   // CHECK-NOT: nvvm.barrier0
