@@ -61,6 +61,7 @@ add_library(LaccRuntime STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/Runtime.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Signature.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Types.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/ops/Lightning.cpp
   ${CMAKE_CURRENT_BINARY_DIR}/CompilerVersion.cpp
   ${CMAKE_CURRENT_BINARY_DIR}/EmbeddedKernels.cpp)
 target_compile_options(LaccRuntime PRIVATE -fexceptions)

@@ -1,0 +1,125 @@
+//===- lacc/ops/Lightning.h - lightning attention as a C++ op --*- C++ -*-===//
+//
+// Lightning attention (TransNormerLLM; kernels/lightning_{fwd,bwd,decode}.tile)
+// over device buffers, without writing a launch:
+//
+//   lacc::ops::LightningAttention attn(ctx);                 // decay on, default config
+//   using lacc::ops::Tensor; using lacc::ops::DType;
+//   Tensor q{&qBuf, {b, h, n, D}}, k{&kBuf, {b, h, n, D}}, v{&vBuf, {b, h, n, E}};
+//   Tensor o{&oBuf, {b, h, n, E}}, state{&sBuf, {b * h, D, E}, DType::F32};
+//   attn.forward(q, k, v, slope, o, nullptr, &state);        // prefill, keeping the state
+//   attn.decode(q1, k1, v1, slope, state, o1);               // then one token at a time
+//   attn.backward(q, k, v, dO, slope, dq, dk, dv);
+//
+// Layouts (those of the kernels): q, k, dq, dk are [b, h, n, D]; v, o, dO, dv are
+// [b, h, n, E]; all bf16. slope is h f32 (the per-head decay lambda = exp(-slope[head]));
+// without decay (Options::decay = false) it is not read. A state is f32 [b * h, D, E],
+// row-major, fla's convention (S_t = lambda S_(t-1) + k_t^T v_t, o_t = q_t S_t): stateIn
+// is the state after the previous chunk's last token, stateOut the state after this one's.
+// decode() takes one token per (batch, head): q, k are [b, h, 1, D] (or [b, h, D]), v, o
+// [b, h, 1, E] (or [b, h, E]), and updates `state` in place.
+//
+// The kernels read and write contiguous row-major tensors only: a Tensor's strides, when
+// given, must be the contiguous ones (an Error otherwise); other layouts are not supported,
+// copy them first. D and E are powers of two in 16..256. Every argument is checked before
+// anything is launched (rank, shape agreement, dtype, contiguity, buffer sizes), and a
+// failure is a lacc::Error of Kind::Argument that names the argument.
+//
+// Configuration: each head dim is cut into slices of min(dim, 32) per program, BLOCK 64,
+// 4 warps (the measured defaults of tools/lightning). The kernels of one configuration
+// (D, E, heads, decay, state flags) are made on first use and kept; the runtime caches
+// their compiled code (in memory and on disk). Launches are asynchronous on the GPU, on
+// Options::stream; when interpreting, done when the call returns.
+//
+// A LightningAttention is cheap to keep and thread-safe; it keeps its Context alive.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LACC_OPS_LIGHTNING_H
+#define LACC_OPS_LIGHTNING_H
+
+#include "lacc/Runtime.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace lacc::ops {
+
+enum class DType { BF16, F32 };
+
+/// A view of a whole DeviceBuffer (not owned; it must outlive the call) as a tensor.
+/// `strides` in elements; empty means contiguous row-major, the only layout the
+/// kernels take (given strides are checked to be those).
+struct Tensor {
+  const DeviceBuffer *buffer = nullptr;
+  std::vector<int64_t> shape;
+  DType dtype = DType::BF16;
+  std::vector<int64_t> strides;
+
+  Tensor() = default;
+  Tensor(const DeviceBuffer *buffer, std::vector<int64_t> shape, DType dtype = DType::BF16,
+         std::vector<int64_t> strides = {})
+      : buffer(buffer), shape(std::move(shape)), dtype(dtype), strides(std::move(strides)) {}
+  Tensor(const DeviceBuffer &buffer, std::vector<int64_t> shape, DType dtype = DType::BF16,
+         std::vector<int64_t> strides = {})
+      : Tensor(&buffer, std::move(shape), dtype, std::move(strides)) {}
+
+  int64_t numel() const;
+};
+
+class LightningAttention {
+public:
+  struct Options {
+    /// Per-head decay from slope; false: lambda = 1 (causal linear attention).
+    bool decay = true;
+    /// Sequence block of the forward and backward kernels.
+    int block = 64;
+    /// Slice of a head dim per program: min(dim, slice); a power of two.
+    int slice = 32;
+    /// Warps per program.
+    unsigned numWarps = 4;
+    /// The stream the launches go to (ignored when interpreting).
+    Stream stream;
+  };
+
+  explicit LightningAttention(Context &ctx) : LightningAttention(ctx, Options()) {}
+  LightningAttention(Context &ctx, Options options);
+
+  /// o = lightning attention of q, k, v; from stateIn when given (else zeros), storing the
+  /// final state to stateOut when given.
+  void forward(const Tensor &q, const Tensor &k, const Tensor &v, const DeviceBuffer &slope,
+               Tensor &o, const Tensor *stateIn = nullptr, Tensor *stateOut = nullptr);
+
+  /// dq, dk, dv from dO (no state in or out; slope has no gradient).
+  void backward(const Tensor &q, const Tensor &k, const Tensor &v, const Tensor &dO,
+                const DeviceBuffer &slope, Tensor &dq, Tensor &dk, Tensor &dv);
+
+  /// One token per (batch, head): state <- lambda state + k^T v (in place), o = q state.
+  void decode(const Tensor &q, const Tensor &k, const Tensor &v, const DeviceBuffer &slope,
+              Tensor &state, Tensor &o);
+
+  const Options &options() const { return options_; }
+  /// Kernel configurations made so far (for tests).
+  size_t configCount() const;
+
+private:
+  // (kernel name, H, D, E, state in, state out)
+  using Key = std::tuple<std::string, int64_t, int64_t, int64_t, bool, bool>;
+  Kernel kernel(const Module &module, const std::string &name, int64_t H, int64_t D, int64_t E,
+                bool stateIn = false, bool stateOut = false);
+
+  Context ctx_;
+  Options options_;
+  Module fwd_, bwd_, decode_;
+  mutable std::mutex mutex_;
+  std::map<Key, Kernel> kernels_;
+};
+
+} // namespace lacc::ops
+
+#endif // LACC_OPS_LIGHTNING_H
