@@ -33,7 +33,7 @@ std::string shapeString(const std::vector<int64_t> &shape) {
 bool powerOfTwoIn16To256(int64_t x) { return x >= 16 && x <= 256 && (x & (x - 1)) == 0; }
 
 /// The checks every tensor gets: a buffer, the rank, positive dims, the dtype, contiguity
-/// and a buffer large enough. `op` and `name` make the message ("lightning forward: q ...").
+/// (checkBytes comes after the shapes are known to agree). `op` and `name` make the message ("lightning forward: q ...").
 void checkTensor(const std::string &op, const char *name, const Tensor &t, size_t rank,
                  DType dtype) {
   if (!t.buffer || !*t.buffer)
@@ -63,9 +63,13 @@ void checkTensor(const std::string &op, const char *name, const Tensor &t, size_
                      " for shape " + shapeString(t.shape) + "), got strides " +
                      shapeString(t.strides));
   }
-  size_t need = size_t(t.numel()) * dtypeBytes(dtype);
+}
+
+/// After the shapes agree: the buffer holds the tensor.
+void checkBytes(const std::string &op, const char *name, const Tensor &t) {
+  size_t need = size_t(t.numel()) * dtypeBytes(t.dtype);
   if (t.buffer->size() < need)
-    fail(op, std::string(name) + " of shape " + shapeString(t.shape) + " " + dtypeName(dtype) +
+    fail(op, std::string(name) + " of shape " + shapeString(t.shape) + " " + dtypeName(t.dtype) +
                  " needs " + std::to_string(need) + " bytes, but its buffer has " +
                  std::to_string(t.buffer->size()));
 }
@@ -164,6 +168,10 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   checkSame(op, "k", k, 3, D, "q", "head dim D");
   checkSame(op, "o", o, 3, E, "v", "head dim E");
   checkGrid(op, b * h, n, D);
+  checkBytes(op, "q", q);
+  checkBytes(op, "k", k);
+  checkBytes(op, "v", v);
+  checkBytes(op, "o", o);
   if (!slope)
     fail(op, "slope has no device buffer");
   if (options_.decay && slope.size() < size_t(h) * 4)
@@ -175,6 +183,7 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
     if (s.shape != stateShape)
       fail(op, std::string(name) + " must have shape [b * h, D, E] = " + shapeString(stateShape) +
                    ", got " + shapeString(s.shape));
+    checkBytes(op, name, s);
   };
   if (stateIn)
     checkState("stateIn", *stateIn);
@@ -217,6 +226,9 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
   checkSame(op, "dO", dO, 3, E, "v", "head dim E");
   checkSame(op, "dv", dv, 3, E, "v", "head dim E");
   checkGrid(op, b * h, n, D);
+  for (auto [name, t] : {std::pair<const char *, const Tensor *>{"q", &q}, {"k", &k}, {"v", &v},
+                         {"dO", &dO}, {"dq", &dq}, {"dk", &dk}, {"dv", &dv}})
+    checkBytes(op, name, *t);
   if (!slope)
     fail(op, "slope has no device buffer");
   if (options_.decay && slope.size() < size_t(h) * 4)
@@ -268,6 +280,10 @@ void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &
   checkSame(op, "k", k3, 2, D, "q", "head dim D");
   checkSame(op, "o", o3, 2, E, "v", "head dim E");
   checkGrid(op, b * h, 1, D);
+  checkBytes(op, "q", q3);
+  checkBytes(op, "k", k3);
+  checkBytes(op, "v", v3);
+  checkBytes(op, "o", o3);
   if (!slope)
     fail(op, "slope has no device buffer");
   if (options_.decay && slope.size() < size_t(h) * 4)
@@ -278,6 +294,7 @@ void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &
   if (state.shape != stateShape)
     fail(op, "state must have shape [b * h, D, E] = " + shapeString(stateShape) + ", got " +
                  shapeString(state.shape));
+  checkBytes(op, "state", state);
 
   Kernel kern = kernel(decode_, "lightning_decode", h, D, E);
   const int64_t slices = E / std::min<int64_t>(E, options_.slice);
