@@ -1,7 +1,8 @@
 //===- LightningStateTests.cpp - lightning attention with a state in and out ===//
 //
-// kernels/lightning_fwd.tile's STATE_IN / STATE_OUT (chunked prefill) and
-// kernels/lightning_decode.tile (one token per step), run through the runtime
+// kernels/lightning_fwd.tile's STATE_IN / STATE_OUT (chunked prefill), its varlen entry
+// (sequences packed with cu_seqlens) and kernels/lightning_decode.tile (one token per
+// step), run through the runtime
 // (the CPU interpreter, or the GPU: KernelHarness.h), against an fp64
 // reference of the recurrent form with an initial state, written here
 // independently of the kernels' blocked algorithm:
@@ -251,3 +252,60 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LightningState,
                          });
 
 } // namespace
+
+/// lightning_fwd_varlen: sequences of different lengths (one empty) packed along the token
+/// axis of [h, T, d] tensors, each walked from its own initial state: every sequence's outputs
+/// and final state match the recurrence over that sequence alone, and the empty one's state
+/// passes through unchanged.
+TEST_P(LightningState, VarlenMatchesEachSequenceAlone) {
+  const Shape s = GetParam();
+  const std::vector<int> lengths = {37, 0, 91, 5};
+  std::vector<int> cu = {0};
+  for (int len : lengths)
+    cu.push_back(cu.back() + len);
+  const int N = int(lengths.size()), T = cu.back();
+  std::vector<double> qd, kd, vd, s0d;
+  uint32_t seed = 4242 + s.D * 10 + s.E + (s.decay ? 7 : 0);
+  BF16 q = randomBF16(size_t(kHeads) * T * s.D, seed + 1, qd);
+  BF16 k = randomBF16(size_t(kHeads) * T * s.D, seed + 2, kd);
+  BF16 v = randomBF16(size_t(kHeads) * T * s.E, seed + 3, vd);
+  std::vector<float> s0 = randomF32(size_t(N) * kHeads * s.D * s.E, seed + 4, s0d);
+
+  auto fwd = Kernel::load("lightning_fwd.tile", "lightning_fwd_varlen",
+                          {{"H", kHeads}, {"D", s.D}, {"E", s.E}, {"BLOCK_E", sliceOf(s.E)},
+                           {"DECAY", s.decay}, {"STATE_IN", true}, {"STATE_OUT", true}});
+  ASSERT_TRUE(fwd);
+  BF16 o = poisonedBF16(v.size());
+  std::vector<float> slope = kSlopes, sOut(s0.size(), NAN);
+  std::vector<int32_t> cuSeqlens(cu.begin(), cu.end());
+  fwd->run(lacc::Grid(s.E / sliceOf(s.E), N * kHeads), q, k, v, o, slope, cuSeqlens, T, s0,
+           sOut);
+  std::vector<double> oGot = toDouble(o), sGot = toDouble(sOut);
+
+  for (int i = 0; i < N; ++i)
+    for (int h = 0; h < kHeads; ++h) {
+      SCOPED_TRACE("sequence " + std::to_string(i) + ", head " + std::to_string(h));
+      double lambda = s.decay ? std::exp(-double(kSlopes[h])) : 1.0;
+      size_t stateAt = size_t(i * kHeads + h) * s.D * s.E;
+      std::vector<double> S(s0d.begin() + stateAt, s0d.begin() + stateAt + size_t(s.D) * s.E);
+      std::vector<double> oRef, oPart;
+      for (int t = cu[i]; t < cu[i + 1]; ++t) {
+        size_t row = size_t(h) * T + t;
+        for (int d = 0; d < s.D; ++d)
+          for (int e = 0; e < s.E; ++e)
+            S[size_t(d) * s.E + e] = lambda * S[size_t(d) * s.E + e] +
+                                     kd[row * s.D + d] * vd[row * s.E + e];
+        for (int e = 0; e < s.E; ++e) {
+          double acc = 0;
+          for (int d = 0; d < s.D; ++d)
+            acc += qd[row * s.D + d] * S[size_t(d) * s.E + e];
+          oRef.push_back(acc);
+          oPart.push_back(oGot[row * s.E + e]);
+        }
+      }
+      if (!oRef.empty())
+        EXPECT_LT(relativeError(oPart, oRef), kTolerance);
+      std::vector<double> sPart(sGot.begin() + stateAt, sGot.begin() + stateAt + S.size());
+      EXPECT_LT(relativeError(sPart, S), lengths[i] ? kTolerance : 1e-6);
+    }
+}
