@@ -33,7 +33,8 @@ std::string shapeString(const std::vector<int64_t> &shape) {
 bool powerOfTwoIn16To256(int64_t x) { return x >= 16 && x <= 256 && (x & (x - 1)) == 0; }
 
 /// The checks every tensor gets: a buffer, the rank, positive dims, the dtype, contiguity
-/// (checkBytes comes after the shapes are known to agree). `op` and `name` make the message ("lightning forward: q ...").
+/// (checkBytes comes after the shapes are known to agree). `op` and `name` make the message
+/// ("lightning forward: q ...").
 void checkTensor(const std::string &op, const char *name, const Tensor &t, size_t rank,
                  DType dtype) {
   if (!t.buffer || !*t.buffer)
@@ -89,13 +90,34 @@ void checkSame(const std::string &op, const char *name, const Tensor &t, size_t 
                  " as in " + from);
 }
 
-void checkGrid(const std::string &op, int64_t bh, int64_t n, int64_t dim) {
+void checkGrid(const std::string &op, int64_t bh, int64_t n) {
   if (bh > 65535)
     fail(op, "b * h = " + std::to_string(bh) + " exceeds 65535 (the launch grid's y)");
   if (n > std::numeric_limits<int32_t>::max())
     fail(op, "n = " + std::to_string(n) + " exceeds the kernels' i32 length");
-  (void)dim;
 }
+
+/// The per-head slopes: a buffer, and h f32 in it when they are read (with decay).
+void checkSlope(const std::string &op, const DeviceBuffer &slope, int64_t h, bool decay) {
+  if (!slope)
+    fail(op, "slope has no device buffer");
+  if (decay && slope.size() < size_t(h) * 4)
+    fail(op, "slope must hold h = " + std::to_string(h) + " f32 (" + std::to_string(h * 4) +
+                 " bytes), but its buffer has " + std::to_string(slope.size()));
+}
+
+/// A recurrent state: f32 [b * h, D, E].
+void checkState(const std::string &op, const char *name, const Tensor &state,
+                const std::vector<int64_t> &shape) {
+  checkTensor(op, name, state, 3, DType::F32);
+  if (state.shape != shape)
+    fail(op, std::string(name) + " must have shape [b * h, D, E] = " + shapeString(shape) +
+                 ", got " + shapeString(state.shape));
+  checkBytes(op, name, state);
+}
+
+/// Programs along a head dim cut into slices of at most `slice`.
+int64_t slicesOf(int64_t dim, int64_t slice) { return dim / std::min(dim, slice); }
 
 } // namespace
 
@@ -129,11 +151,10 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
   if (it != kernels_.end())
     return it->second;
   ConstMap c{{"H", H}, {"D", D}, {"E", E}, {"DECAY", options_.decay}};
-  int64_t sliceD = std::min<int64_t>(D, options_.slice), sliceE = std::min<int64_t>(E, options_.slice);
   if (name == "lightning_bwd_dq" || name == "lightning_bwd_dk")
-    c["BLOCK_D"] = sliceD;
+    c["BLOCK_D"] = std::min<int64_t>(D, options_.slice);
   else
-    c["BLOCK_E"] = sliceE;
+    c["BLOCK_E"] = std::min<int64_t>(E, options_.slice);
   if (name != "lightning_decode")
     c["BLOCK"] = int64_t(options_.block);
   if (name == "lightning_fwd") {
@@ -167,36 +188,24 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   }
   checkSame(op, "k", k, 3, D, "q", "head dim D");
   checkSame(op, "o", o, 3, E, "v", "head dim E");
-  checkGrid(op, b * h, n, D);
+  checkGrid(op, b * h, n);
   checkBytes(op, "q", q);
   checkBytes(op, "k", k);
   checkBytes(op, "v", v);
   checkBytes(op, "o", o);
-  if (!slope)
-    fail(op, "slope has no device buffer");
-  if (options_.decay && slope.size() < size_t(h) * 4)
-    fail(op, "slope must hold h = " + std::to_string(h) + " f32 (" + std::to_string(h * 4) +
-                 " bytes), but its buffer has " + std::to_string(slope.size()));
+  checkSlope(op, slope, h, options_.decay);
   const std::vector<int64_t> stateShape{b * h, D, E};
-  auto checkState = [&](const char *name, const Tensor &s) {
-    checkTensor(op, name, s, 3, DType::F32);
-    if (s.shape != stateShape)
-      fail(op, std::string(name) + " must have shape [b * h, D, E] = " + shapeString(stateShape) +
-                   ", got " + shapeString(s.shape));
-    checkBytes(op, name, s);
-  };
   if (stateIn)
-    checkState("stateIn", *stateIn);
+    checkState(op, "stateIn", *stateIn, stateShape);
   if (stateOut)
-    checkState("stateOut", *stateOut);
+    checkState(op, "stateOut", *stateOut, stateShape);
 
   Kernel kern = kernel(fwd_, "lightning_fwd", h, D, E, stateIn != nullptr, stateOut != nullptr);
   // Without a state, s_in / s_out are never touched: slope stands in.
   DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : slope.ptr();
   DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : slope.ptr();
-  const int64_t slices = E / std::min<int64_t>(E, options_.slice);
-  kern.launch(Grid(slices, b * h), options_.stream, *q.buffer, *k.buffer, *v.buffer, *o.buffer,
-              slope, int32_t(n), sIn, sOut);
+  kern.launch(Grid(slicesOf(E, options_.slice), b * h), options_.stream, *q.buffer, *k.buffer,
+              *v.buffer, *o.buffer, slope, int32_t(n), sIn, sOut);
 }
 
 void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor &v,
@@ -225,21 +234,16 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
   checkSame(op, "dk", dk, 3, D, "q", "head dim D");
   checkSame(op, "dO", dO, 3, E, "v", "head dim E");
   checkSame(op, "dv", dv, 3, E, "v", "head dim E");
-  checkGrid(op, b * h, n, D);
+  checkGrid(op, b * h, n);
   for (auto [name, t] : {std::pair<const char *, const Tensor *>{"q", &q}, {"k", &k}, {"v", &v},
                          {"dO", &dO}, {"dq", &dq}, {"dk", &dk}, {"dv", &dv}})
     checkBytes(op, name, *t);
-  if (!slope)
-    fail(op, "slope has no device buffer");
-  if (options_.decay && slope.size() < size_t(h) * 4)
-    fail(op, "slope must hold h = " + std::to_string(h) + " f32 (" + std::to_string(h * 4) +
-                 " bytes), but its buffer has " + std::to_string(slope.size()));
+  checkSlope(op, slope, h, options_.decay);
 
   Kernel kdq = kernel(bwd_, "lightning_bwd_dq", h, D, E);
   Kernel kdk = kernel(bwd_, "lightning_bwd_dk", h, D, E);
   Kernel kdv = kernel(bwd_, "lightning_bwd_dv", h, D, E);
-  const int64_t dSlices = D / std::min<int64_t>(D, options_.slice);
-  const int64_t eSlices = E / std::min<int64_t>(E, options_.slice);
+  const int64_t dSlices = slicesOf(D, options_.slice), eSlices = slicesOf(E, options_.slice);
   const int32_t n32 = int32_t(n);
   const Stream &s = options_.stream;
   kdq.launch(Grid(dSlices, b * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32);
@@ -279,27 +283,17 @@ void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &
   }
   checkSame(op, "k", k3, 2, D, "q", "head dim D");
   checkSame(op, "o", o3, 2, E, "v", "head dim E");
-  checkGrid(op, b * h, 1, D);
+  checkGrid(op, b * h, 1);
   checkBytes(op, "q", q3);
   checkBytes(op, "k", k3);
   checkBytes(op, "v", v3);
   checkBytes(op, "o", o3);
-  if (!slope)
-    fail(op, "slope has no device buffer");
-  if (options_.decay && slope.size() < size_t(h) * 4)
-    fail(op, "slope must hold h = " + std::to_string(h) + " f32 (" + std::to_string(h * 4) +
-                 " bytes), but its buffer has " + std::to_string(slope.size()));
-  checkTensor(op, "state", state, 3, DType::F32);
-  const std::vector<int64_t> stateShape{b * h, D, E};
-  if (state.shape != stateShape)
-    fail(op, "state must have shape [b * h, D, E] = " + shapeString(stateShape) + ", got " +
-                 shapeString(state.shape));
-  checkBytes(op, "state", state);
+  checkSlope(op, slope, h, options_.decay);
+  checkState(op, "state", state, {b * h, D, E});
 
   Kernel kern = kernel(decode_, "lightning_decode", h, D, E);
-  const int64_t slices = E / std::min<int64_t>(E, options_.slice);
-  kern.launch(Grid(slices, b * h), options_.stream, *q.buffer, *k.buffer, *v.buffer, *o.buffer,
-              slope, *state.buffer);
+  kern.launch(Grid(slicesOf(E, options_.slice), b * h), options_.stream, *q.buffer, *k.buffer,
+              *v.buffer, *o.buffer, slope, *state.buffer);
 }
 
 } // namespace lacc::ops
