@@ -10,18 +10,10 @@ if [[ $# -ne 2 ]]; then
   exit 2
 fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BINS=$1
-OUT=$2
-mkdir -p "$OUT" || exit 1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lacc-gemmbench.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-if [[ -d "$BINS" ]]; then
-  BIN=$(cd "$BINS" && pwd)
-else
-  BIN=$WORK/bin
-  mkdir -p "$BIN" && tar xJf "$BINS" -C "$BIN" || { echo "cannot unpack $BINS" >&2; exit 1; }
-fi
-unset LACC_KERNELS_DIR LACC_INTERPRET
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+gpu_setup gemmbench "$1" "$2"
+gpu_require lacc-bench-gemm
 export LACC_CACHE_DIR=$WORK/cache
 status=0
 echo "=== lacc"

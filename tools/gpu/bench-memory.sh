@@ -18,27 +18,11 @@ if [[ $# -ne 2 ]]; then
   exit 2
 fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BINS=$1
-OUT=$2
-mkdir -p "$OUT" || exit 1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lacc-membench.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-if [[ -d "$BINS" ]]; then
-  BIN=$(cd "$BINS" && pwd)
-else
-  BIN=$WORK/bin
-  if ! { mkdir -p "$BIN" && tar xJf "$BINS" -C "$BIN"; }; then
-    echo "cannot unpack $BINS" >&2
-    exit 1
-  fi
-fi
-[[ -x "$BIN/lacc-bench-kernels" ]] || {
-  echo "$BIN/lacc-bench-kernels is missing (see tools/gpu/pack.sh)" >&2
-  exit 1
-}
-# The program's own kernels, on the GPU, with a fresh kernel cache.
-unset LACC_KERNELS_DIR LACC_INTERPRET
-export LACC_CACHE_DIR=$WORK/cache
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+gpu_setup membench "$1" "$2"
+gpu_require lacc-bench-kernels
+export LACC_CACHE_DIR=$WORK/cache # a fresh kernel cache
 status=0
 
 echo "=== machine"

@@ -21,25 +21,11 @@ if [[ $# -ne 2 ]]; then
   echo "usage: $0 BINS.tar.xz|BIN_DIR OUT_DIR" >&2
   exit 2
 fi
-BINS=$1
-OUT=$2
-mkdir -p "$OUT" || exit 1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lacc-gpu.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-if [[ -d "$BINS" ]]; then
-  BIN=$(cd "$BINS" && pwd)
-else
-  BIN=$WORK/bin
-  if ! { mkdir -p "$BIN" && tar xJf "$BINS" -C "$BIN"; }; then
-    echo "cannot unpack $BINS" >&2
-    exit 1
-  fi
-fi
-for p in KernelTests RuntimeTests lacc-lightning lacc-bench-runtime; do
-  [[ -x "$BIN/$p" ]] || { echo "$BIN/$p is missing (see tools/gpu/pack.sh)" >&2; exit 1; }
-done
-# The programs' own kernels, not a checkout's, whatever the caller's environment says.
-unset LACC_KERNELS_DIR LACC_INTERPRET LACC_TEST_DEVICE
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+gpu_setup gpu "$1" "$2"
+gpu_require KernelTests RuntimeTests lacc-lightning lacc-bench-runtime
+unset LACC_TEST_DEVICE
 status=0
 step() { echo; echo "=== $*"; }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/gpu/session.sh BINS OUT_DIR [STEPS]: one device call's worth of GPU work, logs packed
 # for the trip back (the device tool returns at most 8 files). BINS is tools/gpu/pack.sh's
-# archive; STEPS is a comma-separated subset of
+# archive or a folder of the programs; STEPS is a comma-separated subset of
 #   tests     tools/gpu/run-on-gpu.sh (runtime tests, kernel suite stress, main job, launch bench)
 #   gemm      tools/gpu/bench-gemm.sh (kernels/gemm.tile against torch.matmul)
 #   memory    tools/gpu/bench-memory.sh (memory-bound kernels against copy and torch)
@@ -14,13 +14,17 @@
 # (default: tests,gemm,lightning,race,sass). Writes OUT_DIR/summary.txt and OUT_DIR/logs.tar.gz.
 # Each step is cut at STEP_LIMIT seconds (default 300; exit 124 in the summary).
 set -uo pipefail
+if [[ $# -lt 2 || $# -gt 3 ]]; then
+  echo "usage: $0 BINS.tar.xz|BIN_DIR OUT_DIR [STEPS]" >&2
+  exit 2
+fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BINS=$1
-OUT=$2
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+gpu_setup session "$1" "$2"
 STEPS=${3:-tests,gemm,lightning,race,sass}
-LOGS=$(mktemp -d "${TMPDIR:-/tmp}/lacc-session.XXXXXX")
-BIN=$LOGS/bin
-mkdir -p "$BIN" "$OUT" && tar xJf "$BINS" -C "$BIN" || { echo "cannot unpack $BINS" >&2; exit 1; }
+LOGS=$WORK/logs
+mkdir -p "$LOGS" || exit 1
 SUMMARY=$OUT/summary.txt
 : > "$SUMMARY"
 has() { [[ ",$STEPS," == *",$1,"* ]]; }
@@ -35,7 +39,7 @@ timed() { # NAME CMD...: runs CMD (at most $STEP_LIMIT s), logs to $LOGS/NAME.lo
 }
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader |
   sed 's/^/gpu: /' | tee -a "$SUMMARY"
-unset LACC_KERNELS_DIR LACC_INTERPRET LACC_TEST_DEVICE
+unset LACC_TEST_DEVICE
 
 if has tests; then
   timed tests bash "$HERE/run-on-gpu.sh" "$BIN" "$LOGS/tests"
@@ -103,6 +107,5 @@ if has memory; then
   timed memory bash "$HERE/bench-memory.sh" "$BIN" "$LOGS/memory"
   cat "$LOGS/memory/table.md" >> "$SUMMARY" 2>/dev/null
 fi
-rm -rf "$BIN" "$LOGS"/cache-* "$LOGS"/*.cubin
+rm -rf "$LOGS"/cache-* "$LOGS"/*.cubin
 tar czf "$OUT/logs.tar.gz" -C "$LOGS" .
-rm -rf "$LOGS"
