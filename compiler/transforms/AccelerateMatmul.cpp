@@ -63,39 +63,30 @@ bool comesFromDot(Value v, int depth = 0) {
   });
 }
 
-/// Whether `v` feeds a dot's A operand through elementwise ops.
-bool feedsDotA(Value v, int depth = 0) {
+/// Whether `v` reaches, through elementwise ops and layout conversions, an operand of a dot
+/// for which `reaches(dot, operandNumber)` holds.
+bool feedsDot(Value v, function_ref<bool(tile::DotOp, unsigned)> reaches, int depth = 0) {
   if (depth > 16)
     return false;
   for (OpOperand &use : v.getUses()) {
     Operation *user = use.getOwner();
     if (auto dot = dyn_cast<tile::DotOp>(user))
-      if (use.getOperandNumber() == 0)
+      if (reaches(dot, use.getOperandNumber()))
         return true;
     if (isa<ConvertLayoutOp>(user) ||
         (user->getNumResults() == 1 && user->hasTrait<OpTrait::Elementwise>()))
-      if (feedsDotA(user->getResult(0), depth + 1))
+      if (feedsDot(user->getResult(0), reaches, depth + 1))
         return true;
   }
   return false;
 }
 
-/// Whether `v` is, through elementwise ops, the accumulator of a dot in a chain (its A comes
-/// from a dot): in the chain's layout it is added without a conversion (o = Q S + P V).
-bool feedsChainedAcc(Value v, int depth = 0) {
-  if (depth > 16)
-    return false;
-  for (OpOperand &use : v.getUses()) {
-    Operation *user = use.getOwner();
-    if (auto dot = dyn_cast<tile::DotOp>(user))
-      if (use.getOperandNumber() == 2 && comesFromDot(dot.getA()))
-        return true;
-    if (isa<ConvertLayoutOp>(user) ||
-        (user->getNumResults() == 1 && user->hasTrait<OpTrait::Elementwise>()))
-      if (feedsChainedAcc(user->getResult(0), depth + 1))
-        return true;
-  }
-  return false;
+/// Whether `v` is a dot's A operand, or the accumulator of a dot in a chain (its A comes from
+/// a dot): in the chain's layout it is added without a conversion (o = Q S + P V).
+bool feedsChain(Value v) {
+  return feedsDot(v, [](tile::DotOp dot, unsigned operand) {
+    return operand == 0 || (operand == 2 && comesFromDot(dot.getA()));
+  });
 }
 
 /// Elements per 32-bit register of the operands (the mma operand's kWidth), or 0 when the
@@ -226,8 +217,7 @@ struct AccelerateMatmulPass
     if (numWarps <= 0)
       return;
     MLIRContext *ctx = dot.getContext();
-    bool chained = comesFromDot(dot.getA()) || feedsDotA(dot.getResult()) ||
-                   feedsChainedAcc(dot.getResult());
+    bool chained = comesFromDot(dot.getA()) || feedsChain(dot.getResult());
     auto mma = MmaEncodingAttr::get(ctx, 2, chooseWarps(accType.getShape(), numWarps, chained),
                                     {16, 8});
     OpBuilder builder(dot);
