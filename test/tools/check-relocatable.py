@@ -4,8 +4,8 @@ were built (they are copied to the GPU machine and run there from anywhere).
 
 1. No executable under OBJ_ROOT/bin or OBJ_ROOT/unittests contains the path of the source tree
    or of the build tree. The one exception is the name of a C++ source file: __FILE__ in
-   assertion and test-failure messages, absolute when the build runs without ccache's base_dir;
-   it is only ever printed, never opened.
+   assertion and test-failure messages, which the build makes relative (-ffile-prefix-map) and
+   which is only ever printed, never opened.
 2. Copies of the programs that need kernels/*.tile run from WORK_DIR, with LACC_KERNELS_DIR
    unset and WORK_DIR as the current directory: they must find the kernels built into them.
 """
