@@ -10,6 +10,7 @@
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
@@ -102,6 +103,8 @@ void lacc::buildTileGPUToLLVMPipeline(OpPassManager &pm, const KernelConfig &con
   addPass(pm, createSCFToControlFlowPass());
   addPass(pm, createArithToLLVMConversionPass());
   addPass(pm, createConvertControlFlowToLLVMPass());
+  // NVVM ops written as inline PTX by MLIR itself (wgmma.mma_async).
+  addPass(pm, createConvertNVVMToLLVMPass());
   addPass(pm, createReconcileUnrealizedCastsPass());
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createCSEPass());

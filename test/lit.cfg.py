@@ -23,7 +23,8 @@ llvm_config.add_tool_substitutions(["FileCheck", "not", "count"], [config.llvm_t
 #   lacc-opt %s --convert-tilegpu-to-llvm | %llvm_dialect_to_ptx -mcpu=sm_80 -o %t.ptx
 tools = {name: os.path.join(config.llvm_tools_dir, name) for name in ("mlir-opt", "mlir-translate", "llc")}
 config.substitutions.append(("%llvm_dialect_to_ptx",
-    "{mlir-opt} --allow-unregistered-dialect --convert-cf-to-llvm --reconcile-unrealized-casts"
+    "{mlir-opt} --allow-unregistered-dialect --convert-cf-to-llvm --convert-nvvm-to-llvm"
+    " --reconcile-unrealized-casts"
     " | {mlir-translate} --allow-unregistered-dialect --mlir-to-llvmir"
     " | {llc} -O3 -mtriple=nvptx64-nvidia-cuda -mattr=+ptx80".format(**tools)))
 llvm_config.add_tool_substitutions(["lacc", "lacc-opt"], [config.lacc_tools_dir])

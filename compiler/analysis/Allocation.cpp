@@ -86,12 +86,16 @@ std::optional<Interval> lacc::getSharedInterval(Operation *op) {
 }
 
 namespace {
+constexpr int64_t kAlignment = 16;
 struct Buffer {
   Operation *owner;
   int64_t size, start, end; // lifetime: [start, end] in program order
+  int64_t alignment = kAlignment;
   int64_t offset = -1;
 };
-constexpr int64_t kAlignment = 16;
+/// wgmma's swizzle repeats every 1024 bytes and its descriptors assume the pattern starts
+/// on such a boundary (the matrix base offset stays 0).
+constexpr int64_t kWarpGroupMMAAlignment = 1024;
 } // namespace
 
 FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func, int64_t limit) {
@@ -112,7 +116,7 @@ FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func
   func.walk([&](Operation *op) {
     if (auto alloc = dyn_cast<LocalAllocOp>(op)) {
       // A view (subview, slice) reads the buffer wherever the view is used.
-      int64_t end = id[op];
+      int64_t end = id[op], alignment = kAlignment;
       SmallVector<Value> views = {alloc.getResult()};
       while (!views.empty()) {
         for (Operation *user : views.pop_back_val().getUsers()) {
@@ -120,9 +124,11 @@ FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func
           end = std::max(end, lastId[inBlock ? inBlock : user]);
           if (isa<MemDescSubviewOp, MemDescSliceOp>(user))
             views.push_back(user->getResult(0));
+          if (isa<WarpGroupDotOp>(user))
+            alignment = kWarpGroupMMAAlignment;
         }
       }
-      buffers.push_back({op, alloc.getType().getSizeInBytes(), id[op], end});
+      buffers.push_back({op, alloc.getType().getSizeInBytes(), id[op], end, alignment});
     } else if (int64_t bytes = getScratchBytes(op)) {
       buffers.push_back({op, bytes, id[op], id[op]});
     }
@@ -141,7 +147,7 @@ FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func
         bool liveTogether = buffer.start <= other.end && other.start <= buffer.end;
         bool overlap = offset < other.offset + other.size && other.offset < offset + buffer.size;
         if (liveTogether && overlap) {
-          offset = llvm::alignTo(other.offset + other.size, kAlignment);
+          offset = llvm::alignTo(other.offset + other.size, buffer.alignment);
           moved = true;
         }
       }

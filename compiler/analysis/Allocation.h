@@ -8,8 +8,8 @@
 // word through which an atomic on a scalar pointer hands its result from the
 // one thread that makes it to all the others. Buffers
 // whose lifetimes do not overlap share bytes. The planner places the largest
-// first, each at the lowest 16-byte-aligned offset clear of every buffer live
-// at the same time; tilegpu-insert-barriers then orders the accesses.
+// first, each at the lowest 16-byte-aligned (1024 for wgmma's operands) offset
+// clear of every buffer live at the same time; tilegpu-insert-barriers then orders the accesses.
 //
 // tilegpu-allocate-shared-memory records the plan on the IR
 // (`tilegpu.shared_offset` on each owner, `tilegpu.shared` on each kernel),

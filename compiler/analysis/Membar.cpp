@@ -96,6 +96,9 @@ private:
       acc.writes.push_back(bufferOf(store.getDst(), totalBytes));
     } else if (auto load = dyn_cast<LocalLoadOp>(op)) {
       acc.reads.push_back(bufferOf(load.getSrc(), totalBytes));
+    } else if (auto dot = dyn_cast<WarpGroupDotOp>(op)) {
+      acc.reads.push_back(bufferOf(dot.getA(), totalBytes));
+      acc.reads.push_back(bufferOf(dot.getB(), totalBytes));
     } else if (auto copy = dyn_cast<AsyncCopyGlobalToLocalOp>(op)) {
       acc.writes.push_back(bufferOf(copy.getDst(), totalBytes));
       acc.asyncWrite = true;

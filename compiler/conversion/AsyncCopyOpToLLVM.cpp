@@ -82,12 +82,21 @@ struct AsyncCommitGroupToLLVM : OpConversionPattern<AsyncCommitGroupOp> {
 };
 
 struct AsyncWaitToLLVM : OpConversionPattern<AsyncWaitOp> {
-  using OpConversionPattern::OpConversionPattern;
+  AsyncWaitToLLVM(TileTypeConverter &converter, MLIRContext *ctx, const LoweringContext &context)
+      : OpConversionPattern(converter, ctx), context(context) {}
   LogicalResult matchAndRewrite(AsyncWaitOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<NVVM::CpAsyncWaitGroupOp>(op, op.getNum());
+    Location loc = op.getLoc();
+    NVVM::CpAsyncWaitGroupOp::create(rewriter, loc, op.getNum());
+    // cp.async writes through the generic proxy; wgmma reads through the async one.
+    if (context.usesWarpGroupMMA) {
+      Emitter e(rewriter, loc);
+      e.fenceAsyncProxy();
+    }
+    rewriter.eraseOp(op);
     return success();
   }
+  const LoweringContext &context;
 };
 
 struct MemDescSubviewToLLVM : OpConversionPattern<MemDescSubviewOp> {
@@ -122,7 +131,6 @@ void lacc::conversion::populateAsyncCopyOpToLLVMPatterns(TileTypeConverter &conv
                                                         RewritePatternSet &patterns,
                                                         const LoweringContext &context) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<AsyncCopyToLLVM>(converter, ctx, context);
-  patterns.add<AsyncCommitGroupToLLVM, AsyncWaitToLLVM, MemDescSubviewToLLVM, MemDescSliceToLLVM>(
-      converter, ctx);
+  patterns.add<AsyncCopyToLLVM, AsyncWaitToLLVM>(converter, ctx, context);
+  patterns.add<AsyncCommitGroupToLLVM, MemDescSubviewToLLVM, MemDescSliceToLLVM>(converter, ctx);
 }

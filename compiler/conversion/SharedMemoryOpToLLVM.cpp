@@ -29,7 +29,8 @@ unsigned maxVectorOf(Type element) {
 }
 
 struct LocalAllocToLLVM : OpConversionPattern<LocalAllocOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LocalAllocToLLVM(TileTypeConverter &converter, MLIRContext *ctx, const LoweringContext &context)
+      : OpConversionPattern(converter, ctx), context(context) {}
   LogicalResult matchAndRewrite(LocalAllocOp op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     if (getSharedOffset(op) < 0)
@@ -42,14 +43,18 @@ struct LocalAllocToLLVM : OpConversionPattern<LocalAllocOp> {
       SharedOffsetMap shared = sharedOffsetsOf(op.getType());
       unsigned vec = getSharedVectorWidth(layout, shared, maxVectorOf(srcType.getElementType()));
       storeToShared(e, base, layout, shared, adaptor.getSrc(), vec);
+      if (context.usesWarpGroupMMA)
+        e.fenceAsyncProxy();
     }
     rewriter.replaceOp(op, base);
     return success();
   }
+  const LoweringContext &context;
 };
 
 struct LocalStoreToLLVM : OpConversionPattern<LocalStoreOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LocalStoreToLLVM(TileTypeConverter &converter, MLIRContext *ctx, const LoweringContext &context)
+      : OpConversionPattern(converter, ctx), context(context) {}
   LogicalResult matchAndRewrite(LocalStoreOp op, OneToNOpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Emitter e(rewriter, op.getLoc());
@@ -58,9 +63,12 @@ struct LocalStoreToLLVM : OpConversionPattern<LocalStoreOp> {
     SharedOffsetMap shared = sharedOffsetsOf(op.getDst().getType());
     unsigned vec = getSharedVectorWidth(layout, shared, maxVectorOf(srcType.getElementType()));
     storeToShared(e, adaptor.getDst()[0], layout, shared, adaptor.getSrc(), vec);
+    if (context.usesWarpGroupMMA)
+      e.fenceAsyncProxy();
     rewriter.eraseOp(op);
     return success();
   }
+  const LoweringContext &context;
 };
 
 /// How ldmatrix can read a thread's registers of `layout` from `shared`: each 32-bit register
@@ -182,7 +190,8 @@ struct BarrierToLLVM : OpConversionPattern<BarrierOp> {
 
 void lacc::conversion::populateSharedMemoryOpToLLVMPatterns(TileTypeConverter &converter,
                                                            RewritePatternSet &patterns,
-                                                           const LoweringContext &) {
-  patterns.add<LocalAllocToLLVM, LocalStoreToLLVM, LocalLoadToLLVM, BarrierToLLVM>(
-      converter, patterns.getContext());
+                                                           const LoweringContext &context) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<LocalAllocToLLVM, LocalStoreToLLVM>(converter, ctx, context);
+  patterns.add<LocalLoadToLLVM, BarrierToLLVM>(converter, ctx);
 }

@@ -74,8 +74,10 @@ struct ConvertTileGPUToLLVMPass
     // the load/store patterns ask it about the original values.
     AxisInfoAnalysis axisInfo(module);
     prepareKernels(module, numWarps);
-    declareSharedMemory(module);
-    LoweringContext context{&axisInfo, numWarps};
+    bool usesWarpGroupMMA = false;
+    module.walk([&](WarpGroupDotOp) { usesWarpGroupMMA = true; });
+    declareSharedMemory(module, usesWarpGroupMMA);
+    LoweringContext context{&axisInfo, numWarps, usesWarpGroupMMA};
 
     LowerToLLVMOptions options(ctx);
     options.overrideIndexBitwidth(64);
@@ -108,6 +110,7 @@ struct ConvertTileGPUToLLVMPass
     populateSharedMemoryOpToLLVMPatterns(converter, patterns, context);
     populateDotOpToLLVMPatterns(converter, patterns);
     populateMMAv2DotOpToLLVMPatterns(converter, patterns);
+    populateWGMMADotOpToLLVMPatterns(converter, patterns);
     populateAsyncCopyOpToLLVMPatterns(converter, patterns, context);
     patterns.add<GridQueryToLLVM<tile::ProgramIdOp>, GridQueryToLLVM<tile::NumProgramsOp>>(
         converter, ctx);
@@ -182,16 +185,17 @@ struct ConvertTileGPUToLLVMPass
     }
   }
 
-  /// `extern __shared__ char global_smem[]`, 16-byte aligned: every shared buffer is an offset
+  /// `extern __shared__ char global_smem[]`, 16-byte aligned (1024 with wgmma, whose
+  /// operand buffers are placed on 1024-byte boundaries): every shared buffer is an offset
   /// into it, and the launch passes its size (the `tilegpu.shared` bytes).
-  void declareSharedMemory(ModuleOp module) {
+  void declareSharedMemory(ModuleOp module, bool usesWarpGroupMMA) {
     if (module.lookupSymbol(kSharedMemorySymbol))
       return;
     OpBuilder b(module.getBodyRegion());
     auto type = LLVM::LLVMArrayType::get(b.getI8Type(), 0);
     LLVM::GlobalOp::create(b, module.getLoc(), type, /*isConstant=*/false,
                            LLVM::Linkage::External, kSharedMemorySymbol, Attribute(),
-                           /*alignment=*/16, kSharedAddressSpace);
+                           /*alignment=*/usesWarpGroupMMA ? 1024 : 16, kSharedAddressSpace);
   }
 };
 

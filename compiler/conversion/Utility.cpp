@@ -62,6 +62,11 @@ Value Emitter::threadId() { return NVVM::ThreadIdXOp::create(b, loc, b.getI32Typ
 Value Emitter::laneId() { return and_(threadId(), i32(31)); }
 Value Emitter::warpId() { return lshr(threadId(), 5); }
 void Emitter::barrier() { NVVM::Barrier0Op::create(b, loc); }
+void Emitter::fenceAsyncProxy() {
+  MLIRContext *ctx = b.getContext();
+  NVVM::FenceProxyOp::create(b, loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+                             NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+}
 
 Value Emitter::shuffle(Value v, Value laneOrOffset, NVVM::ShflKind kind) {
   Type type = v.getType();

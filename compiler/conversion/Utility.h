@@ -46,6 +46,9 @@ public:
 struct LoweringContext {
   const AxisInfoAnalysis *axisInfo;
   int numWarps;
+  /// The module has wgmma dots: shared-memory writes are followed by a proxy fence, since
+  /// wgmma reads through the async proxy.
+  bool usesWarpGroupMMA = false;
 };
 
 /// Builds LLVM/NVVM ops at one insertion point and location.
@@ -74,6 +77,9 @@ public:
   /// bar.sync 0: only for the barrier inside an op that writes and then reads its own
   /// scratch; barriers between ops are placed by tilegpu-insert-barriers.
   void barrier();
+  /// fence.proxy.async.shared::cta: this thread's shared-memory writes so far are visible to
+  /// the async proxy (wgmma's reads) once a barrier follows.
+  void fenceAsyncProxy();
 
   /// shfl.sync of any scalar type (split or widened to 32-bit pieces as needed).
   mlir::Value shuffle(mlir::Value v, mlir::Value laneOrOffset, mlir::NVVM::ShflKind kind);
@@ -185,6 +191,8 @@ void populateSharedMemoryOpToLLVMPatterns(TileTypeConverter &converter,
                                           const LoweringContext &context);
 void populateDotOpToLLVMPatterns(TileTypeConverter &converter, mlir::RewritePatternSet &patterns);
 void populateMMAv2DotOpToLLVMPatterns(TileTypeConverter &converter,
+                                      mlir::RewritePatternSet &patterns);
+void populateWGMMADotOpToLLVMPatterns(TileTypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
 void populateAsyncCopyOpToLLVMPatterns(TileTypeConverter &converter,
                                        mlir::RewritePatternSet &patterns,

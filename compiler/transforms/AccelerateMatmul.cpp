@@ -18,6 +18,12 @@
 // back in the operand layout (local_load); operands computed from another
 // dot's result are converted in registers.
 //
+// On sm_90a a dot that is not part of a chain goes to Hopper's warpgroup MMA
+// instead (tilegpu.warp_group_dot): both operands stay in shared memory, in
+// the swizzled layouts wgmma's matrix descriptors describe, and the warps
+// split M in whole warpgroups (64 rows each). It needs bf16/f16 operands, a
+// multiple of 4 warps and M a multiple of 16 x warps.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/transforms/Passes.h"
@@ -147,7 +153,23 @@ SharedEncodingAttr chooseSharedLayout(MLIRContext *ctx, Value source, RankedTens
   unsigned perPhase = std::max<int64_t>(1, 128 / rowBytes);
   unsigned maxPhase = std::max<unsigned>(1, 8 / perPhase);
   maxPhase = std::min<int64_t>(maxPhase, std::max<int64_t>(1, type.getDimSize(contiguous) / vec));
-  return SharedEncodingAttr::get(ctx, vec, perPhase, maxPhase, order);
+  return SharedEncodingAttr::get(ctx, vec, perPhase, maxPhase, order, /*chunk=*/0);
+}
+
+/// The wgmma layout for a staged operand: rows of `order[0]` (the dimension contiguous in
+/// the source's registers, as for mma.sync) cut into blocks of the widest swizzle that fits
+/// (128, 64 or 32 bytes), each block swizzled as wgmma expects; null when the contiguous
+/// extent is under 32 bytes or not a whole number of blocks.
+SharedEncodingAttr chooseWgmmaLayout(MLIRContext *ctx, Value source, RankedTensorType type) {
+  SharedEncodingAttr staged = chooseSharedLayout(ctx, source, type);
+  unsigned contiguous = staged.getOrder()[0];
+  int64_t bytes = type.getElementTypeBitWidth() / 8;
+  int64_t extentBytes = type.getDimSize(contiguous) * bytes;
+  int64_t swizzle = std::min<int64_t>(128, extentBytes);
+  if (swizzle < 32 || !llvm::isPowerOf2_64(swizzle) || extentBytes % swizzle)
+    return {};
+  return SharedEncodingAttr::get(ctx, 16 / bytes, 128 / swizzle, swizzle / 16,
+                                 staged.getOrder(), swizzle / bytes);
 }
 
 struct AccelerateMatmulPass
@@ -205,6 +227,39 @@ struct AccelerateMatmulPass
     }
   }
 
+  /// The dot on wgmma, if it qualifies (see the file comment); false leaves it untouched.
+  bool accelerateOnWarpGroups(tile::DotOp dot, unsigned kWidth, int numWarps, bool chained) {
+    TargetAttr target = getTarget(dot);
+    RankedTensorType accType = dot.getType();
+    int64_t m = accType.getDimSize(0), n = accType.getDimSize(1);
+    int64_t k = dot.getA().getType().getDimSize(1);
+    if (!target || !target.hasHopperFeatures() || kWidth != 2 || chained || numWarps % 4 ||
+        m % (16 * numWarps) || k % 16 || n % 8 || (n > 256 && n % 256))
+      return false;
+    MLIRContext *ctx = dot.getContext();
+    Value sources[2] = {stripConversions(dot.getA()), stripConversions(dot.getB())};
+    MemDescType memTypes[2];
+    for (unsigned opIdx = 0; opIdx < 2; ++opIdx) {
+      auto type = cast<RankedTensorType>(sources[opIdx].getType());
+      SharedEncodingAttr layout = chooseWgmmaLayout(ctx, sources[opIdx], type);
+      if (!layout)
+        return false;
+      memTypes[opIdx] = MemDescType::get(ctx, type.getShape(), type.getElementType(), layout);
+    }
+    OpBuilder builder(dot);
+    Location loc = dot.getLoc();
+    Value a = stage(sources[0], memTypes[0], builder, loc);
+    Value b = stage(sources[1], memTypes[1], builder, loc);
+    auto mma = MmaEncodingAttr::get(ctx, 3, {unsigned(numWarps), 1},
+                                    {16, unsigned(std::min<int64_t>(n, 256))});
+    Value acc = ConvertLayoutOp::create(builder, loc, withLayout(accType, mma), dot.getAcc());
+    auto newDot = WarpGroupDotOp::create(builder, loc, withLayout(accType, mma), a, b, acc);
+    dot.replaceAllUsesWith(
+        ConvertLayoutOp::create(builder, loc, accType, newDot.getResult()).getResult());
+    dot.erase();
+    return true;
+  }
+
   void accelerate(tile::DotOp dot) {
     widenFP8Operands(dot);
     unsigned kWidth = getKWidth(dot);
@@ -218,6 +273,8 @@ struct AccelerateMatmulPass
       return;
     MLIRContext *ctx = dot.getContext();
     bool chained = comesFromDot(dot.getA()) || feedsChain(dot.getResult());
+    if (accelerateOnWarpGroups(dot, kWidth, numWarps, chained))
+      return;
     auto mma = MmaEncodingAttr::get(ctx, 2, chooseWarps(accType.getShape(), numWarps, chained),
                                     {16, 8});
     OpBuilder builder(dot);

@@ -182,6 +182,11 @@ private:
       require(dot.getAccMutable(), encodingOf(dot.getResult()));
       return;
     }
+    if (auto dot = dyn_cast<WarpGroupDotOp>(op)) {
+      setLayout(dot.getResult(), encodingOf(dot.getResult()), /*fromDot=*/true);
+      require(dot.getAccMutable(), encodingOf(dot.getResult()));
+      return;
+    }
     if (isa<LocalAllocOp, LocalStoreOp>(op)) {
       // Shared-memory writes read their source in any layout.
       for (OpOperand &operand : op->getOpOperands())

@@ -1,7 +1,8 @@
 //===- SoftwarePipeline.cpp - loop-carried loads through a cp.async ring --===//
 //
 // In a loop whose body loads a tile from global memory only to stage it in
-// shared memory for a dot (tile.load -> tilegpu.local_alloc -> local_load),
+// shared memory for a dot (tile.load -> tilegpu.local_alloc -> local_load or
+// warp_group_dot),
 // the load of iteration i is issued num_stages - 1 iterations ahead, as an
 // async copy (cp.async: global -> shared without registers) into a ring of
 // num_stages buffers:
@@ -127,7 +128,8 @@ struct SoftwarePipelinePass
         continue;
       auto staging = dyn_cast<LocalAllocOp>(*load->getUsers().begin());
       if (!staging || staging->getBlock() != loop.getBody() ||
-          !llvm::all_of(staging->getUsers(), [](Operation *u) { return isa<LocalLoadOp>(u); }))
+          !llvm::all_of(staging->getUsers(),
+                        [](Operation *u) { return isa<LocalLoadOp, WarpGroupDotOp>(u); }))
         continue;
       streams.push_back({load, staging, Value()});
     }
@@ -169,7 +171,8 @@ struct SoftwarePipelinePass
       llvm::append_range(shape, staged.getShape());
       auto ringType = MemDescType::get(
           ctx, shape, staged.getElementType(),
-          SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(), enc.getMaxPhase(), order));
+          SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(), enc.getMaxPhase(), order,
+                                 enc.getChunk()));
       s.ring = LocalAllocOp::create(rewriter, loc, ringType, Value());
     }
     auto slot = [&](OpBuilder &b, Stream &s, Value index) -> Value {

@@ -56,18 +56,29 @@ LinearLayout LinearLayout::identity(ArrayRef<int64_t> shape, unsigned numInDims,
 }
 
 LinearLayout LinearLayout::swizzledShared(ArrayRef<int64_t> shape, ArrayRef<unsigned> order,
-                                          unsigned vec, unsigned perPhase, unsigned maxPhase) {
+                                          unsigned vec, unsigned perPhase, unsigned maxPhase,
+                                          unsigned chunk) {
   LinearLayout result(shape, {SmallVector<uint64_t>()});
   bool swizzled = maxPhase > 1 && order.size() >= 2;
   int64_t columns = shape[order[0]];
-  for (unsigned d : order)
-    for (int64_t c = 1; c < shape[d]; c *= 2) {
+  // Offset bits, lowest first: the columns of one block, the rows (carrying the swizzle),
+  // the blocks, then the slower dimensions.
+  int64_t block = order.size() >= 2 && chunk && chunk < columns ? chunk : columns;
+  auto addBits = [&](unsigned d, int64_t from, int64_t to) {
+    for (int64_t c = from; c < to; c *= 2) {
       SmallVector<int64_t> coords(shape.size(), 0);
       coords[d] = c;
       if (swizzled && d == order[1])
-        coords[order[0]] = ((c / perPhase) % maxPhase) * vec % columns;
+        coords[order[0]] = ((c / perPhase) % maxPhase) * vec % block;
       result.bases[0].push_back(result.flatten(coords));
     }
+  };
+  addBits(order[0], 1, block);
+  for (unsigned d : ArrayRef<unsigned>(order).drop_front()) {
+    addBits(d, 1, shape[d]);
+    if (d == order[1])
+      addBits(order[0], block, columns);
+  }
   return result;
 }
 

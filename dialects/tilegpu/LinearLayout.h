@@ -52,10 +52,12 @@ public:
   /// A shared-memory layout (offset -> element): row-major along `order` (order[0] fastest)
   /// with the XOR swizzle of Triton's shared encoding, in which the vec-element column group
   /// is XORed with (row / perPhase) % maxPhase. A linear map: the phase bits are a slice of
-  /// the row's bits.
+  /// the row's bits. With `chunk` (< the extent of order[0]; 0: none) the rows are cut into
+  /// column blocks of `chunk` elements stored one after another, each swizzled on its own:
+  /// the canonical layouts of Hopper's wgmma (rows of exactly the swizzle width).
   static LinearLayout swizzledShared(llvm::ArrayRef<int64_t> shape,
                                      llvm::ArrayRef<unsigned> order, unsigned vec,
-                                     unsigned perPhase, unsigned maxPhase);
+                                     unsigned perPhase, unsigned maxPhase, unsigned chunk = 0);
 
   llvm::ArrayRef<int64_t> getShape() const { return shape; }
   unsigned getRank() const { return shape.size(); }

@@ -83,6 +83,13 @@ def TileGPU_MmaEncoding : TileGPU_Attr<"MmaEncoding", "mma",
     l/4 + 8, columns 2(l%4) and 2(l%4)+1. Warps split the tile warpsPerCTA
     (warp ids N-fastest); the pattern repeats along N, then M, to cover the
     tile.
+
+    Version 3 is Hopper's warpgroup MMA (wgmma.mma_async m64nNk16): four
+    consecutive warps multiply a 64xN block, warp w of the group owning rows
+    16w..16w+15 in the same 16x8 pattern repeated along N. All warps lie along
+    M (warpsPerCTA = [W, 1], W a multiple of 4) and instrShape = [16, N] with N
+    the instruction's width (8..256): the element-to-register map is version 2's
+    with the same warps, so everything but the dot itself treats them alike.
   }];
   let parameters = (ins "unsigned":$version, ArrayRefParameter<"unsigned">:$warpsPerCTA,
                         ArrayRefParameter<"unsigned">:$instrShape);
@@ -131,12 +138,23 @@ def TileGPU_SharedEncoding : TileGPU_Attr<"SharedEncoding", "shared"> {
     the swizzle parameters follow Triton (vec elements stay together, the
     phase changes every perPhase rows and takes maxPhase values). vec = perPhase
     = maxPhase = 1 means no swizzle.
+
+    `chunk` (0: none) cuts the rows into blocks of `chunk` elements of order[0],
+    stored one block after another, each swizzled on its own. With rows of
+    exactly 128, 64 or 32 bytes per block and the matching swizzle (vec of 16
+    bytes, perPhase = 128 / row bytes, maxPhase = row bytes / 16) these are the
+    layouts Hopper's wgmma reads through matrix descriptors.
   }];
   let parameters = (ins "unsigned":$vec, "unsigned":$perPhase, "unsigned":$maxPhase,
-                        ArrayRefParameter<"unsigned">:$order);
+                        ArrayRefParameter<"unsigned">:$order,
+                        DefaultValuedParameter<"unsigned", "0">:$chunk);
   let extraClassDeclaration = [{
     /// Shared-memory offset (in elements) -> element of a tile of `shape`: one input, Offset.
     LinearLayout toLinearLayout(::llvm::ArrayRef<int64_t> shape) const;
+    /// The swizzle width in bytes (128, 64 or 32) when a tile of `shape` with elements of
+    /// `elementBits` is in one of wgmma's canonical swizzled layouts (rank 2, rows of one
+    /// swizzle width per block); 0 when it is not.
+    unsigned getWgmmaSwizzleBytes(::llvm::ArrayRef<int64_t> shape, unsigned elementBits) const;
   }];
 }
 

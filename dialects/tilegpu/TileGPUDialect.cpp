@@ -260,12 +260,20 @@ void MmaEncodingAttr::print(AsmPrinter &printer) const {
 LogicalResult MmaEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                       unsigned version, ArrayRef<unsigned> warps,
                                       ArrayRef<unsigned> instr) {
-  if (version != 2)
-    return emitError() << "mma version " << version << " is not supported (2: mma.sync)";
+  if (version != 2 && version != 3)
+    return emitError() << "mma version " << version
+                       << " is not supported (2: mma.sync, 3: wgmma)";
   if (warps.size() != 2 || !isPowerOfTwo(warps[0]) || !isPowerOfTwo(warps[1]))
     return emitError() << "warpsPerCTA must be two powers of two";
-  if (instr.size() != 2 || instr[0] != 16 || instr[1] != 8)
+  if (version == 2 && (instr.size() != 2 || instr[0] != 16 || instr[1] != 8))
     return emitError() << "mma.sync accumulator tiles are instrShape = [16, 8]";
+  if (version == 3) {
+    if (warps[0] % 4 || warps[1] != 1)
+      return emitError() << "wgmma's warps lie along M in whole warpgroups: warpsPerCTA = "
+                            "[4k, 1]";
+    if (instr.size() != 2 || instr[0] != 16 || instr[1] % 8 || instr[1] < 8 || instr[1] > 256)
+      return emitError() << "wgmma's instrShape is [16, N] with N a multiple of 8 up to 256";
+  }
   return success();
 }
 
@@ -510,35 +518,59 @@ LinearEncodingAttr LinearEncodingAttr::get(MLIRContext *ctx, const LinearLayout 
 Attribute SharedEncodingAttr::parse(AsmParser &parser, Type) {
   DictionaryAttr dict;
   unsigned vec, perPhase, maxPhase;
+  unsigned chunk = 0;
   SmallVector<unsigned> order;
   if (parseDict(parser, dict) || getUnsigned(parser, dict, "vec", vec) ||
       getUnsigned(parser, dict, "perPhase", perPhase) ||
       getUnsigned(parser, dict, "maxPhase", maxPhase) ||
       getUnsignedArray(parser, dict, "order", order))
     return {};
+  if (dict.get("chunk") && getUnsigned(parser, dict, "chunk", chunk))
+    return {};
   return parser.getChecked<SharedEncodingAttr>(parser.getContext(), vec, perPhase, maxPhase,
-                                               order);
+                                               order, chunk);
 }
 
 void SharedEncodingAttr::print(AsmPrinter &printer) const {
   printer << "<{vec = " << getVec() << ", perPhase = " << getPerPhase()
           << ", maxPhase = " << getMaxPhase() << ", ";
   printArray(printer, "order", getOrder());
+  if (getChunk())
+    printer << ", chunk = " << getChunk();
   printer << "}>";
 }
 
 LogicalResult SharedEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                          unsigned vec, unsigned perPhase, unsigned maxPhase,
-                                         ArrayRef<unsigned> order) {
+                                         ArrayRef<unsigned> order, unsigned chunk) {
   if (!isPowerOfTwo(vec) || !isPowerOfTwo(perPhase) || !isPowerOfTwo(maxPhase))
     return emitError() << "vec, perPhase and maxPhase must be powers of two";
+  if (chunk && !isPowerOfTwo(chunk))
+    return emitError() << "chunk must be a power of two (or 0: none)";
   if (order.empty())
     return emitError() << "a shared layout needs an order";
   return verifyOrder(emitError, order, order.size());
 }
 
 LinearLayout SharedEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape) const {
-  return LinearLayout::swizzledShared(shape, getOrder(), getVec(), getPerPhase(), getMaxPhase());
+  return LinearLayout::swizzledShared(shape, getOrder(), getVec(), getPerPhase(), getMaxPhase(),
+                                      getChunk());
+}
+
+unsigned SharedEncodingAttr::getWgmmaSwizzleBytes(ArrayRef<int64_t> shape,
+                                                  unsigned elementBits) const {
+  if (shape.size() != 2 || elementBits % 8)
+    return 0;
+  unsigned bytes = elementBits / 8;
+  int64_t columns = shape[getOrder()[0]];
+  int64_t rowElements = getChunk() && getChunk() < columns ? getChunk() : columns;
+  int64_t rowBytes = rowElements * bytes;
+  if (rowBytes != 128 && rowBytes != 64 && rowBytes != 32)
+    return 0;
+  if (getVec() * bytes != 16 || getPerPhase() != 128 / rowBytes ||
+      getMaxPhase() != rowBytes / 16)
+    return 0;
+  return rowBytes;
 }
 
 //===----------------------------------------------------------------------===//

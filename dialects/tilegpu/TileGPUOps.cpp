@@ -131,7 +131,8 @@ LogicalResult MemDescSubviewOp::verify() {
     expected.push_back(d - 1);
   SharedEncodingAttr s = src.getEncoding(), r = result.getEncoding();
   if (r.getOrder() != ArrayRef<unsigned>(expected) || r.getVec() != s.getVec() ||
-      r.getPerPhase() != s.getPerPhase() || r.getMaxPhase() != s.getMaxPhase())
+      r.getPerPhase() != s.getPerPhase() || r.getMaxPhase() != s.getMaxPhase() ||
+      r.getChunk() != s.getChunk())
     return emitOpError("result layout must be the source's on the remaining dimensions");
   return success();
 }
@@ -173,5 +174,39 @@ LogicalResult MemDescSliceOp::verify() {
       ArrayRef<int64_t>(result.getOffsets()) != ArrayRef<int64_t>(offsets))
     return emitOpError("result must be the view of ")
            << src.getBufferShape().size() << "-d buffer at the source's offsets plus the slice's";
+  return success();
+}
+
+LogicalResult WarpGroupDotOp::verify() {
+  MemDescType a = getA().getType(), b = getB().getType();
+  RankedTensorType acc = getAcc().getType();
+  if (acc != getType())
+    return emitOpError("result and accumulator types differ");
+  auto mma = dyn_cast_or_null<MmaEncodingAttr>(acc.getEncoding());
+  if (!mma || mma.getVersion() != 3)
+    return emitOpError("the accumulator must carry a version-3 mma layout, got ") << acc;
+  if (a.getRank() != 2 || b.getRank() != 2)
+    return emitOpError("operands must be rank-2 buffers");
+  int64_t m = acc.getDimSize(0), n = acc.getDimSize(1), k = a.getDimSize(1);
+  if (a.getDimSize(0) != m || b.getDimSize(0) != k || b.getDimSize(1) != n)
+    return emitOpError("shapes do not multiply: ")
+           << a.getDimSize(0) << "x" << k << " times " << b.getDimSize(0) << "x"
+           << b.getDimSize(1) << " into " << m << "x" << n;
+  Type element = a.getElementType();
+  if (element != b.getElementType() || !(element.isBF16() || element.isF16()) ||
+      !acc.getElementType().isF32())
+    return emitOpError("wgmma takes bf16 or f16 operands of one type and an f32 accumulator");
+  if (a.isView() || b.isView())
+    return emitOpError("operands must be whole buffers or ring slots, not views");
+  for (auto [name, type] : {std::pair<StringRef, MemDescType>{"A", a}, {"B", b}})
+    if (!type.getEncoding().getWgmmaSwizzleBytes(type.getShape(), 16))
+      return emitOpError("operand ")
+             << name << " is not in a wgmma layout (rows of 32, 64 or 128 bytes per block, "
+             << "swizzled to match): " << type;
+  unsigned warps = mma.getWarpsPerCTA()[0], instrN = mma.getInstrShape()[1];
+  if (m % (16 * warps) || n % instrN || k % 16)
+    return emitOpError("a ")
+           << m << "x" << n << "x" << k << " dot does not tile into m64n" << instrN
+           << "k16 instructions over " << warps << " warps";
   return success();
 }

@@ -77,6 +77,28 @@ def TileGPU_MemDescSliceOp : TileGPU_Op<"memdesc_slice", [Pure]> {
   let hasVerifier = 1;
 }
 
+def TileGPU_WarpGroupDotOp : TileGPU_Op<"warp_group_dot", [
+    MemoryEffects<[MemRead<DefaultResource>]>]> {
+  let summary = "acc + a * b on Hopper's warpgroup MMA, both operands read from shared memory";
+  let description = [{
+    `%d = tilegpu.warp_group_dot %a, %b, %acc` multiplies an MxK and a KxN
+    buffer, bf16 or f16, into an f32 accumulator in the version-3 mma layout:
+    wgmma.mma_async m64nNk16 instructions that read the operands through
+    matrix descriptors, so both buffers must be in a wgmma layout (either
+    dimension contiguous; 32-, 64- or 128-byte swizzle). The multiplications
+    have completed, and the buffers may be overwritten, when the op returns.
+    Writes to the buffers must be made visible to the async proxy first
+    (fence.proxy.async), which the lowering of the ops writing them does.
+  }];
+  let arguments = (ins TileGPU_MemDescType:$a, TileGPU_MemDescType:$b, TileGPU_Tile:$acc);
+  let results = (outs TileGPU_Tile:$result);
+  let assemblyFormat = [{
+    $a `,` $b `,` $acc attr-dict `:` qualified(type($a)) `,` qualified(type($b)) `,`
+    type($acc) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def TileGPU_AsyncCopyGlobalToLocalOp : TileGPU_Op<"async_copy_global_to_local", [
     MemoryEffects<[MemRead<DefaultResource>, MemWrite<DefaultResource>]>]> {
   let summary = "start copying a tile from global memory into a shared-memory buffer";

@@ -31,6 +31,8 @@ def TileGPU_MemDescType : TypeDef<TileGPU_Dialect, "MemDesc"> {
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     int64_t getRank() const { return getShape().size(); }
+    int64_t getDimSize(unsigned dim) const { return getShape()[dim]; }
+    unsigned getElementTypeBitWidth() const { return getElementType().getIntOrFloatBitWidth(); }
     int64_t getNumElements() const;
     /// Bytes the buffer (or the view) occupies.
     int64_t getSizeInBytes() const;

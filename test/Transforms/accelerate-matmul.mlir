@@ -1,6 +1,7 @@
 // RUN: lacc-opt %s --tilegpu-accelerate-matmul | FileCheck %s
 //
-// tilegpu-accelerate-matmul puts eligible dots on tensor cores. The input is what
+// tilegpu-accelerate-matmul puts eligible dots on tensor cores (here for sm_80: mma.sync; the
+// wgmma path of sm_90a is accelerate-matmul-wgmma.mlir). The input is what
 // tile-to-tilegpu and tilegpu-coalesce leave (blocked layouts, FMA dot operands); what is
 // checked:
 //   - the accumulator's #tilegpu.mma layout and the warps' split: as square a share per warp
@@ -41,7 +42,7 @@
 #blocked3 = #tilegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [1, 4], order = [1, 0]}>
 #blocked4 = #tilegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
 #blocked5 = #tilegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [2, 2], order = [1, 0]}>
-#target = #tilegpu.target<arch = "sm_90a", ptxVersion = 80, sharedMemory = 232448, numSMs = 0>
+#target = #tilegpu.target<arch = "sm_80", ptxVersion = 80, sharedMemory = 166912, numSMs = 0>
 #dot_op = #tilegpu.dot_op<{opIdx = 0, parent = #blocked1}>
 #dot_op1 = #tilegpu.dot_op<{opIdx = 1, parent = #blocked1}>
 #dot_op2 = #tilegpu.dot_op<{opIdx = 0, parent = #blocked3}>

@@ -75,3 +75,49 @@ func.func @slice_view(%m: !tilegpu.memdesc<32x64xbf16, #s>) {
   %v = tilegpu.memdesc_slice %m {offsets = array<i64: 16, 0>} : !tilegpu.memdesc<32x64xbf16, #s> -> !tilegpu.memdesc<16x64xbf16, #s, view of 32x64 at [0, 0]>
   return
 }
+
+// -----
+
+// expected-error @+1 {{wgmma's warps lie along M in whole warpgroups: warpsPerCTA = [4k, 1]}}
+func.func @wgmma_warps(%x: tensor<64x64xf32, #tilegpu.mma<{version = 3, warpsPerCTA = [2, 2], instrShape = [16, 64]}>>) { return }
+
+// -----
+
+// expected-error @+1 {{wgmma's instrShape is [16, N] with N a multiple of 8 up to 256}}
+func.func @wgmma_instr(%x: tensor<64x512xf32, #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 512]}>>) { return }
+
+// -----
+
+// expected-error @+1 {{chunk must be a power of two (or 0: none)}}
+func.func @chunk(%x: !tilegpu.memdesc<64x64xbf16, #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 48}>>) { return }
+
+// -----
+
+#wg = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 64]}>
+#sw = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#plain = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+func.func @wgmma_operand_layout(%a: !tilegpu.memdesc<64x128xbf16, #plain>, %b: !tilegpu.memdesc<128x64xbf16, #sw>, %c: tensor<64x64xf32, #wg>) {
+  // expected-error @+1 {{operand A is not in a wgmma layout}}
+  %d = tilegpu.warp_group_dot %a, %b, %c : !tilegpu.memdesc<64x128xbf16, #plain>, !tilegpu.memdesc<128x64xbf16, #sw>, tensor<64x64xf32, #wg> -> tensor<64x64xf32, #wg>
+  return
+}
+
+// -----
+
+#wg = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 64]}>
+#sw = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+func.func @wgmma_shapes(%a: !tilegpu.memdesc<64x64xbf16, #sw>, %b: !tilegpu.memdesc<128x64xbf16, #sw>, %c: tensor<64x64xf32, #wg>) {
+  // expected-error @+1 {{shapes do not multiply: 64x64 times 128x64 into 64x64}}
+  %d = tilegpu.warp_group_dot %a, %b, %c : !tilegpu.memdesc<64x64xbf16, #sw>, !tilegpu.memdesc<128x64xbf16, #sw>, tensor<64x64xf32, #wg> -> tensor<64x64xf32, #wg>
+  return
+}
+
+// -----
+
+#wg = #tilegpu.mma<{version = 3, warpsPerCTA = [8, 1], instrShape = [16, 64]}>
+#sw = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+func.func @wgmma_rows(%a: !tilegpu.memdesc<64x64xbf16, #sw>, %b: !tilegpu.memdesc<64x64xbf16, #sw>, %c: tensor<64x64xf32, #wg>) {
+  // expected-error @+1 {{a 64x64x64 dot does not tile into m64n64k16 instructions over 8 warps}}
+  %d = tilegpu.warp_group_dot %a, %b, %c : !tilegpu.memdesc<64x64xbf16, #sw>, !tilegpu.memdesc<64x64xbf16, #sw>, tensor<64x64xf32, #wg> -> tensor<64x64xf32, #wg>
+  return
+}

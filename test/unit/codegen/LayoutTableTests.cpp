@@ -11,6 +11,7 @@
 //===------------------------------------------------------------------------------===//
 
 #include "compiler/Pipeline.h"
+#include "compiler/analysis/LayoutConversion.h"
 #include "dialects/tilegpu/TileGPUDialect.h"
 
 #include "SourceFiles.h"
@@ -159,6 +160,8 @@ const TableCase kSharedTables[] = {
                               "order = [1, 0]}>", {16, 16}},
     {"shared-8x64-swizzled", "#tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, "
                              "order = [1, 0]}>", {8, 64}, false, 8},
+    {"shared-8x128-wgmma", "#tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, "
+                           "order = [1, 0], chunk = 64}>", {8, 128}, false, 8},
 };
 
 class LayoutTables : public ::testing::Test {
@@ -239,6 +242,33 @@ TEST_F(LayoutTables, MmaFragmentsFollowThePtxIsa) {
       EXPECT_EQ(b.apply({r, l, 0}), b.flatten({bRC[r][0], bRC[r][1]}))
           << "B b" << r << " of lane " << l;
   }
+}
+
+/// wgmma's canonical swizzled layouts (PTX ISA, "shared memory matrix layout"), independently
+/// of LinearLayout: rows of one swizzle width W (128, 64 or 32 bytes) per block of columns, the
+/// blocks one after another; in row r of a block, 16-byte unit u sits at unit u XOR
+/// ((r / (128 / W)) % (W / 16)), the address bits 4.. XORed with bits 7.. as the hardware does.
+TEST_F(LayoutTables, WgmmaLayoutsFollowThePtxIsa) {
+  for (int64_t widthBytes : {128, 64, 32}) {
+    int64_t rows = 16, columns = 256, block = widthBytes / 2; // bf16
+    auto attr = SharedEncodingAttr::get(&context, 8, 128 / widthBytes, widthBytes / 16, {1, 0},
+                                        block);
+    ASSERT_EQ(attr.getWgmmaSwizzleBytes({rows, columns}, 16), widthBytes);
+    lacc::SharedOffsetMap offsets(attr.toLinearLayout({rows, columns}));
+    LinearLayout flat = LinearLayout::identity({rows, columns}, 1, LinearLayout::Offset);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < columns; ++c) {
+        int64_t inBlock = c % block, unit = inBlock / 8;
+        int64_t phase = (r / (128 / widthBytes)) % (widthBytes / 16);
+        int64_t expected = (c / block) * rows * block + r * block + (unit ^ phase) * 8 + c % 8;
+        ASSERT_EQ(int64_t(offsets(flat.flatten({r, c}))), expected)
+            << "element (" << r << ", " << c << ") of " << widthBytes << "-byte rows";
+      }
+  }
+  // A plain swizzled layout with rows wider than 128 bytes is not one of them.
+  auto wide = SharedEncodingAttr::get(&context, 8, 1, 8, {1, 0}, 0);
+  EXPECT_EQ(wide.getWgmmaSwizzleBytes({64, 128}, 16), 0u);
+  EXPECT_EQ(wide.getWgmmaSwizzleBytes({64, 64}, 16), 128u);
 }
 
 } // namespace
