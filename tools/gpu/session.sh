@@ -9,6 +9,7 @@
 #   sweep     lacc-lightning's kernel configurations (slice, BLOCK, warps) at b 16, h 32, n 4096
 #   lightning-tests  the lightning kernels' numerics (KernelTests *Lightning*) on the GPU, and
 #             racecheck over them
+#   kernel-tests     KernelTests on the GPU, filtered by KERNEL_TESTS (a gtest filter; default all)
 #   race      compute-sanitizer racecheck and memcheck over a subset of the kernel suite
 #   sass      ptxas + cuobjdump over the PTX in .device-carry/ptx: HMMA counts per kernel
 # (default: tests,gemm,lightning,race,sass). Writes OUT_DIR/summary.txt and OUT_DIR/logs.tar.gz.
@@ -79,6 +80,12 @@ if has lightning-tests; then
   grep -h "RACECHECK SUMMARY\|PASSED\|FAILED" "$LOGS/lightning-racecheck.log" | head -n 3 >> "$SUMMARY"
   unset LACC_TEST_DEVICE
 fi
+if has kernel-tests; then
+  export LACC_CACHE_DIR=$LOGS/cache-kt LACC_TEST_DEVICE=gpu
+  timed kernel-tests "$BIN/KernelTests" --gtest_filter="${KERNEL_TESTS:-*}"
+  grep -h "FAILED\|PASSED" "$LOGS/kernel-tests.log" | head -n 20 >> "$SUMMARY"
+  unset LACC_TEST_DEVICE
+fi
 if has race; then
   export LACC_CACHE_DIR=$LOGS/cache-race LACC_TEST_DEVICE=gpu
   filter='*Gemm*:*Softmax*:*RowNorm*:*Lightning*D64*:*LayerNormTutorial*:*Atomic*:*Lowering*'
@@ -97,7 +104,7 @@ if has sass; then
     arch=$(sed -n 's/^\.target \(sm_[0-9a-z]*\).*/\1/p' "$ptx")
     if ptxas -arch="$arch" -v "$ptx" -o "$LOGS/$name.cubin" > "$LOGS/ptxas-$name.log" 2>&1; then
       cuobjdump -sass "$LOGS/$name.cubin" > "$LOGS/$name.sass"
-      note "$name ($arch): HMMA $(grep -c HMMA "$LOGS/$name.sass"), LDSM $(grep -c LDSM "$LOGS/$name.sass"), LDGSTS $(grep -c LDGSTS "$LOGS/$name.sass"); $(grep -o 'Used [0-9]* registers' "$LOGS/ptxas-$name.log"), $(grep -o '[0-9]* bytes spill stores' "$LOGS/ptxas-$name.log")"
+      note "$name ($arch): HGMMA $(grep -c HGMMA "$LOGS/$name.sass"), HMMA $(grep -c HMMA "$LOGS/$name.sass"), LDSM $(grep -c LDSM "$LOGS/$name.sass"), LDGSTS $(grep -c LDGSTS "$LOGS/$name.sass"); $(grep -o 'Used [0-9]* registers' "$LOGS/ptxas-$name.log"), $(grep -o '[0-9]* bytes spill stores' "$LOGS/ptxas-$name.log")"
     else
       note "$name: ptxas failed: $(tail -n 2 "$LOGS/ptxas-$name.log")"
     fi
