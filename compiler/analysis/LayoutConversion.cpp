@@ -281,7 +281,9 @@ LayoutConversionPlan lacc::planSharedTransfer(const LinearLayout &src, const Lin
   for (const SmallVector<unsigned> &order : candidateOrders(src.getRank())) {
     int64_t columns = shape[order[0]];
     int64_t rows = order.size() >= 2 ? shape[order[1]] : 1;
-    for (unsigned vec = 1; vec <= maxVec && vec <= columns; vec *= 2)
+    // The swizzled group may be wider than one access: an mma accumulator read in 8-byte
+    // pairs from rows of 32 f32 needs 32-byte groups to put 4 rows in 4 bank groups.
+    for (unsigned vec = 1; vec * bytes <= 128 && vec <= columns; vec *= 2)
       for (unsigned maxPhase = 1; vec * maxPhase <= columns && maxPhase <= 32; maxPhase *= 2)
         for (unsigned perPhase = 1; perPhase <= rows && perPhase <= 16; perPhase *= 2) {
           if (maxPhase == 1 && (vec > 1 || perPhase > 1))

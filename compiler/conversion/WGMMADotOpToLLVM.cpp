@@ -19,8 +19,10 @@
 //
 // wgmma runs asynchronously: wgmma.fence orders the accumulator's earlier
 // register writes before it; commit_group + wait_group 0 wait for the results
-// before the op returns. The wait is an inline asm that takes and returns the
-// accumulator registers ("+f"), so that LLVM cannot read them before it.
+// before the op returns (an `async` dot leaves that to its
+// tilegpu.warp_group_dot_wait). The wait is an inline asm that takes and
+// returns the accumulator registers (tied operands), so that LLVM cannot read
+// them before it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,6 +65,9 @@ struct OperandDescriptor {
     return offsets.linear(layout.flatten({row, col}));
   }
 };
+
+SmallVector<Value> waitForResults(ConversionPatternRewriter &rewriter, Location loc,
+                                  ArrayRef<Value> acc, int pendings);
 
 struct WarpGroupDotToLLVM : OpConversionPattern<WarpGroupDotOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -143,31 +148,44 @@ struct WarpGroupDotToLLVM : OpConversionPattern<WarpGroupDotOp> {
           acc[reg(i)] = LLVM::ExtractValueOp::create(rewriter, loc, d, i);
       }
     NVVM::WgmmaGroupSyncAlignedOp::create(rewriter, loc);
-    acc = waitForResults(rewriter, loc, acc);
+    if (!op.getAsync())
+      acc = waitForResults(rewriter, loc, acc, 0);
     rewriter.replaceOpWithMultiple(op, {acc});
     return success();
   }
+};
 
-  /// wgmma.wait_group 0, tied to every accumulator register: the values after it are its
-  /// results, so no read of them can be scheduled before the multiplications land.
-  static SmallVector<Value> waitForResults(ConversionPatternRewriter &rewriter, Location loc,
-                                           ArrayRef<Value> acc) {
-    std::string constraints;
-    for (size_t i = 0; i < acc.size(); ++i)
-      constraints += (i ? ",=f" : "=f");
-    for (size_t i = 0; i < acc.size(); ++i)
-      constraints += "," + std::to_string(i);
-    SmallVector<Type> types(acc.size(), rewriter.getF32Type());
-    auto resultType = LLVM::LLVMStructType::getLiteral(rewriter.getContext(), types);
-    auto wait = LLVM::InlineAsmOp::create(
-        rewriter, loc, resultType, acc, "wgmma.wait_group.sync.aligned 0;", constraints,
-        /*has_side_effects=*/true, /*is_align_stack=*/false,
-        LLVM::tailcallkind::TailCallKind::None,
-        LLVM::AsmDialectAttr::get(rewriter.getContext(), LLVM::AsmDialect::AD_ATT), ArrayAttr());
-    SmallVector<Value> results;
-    for (size_t i = 0; i < acc.size(); ++i)
-      results.push_back(LLVM::ExtractValueOp::create(rewriter, loc, wait.getResult(0), i));
-    return results;
+/// wgmma.wait_group N, tied to every accumulator register: the values after it are its
+/// results, so no read of them can be scheduled before the multiplications land.
+SmallVector<Value> waitForResults(ConversionPatternRewriter &rewriter, Location loc,
+                                  ArrayRef<Value> acc, int pendings) {
+  std::string constraints;
+  for (size_t i = 0; i < acc.size(); ++i)
+    constraints += (i ? ",=f" : "=f");
+  for (size_t i = 0; i < acc.size(); ++i)
+    constraints += "," + std::to_string(i);
+  SmallVector<Type> types(acc.size(), rewriter.getF32Type());
+  auto resultType = LLVM::LLVMStructType::getLiteral(rewriter.getContext(), types);
+  std::string ptx = "wgmma.wait_group.sync.aligned " + std::to_string(pendings) + ";";
+  auto wait = LLVM::InlineAsmOp::create(
+      rewriter, loc, resultType, acc, ptx, constraints,
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(rewriter.getContext(), LLVM::AsmDialect::AD_ATT), ArrayAttr());
+  SmallVector<Value> results;
+  for (size_t i = 0; i < acc.size(); ++i)
+    results.push_back(LLVM::ExtractValueOp::create(rewriter, loc, wait.getResult(0), i));
+  return results;
+}
+
+struct WarpGroupDotWaitToLLVM : OpConversionPattern<WarpGroupDotWaitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(WarpGroupDotWaitOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Value> acc(adaptor.getAcc());
+    rewriter.replaceOpWithMultiple(
+        op, {waitForResults(rewriter, op.getLoc(), acc, op.getPendings())});
+    return success();
   }
 };
 
@@ -175,5 +193,5 @@ struct WarpGroupDotToLLVM : OpConversionPattern<WarpGroupDotOp> {
 
 void lacc::conversion::populateWGMMADotOpToLLVMPatterns(TileTypeConverter &converter,
                                                        RewritePatternSet &patterns) {
-  patterns.add<WarpGroupDotToLLVM>(converter, patterns.getContext());
+  patterns.add<WarpGroupDotToLLVM, WarpGroupDotWaitToLLVM>(converter, patterns.getContext());
 }

@@ -3,7 +3,8 @@
 // In a loop whose body loads a tile from global memory only to stage it in
 // shared memory for a dot (tile.load -> tilegpu.local_alloc -> local_load or
 // warp_group_dot),
-// the load of iteration i is issued num_stages - 1 iterations ahead, as an
+// the load of iteration i is issued num_stages - 1 iterations ahead (see below
+// for num_stages - 2), as an
 // async copy (cp.async: global -> shared without registers) into a ring of
 // num_stages buffers:
 //
@@ -20,6 +21,16 @@
 // that orders a slot's arrival before it is read (placed by
 // tilegpu-insert-barriers after the wait) also orders the previous
 // iteration's reads of the slot the copy then overwrites.
+//
+// A wgmma accumulation chain in such a loop (tilegpu.warp_group_dot whose
+// accumulator is carried by the loop, reading only ring slots and buffers the
+// loop does not write) is left in flight across iterations: the dot becomes
+// `async`, a warp_group_dot_wait {pendings = 1} after it waits for the
+// previous iteration's, and one {pendings = 0} after the loop for the last.
+// A slot may then still be read by the previous iteration's MMAs, so the
+// copies run S-2 iterations ahead instead of S-1: the slot a copy overwrites
+// was read two iterations back, by MMAs every warp has waited for before the
+// barrier that starts the iteration.
 //
 //===----------------------------------------------------------------------===//
 
@@ -102,6 +113,35 @@ SmallVector<Operation *> addressSlice(scf::ForOp loop, ArrayRef<Value> roots,
   return sorted;
 }
 
+/// Whether `dot` only accumulates across the loop's iterations (its accumulator is an
+/// iter_arg, its result yielded straight back to it) and reads only buffers the pipeline
+/// fills (`staged`) or that are made before the loop and not written in it: its MMAs may then
+/// stay in flight into the next iteration.
+bool isAsyncCandidate(scf::ForOp loop, WarpGroupDotOp dot, ArrayRef<Operation *> staged) {
+  auto acc = dyn_cast<BlockArgument>(dot.getAcc());
+  if (!acc || acc.getOwner() != loop.getBody() || acc == loop.getInductionVar() ||
+      !dot->hasOneUse())
+    return false;
+  auto yield = dyn_cast<scf::YieldOp>(*dot->getUsers().begin());
+  if (!yield || yield != loop.getBody()->getTerminator() ||
+      yield.getOperand(acc.getArgNumber() - 1) != dot.getResult() ||
+      llvm::count(yield.getOperands(), dot.getResult()) != 1 || !acc.hasOneUse())
+    return false;
+  for (Value operand : {dot.getA(), dot.getB()}) {
+    Operation *def = operand.getDefiningOp();
+    if (def && llvm::is_contained(staged, def))
+      continue;
+    if (loop->isAncestor(operand.getParentRegion()->getParentOp()))
+      return false;
+    bool writtenInLoop = llvm::any_of(operand.getUsers(), [&](Operation *user) {
+      return loop->isAncestor(user) && isa<LocalStoreOp, AsyncCopyGlobalToLocalOp>(user);
+    });
+    if (writtenInLoop)
+      return false;
+  }
+  return true;
+}
+
 struct SoftwarePipelinePass
     : lacc::impl::TileGPUSoftwarePipelineBase<SoftwarePipelinePass> {
   using TileGPUSoftwarePipelineBase::TileGPUSoftwarePipelineBase;
@@ -149,6 +189,17 @@ struct SoftwarePipelinePass
       if (!isPure(op) || op->getNumRegions())
         return; // only plain computations can be moved ahead
 
+    // How many iterations ahead the copies run: S-1, or S-2 with MMAs left in flight.
+    SmallVector<Operation *> staged;
+    for (Stream &s : streams)
+      staged.push_back(s.staging);
+    SmallVector<WarpGroupDotOp> asyncDots;
+    if (stages >= 3)
+      for (auto dot : loop.getBody()->getOps<WarpGroupDotOp>())
+        if (isAsyncCandidate(loop, dot, staged))
+          asyncDots.push_back(dot);
+    int ahead = asyncDots.empty() ? stages - 1 : stages - 2;
+
     MLIRContext *ctx = loop.getContext();
     Location loc = loop.getLoc();
     Value upperBound = loop.getUpperBound(), step = loop.getStep();
@@ -188,7 +239,7 @@ struct SoftwarePipelinePass
     };
     // Issues the copies of the iteration bound in `mapping` (at induction value `iv`) into
     // slot `index`, masked off past the loop's end, and closes their group.
-    auto issue = [&](OpBuilder &b, IRMapping &mapping, Value iv, Value index, bool ahead) {
+    auto issue = [&](OpBuilder &b, IRMapping &mapping, Value iv, Value index, bool inLoop) {
       for (Operation *op : slice)
         b.clone(*op, mapping);
       Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, upperBound);
@@ -201,7 +252,7 @@ struct SoftwarePipelinePass
         if (s.load.getMask())
           mask = arith::AndIOp::create(b, loc, mapping.lookupOrDefault(s.load.getMask()), mask);
         auto copy = AsyncCopyGlobalToLocalOp::create(b, loc, ptrs, slot(b, s, index), mask);
-        if (ahead)
+        if (inLoop)
           copy.setOrderedByLoopBarrier(true);
       }
       AsyncCommitGroupOp::create(b, loc);
@@ -222,22 +273,22 @@ struct SoftwarePipelinePass
       return arith::AddIOp::create(b, loc, base, arith::MulIOp::create(b, loc, step, count));
     };
 
-    // Prologue: iterations 0 .. S-2 into slots 0 .. S-2.
-    SmallVector<Value> ahead;
+    // Prologue: iterations 0 .. ahead-1 into slots 0 .. ahead-1.
+    SmallVector<Value> aheadValues;
     for (unsigned i : carried)
-      ahead.push_back(loop.getInitArgs()[i]);
-    for (int s = 0; s < stages - 1; ++s) {
+      aheadValues.push_back(loop.getInitArgs()[i]);
+    for (int s = 0; s < ahead; ++s) {
       IRMapping mapping;
       Value iv = ivAt(rewriter, loop.getLowerBound(), s);
-      bind(mapping, loop, iv, ahead);
+      bind(mapping, loop, iv, aheadValues);
       issue(rewriter, mapping, iv, constI32(rewriter, s), /*ahead=*/false);
-      ahead = advance(loop, mapping);
+      aheadValues = advance(loop, mapping);
     }
 
-    // The loop also carries iteration i+S-1's values and the slots to read and to write.
-    SmallVector<Value> newInits(ahead);
+    // The loop also carries iteration i+ahead's values and the slots to read and to write.
+    SmallVector<Value> newInits(aheadValues);
     newInits.push_back(constI32(rewriter, 0));
-    newInits.push_back(constI32(rewriter, stages - 1));
+    newInits.push_back(constI32(rewriter, ahead));
     unsigned firstNew = loop.getNumRegionIterArgs();
     auto bump = [&](OpBuilder &b, Value index) -> Value {
       Value next = arith::AddIOp::create(b, loc, index, constI32(b, 1));
@@ -252,7 +303,7 @@ struct SoftwarePipelinePass
       SmallVector<Value> values(args.begin(), args.begin() + carried.size());
       Value readSlot = args[carried.size()], writeSlot = args[carried.size() + 1];
       IRMapping mapping;
-      Value iv = ivAt(b, forOp.getInductionVar(), stages - 1);
+      Value iv = ivAt(b, forOp.getInductionVar(), ahead);
       bind(mapping, forOp, iv, values);
       issue(b, mapping, iv, writeSlot, /*ahead=*/true);
       SmallVector<Value> yields = advance(forOp, mapping);
@@ -271,7 +322,7 @@ struct SoftwarePipelinePass
     // Each iteration reads its slot once iteration i's group has landed.
     Value readSlot = newLoop.getRegionIterArgs()[firstNew + carried.size()];
     rewriter.setInsertionPointToStart(newLoop.getBody());
-    AsyncWaitOp::create(rewriter, loc, stages - 2);
+    AsyncWaitOp::create(rewriter, loc, ahead - 1);
     for (Stream &s : streams) {
       rewriter.setInsertionPoint(s.staging);
       rewriter.replaceOp(s.staging, slot(rewriter, s, readSlot));
@@ -279,6 +330,20 @@ struct SoftwarePipelinePass
     }
     rewriter.setInsertionPointAfter(newLoop);
     AsyncWaitOp::create(rewriter, loc, 0);
+
+    for (WarpGroupDotOp dot : asyncDots) {
+      unsigned index = cast<BlockArgument>(dot.getAcc()).getArgNumber() - 1;
+      dot.setAsync(true);
+      rewriter.setInsertionPointAfter(dot);
+      auto inFlight = WarpGroupDotWaitOp::create(rewriter, dot.getLoc(), dot.getType(),
+                                                 dot.getResult(), uint32_t(1));
+      rewriter.replaceAllUsesExcept(dot.getResult(), inFlight.getResult(), inFlight);
+      rewriter.setInsertionPointAfter(newLoop);
+      Value sum = newLoop.getResult(index);
+      auto done = WarpGroupDotWaitOp::create(rewriter, dot.getLoc(), sum.getType(), sum,
+                                             uint32_t(0));
+      rewriter.replaceAllUsesExcept(sum, done.getResult(), done);
+    }
   }
 };
 

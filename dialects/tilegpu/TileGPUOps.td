@@ -86,17 +86,33 @@ def TileGPU_WarpGroupDotOp : TileGPU_Op<"warp_group_dot", [
     wgmma.mma_async m64nNk16 instructions that read the operands through
     matrix descriptors, so both buffers must be in a wgmma layout (either
     dimension contiguous; 32-, 64- or 128-byte swizzle). The multiplications
-    have completed, and the buffers may be overwritten, when the op returns.
+    have completed, and the buffers may be overwritten, when the op returns;
+    with `async` (set by the software pipeliner) they are only issued, and a
+    tilegpu.warp_group_dot_wait says when they must have completed.
     Writes to the buffers must be made visible to the async proxy first
     (fence.proxy.async), which the lowering of the ops writing them does.
   }];
-  let arguments = (ins TileGPU_MemDescType:$a, TileGPU_MemDescType:$b, TileGPU_Tile:$acc);
+  let arguments = (ins TileGPU_MemDescType:$a, TileGPU_MemDescType:$b, TileGPU_Tile:$acc,
+                       UnitAttr:$async);
   let results = (outs TileGPU_Tile:$result);
   let assemblyFormat = [{
     $a `,` $b `,` $acc attr-dict `:` qualified(type($a)) `,` qualified(type($b)) `,`
     type($acc) `->` type($result)
   }];
   let hasVerifier = 1;
+}
+
+def TileGPU_WarpGroupDotWaitOp : TileGPU_Op<"warp_group_dot_wait", [AllTypesMatch<["acc", "result"]>]> {
+  let summary = "wait until at most `pendings` groups of async warp_group_dots are in flight";
+  let description = [{
+    `%r = tilegpu.warp_group_dot_wait %acc {pendings = 1}`: wgmma.wait_group. The
+    accumulator passes through, so that nothing reads it before the wait (its
+    registers are being written by the multiplications in flight); after a
+    wait with pendings = 0 it holds the final sums.
+  }];
+  let arguments = (ins TileGPU_Tile:$acc, I32Attr:$pendings);
+  let results = (outs TileGPU_Tile:$result);
+  let assemblyFormat = "$acc attr-dict `:` type($acc)";
 }
 
 def TileGPU_AsyncCopyGlobalToLocalOp : TileGPU_Op<"async_copy_global_to_local", [

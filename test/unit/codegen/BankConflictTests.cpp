@@ -210,8 +210,9 @@ std::vector<Access> collectAccesses(ModuleOp module, const std::string &where) {
 OwningOpRef<ModuleOp> compileToTileGPU(MLIRContext &context, const std::string &file,
                                        const std::string &kernel, const std::string &signature,
                                        std::vector<std::pair<std::string, std::string>> constants,
-                                       std::string *error) {
+                                       std::string *error, const std::string &arch = "sm_90a") {
   CompileInput input;
+  input.config.arch = arch;
   input.source = readKernel(file);
   input.fileName = file;
   input.kernelName = kernel;
@@ -263,25 +264,6 @@ struct KnownGap {
   int64_t wavefronts, ideal;
 };
 const std::vector<KnownGap> kKnownGaps = {
-    // lightning_fwd with STATE_IN / STATE_OUT: the fp32 [128, 32] state slice, loaded from s_in
-    // into the mma accumulator layout before the walk and stored from it to s_out after, goes
-    // through shared memory 2-way conflicted. Once per program, outside the loop.
-    {"convert load",
-     "#tilegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [4, 1], order = [1, 0]}> -> #tilegpu.mma<{version = 2, warpsPerCTA = [4, 1], instrShape = [16, 8]}> "
-     "via offset = [[0, 1], [0, 2], [0, 4], [0, 8], [0, 16], [1, 4], [2, 8], [4, 0], [8, 0], [16, 0], [32, 0], [64, 0]]",
-     64, 32},
-    {"convert store",
-     "#tilegpu.mma<{version = 2, warpsPerCTA = [4, 1], instrShape = [16, 8]}> -> #tilegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [4, 1], order = [1, 0]}> "
-     "via offset = [[0, 1], [0, 2], [0, 4], [0, 8], [0, 16], [1, 4], [2, 8], [4, 0], [8, 0], [16, 0], [32, 0], [64, 0]]",
-     64, 32},
-    {"convert load",
-     "#tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}> -> #tilegpu.mma<{version = 2, warpsPerCTA = [4, 1], instrShape = [16, 8]}> "
-     "via offset = [[0, 1], [0, 2], [0, 4], [0, 8], [0, 16], [1, 4], [2, 8], [4, 0], [8, 0], [16, 0], [32, 0], [64, 0]]",
-     64, 32},
-    {"convert store",
-     "#tilegpu.mma<{version = 2, warpsPerCTA = [4, 1], instrShape = [16, 8]}> -> #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}> "
-     "via offset = [[0, 1], [0, 2], [0, 4], [0, 8], [0, 16], [1, 4], [2, 8], [4, 0], [8, 0], [16, 0], [32, 0], [64, 0]]",
-     64, 32},
 };
 
 const KnownGap *findKnownGap(const Access &a) {
@@ -351,22 +333,26 @@ TEST_F(BankConflicts, LightningKernels) {
   EXPECT_GT(seen["cp.async"], 0);
 }
 
+/// On sm_80 the operands go through ldmatrix; on sm_90a wgmma reads them where cp.async put
+/// them (in the chunked wgmma layouts): every access conflict-free on both.
 TEST_F(BankConflicts, Gemm) {
-  std::map<std::string, int> seen;
-  std::string error;
-  OwningOpRef<ModuleOp> module = compileToTileGPU(
-      context, "gemm.tile", "gemm",
-      "*bf16:16,*bf16:16,*bf16:16,i32:16,i32:16,i32:16,i32:16,i32:1,i32:16,i32:1,i32:16,i32:1",
-      {}, &error);
-  ASSERT_TRUE(module) << error;
-  check(collectAccesses(*module, "gemm (aligned)"), seen);
-  EXPECT_GT(seen["ldmatrix"], 0);
-  EXPECT_GT(seen["cp.async"], 0);
+  for (const char *arch : {"sm_80", "sm_90a"}) {
+    std::map<std::string, int> seen;
+    std::string error;
+    OwningOpRef<ModuleOp> module = compileToTileGPU(
+        context, "gemm.tile", "gemm",
+        "*bf16:16,*bf16:16,*bf16:16,i32:16,i32:16,i32:16,i32:16,i32:1,i32:16,i32:1,i32:16,i32:1",
+        {}, &error, arch);
+    ASSERT_TRUE(module) << arch << ": " << error;
+    check(collectAccesses(*module, std::string("gemm (aligned, ") + arch + ")"), seen);
+    EXPECT_EQ(seen["ldmatrix"] > 0, std::string(arch) == "sm_80") << arch;
+    EXPECT_GT(seen["cp.async"], 0) << arch;
+  }
 }
 
 /// A dot of bf16 M x K by K x N tiles, A and B each stored row-major or transposed: every
 /// staging swizzle tilegpu-accelerate-matmul picks must let ldmatrix read each 8x8 matrix in
-/// one wavefront, with the mma warps it picks for the shape.
+/// one wavefront, with the mma warps it picks for the shape (sm_80: mma.sync for all).
 const char *kDotSource = R"(
 @kernel
 def dot_shapes(a: ptr<bf16>, b: ptr<bf16>, c: ptr<f32>, const M: i32, const N: i32,
@@ -399,6 +385,7 @@ TEST_F(BankConflicts, StagedOperandSwizzlesForLdmatrix) {
             input.source = kDotSource;
             input.fileName = "dot_shapes.tile";
             input.kernelName = "dot_shapes";
+            input.config.arch = "sm_80";
             input.constants = {{"M", std::to_string(m)},
                                {"N", std::to_string(n)},
                                {"K", std::to_string(k)},
