@@ -2,7 +2,7 @@
 //
 //   lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...,65536] [--tokens T]
 //                        [--heads H] [--no-decay] [--slice S] [--block B] [--warps W]
-//                        [--target-ms MS] [--smoke]
+//                        [--multiprocessors N] [--target-ms MS] [--smoke]
 //
 // Times lacc::ops::LightningAttention (forward, and forward + backward) at the shape family of
 // the project's ANCHORS.md: b * n = T tokens (65536; b = T / n), h = 32 heads with TNL's slopes
@@ -18,10 +18,14 @@
 //   - peak memory of forward + backward: the runtime's allocation high-water mark
 //     (Context::peakAllocatedBytes) over the shape's tensors and whatever the op allocates, i.e.
 //     inputs, outputs, gradients and temporaries; the timer's L2-flush buffer is not counted;
+//   - where the op cuts the sequences into segments (LightningAttention::segmentsFor), the
+//     forward without them too, so that the rule can be judged;
 //   - the largest ||x - ref|| / ||ref|| of o, dq, dk, dv over a few sampled (batch, head) slices
 //     against the fp64 recurrent reference (kernels/reference/Lightning.h), computed on host
 //     threads while the device is timed. A shape whose error is not below 1e-2 FAILs.
 // The configuration (slice, BLOCK, warps) comes from configFor() per shape; the flags override it.
+// --multiprocessors sizes the op's segment rule for N SMs instead of the GPU's (to explore the
+// rule, or to reach the segmented forward on the interpreter, which has none).
 // Writes a CSV (--csv) that tools/bench/lightning_sdpa.py extends with PyTorch's SDPA and plots.
 // --smoke: tiny ragged shapes on the CPU interpreter (where there is no GPU), for CI.
 //
@@ -56,6 +60,7 @@ struct Options {
   int64_t tokens = 65536, heads = 32;
   bool decay = true, smoke = false;
   int slice = 0, block = 0, warps = 0; // 0: configFor's
+  int multiprocessors = 0;             // the SM count the op's segment rule sizes for; 0: the GPU's
   double targetMs = 100;
 };
 
@@ -71,6 +76,7 @@ LightningAttention::Options configFor(int64_t /*dim*/, int64_t /*n*/, const Opti
     c.block = opt.block;
   if (opt.warps)
     c.numWarps = unsigned(opt.warps);
+  c.multiprocessors = opt.multiprocessors;
   return c;
 }
 
@@ -121,6 +127,7 @@ struct Row {
   std::string config, status = "ok";
   double fwdMs = 0, fwdBwdMs = 0, fwdBytes = 0, fwdBwdBytes = 0, fwdFlops = 0, fwdBwdFlops = 0;
   double peakGiB = 0, compileS = 0;
+  double fwdUnsegmentedMs = 0; // where the op cut the sequences: the forward without segments
   std::vector<double> errors = std::vector<double>(4, NAN);
   int checked = 0;
 };
@@ -159,7 +166,8 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
     out->fill(0xFF); // NaN: an element the kernels miss fails the check
 
   LightningAttention attn(ctx, cfg);
-  if (int64_t segments = attn.segmentsFor(bh, n, E).count; segments > 1)
+  const int64_t segments = attn.segmentsFor(bh, n, E).count;
+  if (segments > 1)
     row.config += " segments " + std::to_string(segments);
   Tensor tq(q, {b, h, n, D}), tk(k, {b, h, n, D}), tv(v, {b, h, n, E}), tdO(dO, {b, h, n, E});
   Tensor to(o, {b, h, n, E}), tdq(dq, {b, h, n, D}), tdk(dk, {b, h, n, D}), tdv(dv, {b, h, n, E});
@@ -196,6 +204,14 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
     backward();
   }).medianMs;
   row.peakGiB = double(ctx.peakAllocatedBytes() - base) / double(1ull << 30);
+  if (segments > 1) {
+    // The same forward in one walk per program, to judge the segment rule by: sized for one
+    // SM, the rule cuts nothing (there are more programs than that).
+    LightningAttention::Options whole = cfg;
+    whole.multiprocessors = 1;
+    LightningAttention unsegmented(ctx, whole);
+    row.fwdUnsegmentedMs = timer.time([&] { unsegmented.forward(tq, tk, tv, slope, to); }).medianMs;
+  }
   row.errors = errors.get();
   for (size_t i = 0; i < 4; ++i)
     if (!(row.errors[i] < 1e-2)) {
@@ -238,7 +254,8 @@ int run(Options opt) {
   if (csv)
     std::fprintf(csv, "system,dtype,d,n,batch,heads,tokens,config,fwd_ms,fwd_bwd_ms,fwd_tb_s,"
                       "fwd_bwd_tb_s,fwd_tflop_s,fwd_bwd_tflop_s,fwd_tokens_s,fwd_bwd_tokens_s,"
-                      "peak_gib,peak_measure,err_o,err_dq,err_dk,err_dv,checked_slices,status\n");
+                      "peak_gib,peak_measure,err_o,err_dq,err_dk,err_dv,checked_slices,fwd_ms_unsegmented,"
+                      "status\n");
   std::printf("lightning attention on %s: b * n = %lld tokens, h = %lld, d = e, bf16, %s\n\n",
               ctx.interpreting() ? "the CPU interpreter" : ctx.deviceName().c_str(),
               (long long)opt.tokens, (long long)opt.heads,
@@ -271,13 +288,14 @@ int run(Options opt) {
       if (csv) {
         std::fprintf(csv, "lacc,bf16,%lld,%lld,%lld,%lld,%lld,%s,%.6f,%.6f,%.4f,%.4f,%.3f,%.3f,"
                           "%.6e,%.6e,%.6f,lacc allocation high-water mark,%.3e,%.3e,%.3e,%.3e,"
-                          "%d,\"%s\"\n",
+                          "%d,%s,\"%s\"\n",
                      (long long)D, (long long)n, (long long)r.b, (long long)opt.heads,
                      (long long)opt.tokens, r.config.c_str(), r.fwdMs, r.fwdBwdMs,
                      per(r.fwdBytes, r.fwdMs) / 1e12, per(r.fwdBwdBytes, r.fwdBwdMs) / 1e12,
                      per(r.fwdFlops, r.fwdMs) / 1e12, per(r.fwdBwdFlops, r.fwdBwdMs) / 1e12,
                      per(double(opt.tokens), r.fwdMs), per(double(opt.tokens), r.fwdBwdMs),
                      r.peakGiB, r.errors[0], r.errors[1], r.errors[2], r.errors[3], r.checked,
+                     r.fwdUnsegmentedMs > 0 ? std::to_string(r.fwdUnsegmentedMs).c_str() : "",
                      r.status.c_str());
         std::fflush(csv);
       }
@@ -295,7 +313,8 @@ int main(int argc, char **argv) {
   Options opt;
   const char *usage =
       "usage: lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...] [--tokens T] "
-      "[--heads H] [--no-decay] [--slice S] [--block B] [--warps W] [--target-ms MS] [--smoke]\n";
+      "[--heads H] [--no-decay] [--slice S] [--block B] [--warps W] [--multiprocessors N] "
+      "[--target-ms MS] [--smoke]\n";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -330,6 +349,8 @@ int main(int argc, char **argv) {
       opt.block = std::atoi(value().c_str());
     else if (arg == "--warps")
       opt.warps = std::atoi(value().c_str());
+    else if (arg == "--multiprocessors")
+      opt.multiprocessors = std::atoi(value().c_str());
     else if (arg == "--target-ms")
       opt.targetMs = std::atof(value().c_str());
     else {
