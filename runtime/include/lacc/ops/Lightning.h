@@ -97,8 +97,9 @@ public:
     unsigned numWarps = 4;
     /// The stream the launches go to (ignored when interpreting).
     Stream stream;
-    /// The SM count the segment rule sizes the work for; 0: the device's (an interpreting
-    /// context has none: no segments). For tests, which cut short sequences on the interpreter.
+    /// The SM count the segment rule (segmentsFor) sizes the work for; 0: the device's (an
+    /// interpreting context has none: no segments). Tests set it to reach the segmented forward
+    /// on the interpreter, benchmarks to explore the rule.
     int multiprocessors = 0;
     /// A folder to read lightning_{fwd,bwd,decode}.tile from instead of the copies built
     /// into the program (Context::loadEmbedded's, or $LACC_KERNELS_DIR's); empty: those.
