@@ -285,10 +285,13 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   const int64_t sms =
       options_.multiprocessors > 0 ? options_.multiprocessors : ctx_.multiprocessorCount();
   const int64_t programs = bh * slicesOf(E, options_.slice);
-  if (sms == 0 || programs > sms)
+  // About 240 registers a thread: an SM holds 8 warps of these kernels (two programs of 4
+  // warps, one of 8).
+  const int64_t slots = sms * std::max<int64_t>(1, 8 / int64_t(options_.numWarps));
+  if (sms == 0 || 2 * programs > slots)
     return {};
   const int64_t minLength = 8 * int64_t(options_.block);
-  const int64_t count = std::min(2 * sms / programs, n / minLength);
+  const int64_t count = std::min(slots / programs, n / minLength);
   if (count <= 1)
     return {};
   // Whole blocks per segment (only the last one ragged); rounding up may leave fewer segments.

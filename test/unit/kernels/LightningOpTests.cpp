@@ -375,6 +375,12 @@ TEST(LightningOpSegments, Rule) {
   EXPECT_EQ(segs(8, 100000, 128), std::make_pair(int64_t(8), int64_t(12544)));
   // Too short for segments of 8 blocks.
   EXPECT_EQ(segs(1, 1000, 128).first, 1);
+  // Programs of 8 warps, one per SM: the 64 programs of slice 64 at n = 64K fill half.
+  LightningAttention::Options wide = o;
+  wide.slice = 64;
+  wide.numWarps = 8;
+  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(32, 65536, 128).count, 2);
+  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(64, 32768, 128).count, 1);
   // No SM count (the interpreter): none.
   if (testContext().interpreting()) {
     EXPECT_EQ(LightningAttention(testContext()).segmentsFor(1, 1 << 20, 16).count, 1);

@@ -128,10 +128,10 @@ public:
               Tensor &state, Tensor &o);
 
   /// The segments forward() cuts each of b * h sequences of n tokens into (1: none), and their
-  /// length. The kernels hold a program per (batch, head, slice of E) for the whole sequence,
-  /// two resident per SM; when that is at most one per SM, half the GPU idles, so each
-  /// sequence is cut into as many segments as fill the resident slots in one wave, each at
-  /// least 8 blocks long (the state walk and the scan are then small beside it).
+  /// length. The kernels hold a program per (batch, head, slice of E) for the whole sequence;
+  /// an SM holds 8 warps of them (two programs of 4 warps). When the programs fill at most half
+  /// of those slots, each sequence is cut into as many segments as fill the slots in one wave,
+  /// each at least 8 blocks long (the state walk and the scan are then small beside it).
   struct Segments {
     int64_t count = 1, length = 0;
   };
