@@ -1,12 +1,13 @@
 //===- LightningBench.cpp - lightning attention at the ANCHORS.md shapes ---------===//
 //
 //   lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...,65536] [--tokens T]
-//                        [--heads H] [--no-decay] [--slice S] [--block B] [--warps W]
+//                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W]
 //                        [--multiprocessors N] [--target-ms MS] [--smoke]
 //
 // Times lacc::ops::LightningAttention (forward, and forward + backward) at the shape family of
 // the project's ANCHORS.md: b * n = T tokens (65536; b = T / n), h = 32 heads with TNL's slopes
-// 2^(-8 i / h), d = e in --dims, n in --ns. Inputs are uniform random bf16 drawn on the device.
+// 2^(-8 i / h), d = e in --dims, n in --ns. Inputs are uniform random bf16 (or f16, --dtype)
+// drawn on the device.
 // For every shape it reports
 //   - the median ms of the forward and of forward + backward (DeviceTimer.h: CUDA events, warm-up,
 //     L2 flushed before each run);
@@ -59,6 +60,7 @@ struct Options {
   std::vector<int64_t> ns = {1024, 2048, 4096, 8192, 16384, 32768, 65536};
   int64_t tokens = 65536, heads = 32;
   bool decay = true, smoke = false;
+  DType dtype = DType::BF16; // of q, k, v, o and the gradients
   int slice = 0, block = 0, warps = 0; // 0: configFor's
   int multiprocessors = 0;             // the SM count the op's segment rule sizes for; 0: the GPU's
   double targetMs = 100;
@@ -95,10 +97,11 @@ struct Slice {
   std::vector<double> q, k, v, dO, o, dq, dk, dv;
 };
 
-std::vector<double> readSlice(const DeviceBuffer &buf, int64_t index, int64_t elements) {
+std::vector<double> readSlice(const DeviceBuffer &buf, DType type, int64_t index,
+                              int64_t elements) {
   std::vector<uint8_t> raw(size_t(elements) * 2);
   buf.copyTo(raw.data(), raw.size(), size_t(index) * raw.size());
-  return toDoubles(DType::BF16, raw);
+  return toDoubles(type, raw);
 }
 
 /// The largest relative error per output (o, dq, dk, dv) over the slices; NaN wins.
@@ -162,10 +165,10 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
   for (int64_t i = 1; i <= h; ++i)
     slopes.push_back(std::exp2(-8.0f * float(i) / float(h)));
   DeviceBuffer slope = ctx.upload(slopes);
-  fill.uniform(q, DType::BF16, int64_t(qkElems), 11, -1, 1);
-  fill.uniform(k, DType::BF16, int64_t(qkElems), 12, -1, 1);
-  fill.uniform(v, DType::BF16, int64_t(voElems), 13, -1, 1);
-  fill.uniform(dO, DType::BF16, int64_t(voElems), 14, -1, 1);
+  fill.uniform(q, opt.dtype, int64_t(qkElems), 11, -1, 1);
+  fill.uniform(k, opt.dtype, int64_t(qkElems), 12, -1, 1);
+  fill.uniform(v, opt.dtype, int64_t(voElems), 13, -1, 1);
+  fill.uniform(dO, opt.dtype, int64_t(voElems), 14, -1, 1);
   for (DeviceBuffer *out : {&o, &dq, &dk, &dv})
     out->fill(0xFF); // NaN: an element the kernels miss fails the check
 
@@ -173,8 +176,10 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
   const int64_t segments = attn.segmentsFor(bh, n, E).count;
   if (segments > 1)
     row.config += " segments " + std::to_string(segments);
-  Tensor tq(q, {b, h, n, D}), tk(k, {b, h, n, D}), tv(v, {b, h, n, E}), tdO(dO, {b, h, n, E});
-  Tensor to(o, {b, h, n, E}), tdq(dq, {b, h, n, D}), tdk(dk, {b, h, n, D}), tdv(dv, {b, h, n, E});
+  const ops::DType t = opt.dtype == DType::F16 ? ops::DType::F16 : ops::DType::BF16;
+  const std::vector<int64_t> shapeD{b, h, n, D}, shapeE{b, h, n, E};
+  Tensor tq(q, shapeD, t), tk(k, shapeD, t), tv(v, shapeE, t), tdO(dO, shapeE, t);
+  Tensor to(o, shapeE, t), tdq(dq, shapeD, t), tdk(dk, shapeD, t), tdv(dv, shapeE, t);
   auto forward = [&] { attn.forward(tq, tk, tv, slope, to); };
   auto backward = [&] { attn.backward(tq, tk, tv, tdO, slope, tdq, tdk, tdv); };
 
@@ -193,10 +198,11 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
     int64_t index = batch * h + head;
     Slice s;
     s.lambda = opt.decay ? std::exp(-double(slopes[head])) : 1.0;
-    s.q = readSlice(q, index, n * D), s.k = readSlice(k, index, n * D);
-    s.v = readSlice(v, index, n * E), s.dO = readSlice(dO, index, n * E);
-    s.o = readSlice(o, index, n * E), s.dq = readSlice(dq, index, n * D);
-    s.dk = readSlice(dk, index, n * D), s.dv = readSlice(dv, index, n * E);
+    const DType t = opt.dtype;
+    s.q = readSlice(q, t, index, n * D), s.k = readSlice(k, t, index, n * D);
+    s.v = readSlice(v, t, index, n * E), s.dO = readSlice(dO, t, index, n * E);
+    s.o = readSlice(o, t, index, n * E), s.dq = readSlice(dq, t, index, n * D);
+    s.dk = readSlice(dk, t, index, n * D), s.dv = readSlice(dv, t, index, n * E);
     slices.push_back(std::move(s));
   }
   row.checked = int(count);
@@ -260,9 +266,9 @@ int run(Options opt) {
                       "fwd_bwd_tb_s,fwd_tflop_s,fwd_bwd_tflop_s,fwd_tokens_s,fwd_bwd_tokens_s,"
                       "peak_gib,peak_measure,err_o,err_dq,err_dk,err_dv,checked_slices,fwd_ms_unsegmented,"
                       "status\n");
-  std::printf("lightning attention on %s: b * n = %lld tokens, h = %lld, d = e, bf16, %s\n\n",
+  std::printf("lightning attention on %s: b * n = %lld tokens, h = %lld, d = e, %s, %s\n\n",
               ctx.interpreting() ? "the CPU interpreter" : ctx.deviceName().c_str(),
-              (long long)opt.tokens, (long long)opt.heads,
+              (long long)opt.tokens, (long long)opt.heads, dtypeName(opt.dtype),
               opt.decay ? "per-head decay" : "no decay");
   std::printf("| d | n | b | config | fwd ms | fwd+bwd ms | fwd TB/s | fwd+bwd TB/s | fwd TFLOP/s | "
               "fwd+bwd TFLOP/s | peak GiB | err o / dq / dk / dv | first run s | status |\n"
@@ -290,11 +296,11 @@ int run(Options opt) {
                   r.status.c_str());
       std::fflush(stdout);
       if (csv) {
-        std::fprintf(csv, "lacc,bf16,%lld,%lld,%lld,%lld,%lld,%s,%.6f,%.6f,%.4f,%.4f,%.3f,%.3f,"
+        std::fprintf(csv, "lacc,%s,%lld,%lld,%lld,%lld,%lld,%s,%.6f,%.6f,%.4f,%.4f,%.3f,%.3f,"
                           "%.6e,%.6e,%.6f,lacc allocation high-water mark,%.3e,%.3e,%.3e,%.3e,"
                           "%d,%s,\"%s\"\n",
-                     (long long)D, (long long)n, (long long)r.b, (long long)opt.heads,
-                     (long long)opt.tokens, r.config.c_str(), r.fwdMs, r.fwdBwdMs,
+                     dtypeName(opt.dtype), (long long)D, (long long)n, (long long)r.b,
+                     (long long)opt.heads, (long long)opt.tokens, r.config.c_str(), r.fwdMs, r.fwdBwdMs,
                      per(r.fwdBytes, r.fwdMs) / 1e12, per(r.fwdBwdBytes, r.fwdBwdMs) / 1e12,
                      per(r.fwdFlops, r.fwdMs) / 1e12, per(r.fwdBwdFlops, r.fwdBwdMs) / 1e12,
                      per(double(opt.tokens), r.fwdMs), per(double(opt.tokens), r.fwdBwdMs),
@@ -317,7 +323,7 @@ int main(int argc, char **argv) {
   Options opt;
   const char *usage =
       "usage: lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...] [--tokens T] "
-      "[--heads H] [--no-decay] [--slice S] [--block B] [--warps W] [--multiprocessors N] "
+      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--multiprocessors N] "
       "[--target-ms MS] [--smoke]\n";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -345,7 +351,14 @@ int main(int argc, char **argv) {
       opt.tokens = std::atoll(value().c_str());
     else if (arg == "--heads")
       opt.heads = std::atoll(value().c_str());
-    else if (arg == "--no-decay")
+    else if (arg == "--dtype") {
+      std::string t = value();
+      if (t != "bf16" && t != "f16") {
+        std::fprintf(stderr, "lacc-bench-lightning: --dtype must be bf16 or f16\n");
+        return 2;
+      }
+      opt.dtype = t == "f16" ? DType::F16 : DType::BF16;
+    } else if (arg == "--no-decay")
       opt.decay = false;
     else if (arg == "--slice")
       opt.slice = std::atoi(value().c_str());
