@@ -90,7 +90,7 @@ def sdpa_rows(dims, ns, tokens, heads):
     return rows
 
 
-def plot(rows, png):
+def plot(rows, png, device=""):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -115,12 +115,14 @@ def plot(rows, png):
         tokens = ok[0]["tokens"]
         ax.set(xscale="log", yscale="log", xlabel="sequence length n (b = %s / n)" % tokens,
                ylabel="tokens / s",
-               title=f"d = e = {d}, h = {heads}, bf16 (higher is better)")
+               title=f"d = e = {d}, h = {heads}, {ok[0]['dtype']} (higher is better)")
         ns = sorted({int(r["n"]) for r in ok if int(r["d"]) == d})
         ax.set_xticks(ns, [f"{n // 1024}K" if n >= 1024 else str(n) for n in ns])
         ax.minorticks_off()
         ax.grid(True, which="major", alpha=0.3)
         ax.legend()
+    if device:
+        fig.suptitle(f"lightning attention (lacc) and causal softmax attention (SDPA) on {device}")
     fig.tight_layout()
     fig.savefig(png, dpi=120)
     print(f"wrote {png}")
@@ -143,7 +145,10 @@ def main():
             if reader.fieldnames != COLUMNS:
                 sys.exit(f"lightning_sdpa.py: {a.csv} does not have lacc-bench-lightning's columns")
             rows = list(reader)
+    device = ""
     if not a.plot_only:
+        import torch
+        device = torch.cuda.get_device_name()
         new = sdpa_rows([int(x) for x in a.dims.split(",")], [int(x) for x in a.ns.split(",")],
                         a.tokens, a.heads)
         # lacc's run may have failed before writing: the SDPA rows stand alone then.
@@ -154,7 +159,7 @@ def main():
                 w.writeheader()
             w.writerows(new)
         rows += [{k: str(v) for k, v in r.items()} for r in new]
-    plot(rows, a.png)
+    plot(rows, a.png, device)
 
 
 if __name__ == "__main__":
