@@ -212,6 +212,10 @@ LightningAttention::LightningAttention(Context &ctx, Options options)
     fail("options", "block = " + std::to_string(options_.block) + " must be a power of two >= 16");
   if (options_.slice < 16 || (options_.slice & (options_.slice - 1)))
     fail("options", "slice = " + std::to_string(options_.slice) + " must be a power of two >= 16");
+  if (options_.numWarps < 1 || options_.numWarps > 32 ||
+      (options_.numWarps & (options_.numWarps - 1)))
+    fail("options",
+         "numWarps = " + std::to_string(options_.numWarps) + " must be a power of two in 1..32");
 }
 
 size_t LightningAttention::configCount() const {

@@ -630,6 +630,10 @@ TEST(LightningOpErrors, Options) {
   o.slice = 8;
   EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
               HasSubstr("slice = 8 must be a power of two >= 16"));
+  o.slice = 32;
+  o.numWarps = 0;
+  EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
+              HasSubstr("numWarps = 0 must be a power of two in 1..32"));
 }
 
 } // namespace
