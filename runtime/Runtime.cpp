@@ -124,9 +124,18 @@ struct ContextState {
   std::string deviceName;
   std::string arch;
   size_t maxShared = 0;       // dynamic + static per block, after opting in
+  int multiprocessors = 0;    // SMs; 0 without a device
   std::optional<DiskCache> disk;
   bool alwaysCompile = false;
   CompileFunction compiler;
+  // Bytes of the live DeviceBuffers, and the most live at once (Context::peakAllocatedBytes).
+  std::atomic<size_t> liveBytes{0}, peakBytes{0};
+
+  void allocated(size_t bytes) {
+    size_t live = liveBytes += bytes, peak = peakBytes.load();
+    while (live > peak && !peakBytes.compare_exchange_weak(peak, live)) {
+    }
+  }
 
   ~ContextState() {
     if (context)
@@ -1239,6 +1248,9 @@ Context::Context(ContextOptions options) : s_(std::make_shared<ContextState>()) 
                                c.device),
         "cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)");
   c.maxShared = size_t(optin);
+  check(d, d.cuDeviceGetAttribute(&c.multiprocessors, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                                  c.device),
+        "cuDeviceGetAttribute(MULTIPROCESSOR_COUNT)");
   if (c.arch.empty()) // sm_90a: Hopper's wgmma and TMA need the arch-specific target
     c.arch = "sm_" + std::to_string(major) + std::to_string(minor) + (major == 9 ? "a" : "");
   check(d, d.cuDevicePrimaryCtxRetain(&c.context, c.device), "cuDevicePrimaryCtxRetain");
@@ -1301,6 +1313,10 @@ int Context::device() const { return s_->ordinal; }
 std::string Context::deviceName() const { return s_->deviceName; }
 const std::string &Context::arch() const { return s_->arch; }
 size_t Context::maxSharedBytes() const { return s_->maxShared; }
+int Context::multiprocessorCount() const { return s_->multiprocessors; }
+size_t Context::allocatedBytes() const { return s_->liveBytes; }
+size_t Context::peakAllocatedBytes() const { return s_->peakBytes; }
+void Context::resetPeakAllocatedBytes() { s_->peakBytes = size_t(s_->liveBytes); }
 const std::string &Context::cacheDir() const {
   static const std::string none;
   return s_->disk ? s_->disk->dir() : none;
@@ -1355,14 +1371,18 @@ double Event::msSince(const Event &start) const {
 DeviceBuffer Context::alloc(size_t bytes) {
   if (bytes == 0)
     throw Error(Error::Kind::Argument, "alloc(0): a device buffer needs at least one byte");
-  if (s_->interpret)
-    return DeviceBuffer(s_, HostMemory::get().allocate(bytes), bytes);
+  if (s_->interpret) {
+    DeviceBuffer b(s_, HostMemory::get().allocate(bytes), bytes);
+    s_->allocated(bytes);
+    return b;
+  }
   const Driver &d = s_->current("alloc(" + std::to_string(bytes) + ")");
   CUdeviceptr p = 0;
   CUresult r = d.cuMemAlloc(&p, bytes);
   if (r != CUDA_SUCCESS)
     throw Error(Error::Kind::Cuda, "cuMemAlloc of " + std::to_string(bytes) +
                                        " bytes failed: " + cudaErrorText(d, r));
+  s_->allocated(bytes);
   return DeviceBuffer(s_, p, bytes);
 }
 
@@ -1398,6 +1418,8 @@ void DeviceBuffer::release() noexcept {
       d.cuCtxSetCurrent(ctx_->context);
     d.cuMemFree(address_); // nothing sensible to do with an error in a destructor
   }
+  if (address_ && ctx_)
+    ctx_->liveBytes -= bytes_;
   address_ = 0;
   bytes_ = 0;
   ctx_.reset();

@@ -42,12 +42,11 @@ inline std::vector<double> lightningForward(const LightningShape &s,
       for (int i = 0; i < s.D; ++i)
         for (int e = 0; e < s.E; ++e)
           S[size_t(i) * s.E + e] = lambda[b] * S[size_t(i) * s.E + e] + kt[i] * vt[e];
-      for (int e = 0; e < s.E; ++e) {
-        double acc = 0;
-        for (int i = 0; i < s.D; ++i)
-          acc += qt[i] * S[size_t(i) * s.E + e];
-        ot[e] = acc;
-      }
+      // Row by row of S, so that the inner loops run along memory (and vectorize).
+      std::fill(ot, ot + s.E, 0.0);
+      for (int i = 0; i < s.D; ++i)
+        for (int e = 0; e < s.E; ++e)
+          ot[e] += qt[i] * S[size_t(i) * s.E + e];
     }
   }
   return o;
@@ -75,12 +74,9 @@ inline LightningGrads lightningBackward(const LightningShape &s, const std::vect
         for (int i = 0; i < s.D; ++i)
           A[size_t(e) * s.D + i] = lambda[b] * A[size_t(e) * s.D + i] + vt[e] * kt[i];
       double *dqt = &g.dq[(size_t(b) * s.n + t) * s.D];
-      for (int i = 0; i < s.D; ++i) {
-        double acc = 0;
-        for (int e = 0; e < s.E; ++e)
-          acc += dot[e] * A[size_t(e) * s.D + i];
-        dqt[i] = acc;
-      }
+      for (int e = 0; e < s.E; ++e)
+        for (int i = 0; i < s.D; ++i)
+          dqt[i] += dot[e] * A[size_t(e) * s.D + i];
     }
     std::fill(B.begin(), B.end(), 0.0);
     for (int t = s.n - 1; t >= 0; --t) {
@@ -95,12 +91,9 @@ inline LightningGrads lightningBackward(const LightningShape &s, const std::vect
           acc += B[size_t(i) * s.E + e] * vt[e];
         dkt[i] = acc;
       }
-      for (int e = 0; e < s.E; ++e) {
-        double acc = 0;
-        for (int i = 0; i < s.D; ++i)
-          acc += kt[i] * B[size_t(i) * s.E + e];
-        dvt[e] = acc;
-      }
+      for (int i = 0; i < s.D; ++i)
+        for (int e = 0; e < s.E; ++e)
+          dvt[e] += kt[i] * B[size_t(i) * s.E + e];
     }
   }
   return g;

@@ -18,8 +18,24 @@ namespace {
   throw Error(Error::Kind::Argument, "lightning " + what + ": " + message);
 }
 
-const char *dtypeName(DType t) { return t == DType::BF16 ? "bf16" : "f32"; }
-size_t dtypeBytes(DType t) { return t == DType::BF16 ? 2 : 4; }
+const char *dtypeName(DType t) {
+  switch (t) {
+  case DType::BF16: return "bf16";
+  case DType::F16: return "f16";
+  case DType::F32: return "f32";
+  case DType::I32: return "i32";
+  }
+  return "?";
+}
+size_t dtypeBytes(DType t) { return t == DType::BF16 || t == DType::F16 ? 2 : 4; }
+
+/// The element type of a call: q's, which must be bf16 or f16 (every other tensor of q's
+/// kind is then checked to have it).
+DType elementType(const std::string &op, const Tensor &q) {
+  if (q.dtype != DType::BF16 && q.dtype != DType::F16)
+    fail(op, std::string("q must be bf16 or f16, got ") + dtypeName(q.dtype));
+  return q.dtype;
+}
 
 std::string shapeString(const std::vector<int64_t> &shape) {
   std::ostringstream os;
@@ -28,6 +44,25 @@ std::string shapeString(const std::vector<int64_t> &shape) {
     os << (i ? ", " : "") << shape[i];
   os << "]";
   return os.str();
+}
+
+/// `t` without its leading dim when that is 1: [1, a, b, c] as [a, b, c] (decode's and
+/// forwardVarlen's tensors may come either way). `rank` is the rank wanted without it; `what`
+/// names the layouts for the message.
+Tensor withoutUnitDim(const std::string &op, const char *name, const Tensor &t, size_t rank,
+                      size_t unitAxis, const std::string &what) {
+  if (t.shape.size() == rank + 1 && t.shape[unitAxis] != 1)
+    fail(op, std::string(name) + " has shape " + shapeString(t.shape) + ": " + what);
+  if (t.shape.size() != rank && t.shape.size() != rank + 1)
+    fail(op, std::string(name) + " must have rank " + std::to_string(rank) + " or " +
+                 std::to_string(rank + 1) + " (" + what + "), got shape " + shapeString(t.shape));
+  Tensor flat = t;
+  if (t.shape.size() == rank + 1) {
+    flat.shape.erase(flat.shape.begin() + unitAxis);
+    if (!t.strides.empty())
+      flat.strides.erase(flat.strides.begin() + unitAxis);
+  }
+  return flat;
 }
 
 bool powerOfTwoIn16To256(int64_t x) { return x >= 16 && x <= 256 && (x & (x - 1)) == 0; }
@@ -119,6 +154,42 @@ void checkState(const std::string &op, const char *name, const Tensor &state,
 /// Programs along a head dim cut into slices of at most `slice`.
 int64_t slicesOf(int64_t dim, int64_t slice) { return dim / std::min(dim, slice); }
 
+/// One tensor of a call: its name, and whether its last dim is D (q's) or E (v's).
+struct Operand {
+  const char *name;
+  const Tensor *tensor;
+  bool headDimD;
+};
+
+/// The tensors of one call, each of rank axes.size() + 1 and element type `type`: the leading
+/// axes (named by `axes`) equal to the first operand's (q's), the last dim D (q's) or E (the
+/// first E operand's, v's), D and E powers of two in 16..256, each buffer large enough.
+/// Returns {D, E}.
+std::pair<int64_t, int64_t> checkOperands(const std::string &op, DType type,
+                                          const std::vector<const char *> &axes,
+                                          const std::vector<Operand> &operands) {
+  const size_t rank = axes.size() + 1;
+  for (const Operand &x : operands)
+    checkTensor(op, x.name, *x.tensor, rank, type);
+  const Operand &q = operands.front();
+  const Operand &v = *std::find_if(operands.begin(), operands.end(),
+                                   [](const Operand &x) { return !x.headDimD; });
+  const int64_t D = q.tensor->shape.back(), E = v.tensor->shape.back();
+  checkDim(op, (std::string("D (") + q.name + "'s last dim)").c_str(), D);
+  checkDim(op, (std::string("E (") + v.name + "'s last dim)").c_str(), E);
+  for (const Operand &x : operands) {
+    for (size_t axis = 0; axis < axes.size(); ++axis)
+      checkSame(op, x.name, *x.tensor, axis, q.tensor->shape[axis], q.name, axes[axis]);
+    if (x.headDimD)
+      checkSame(op, x.name, *x.tensor, rank - 1, D, q.name, "head dim D");
+    else
+      checkSame(op, x.name, *x.tensor, rank - 1, E, v.name, "head dim E");
+  }
+  for (const Operand &x : operands)
+    checkBytes(op, x.name, *x.tensor);
+  return {D, E};
+}
+
 } // namespace
 
 int64_t Tensor::numel() const {
@@ -128,14 +199,23 @@ int64_t Tensor::numel() const {
   return n;
 }
 
+static Module loadKernels(Context &ctx, const std::string &dir, const std::string &file) {
+  return dir.empty() ? ctx.loadEmbedded(file) : ctx.loadFile(dir + "/" + file);
+}
+
 LightningAttention::LightningAttention(Context &ctx, Options options)
-    : ctx_(ctx), options_(options), fwd_(ctx_.loadEmbedded("lightning_fwd.tile")),
-      bwd_(ctx_.loadEmbedded("lightning_bwd.tile")),
-      decode_(ctx_.loadEmbedded("lightning_decode.tile")) {
+    : ctx_(ctx), options_(options),
+      fwd_(loadKernels(ctx_, options_.kernelDir, "lightning_fwd.tile")),
+      bwd_(loadKernels(ctx_, options_.kernelDir, "lightning_bwd.tile")),
+      decode_(loadKernels(ctx_, options_.kernelDir, "lightning_decode.tile")) {
   if (options_.block < 16 || (options_.block & (options_.block - 1)))
     fail("options", "block = " + std::to_string(options_.block) + " must be a power of two >= 16");
   if (options_.slice < 16 || (options_.slice & (options_.slice - 1)))
     fail("options", "slice = " + std::to_string(options_.slice) + " must be a power of two >= 16");
+  if (options_.numWarps < 1 || options_.numWarps > 32 ||
+      (options_.numWarps & (options_.numWarps - 1)))
+    fail("options",
+         "numWarps = " + std::to_string(options_.numWarps) + " must be a power of two in 1..32");
 }
 
 size_t LightningAttention::configCount() const {
@@ -143,24 +223,32 @@ size_t LightningAttention::configCount() const {
   return kernels_.size();
 }
 
-Kernel LightningAttention::kernel(const Module &module, const std::string &name, int64_t H,
-                                  int64_t D, int64_t E, bool stateIn, bool stateOut) {
-  Key key{name, H, D, E, stateIn, stateOut};
+Kernel LightningAttention::kernel(const Module &module, const std::string &name, DType type,
+                                  int64_t H, int64_t D, int64_t E, bool stateIn, bool stateOut,
+                                  bool output) {
+  Key key{name, type, H, D, E, stateIn, stateOut, output};
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = kernels_.find(key);
   if (it != kernels_.end())
     return it->second;
   ConstMap c{{"H", H}, {"D", D}, {"E", E}, {"DECAY", options_.decay}};
-  if (name == "lightning_bwd_dq" || name == "lightning_bwd_dk")
-    c["BLOCK_D"] = std::min<int64_t>(D, options_.slice);
-  else
-    c["BLOCK_E"] = std::min<int64_t>(E, options_.slice);
-  if (name != "lightning_decode")
-    c["BLOCK"] = int64_t(options_.block);
-  if (name == "lightning_fwd") {
+  if (name == "lightning_segment_scan") {
+    c["BLOCK"] = std::min<int64_t>(D * E, 1024);
+  } else {
+    c["DTYPE"] = ConstValue::type(type == DType::F16 ? "f16" : "bf16");
+    if (name == "lightning_bwd_dq" || name == "lightning_bwd_dk")
+      c["BLOCK_D"] = std::min<int64_t>(D, options_.slice);
+    else
+      c["BLOCK_E"] = std::min<int64_t>(E, options_.slice);
+    if (name != "lightning_decode")
+      c["BLOCK"] = int64_t(options_.block);
+  }
+  if (name.rfind("lightning_fwd", 0) == 0 || name == "lightning_segment_scan") {
     c["STATE_IN"] = stateIn;
     c["STATE_OUT"] = stateOut;
   }
+  if (name == "lightning_fwd_segments")
+    c["OUTPUT"] = output;
   KernelOptions ko;
   ko.numWarps = options_.numWarps;
   Kernel k = module.kernel(name, c, ko);
@@ -172,27 +260,11 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
                                  const DeviceBuffer &slope, Tensor &o, const Tensor *stateIn,
                                  Tensor *stateOut) {
   const std::string op = "forward";
-  checkTensor(op, "q", q, 4, DType::BF16);
-  const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3];
-  checkDim(op, "D (q's last dim)", D);
-  checkTensor(op, "k", k, 4, DType::BF16);
-  checkTensor(op, "v", v, 4, DType::BF16);
-  checkTensor(op, "o", o, 4, DType::BF16);
-  const int64_t E = v.shape[3];
-  checkDim(op, "E (v's last dim)", E);
-  for (size_t axis = 0; axis < 3; ++axis) {
-    const char *axisName = axis == 0 ? "batch" : axis == 1 ? "heads" : "length";
-    checkSame(op, "k", k, axis, q.shape[axis], "q", axisName);
-    checkSame(op, "v", v, axis, q.shape[axis], "q", axisName);
-    checkSame(op, "o", o, axis, q.shape[axis], "q", axisName);
-  }
-  checkSame(op, "k", k, 3, D, "q", "head dim D");
-  checkSame(op, "o", o, 3, E, "v", "head dim E");
+  const DType type = elementType(op, q);
+  auto [D, E] = checkOperands(op, type, {"batch", "heads", "length"},
+                              {{"q", &q, true}, {"k", &k, true}, {"v", &v, false}, {"o", &o, false}});
+  const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2];
   checkGrid(op, b * h, n);
-  checkBytes(op, "q", q);
-  checkBytes(op, "k", k);
-  checkBytes(op, "v", v);
-  checkBytes(op, "o", o);
   checkSlope(op, slope, h, options_.decay);
   const std::vector<int64_t> stateShape{b * h, D, E};
   if (stateIn)
@@ -200,7 +272,11 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   if (stateOut)
     checkState(op, "stateOut", *stateOut, stateShape);
 
-  Kernel kern = kernel(fwd_, "lightning_fwd", h, D, E, stateIn != nullptr, stateOut != nullptr);
+  Segments segments = segmentsFor(b * h, n, E);
+  if (segments.count > 1)
+    return forwardSegments(q, k, v, slope, o, stateIn, stateOut, type, segments);
+  Kernel kern =
+      kernel(fwd_, "lightning_fwd", type, h, D, E, stateIn != nullptr, stateOut != nullptr);
   // Without a state, s_in / s_out are never touched: slope stands in.
   DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : slope.ptr();
   DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : slope.ptr();
@@ -208,41 +284,118 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
               *v.buffer, *o.buffer, slope, int32_t(n), sIn, sOut);
 }
 
+LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t n,
+                                                             int64_t E) const {
+  const int64_t sms =
+      options_.multiprocessors > 0 ? options_.multiprocessors : ctx_.multiprocessorCount();
+  const int64_t programs = bh * slicesOf(E, options_.slice);
+  // About 240 registers a thread: an SM holds 8 warps of these kernels (two programs of 4
+  // warps, one of 8).
+  const int64_t slots = sms * std::max<int64_t>(1, 8 / int64_t(options_.numWarps));
+  if (sms == 0 || 2 * programs > slots)
+    return {};
+  const int64_t minLength = 8 * int64_t(options_.block);
+  const int64_t count = std::min(slots / programs, n / minLength);
+  if (count <= 1)
+    return {};
+  // Whole blocks per segment (only the last one ragged); rounding up may leave fewer segments.
+  const int64_t block = options_.block;
+  const int64_t length = ((n + count - 1) / count + block - 1) / block * block;
+  return {(n + length - 1) / length, length};
+}
+
+std::shared_ptr<DeviceBuffer> LightningAttention::workspace(const Stream &stream, size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_ptr<DeviceBuffer> &ws = workspaces_[stream.handle()];
+  // Dropping a buffer that enqueued launches still use is safe: freeing device memory waits
+  // for the device.
+  if (!ws || ws->size() < bytes)
+    ws = std::make_shared<DeviceBuffer>(ctx_.alloc(bytes));
+  return ws;
+}
+
+void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
+                                         const DeviceBuffer &slope, Tensor &o,
+                                         const Tensor *stateIn, Tensor *stateOut, DType type,
+                                         const Segments &segments) {
+  const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3], E = v.shape[3];
+  const int64_t bh = b * h, S = segments.count;
+  std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * S * D * E) * 4);
+  const DeviceBuffer &states = *held;
+  Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false);
+  Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
+                       stateOut != nullptr);
+  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true);
+  const Grid walks(slicesOf(E, options_.slice), bh, S);
+  const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
+  const Stream &s = options_.stream;
+  // Pointers a launch does not read or write: `states` stands in.
+  DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : states.ptr();
+  DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : states.ptr();
+  own.launch(walks, s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32, seg32, states,
+             states);
+  scan.launch(Grid(D * E / std::min<int64_t>(D * E, 1024), bh), s, states, slope, n32, seg32,
+              sIn, sOut);
+  last.launch(walks, s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32, seg32, states,
+              states);
+}
+
+void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v,
+                                       const DeviceBuffer &slope, const Tensor &cuSeqlens,
+                                       Tensor &o, const Tensor *stateIn, Tensor *stateOut) {
+  const std::string op = "forwardVarlen";
+  const char *layouts = "packed sequences are [h, T, dim] or [1, h, T, dim]";
+  const DType type = elementType(op, q);
+  Tensor q3 = withoutUnitDim(op, "q", q, 3, 0, layouts);
+  Tensor k3 = withoutUnitDim(op, "k", k, 3, 0, layouts);
+  Tensor v3 = withoutUnitDim(op, "v", v, 3, 0, layouts);
+  Tensor o3 = withoutUnitDim(op, "o", o, 3, 0, layouts);
+  auto [D, E] = checkOperands(op, type, {"heads", "tokens"},
+                              {{"q", &q3, true}, {"k", &k3, true}, {"v", &v3, false},
+                               {"o", &o3, false}});
+  const int64_t h = q3.shape[0], T = q3.shape[1];
+  checkTensor(op, "cuSeqlens", cuSeqlens, 1, DType::I32);
+  const int64_t N = cuSeqlens.shape[0] - 1;
+  if (N < 1)
+    fail(op, "cuSeqlens must hold N + 1 >= 2 offsets (0, the ends of the N sequences), got " +
+                 shapeString(cuSeqlens.shape));
+  checkBytes(op, "cuSeqlens", cuSeqlens);
+  checkGrid(op, N * h, T);
+  checkSlope(op, slope, h, options_.decay);
+  const std::vector<int64_t> stateShape{N * h, D, E};
+  if (stateIn)
+    checkState(op, "stateIn", *stateIn, stateShape);
+  if (stateOut)
+    checkState(op, "stateOut", *stateOut, stateShape);
+
+  Kernel kern = kernel(fwd_, "lightning_fwd_varlen", type, h, D, E, stateIn != nullptr,
+                       stateOut != nullptr);
+  DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : slope.ptr();
+  DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : slope.ptr();
+  kern.launch(Grid(slicesOf(E, options_.slice), N * h), options_.stream, *q.buffer, *k.buffer,
+              *v.buffer, *o.buffer, slope, *cuSeqlens.buffer, int32_t(T), sIn, sOut);
+}
+
 void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor &v,
                                   const Tensor &dO, const DeviceBuffer &slope, Tensor &dq,
                                   Tensor &dk, Tensor &dv) {
   const std::string op = "backward";
-  checkTensor(op, "q", q, 4, DType::BF16);
-  const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3];
-  checkDim(op, "D (q's last dim)", D);
-  checkTensor(op, "k", k, 4, DType::BF16);
-  checkTensor(op, "v", v, 4, DType::BF16);
-  checkTensor(op, "dO", dO, 4, DType::BF16);
-  checkTensor(op, "dq", dq, 4, DType::BF16);
-  checkTensor(op, "dk", dk, 4, DType::BF16);
-  checkTensor(op, "dv", dv, 4, DType::BF16);
-  const int64_t E = v.shape[3];
-  checkDim(op, "E (v's last dim)", E);
-  for (size_t axis = 0; axis < 3; ++axis) {
-    const char *axisName = axis == 0 ? "batch" : axis == 1 ? "heads" : "length";
-    for (auto [name, t] : {std::pair<const char *, const Tensor *>{"k", &k}, {"v", &v},
-                           {"dO", &dO}, {"dq", &dq}, {"dk", &dk}, {"dv", &dv}})
-      checkSame(op, name, *t, axis, q.shape[axis], "q", axisName);
-  }
-  checkSame(op, "k", k, 3, D, "q", "head dim D");
-  checkSame(op, "dq", dq, 3, D, "q", "head dim D");
-  checkSame(op, "dk", dk, 3, D, "q", "head dim D");
-  checkSame(op, "dO", dO, 3, E, "v", "head dim E");
-  checkSame(op, "dv", dv, 3, E, "v", "head dim E");
+  const DType type = elementType(op, q);
+  auto [D, E] = checkOperands(op, type, {"batch", "heads", "length"},
+                              {{"q", &q, true},
+                               {"k", &k, true},
+                               {"v", &v, false},
+                               {"dO", &dO, false},
+                               {"dq", &dq, true},
+                               {"dk", &dk, true},
+                               {"dv", &dv, false}});
+  const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2];
   checkGrid(op, b * h, n);
-  for (auto [name, t] : {std::pair<const char *, const Tensor *>{"q", &q}, {"k", &k}, {"v", &v},
-                         {"dO", &dO}, {"dq", &dq}, {"dk", &dk}, {"dv", &dv}})
-    checkBytes(op, name, *t);
   checkSlope(op, slope, h, options_.decay);
 
-  Kernel kdq = kernel(bwd_, "lightning_bwd_dq", h, D, E);
-  Kernel kdk = kernel(bwd_, "lightning_bwd_dk", h, D, E);
-  Kernel kdv = kernel(bwd_, "lightning_bwd_dv", h, D, E);
+  Kernel kdq = kernel(bwd_, "lightning_bwd_dq", type, h, D, E);
+  Kernel kdk = kernel(bwd_, "lightning_bwd_dk", type, h, D, E);
+  Kernel kdv = kernel(bwd_, "lightning_bwd_dv", type, h, D, E);
   const int64_t dSlices = slicesOf(D, options_.slice), eSlices = slicesOf(E, options_.slice);
   const int32_t n32 = int32_t(n);
   const Stream &s = options_.stream;
@@ -255,43 +408,21 @@ void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &
                                 const DeviceBuffer &slope, Tensor &state, Tensor &o) {
   const std::string op = "decode";
   // [b, h, D] or [b, h, 1, D]: one token per (batch, head).
-  auto token = [&](const char *name, const Tensor &t) {
-    if (t.shape.size() == 4 && t.shape[2] != 1)
-      fail(op, std::string(name) + " has shape " + shapeString(t.shape) +
-                   ": decode takes one token per (batch, head), [b, h, 1, dim] or [b, h, dim]");
-    if (t.shape.size() != 3 && t.shape.size() != 4)
-      fail(op, std::string(name) + " must have rank 3 ([b, h, dim]) or 4 ([b, h, 1, dim]), "
-                                   "got shape " + shapeString(t.shape));
-    Tensor flat = t;
-    if (t.shape.size() == 4) {
-      flat.shape = {t.shape[0], t.shape[1], t.shape[3]};
-      if (!t.strides.empty())
-        flat.strides = {t.strides[0], t.strides[1], t.strides[3]};
-    }
-    checkTensor(op, name, flat, 3, DType::BF16);
-    return flat;
-  };
-  Tensor q3 = token("q", q), k3 = token("k", k), v3 = token("v", v), o3 = token("o", o);
-  const int64_t b = q3.shape[0], h = q3.shape[1], D = q3.shape[2], E = v3.shape[2];
-  checkDim(op, "D (q's last dim)", D);
-  checkDim(op, "E (v's last dim)", E);
-  for (size_t axis = 0; axis < 2; ++axis) {
-    const char *axisName = axis == 0 ? "batch" : "heads";
-    checkSame(op, "k", k3, axis, q3.shape[axis], "q", axisName);
-    checkSame(op, "v", v3, axis, q3.shape[axis], "q", axisName);
-    checkSame(op, "o", o3, axis, q3.shape[axis], "q", axisName);
-  }
-  checkSame(op, "k", k3, 2, D, "q", "head dim D");
-  checkSame(op, "o", o3, 2, E, "v", "head dim E");
+  const char *layouts = "decode takes one token per (batch, head), [b, h, 1, dim] or [b, h, dim]";
+  const DType type = elementType(op, q);
+  Tensor q3 = withoutUnitDim(op, "q", q, 3, 2, layouts);
+  Tensor k3 = withoutUnitDim(op, "k", k, 3, 2, layouts);
+  Tensor v3 = withoutUnitDim(op, "v", v, 3, 2, layouts);
+  Tensor o3 = withoutUnitDim(op, "o", o, 3, 2, layouts);
+  auto [D, E] = checkOperands(op, type, {"batch", "heads"},
+                              {{"q", &q3, true}, {"k", &k3, true}, {"v", &v3, false},
+                               {"o", &o3, false}});
+  const int64_t b = q3.shape[0], h = q3.shape[1];
   checkGrid(op, b * h, 1);
-  checkBytes(op, "q", q3);
-  checkBytes(op, "k", k3);
-  checkBytes(op, "v", v3);
-  checkBytes(op, "o", o3);
   checkSlope(op, slope, h, options_.decay);
   checkState(op, "state", state, {b * h, D, E});
 
-  Kernel kern = kernel(decode_, "lightning_decode", h, D, E);
+  Kernel kern = kernel(decode_, "lightning_decode", type, h, D, E);
   kern.launch(Grid(slicesOf(E, options_.slice), b * h), options_.stream, *q.buffer, *k.buffer,
               *v.buffer, *o.buffer, slope, *state.buffer);
 }

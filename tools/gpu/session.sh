@@ -6,6 +6,9 @@
 #   gemm      tools/gpu/bench-gemm.sh (kernels/gemm.tile against torch.matmul)
 #   memory    tools/gpu/bench-memory.sh (memory-bound kernels against copy and torch)
 #   lightning lacc-lightning at the ANCHORS.md shapes (b*n = 65536, h 32, d 128)
+#   bench-lightning  lacc-bench-lightning (the op at the ANCHORS.md family, d 128 and 64) and
+#             tools/bench/lightning_sdpa.py (PyTorch SDPA, causal flash, on the same shapes):
+#             OUT_DIR/lightning.csv and OUT_DIR/lightning.png (tokens/s against n); ~2 min
 #   sweep     lacc-lightning's kernel configurations (slice, BLOCK, warps) at b 16, h 32, n 4096
 #   lightning-tests  the lightning kernels' numerics (KernelTests *Lightning*) on the GPU, and
 #             racecheck over them
@@ -58,6 +61,14 @@ if has lightning; then
       --n=$n --dim=128
     tail -n 8 "$LOGS/lightning-n$n.log" >> "$SUMMARY"
   done
+fi
+if has bench-lightning; then
+  export LACC_CACHE_DIR=$LOGS/cache-bench-lightning
+  timed bench-lightning "$BIN/lacc-bench-lightning" --csv "$OUT/lightning.csv"
+  grep -h '^|\|ALL OK\|SOME FAILED' "$LOGS/bench-lightning.log" >> "$SUMMARY"
+  PYTHONUNBUFFERED=1 timed bench-lightning-sdpa python3 "$HERE/../bench/lightning_sdpa.py" \
+    "$OUT/lightning.csv" "$OUT/lightning.png"
+  grep -h 'sdpa\|wrote\|Error\|error' "$LOGS/bench-lightning-sdpa.log" | head -n 20 >> "$SUMMARY"
 fi
 if has sweep; then
   export LACC_CACHE_DIR=$LOGS/cache-sweep

@@ -1,13 +1,13 @@
 //===- lightning.cpp - lightning attention end to end ---------------------===//
 //
 //   lacc-lightning [--device=auto|gpu|cpu] [--batch=B] [--heads=H] [--n=N] [--dim=D]
-//                  [--no-decay] [--repeat=R] [--kernels=DIR]
-//                  [--slice=S] [--block=B] [--warps=W]   (the kernels' BLOCK_E / BLOCK_D,
-//                  BLOCK and num_warps; default min(dim, 32), 64 and the kernels' own)
+//                  [--dtype=bf16|f16] [--no-decay] [--repeat=R] [--kernels=DIR]
+//                  [--slice=S] [--block=B] [--warps=W]   (the op's Options: slice of a head
+//                  dim per program, BLOCK and num_warps; default 32, 64 and 4)
 //
-// Runs kernels/lightning_fwd.tile and kernels/lightning_bwd.tile (the copies
-// built into the program, or DIR's) on random bf16 data through the runtime:
-// the same launches on the GPU (JIT compile, cache, launch) or, with
+// Runs lightning attention forward and backward through lacc::ops::LightningAttention
+// (kernels/lightning_{fwd,bwd}.tile: the copies built into the program, or DIR's) on random
+// data: on the GPU (JIT compile, cache, launch) or, with
 // --device=cpu or where there is no GPU, on the CPU interpreter at a small
 // size. Prints each output's error against the fp64 recurrent reference (on up to 16
 // evenly spaced (batch, head) slices: it runs on one CPU core) and
@@ -17,6 +17,7 @@
 
 #include "kernels/reference/Lightning.h"
 #include "lacc/Runtime.h"
+#include "lacc/ops/Lightning.h"
 #include "runtime/interp/Numerics.h"
 
 #include <algorithm>
@@ -30,13 +31,18 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using BF16 = std::vector<uint16_t>;
+using Bits = std::vector<uint16_t>; // bf16 or f16 elements
+using lacc::ops::DType;
+using lacc::ops::LightningAttention;
+using lacc::ops::Tensor;
+namespace num = lacc::interp::num;
 
 struct Options {
   std::string device = "auto";
   int batch = 0, heads = 0, n = 0, dim = 0, repeat = 10;
-  int slice = 0, block = 64, warps = 0; // 0: min(dim, 32); the kernels' num_warps
+  int slice = 0, block = 0, warps = 0; // 0: the op's defaults
   bool decay = true;
+  DType dtype = DType::BF16;
   std::string kernels; // empty: the kernels built into the program
 };
 
@@ -47,25 +53,36 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-/// The problem: bf16 inputs and their exact values for the reference.
+double toDouble(DType t, uint16_t x) {
+  return t == DType::F16 ? num::halfBitsToFloat(x) : num::bf16BitsToFloat(x);
+}
+
+std::vector<double> toDouble(DType t, const Bits &v) {
+  std::vector<double> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    out[i] = toDouble(t, v[i]);
+  return out;
+}
+
+/// The problem: inputs of the element type and their exact values for the reference.
 struct Problem {
   int bh, n, D, E, H;
-  BF16 q, k, v, dO;
+  DType dtype;
+  Bits q, k, v, dO;
   std::vector<double> qd, kd, vd, dOd, lambda;
   std::vector<float> slope;
 
-  int sliceWidth, block;
-
-  Problem(int batch, int heads, int n, int dim, bool decay, int sliceWidth, int block)
-      : bh(batch * heads), n(n), D(dim), E(dim), H(heads), sliceWidth(sliceWidth), block(block) {
+  Problem(int batch, int heads, int n, int dim, bool decay, DType dtype)
+      : bh(batch * heads), n(n), D(dim), E(dim), H(heads), dtype(dtype) {
     std::mt19937 rng(2026);
     std::normal_distribution<float> dist;
-    auto fill = [&](BF16 &out, std::vector<double> &exact, size_t count) {
+    auto fill = [&](Bits &out, std::vector<double> &exact, size_t count) {
       out.resize(count);
       exact.resize(count);
       for (size_t i = 0; i < count; ++i) {
-        out[i] = lacc::interp::num::floatToBF16Bits(dist(rng));
-        exact[i] = lacc::interp::num::bf16BitsToFloat(out[i]);
+        float x = dist(rng);
+        out[i] = dtype == DType::F16 ? num::floatToHalfBits(x) : num::floatToBF16Bits(x);
+        exact[i] = toDouble(dtype, out[i]);
       }
     };
     fill(q, qd, size_t(bh) * n * D);
@@ -78,41 +95,34 @@ struct Problem {
     for (int i = 0; i < bh; ++i)
       lambda.push_back(decay ? std::exp(-double(slope[i % heads])) : 1.0);
   }
-  int slice(int dim) const { return sliceWidth ? std::min(dim, sliceWidth) : std::min(dim, 32); }
-  lacc::ConstMap constants(const char *sliceName, int sliceValue, bool decay) const {
-    return {{"H", H}, {"D", D}, {"E", E}, {"BLOCK", block}, {sliceName, sliceValue}, {"DECAY", decay}};
-  }
 };
 
 struct Outputs {
-  BF16 o, dq, dk, dv;
+  Bits o, dq, dk, dv;
   double fwdMs = 0, bwdMs = 0;
 };
 
-std::vector<double> toDouble(const BF16 &v) {
-  std::vector<double> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i)
-    out[i] = lacc::interp::num::bf16BitsToFloat(v[i]);
-  return out;
+/// The op's configuration from the flags (0: the op's default).
+LightningAttention::Options opConfig(const Options &opt) {
+  LightningAttention::Options o;
+  o.decay = opt.decay;
+  o.kernelDir = opt.kernels;
+  if (opt.slice)
+    o.slice = opt.slice;
+  if (opt.block)
+    o.block = opt.block;
+  if (opt.warps)
+    o.numWarps = unsigned(opt.warps);
+  return o;
 }
 
 //===----------------------------------------------------------------------===//
-// The run: the same launches on the GPU and on the interpreter
+// The run: the same calls on the GPU and on the interpreter
 //===----------------------------------------------------------------------===//
 
-Outputs run(lacc::Context &ctx, Problem &p, const Options &opt) {
-  auto load = [&](const std::string &file) {
-    return opt.kernels.empty() ? ctx.loadEmbedded(file) : ctx.loadFile(opt.kernels + "/" + file);
-  };
-  lacc::Module fwdMod = load("lightning_fwd.tile");
-  lacc::Module bwdMod = load("lightning_bwd.tile");
-  lacc::KernelOptions kopt;
-  kopt.numWarps = static_cast<unsigned>(opt.warps);
-  lacc::Kernel fwd = fwdMod.kernel("lightning_fwd", p.constants("BLOCK_E", p.slice(p.E), opt.decay), kopt);
-  lacc::Kernel dq = bwdMod.kernel("lightning_bwd_dq", p.constants("BLOCK_D", p.slice(p.D), opt.decay), kopt);
-  lacc::Kernel dk = bwdMod.kernel("lightning_bwd_dk", p.constants("BLOCK_D", p.slice(p.D), opt.decay), kopt);
-  lacc::Kernel dv = bwdMod.kernel("lightning_bwd_dv", p.constants("BLOCK_E", p.slice(p.E), opt.decay), kopt);
-
+Outputs run(lacc::Context &ctx, Problem &p, const LightningAttention::Options &config,
+            int repeat) {
+  LightningAttention attn(ctx, config);
   lacc::DeviceBuffer q = ctx.upload(p.q), k = ctx.upload(p.k), v = ctx.upload(p.v);
   lacc::DeviceBuffer dO = ctx.upload(p.dO), slope = ctx.upload(p.slope);
   lacc::DeviceBuffer o = ctx.alloc(p.v.size() * 2), dqB = ctx.alloc(p.q.size() * 2);
@@ -120,16 +130,13 @@ Outputs run(lacc::Context &ctx, Problem &p, const Options &opt) {
   for (lacc::DeviceBuffer *b : {&o, &dqB, &dkB, &dvB})
     b->fill(0xff); // NaN: an element a kernel fails to write is caught
 
-  int n = p.n;
-  auto forward = [&] {
-    // No STATE_IN/STATE_OUT: s_in and s_out are not read or written (slope stands in).
-    fwd.launch(lacc::Grid(p.E / p.slice(p.E), p.bh), q, k, v, o, slope, n, slope, slope);
-  };
-  auto backward = [&] {
-    dq.launch(lacc::Grid(p.D / p.slice(p.D), p.bh), k, v, dO, dqB, slope, n);
-    dk.launch(lacc::Grid(p.D / p.slice(p.D), p.bh), q, v, dO, dkB, slope, n);
-    dv.launch(lacc::Grid(p.E / p.slice(p.E), p.bh), q, k, dO, dvB, slope, n);
-  };
+  const int64_t b = p.bh / p.H;
+  const std::vector<int64_t> shapeD{b, p.H, p.n, p.D}, shapeE{b, p.H, p.n, p.E};
+  Tensor tq(q, shapeD, p.dtype), tk(k, shapeD, p.dtype), tv(v, shapeE, p.dtype);
+  Tensor tdO(dO, shapeE, p.dtype), to(o, shapeE, p.dtype), tdq(dqB, shapeD, p.dtype);
+  Tensor tdk(dkB, shapeD, p.dtype), tdv(dvB, shapeE, p.dtype);
+  auto forward = [&] { attn.forward(tq, tk, tv, slope, to); };
+  auto backward = [&] { attn.backward(tq, tk, tv, tdO, slope, tdq, tdk, tdv); };
   // On the GPU, CUDA events around the launches (after a warm-up run); on the interpreter, the
   // wall clock.
   bool onGpu = ctx.hasDevice();
@@ -138,15 +145,15 @@ Outputs run(lacc::Context &ctx, Problem &p, const Options &opt) {
     if (onGpu) {
       f();
       lacc::Event start = ctx.event(), stop = ctx.event();
-      for (int i = 0; i < opt.repeat; ++i) {
-        start.record();
+      for (int i = 0; i < repeat; ++i) {
+        start.record(config.stream);
         f();
-        stop.record();
+        stop.record(config.stream);
         runs.push_back(stop.msSince(start));
       }
       return median(runs);
     }
-    for (int i = 0; i < opt.repeat; ++i) {
+    for (int i = 0; i < repeat; ++i) {
       auto start = Clock::now();
       f();
       ctx.synchronize();
@@ -188,6 +195,10 @@ int main(int argc, char **argv) {
       opt.device = a + 9;
     else if (std::strncmp(a, "--kernels=", 10) == 0)
       opt.kernels = a + 10;
+    else if (std::strcmp(a, "--dtype=bf16") == 0)
+      opt.dtype = DType::BF16;
+    else if (std::strcmp(a, "--dtype=f16") == 0)
+      opt.dtype = DType::F16;
     else if (std::strcmp(a, "--no-decay") == 0)
       opt.decay = false;
     else if (!parseInt(a, "--batch", opt.batch) && !parseInt(a, "--heads", opt.heads) &&
@@ -196,7 +207,8 @@ int main(int argc, char **argv) {
              !parseInt(a, "--block", opt.block) && !parseInt(a, "--warps", opt.warps)) {
       std::fprintf(stderr, "lacc-lightning: unknown argument '%s'\n"
                            "usage: lacc-lightning [--device=auto|gpu|cpu] [--batch=B] "
-                           "[--heads=H] [--n=N] [--dim=D] [--no-decay] [--repeat=R] "
+                           "[--heads=H] [--n=N] [--dim=D] [--dtype=bf16|f16] [--no-decay] "
+                           "[--repeat=R] "
                            "[--kernels=DIR] [--slice=S] [--block=B] [--warps=W]\n", a);
       return 2;
     }
@@ -227,14 +239,16 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "lacc-lightning: need n >= 1, batch, heads >= 1, dim a power of two in 16..256\n");
       return 2;
     }
-    Problem p(batch, heads, n, dim, opt.decay, opt.slice, opt.block);
-    std::printf("lightning attention %s: batch %d, heads %d, n %d, d = e = %d, bf16, %s\n",
+    Problem p(batch, heads, n, dim, opt.decay, opt.dtype);
+    std::printf("lightning attention %s: batch %d, heads %d, n %d, d = e = %d, %s, %s\n",
                 opt.decay ? "with per-head decay" : "without decay", batch, heads, n, dim,
+                opt.dtype == DType::F16 ? "f16" : "bf16",
                 gpu ? ("GPU " + ctx.deviceName() + " (" + ctx.arch() + ")").c_str()
                     : "CPU interpreter");
-    std::printf("  kernels: slice %d, BLOCK %d, num_warps %s\n", p.slice(dim), opt.block,
-                opt.warps ? std::to_string(opt.warps).c_str() : "the kernels'");
-    Outputs out = run(ctx, p, opt);
+    LightningAttention::Options config = opConfig(opt);
+    std::printf("  kernels: slice %d, BLOCK %d, num_warps %u\n", std::min(dim, config.slice),
+                config.block, config.numWarps);
+    Outputs out = run(ctx, p, config, opt.repeat);
 
     // The fp64 reference walks the sequence in order on one CPU core: at large sizes it is
     // checked on an evenly spaced sample of (batch, head) slices.
@@ -249,7 +263,9 @@ int main(int argc, char **argv) {
           out.push_back(double(full[size_t(bh) * p.n * width + j]));
       return out;
     };
-    auto sampleBF16 = [&](const BF16 &full, int width) { return sample(toDouble(full), width); };
+    auto sampleOut = [&](const Bits &full, int width) {
+      return sample(toDouble(p.dtype, full), width);
+    };
     std::vector<double> lambda;
     for (int bh : checked)
       lambda.push_back(p.lambda[bh]);
@@ -260,10 +276,10 @@ int main(int argc, char **argv) {
     auto o = lacc::reference::lightningForward(shape, lambda, qd, kd, vd);
     auto grads = lacc::reference::lightningBackward(shape, lambda, qd, kd, vd, dOd);
     double refMs = ms(Clock::now() - refStart);
-    double errs[4] = {lacc::reference::relativeError(sampleBF16(out.o, p.E), o),
-                      lacc::reference::relativeError(sampleBF16(out.dq, p.D), grads.dq),
-                      lacc::reference::relativeError(sampleBF16(out.dk, p.D), grads.dk),
-                      lacc::reference::relativeError(sampleBF16(out.dv, p.E), grads.dv)};
+    double errs[4] = {lacc::reference::relativeError(sampleOut(out.o, p.E), o),
+                      lacc::reference::relativeError(sampleOut(out.dq, p.D), grads.dq),
+                      lacc::reference::relativeError(sampleOut(out.dk, p.D), grads.dk),
+                      lacc::reference::relativeError(sampleOut(out.dv, p.E), grads.dv)};
     std::printf("  forward  %9.3f ms (median)   |o - ref|/|ref| = %.2e\n", out.fwdMs, errs[0]);
     std::printf("  backward %9.3f ms (median)   dq %.2e, dk %.2e, dv %.2e\n", out.bwdMs, errs[1],
                 errs[2], errs[3]);

@@ -451,6 +451,14 @@ public:
   const std::string &cacheDir() const;
   /// The largest dynamic shared memory a block may use (after opting in).
   size_t maxSharedBytes() const;
+  /// The GPU's streaming multiprocessors; 0 for interpreting and compile-only contexts.
+  int multiprocessorCount() const;
+  /// Bytes of this context's DeviceBuffers alive now, and the most alive at once since the
+  /// context was made or the last resetPeakAllocatedBytes() (which sets it to the bytes alive
+  /// then): the high-water mark of what alloc() handed out, not the driver's own overheads.
+  size_t allocatedBytes() const;
+  size_t peakAllocatedBytes() const;
+  void resetPeakAllocatedBytes();
 
 private:
   std::shared_ptr<detail::ContextState> s_;

@@ -4,7 +4,9 @@
 // or the GPU: KernelHarness.h): forward and backward give exactly what
 // launching the kernels directly gives, and match the fp64 recurrent reference;
 // a prefill with stateOut continued by decode matches the reference over the
-// whole sequence; and each bad argument is a lacc::Error that names it.
+// whole sequence; forwardVarlen (packed sequences, states in and out) and f16
+// inputs match fp64 recurrences; and each bad argument is a lacc::Error that
+// names it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -189,9 +191,260 @@ TEST_P(LightningOp, PrefillThenDecodeMatchesWholeSequence) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LightningOp,
+                         // Ragged n; D, E from 16 to 256 (a short n keeps 256 cheap).
                          ::testing::Values(Shape{65, 32, 32, true}, Shape{70, 16, 64, false},
-                                           Shape{4, 64, 32, true}),
+                                           Shape{4, 64, 32, true}, Shape{9, 256, 16, true},
+                                           Shape{9, 16, 256, false}),
                          [](const ::testing::TestParamInfo<Shape> &info) {
+                           std::ostringstream os;
+                           os << info.param;
+                           return os.str();
+                         });
+
+//===----------------------------------------------------------------------===//
+// Packed sequences and f16
+//===----------------------------------------------------------------------===//
+
+/// Random values of `type` (bf16 or f16) and the exact numbers they hold.
+BF16 randomBits(DType type, size_t n, uint32_t seed, std::vector<double> &values) {
+  if (type == DType::BF16)
+    return randomBF16(n, seed, values);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist;
+  BF16 out(n);
+  values.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = lacc::interp::num::floatToHalfBits(dist(rng));
+    values[i] = lacc::interp::num::halfBitsToFloat(out[i]);
+  }
+  return out;
+}
+
+std::vector<double> bitsToDouble(DType type, const BF16 &bits) {
+  if (type == DType::BF16)
+    return toDouble(bits);
+  std::vector<double> out;
+  for (uint16_t b : bits)
+    out.push_back(lacc::interp::num::halfBitsToFloat(b));
+  return out;
+}
+
+/// The recurrence S = lambda S + k_t^T v_t, o_t = q_t S in fp64 over `count` tokens of rows
+/// [first, first + count) of [*, D] / [*, E] arrays, from `state` (D x E, updated).
+void recur(double lambda, int first, int count, int D, int E, const std::vector<double> &q,
+           const std::vector<double> &k, const std::vector<double> &v, double *state,
+           std::vector<double> &o) {
+  for (int t = first; t < first + count; ++t) {
+    for (int d = 0; d < D; ++d)
+      for (int e = 0; e < E; ++e)
+        state[d * E + e] = lambda * state[d * E + e] + k[size_t(t) * D + d] * v[size_t(t) * E + e];
+    for (int e = 0; e < E; ++e) {
+      double acc = 0;
+      for (int d = 0; d < D; ++d)
+        acc += q[size_t(t) * D + d] * state[d * E + e];
+      o[size_t(t) * E + e] = acc;
+    }
+  }
+}
+
+/// Three sequences (ragged, one of a single token) packed along the tokens of [h, T, dim]
+/// tensors, each head from its own random state: o and the final states match the fp64
+/// recurrence of each sequence alone. Then the same without states, through [1, h, T, dim].
+TEST(LightningOpVarlen, MatchesEachSequenceWithStates) {
+  const int D = 16, E = 32;
+  const std::vector<int32_t> cu = {0, 37, 38, 104};
+  const int N = int(cu.size()) - 1, T = cu.back();
+  lacc::Context &ctx = testContext();
+  std::vector<double> qd, kd, vd;
+  BF16 q = randomBF16(size_t(kHeads) * T * D, 71, qd), k = randomBF16(size_t(kHeads) * T * D, 72, kd);
+  BF16 v = randomBF16(size_t(kHeads) * T * E, 73, vd);
+  std::vector<float> s0(size_t(N) * kHeads * D * E);
+  std::mt19937 rng(74);
+  std::normal_distribution<float> dist;
+  for (float &x : s0)
+    x = dist(rng);
+  lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v);
+  lacc::DeviceBuffer cuB = ctx.upload(cu), slopeB = ctx.upload(kSlopes), s0B = ctx.upload(s0);
+  lacc::DeviceBuffer oB = poisoned(v.size() * 2), s1B = poisoned(s0.size() * 4);
+  Tensor tq(qB, {kHeads, T, D}), tk(kB, {kHeads, T, D}), tv(vB, {kHeads, T, E}), to(oB, {kHeads, T, E});
+  Tensor cuT(cuB, {N + 1}, DType::I32), sIn(s0B, {N * kHeads, D, E}, DType::F32);
+  Tensor sOut(s1B, {N * kHeads, D, E}, DType::F32);
+  LightningAttention attn = op(true);
+  ASSERT_NO_THROW(attn.forwardVarlen(tq, tk, tv, slopeB, cuT, to, &sIn, &sOut));
+
+  // Per head h (rows h * T ..), sequence i: state (i * H + h), tokens cu[i] .. cu[i + 1].
+  std::vector<double> refO(size_t(kHeads) * T * E), refState(s0.begin(), s0.end());
+  std::vector<double> zeroO(refO.size()), zeroState(refState.size(), 0.0);
+  for (int h = 0; h < kHeads; ++h)
+    for (int i = 0; i < N; ++i) {
+      double lambda = std::exp(-double(kSlopes[h]));
+      size_t st = (size_t(i) * kHeads + h) * D * E;
+      recur(lambda, h * T + cu[i], cu[i + 1] - cu[i], D, E, qd, kd, vd, &refState[st], refO);
+      recur(lambda, h * T + cu[i], cu[i + 1] - cu[i], D, E, qd, kd, vd, &zeroState[st], zeroO);
+    }
+  EXPECT_LT(relativeError(toDouble(downloadBF16(oB)), refO), kTolerance);
+  EXPECT_LT(relativeError(toDouble(s1B.download<float>()), refState), kTolerance);
+
+  // No states; a leading batch dim of 1.
+  lacc::DeviceBuffer o2B = poisoned(v.size() * 2);
+  Tensor to2(o2B, {1, kHeads, T, E});
+  ASSERT_NO_THROW(attn.forwardVarlen({qB, {1, kHeads, T, D}}, {kB, {1, kHeads, T, D}},
+                                     {vB, {1, kHeads, T, E}}, slopeB, cuT, to2));
+  EXPECT_LT(relativeError(toDouble(downloadBF16(o2B)), zeroO), kTolerance);
+}
+
+/// f16 inputs: forward, backward and a decode step against the fp64 recurrence (f16 holds
+/// more mantissa than bf16, so the bf16 tolerance is ample), with ragged n.
+TEST(LightningOpF16, ForwardBackwardDecodeMatchReference) {
+  const int n = 67, D = 32, E = 16;
+  lacc::Context &ctx = testContext();
+  std::vector<double> qd, kd, vd, dOd;
+  BF16 q = randomBits(DType::F16, size_t(kBH) * n * D, 81, qd);
+  BF16 k = randomBits(DType::F16, size_t(kBH) * n * D, 82, kd);
+  BF16 v = randomBits(DType::F16, size_t(kBH) * n * E, 83, vd);
+  BF16 dO = randomBits(DType::F16, size_t(kBH) * n * E, 84, dOd);
+  lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v), dOB = ctx.upload(dO);
+  lacc::DeviceBuffer slopeB = ctx.upload(kSlopes), stateB = poisoned(size_t(kBH) * D * E * 4);
+  lacc::DeviceBuffer oB = poisoned(v.size() * 2), dqB = poisoned(q.size() * 2);
+  lacc::DeviceBuffer dkB = poisoned(k.size() * 2), dvB = poisoned(v.size() * 2);
+  const std::vector<int64_t> sD{kBatch, kHeads, n, D}, sE{kBatch, kHeads, n, E};
+  Tensor tq(qB, sD, DType::F16), tk(kB, sD, DType::F16), tv(vB, sE, DType::F16);
+  Tensor tdO(dOB, sE, DType::F16), to(oB, sE, DType::F16), tdq(dqB, sD, DType::F16);
+  Tensor tdk(dkB, sD, DType::F16), tdv(dvB, sE, DType::F16);
+  Tensor state(stateB, {kBH, D, E}, DType::F32);
+  LightningAttention attn = op(true);
+  ASSERT_NO_THROW(attn.forward(tq, tk, tv, slopeB, to, nullptr, &state));
+  ASSERT_NO_THROW(attn.backward(tq, tk, tv, tdO, slopeB, tdq, tdk, tdv));
+  reference::LightningShape shape{kBH, n, D, E};
+  auto o = reference::lightningForward(shape, lambdas(true), qd, kd, vd);
+  auto g = reference::lightningBackward(shape, lambdas(true), qd, kd, vd, dOd);
+  EXPECT_LT(relativeError(bitsToDouble(DType::F16, downloadBF16(oB)), o), kTolerance);
+  EXPECT_LT(relativeError(bitsToDouble(DType::F16, downloadBF16(dqB)), g.dq), kTolerance);
+  EXPECT_LT(relativeError(bitsToDouble(DType::F16, downloadBF16(dkB)), g.dk), kTolerance);
+  EXPECT_LT(relativeError(bitsToDouble(DType::F16, downloadBF16(dvB)), g.dv), kTolerance);
+
+  // One more token from the prefill's state: the recurrence's next output.
+  std::vector<double> q1d, k1d, v1d;
+  BF16 q1 = randomBits(DType::F16, size_t(kBH) * D, 85, q1d);
+  BF16 k1 = randomBits(DType::F16, size_t(kBH) * D, 86, k1d);
+  BF16 v1 = randomBits(DType::F16, size_t(kBH) * E, 87, v1d);
+  lacc::DeviceBuffer q1B = ctx.upload(q1), k1B = ctx.upload(k1), v1B = ctx.upload(v1);
+  lacc::DeviceBuffer o1B = poisoned(size_t(kBH) * E * 2);
+  Tensor to1(o1B, {kBatch, kHeads, E}, DType::F16);
+  ASSERT_NO_THROW(attn.decode({q1B, {kBatch, kHeads, D}, DType::F16},
+                              {k1B, {kBatch, kHeads, D}, DType::F16},
+                              {v1B, {kBatch, kHeads, E}, DType::F16}, slopeB, state, to1));
+  std::vector<double> want(size_t(kBH) * E), wantState;
+  for (int bh = 0; bh < kBH; ++bh) {
+    // The state after the prefill, from the recurrence, then one step.
+    std::vector<double> S(size_t(D) * E, 0.0), scratch(size_t(n) * E);
+    std::vector<double> qs(qd.begin() + size_t(bh) * n * D, qd.begin() + size_t(bh + 1) * n * D);
+    std::vector<double> ks(kd.begin() + size_t(bh) * n * D, kd.begin() + size_t(bh + 1) * n * D);
+    std::vector<double> vs(vd.begin() + size_t(bh) * n * E, vd.begin() + size_t(bh + 1) * n * E);
+    recur(lambdas(true)[bh], 0, n, D, E, qs, ks, vs, S.data(), scratch);
+    std::vector<double> q1s(q1d.begin() + bh * D, q1d.begin() + (bh + 1) * D);
+    std::vector<double> k1s(k1d.begin() + bh * D, k1d.begin() + (bh + 1) * D);
+    std::vector<double> v1s(v1d.begin() + bh * E, v1d.begin() + (bh + 1) * E), o1(E);
+    recur(lambdas(true)[bh], 0, 1, D, E, q1s, k1s, v1s, S.data(), o1);
+    wantState.insert(wantState.end(), S.begin(), S.end());
+    std::copy(o1.begin(), o1.end(), want.begin() + bh * E);
+  }
+  EXPECT_LT(relativeError(toDouble(stateB.download<float>()), wantState), kTolerance);
+  EXPECT_LT(relativeError(bitsToDouble(DType::F16, downloadBF16(o1B)), want), kTolerance);
+  // f16 kernels are their own configurations: fwd with STATE_OUT, dq, dk, dv, decode.
+  EXPECT_EQ(attn.configCount(), 5u);
+}
+
+//===----------------------------------------------------------------------===//
+// The segment-parallel forward
+//===----------------------------------------------------------------------===//
+
+TEST(LightningOpSegments, Rule) {
+  LightningAttention::Options o;
+  o.multiprocessors = 132; // an H200
+  LightningAttention attn(testContext(), o);
+  auto segs = [&](int64_t bh, int64_t n, int64_t E) {
+    auto s = attn.segmentsFor(bh, n, E);
+    return std::make_pair(s.count, s.length);
+  };
+  // ANCHORS.md at n = 64K: 32 (batch, head)s x 4 slices = 128 programs for 264 resident slots.
+  EXPECT_EQ(segs(32, 65536, 128), std::make_pair(int64_t(2), int64_t(32768)));
+  // At n = 32K the 256 programs fill the slots.
+  EXPECT_EQ(segs(64, 32768, 128).first, 1);
+  // Few heads, a long sequence: 8 segments, whole blocks each but the last.
+  EXPECT_EQ(segs(8, 100000, 128), std::make_pair(int64_t(8), int64_t(12544)));
+  // Too short for segments of 8 blocks.
+  EXPECT_EQ(segs(1, 1000, 128).first, 1);
+  // Programs of 8 warps, one per SM: the 64 programs of slice 64 at n = 64K fill half.
+  LightningAttention::Options wide = o;
+  wide.slice = 64;
+  wide.numWarps = 8;
+  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(32, 65536, 128).count, 2);
+  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(64, 32768, 128).count, 1);
+  // No SM count (the interpreter): none.
+  if (testContext().interpreting()) {
+    EXPECT_EQ(LightningAttention(testContext()).segmentsFor(1, 1 << 20, 16).count, 1);
+  }
+}
+
+struct SegShape {
+  int n, D, E;
+  bool decay;
+  int multiprocessors;
+  int64_t segments; // what the rule gives, asserted so that the path is the one tested
+};
+
+std::ostream &operator<<(std::ostream &os, const SegShape &s) {
+  return os << "n" << s.n << "_D" << s.D << "_E" << s.E << (s.decay ? "_decay" : "_nodecay")
+            << "_sms" << s.multiprocessors;
+}
+
+class LightningOpSegments : public ::testing::TestWithParam<SegShape> {};
+
+/// From a random state in, o and the state out match the fp64 recurrence over the whole
+/// sequence. BLOCK 16 and a small SM count make the rule cut short sequences (the last
+/// segment and its last block ragged), so that the interpreter runs it.
+TEST_P(LightningOpSegments, MatchRecurrenceWithStates) {
+  const SegShape p = GetParam();
+  lacc::Context &ctx = testContext();
+  LightningAttention::Options opts;
+  opts.decay = p.decay;
+  opts.block = 16;
+  opts.multiprocessors = p.multiprocessors;
+  LightningAttention attn(ctx, opts);
+  ASSERT_EQ(attn.segmentsFor(kBH, p.n, p.E).count, p.segments);
+
+  std::vector<double> qd, kd, vd;
+  uint32_t seed = p.n + p.D + p.E;
+  BF16 q = randomBF16(size_t(kBH) * p.n * p.D, seed + 1, qd);
+  BF16 k = randomBF16(size_t(kBH) * p.n * p.D, seed + 2, kd);
+  BF16 v = randomBF16(size_t(kBH) * p.n * p.E, seed + 3, vd);
+  std::vector<float> s0(size_t(kBH) * p.D * p.E);
+  std::mt19937 rng(seed + 4);
+  std::normal_distribution<float> dist;
+  for (float &x : s0)
+    x = dist(rng);
+  lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v);
+  lacc::DeviceBuffer slopeB = ctx.upload(kSlopes), s0B = ctx.upload(s0);
+  lacc::DeviceBuffer oB = poisoned(v.size() * 2), s1B = poisoned(s0.size() * 4);
+  const std::vector<int64_t> sD{kBatch, kHeads, p.n, p.D}, sE{kBatch, kHeads, p.n, p.E};
+  Tensor to(oB, sE), sIn(s0B, {kBH, p.D, p.E}, DType::F32), sOut(s1B, {kBH, p.D, p.E}, DType::F32);
+  ASSERT_NO_THROW(attn.forward({qB, sD}, {kB, sD}, {vB, sE}, slopeB, to, &sIn, &sOut));
+
+  std::vector<double> refO(size_t(kBH) * p.n * p.E), refState(s0.begin(), s0.end());
+  for (int bh = 0; bh < kBH; ++bh)
+    recur(lambdas(p.decay)[bh], bh * p.n, p.n, p.D, p.E, qd, kd, vd,
+          &refState[size_t(bh) * p.D * p.E], refO);
+  EXPECT_LT(relativeError(toDouble(downloadBF16(oB)), refO), kTolerance);
+  EXPECT_LT(relativeError(toDouble(s1B.download<float>()), refState), kTolerance);
+  // The state walk, the scan and the last walk.
+  EXPECT_EQ(attn.configCount(), 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, LightningOpSegments,
+                         ::testing::Values(SegShape{701, 32, 16, true, 4, 4},
+                                           SegShape{300, 16, 32, false, 2, 2}),
+                         [](const ::testing::TestParamInfo<SegShape> &info) {
                            std::ostringstream os;
                            os << info.param;
                            return os.str();
@@ -313,6 +566,61 @@ TEST(LightningOpErrors, Decode) {
   }
 }
 
+TEST(LightningOpErrors, ForwardVarlen) {
+  lacc::Context &ctx = testContext();
+  LightningAttention attn(ctx);
+  // h = 2, T = 5 tokens in N = 2 sequences, D = 16, E = 32.
+  lacc::DeviceBuffer qB = ctx.alloc(kBH * 5 * 16 * 2), kB = ctx.alloc(kBH * 5 * 16 * 2);
+  lacc::DeviceBuffer vB = ctx.alloc(kBH * 5 * 32 * 2), oB = ctx.alloc(kBH * 5 * 32 * 2);
+  lacc::DeviceBuffer cuB = ctx.upload(std::vector<int32_t>{0, 2, 5}), slopeB = ctx.upload(kSlopes);
+  lacc::DeviceBuffer stateB = ctx.alloc(2 * kHeads * 16 * 32 * 4);
+  for (lacc::DeviceBuffer *b : {&qB, &kB, &vB, &stateB})
+    b->fill(0);
+  struct V {
+    Tensor q, k, v, o, cu, state;
+  };
+  auto valid = [&] {
+    return V{{qB, {2, 5, 16}}, {kB, {2, 5, 16}}, {vB, {2, 5, 32}}, {oB, {2, 5, 32}},
+             {cuB, {3}, DType::I32}, {stateB, {4, 16, 32}, DType::F32}};
+  };
+  auto call = [&](V x, bool withState = false) {
+    return errorOf([&] {
+      attn.forwardVarlen(x.q, x.k, x.v, slopeB, x.cu, x.o, withState ? &x.state : nullptr,
+                         withState ? &x.state : nullptr);
+    });
+  };
+  EXPECT_EQ(call(valid()), "(no error)");
+  EXPECT_EQ(call(valid(), true), "(no error)");
+  { V x = valid(); x.q.shape = {2, 2, 5, 16}; EXPECT_THAT(call(x), HasSubstr("q has shape [2, 2, 5, 16]: packed sequences are [h, T, dim] or [1, h, T, dim]")); }
+  { V x = valid(); x.k.shape = {80}; EXPECT_THAT(call(x), HasSubstr("k must have rank 3 or 4")); }
+  { V x = valid(); x.v.shape = {2, 4, 32}; EXPECT_THAT(call(x), HasSubstr("v has shape [2, 4, 32]: its tokens (dim 1) must be 5 as in q")); }
+  { V x = valid(); x.cu.dtype = DType::F32; EXPECT_THAT(call(x), HasSubstr("cuSeqlens must be i32, got f32")); }
+  { V x = valid(); x.cu.shape = {1}; EXPECT_THAT(call(x), HasSubstr("cuSeqlens must hold N + 1 >= 2 offsets")); }
+  { V x = valid(); x.cu.shape = {4}; EXPECT_THAT(call(x), HasSubstr("cuSeqlens of shape [4] i32 needs 16 bytes, but its buffer has 12")); }
+  { V x = valid(); x.state.shape = {2, 16, 32}; EXPECT_THAT(call(x, true), HasSubstr("stateIn must have shape [b * h, D, E] = [4, 16, 32]")); }
+  { V x = valid(); x.o.dtype = DType::F16; EXPECT_THAT(call(x), HasSubstr("o must be bf16, got f16")); }
+}
+
+TEST(LightningOpErrors, ElementType) {
+  Args a;
+  LightningAttention attn(a.ctx);
+  { Args x; x.q.dtype = DType::F32; EXPECT_THAT(errorOf([&] { attn.forward(x.q, x.k, x.v, x.slopeB, x.o); }), HasSubstr("forward: q must be bf16 or f16, got f32")); }
+  {
+    // One element type per call: q's.
+    Args x;
+    x.q.dtype = DType::F16;
+    EXPECT_THAT(errorOf([&] { attn.forward(x.q, x.k, x.v, x.slopeB, x.o); }), HasSubstr("k must be f16, got bf16"));
+    x.k.dtype = x.v.dtype = x.o.dtype = DType::F16;
+    EXPECT_EQ(errorOf([&] { attn.forward(x.q, x.k, x.v, x.slopeB, x.o); }), "(no error)");
+    EXPECT_THAT(errorOf([&] { attn.backward(x.q, x.k, x.v, x.dO, x.slopeB, x.dq, x.dk, x.dv); }), HasSubstr("backward: dO must be f16, got bf16"));
+  }
+  {
+    Args x;
+    x.q1.dtype = DType::I32;
+    EXPECT_THAT(errorOf([&] { attn.decode(x.q1, x.k1, x.v1, x.slopeB, x.state, x.o1); }), HasSubstr("decode: q must be bf16 or f16, got i32"));
+  }
+}
+
 TEST(LightningOpErrors, Options) {
   LightningAttention::Options o;
   o.block = 48;
@@ -322,6 +630,10 @@ TEST(LightningOpErrors, Options) {
   o.slice = 8;
   EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
               HasSubstr("slice = 8 must be a power of two >= 16"));
+  o.slice = 32;
+  o.numWarps = 0;
+  EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
+              HasSubstr("numWarps = 0 must be a power of two in 1..32"));
 }
 
 } // namespace

@@ -59,6 +59,7 @@ TEST_F(FakeDriverTest, ContextDescribesTheDeviceAndReleasesIt) {
     EXPECT_EQ(ctx.deviceName(), "Fake H200");
     EXPECT_EQ(ctx.arch(), "sm_90a");
     EXPECT_EQ(ctx.maxSharedBytes(), 232448u);
+    EXPECT_EQ(ctx.multiprocessorCount(), 132);
     EXPECT_EQ(fake.primaryRefs(), before + 1);
   }
   EXPECT_EQ(fake.primaryRefs(), before);

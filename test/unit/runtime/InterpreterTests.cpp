@@ -66,6 +66,7 @@ TEST_F(InterpreterTest, DescribesItself) {
   EXPECT_TRUE(ctx.interpreting());
   EXPECT_FALSE(ctx.hasDevice());
   EXPECT_EQ(ctx.deviceName(), "CPU interpreter");
+  EXPECT_EQ(ctx.multiprocessorCount(), 0);
   EXPECT_TRUE(ctx.cacheDir().empty()) << "nothing is cached on disk";
 }
 
@@ -93,6 +94,23 @@ TEST_F(InterpreterTest, BuffersAreHostMemory) {
   std::vector<float> fresh = ctx.alloc(64).download<float>();
   EXPECT_TRUE(std::all_of(fresh.begin(), fresh.end(), isNaN));
   ctx.synchronize(); // nothing to wait for, and no error
+}
+
+TEST_F(InterpreterTest, CountsLiveAndPeakBytes) {
+  const size_t before = ctx.allocatedBytes();
+  ctx.resetPeakAllocatedBytes();
+  EXPECT_EQ(ctx.peakAllocatedBytes(), before);
+  {
+    DeviceBuffer a = ctx.alloc(1000), b = ctx.alloc(24);
+    EXPECT_EQ(ctx.allocatedBytes(), before + 1024);
+    DeviceBuffer moved = std::move(a); // one buffer still
+    EXPECT_EQ(ctx.allocatedBytes(), before + 1024);
+  }
+  EXPECT_EQ(ctx.allocatedBytes(), before);
+  DeviceBuffer c = ctx.alloc(10);
+  EXPECT_EQ(ctx.peakAllocatedBytes(), before + 1024) << "the high-water mark stays";
+  ctx.resetPeakAllocatedBytes();
+  EXPECT_EQ(ctx.peakAllocatedBytes(), before + 10);
 }
 
 TEST_F(InterpreterTest, VectorAddMatchesTheHostReference) {

@@ -10,26 +10,38 @@
 //   attn.forward(q, k, v, slope, o, nullptr, &state);        // prefill, keeping the state
 //   attn.decode(q1, k1, v1, slope, state, o1);               // then one token at a time
 //   attn.backward(q, k, v, dO, slope, dq, dk, dv);
+//   attn.forwardVarlen(qp, kp, vp, slope, cuSeqlens, op);    // sequences packed, [h, T, D]
 //
 // Layouts (those of the kernels): q, k, dq, dk are [b, h, n, D]; v, o, dO, dv are
-// [b, h, n, E]; all bf16. slope is h f32 (the per-head decay lambda = exp(-slope[head]));
-// without decay (Options::decay = false) it is not read. A state is f32 [b * h, D, E],
-// row-major, fla's convention (S_t = lambda S_(t-1) + k_t^T v_t, o_t = q_t S_t): stateIn
-// is the state after the previous chunk's last token, stateOut the state after this one's.
-// decode() takes one token per (batch, head): q, k are [b, h, 1, D] (or [b, h, D]), v, o
-// [b, h, 1, E] (or [b, h, E]), and updates `state` in place.
+// [b, h, n, E]; all bf16, or all f16 (one element type per call; the dots round their
+// operands to it, states and sums are f32). slope is h f32 (the per-head decay
+// lambda = exp(-slope[head])); without decay (Options::decay = false) it is not read. A state
+// is f32 [b * h, D, E], row-major, fla's convention (S_t = lambda S_(t-1) + k_t^T v_t,
+// o_t = q_t S_t): stateIn is the state after the previous chunk's last token, stateOut the
+// state after this one's. decode() takes one token per (batch, head): q, k are [b, h, 1, D]
+// (or [b, h, D]), v, o [b, h, 1, E] (or [b, h, E]), and updates `state` in place.
+// forwardVarlen() takes N sequences of different lengths packed along the token axis (fla's
+// cu_seqlens): q, k [h, T, D], v, o [h, T, E] (or with a leading batch dim of 1), sequence i
+// being tokens cuSeqlens[i] .. cuSeqlens[i + 1] of every head; states are [N * h, D, E].
 //
 // The kernels read and write contiguous row-major tensors only: a Tensor's strides, when
 // given, must be the contiguous ones (an Error otherwise); other layouts are not supported,
 // copy them first. D and E are powers of two in 16..256. Every argument is checked before
 // anything is launched (rank, shape agreement, dtype, contiguity, buffer sizes), and a
-// failure is a lacc::Error of Kind::Argument that names the argument.
+// failure is a lacc::Error of Kind::Argument that names the argument. (cuSeqlens' values
+// are on the device: they are the caller's to get right, as in fla; reading them here would
+// wait for the device.)
 //
 // Configuration: each head dim is cut into slices of min(dim, 32) per program, BLOCK 64,
-// 4 warps (the measured defaults of tools/lightning). The kernels of one configuration
-// (D, E, heads, decay, state flags) are made on first use and kept; the runtime caches
-// their compiled code (in memory and on disk). Launches are asynchronous on the GPU, on
-// Options::stream; when interpreting, done when the call returns.
+// 4 warps (the measured defaults of tools/lightning). When b * h (times the slices of E) is too
+// few programs to fill the GPU, forward() cuts each sequence into segments walked in parallel
+// (each segment's own state, a short scan over segments with lambda^L, then each segment's o
+// from the state before it: kernels/lightning_fwd.tile's lightning_fwd_segments); see
+// segmentsFor() for the rule. It needs a workspace of b * h * segments * D * E f32, kept by the
+// op per stream and grown when needed. The kernels of one configuration
+// (D, E, heads, decay, state flags, element type) are made on first use and kept; the runtime
+// caches their compiled code (in memory and on disk). Launches are asynchronous on the GPU,
+// on Options::stream; when interpreting, done when the call returns.
 //
 // A LightningAttention is cheap to keep and thread-safe; it keeps its Context alive.
 //
@@ -50,7 +62,7 @@
 
 namespace lacc::ops {
 
-enum class DType { BF16, F32 };
+enum class DType { BF16, F32, F16, I32 };
 
 /// A view of a whole DeviceBuffer (not owned; it must outlive the call) as a tensor.
 /// `strides` in elements; empty means contiguous row-major, the only layout the
@@ -85,6 +97,13 @@ public:
     unsigned numWarps = 4;
     /// The stream the launches go to (ignored when interpreting).
     Stream stream;
+    /// The SM count the segment rule (segmentsFor) sizes the work for; 0: the device's (an
+    /// interpreting context has none: no segments). Tests set it to reach the segmented forward
+    /// on the interpreter, benchmarks to explore the rule.
+    int multiprocessors = 0;
+    /// A folder to read lightning_{fwd,bwd,decode}.tile from instead of the copies built
+    /// into the program (Context::loadEmbedded's, or $LACC_KERNELS_DIR's); empty: those.
+    std::string kernelDir;
   };
 
   explicit LightningAttention(Context &ctx) : LightningAttention(ctx, Options()) {}
@@ -95,6 +114,11 @@ public:
   void forward(const Tensor &q, const Tensor &k, const Tensor &v, const DeviceBuffer &slope,
                Tensor &o, const Tensor *stateIn = nullptr, Tensor *stateOut = nullptr);
 
+  /// o for N packed sequences (see above); stateIn / stateOut are [N * h, D, E].
+  void forwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v, const DeviceBuffer &slope,
+                     const Tensor &cuSeqlens, Tensor &o, const Tensor *stateIn = nullptr,
+                     Tensor *stateOut = nullptr);
+
   /// dq, dk, dv from dO (no state in or out; slope has no gradient).
   void backward(const Tensor &q, const Tensor &k, const Tensor &v, const Tensor &dO,
                 const DeviceBuffer &slope, Tensor &dq, Tensor &dk, Tensor &dv);
@@ -103,21 +127,39 @@ public:
   void decode(const Tensor &q, const Tensor &k, const Tensor &v, const DeviceBuffer &slope,
               Tensor &state, Tensor &o);
 
+  /// The segments forward() cuts each of b * h sequences of n tokens into (1: none), and their
+  /// length. The kernels hold a program per (batch, head, slice of E) for the whole sequence;
+  /// an SM holds 8 warps of them (two programs of 4 warps). When the programs fill at most half
+  /// of those slots, each sequence is cut into as many segments as fill the slots in one wave,
+  /// each at least 8 blocks long (the state walk and the scan are then small beside it).
+  struct Segments {
+    int64_t count = 1, length = 0;
+  };
+  Segments segmentsFor(int64_t bh, int64_t n, int64_t E) const;
+
   const Options &options() const { return options_; }
   /// Kernel configurations made so far (for tests).
   size_t configCount() const;
 
 private:
-  // (kernel name, H, D, E, state in, state out)
-  using Key = std::tuple<std::string, int64_t, int64_t, int64_t, bool, bool>;
-  Kernel kernel(const Module &module, const std::string &name, int64_t H, int64_t D, int64_t E,
-                bool stateIn = false, bool stateOut = false);
+  // (kernel name, element type, H, D, E, state in, state out, output)
+  using Key = std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool>;
+  Kernel kernel(const Module &module, const std::string &name, DType type, int64_t H, int64_t D,
+                int64_t E, bool stateIn = false, bool stateOut = false, bool output = true);
+  /// The segmented forward (arguments checked).
+  void forwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
+                       const DeviceBuffer &slope, Tensor &o, const Tensor *stateIn,
+                       Tensor *stateOut, DType type, const Segments &segments);
+  /// The segment states' workspace of `stream`, at least `bytes` (held by the caller while it
+  /// launches: another thread may replace it meanwhile).
+  std::shared_ptr<DeviceBuffer> workspace(const Stream &stream, size_t bytes);
 
   Context ctx_;
   Options options_;
   Module fwd_, bwd_, decode_;
   mutable std::mutex mutex_;
   std::map<Key, Kernel> kernels_;
+  std::map<CUstream_st *, std::shared_ptr<DeviceBuffer>> workspaces_;
 };
 
 } // namespace lacc::ops
