@@ -6,6 +6,7 @@
 
 #include "lacc/nn/TNLLayer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -238,8 +239,11 @@ void TNLLayer::run(const Tensor &x, const Tensor &y, TNLSaved &s, const Tensor *
   checkTensor(op, "y", y, shape);
   if (x.buffer == y.buffer)
     fail(op, "y must not be x's buffer (the backward reads x)");
-  if (M > (int64_t(1) << 31) / (4 * D))
-    fail(op, "b * n * 4D = " + std::to_string(M * 4 * D) + " exceeds the kernels' i32 offsets");
+  // The GEMMs address their operands with i32 offsets; the widest is [b n, max(4D, 2F)].
+  const int64_t widest = std::max(4 * D, 2 * F);
+  if (M > ((int64_t(1) << 31) - 1) / widest)
+    fail(op, "b * n = " + std::to_string(M) + " rows of " + std::to_string(widest) +
+                 " exceed the kernels' i32 offsets");
   if (state)
     checkTensor(op, "state", *state, {b * H, Dqk, dh}, ops::DType::F32);
   else if (decodeStep)

@@ -278,11 +278,13 @@ TEST(TNLModelTest, TrainingLowersTheLossAndACheckpointResumesIt) {
   TNLModel resumed(kernels(), other);
   resumed.load(path);
   EXPECT_EQ(resumed.stepCount(), 6);
-  EXPECT_EQ(resumed.lossAndGradients(tB, yB, 2, 16), last);
+  // The same weights give the same loss (up to the order of the loss's atomic sum on a GPU),
+  // and the same next step.
+  EXPECT_NEAR(resumed.lossAndGradients(tB, yB, 2, 16), last, 1e-6 * last);
   model.step(opt);
   resumed.step(opt);
-  EXPECT_EQ(resumed.lossAndGradients(tB, yB, 2, 16, false),
-            model.lossAndGradients(tB, yB, 2, 16, false));
+  float a = model.lossAndGradients(tB, yB, 2, 16, false);
+  EXPECT_NEAR(resumed.lossAndGradients(tB, yB, 2, 16, false), a, 1e-5 * a);
   // Greedy decode gives tokens of the vocabulary.
   std::vector<int32_t> out = model.generate({1, 2, 3}, 4);
   ASSERT_EQ(out.size(), 4u);
