@@ -13,6 +13,7 @@
 
 #include "kernels/reference/Lightning.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -249,6 +250,72 @@ inline TNLGrads tnlBackward(const TNLShape &s, const TNLWeights &w, const TNLFor
   for (size_t i = 0; i < g.dx.size(); ++i)
     g.dx[i] += dx1[i];
   return g;
+}
+
+/// The model of lacc/nn/TNLModel.h: embedding [V, D], layers, SRMSNorm, head [D, V], mean
+/// softmax cross-entropy over the b * n positions. Returns the loss; `grads` (when given) gets
+/// d loss / d each weight: embedding, then per layer wqkvu, wout, w12, w3 (and theta when the
+/// layer has LRPE), then the head.
+struct TNLModelRef {
+  TNLShape layer; // b, n, D, H, F; lrpe applies to layer 0 only
+  int V, L;
+  Vec embedding, head;
+  std::vector<TNLWeights> layers;
+};
+
+inline double tnlModelLoss(const TNLModelRef &m, const std::vector<int> &tokens,
+                           const std::vector<int> &targets, std::vector<Vec> *grads = nullptr) {
+  const int M = m.layer.b * m.layer.n, D = m.layer.D, V = m.V;
+  Vec x(size_t(M) * D);
+  for (int t = 0; t < M; ++t)
+    for (int c = 0; c < D; ++c)
+      x[size_t(t) * D + c] = m.embedding[size_t(tokens[t]) * D + c];
+  std::vector<TNLForward> fwd;
+  for (int l = 0; l < m.L; ++l) {
+    TNLShape s = m.layer;
+    s.lrpe = m.layer.lrpe && l == 0;
+    fwd.push_back(tnlForward(s, m.layers[l], x));
+    x = fwd.back().y;
+  }
+  Vec rf;
+  Vec hf = srmsnorm(x, M, D, m.layer.eps, rf);
+  Vec logits = matmul(hf, m.head, M, D, V), dlogits(logits.size());
+  double loss = 0;
+  for (int t = 0; t < M; ++t) {
+    const double *z = &logits[size_t(t) * V];
+    double mx = *std::max_element(z, z + V), sum = 0;
+    for (int c = 0; c < V; ++c)
+      sum += std::exp(z[c] - mx);
+    double lse = mx + std::log(sum);
+    loss += (lse - z[targets[t]]) / M;
+    for (int c = 0; c < V; ++c)
+      dlogits[size_t(t) * V + c] = (std::exp(z[c] - lse) - (c == targets[t])) / M;
+  }
+  if (!grads)
+    return loss;
+  grads->clear();
+  Vec dhead = matmul(transpose(hf, M, D), dlogits, D, M, V);
+  Vec dx = srmsnormBackward(x, matmul(dlogits, transpose(m.head, D, V), M, V, D), rf, M, D);
+  std::vector<std::vector<Vec>> layerGrads(m.L);
+  for (int l = m.L - 1; l >= 0; --l) {
+    TNLShape s = m.layer;
+    s.lrpe = m.layer.lrpe && l == 0;
+    TNLGrads g = tnlBackward(s, m.layers[l], fwd[l], dx);
+    dx = g.dx;
+    layerGrads[l] = {g.dwqkvu, g.dwout, g.dw12, g.dw3};
+    if (s.lrpe)
+      layerGrads[l].push_back(g.dtheta);
+  }
+  Vec demb(m.embedding.size(), 0.0);
+  for (int t = 0; t < M; ++t)
+    for (int c = 0; c < D; ++c)
+      demb[size_t(tokens[t]) * D + c] += dx[size_t(t) * D + c];
+  grads->push_back(demb);
+  for (auto &lg : layerGrads)
+    for (Vec &g : lg)
+      grads->push_back(g);
+  grads->push_back(dhead);
+  return loss;
 }
 
 } // namespace lacc::reference
