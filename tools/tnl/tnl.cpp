@@ -16,7 +16,7 @@
 // is what the saving run measured, and trains on to --steps (default: 2% more steps, at least 2).
 //
 // Defaults: on the GPU, 4 layers, D = 512, 8 heads, 16 x 512 tokens per step, 400 steps; on the
-// interpreter, 2 layers, D = 32, 2 heads, 2 x 32 tokens, 8 steps.
+// interpreter, 2 layers, D = 64, 4 heads, 4 x 64 tokens, 120 steps (about 20 s).
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,7 +40,7 @@ struct Options {
   std::string device = "auto";
   int64_t layers = 0, dim = 0, heads = 0, glu = 0, batch = 0, n = 0, steps = 0;
   double lr = 0;
-  int64_t warmup = -1, logEvery = 0, sample = 0, profileSteps = -1;
+  int64_t warmup = -1, logEvery = 0, sample = -1, profileSteps = -1;
   uint64_t seed = 1;
   std::vector<std::string> corpus;
   std::string save, resume, prompt = "@kernel\ndef ";
@@ -136,16 +136,18 @@ int main(int argc, char **argv) {
       if (v <= 0)
         v = gpu ? onGpu : onCpu;
     };
-    pick(o.layers, 4, 2), pick(o.dim, 512, 32), pick(o.heads, 8, 2), pick(o.batch, 16, 2);
+    pick(o.layers, 4, 2), pick(o.dim, 512, 64), pick(o.heads, 8, 4), pick(o.batch, 16, 4);
     if (o.resume.empty())
-      pick(o.steps, 400, 8);
-    pick(o.n, 512, 32), pick(o.logEvery, 20, 1), pick(o.sample, 200, 24);
+      pick(o.steps, 400, 120);
+    pick(o.n, 512, 64), pick(o.logEvery, 20, 10);
+    if (o.sample < 0)
+      o.sample = gpu ? 200 : 48;
     if (o.glu <= 0 && !gpu)
-      o.glu = 64;
+      o.glu = 128;
     if (o.lr <= 0)
-      o.lr = gpu ? 2e-3 : 1e-2;
+      o.lr = gpu ? 2e-3 : 3e-3;
     if (o.warmup < 0)
-      o.warmup = gpu ? 30 : 0;
+      o.warmup = gpu ? 30 : 10;
     if (o.profileSteps < 0)
       o.profileSteps = gpu ? 5 : 1;
 
@@ -291,7 +293,8 @@ int main(int argc, char **argv) {
       double total = 0;
       for (const auto &[family, ms] : profile.totals())
         total += ms;
-      std::printf("time per step by kernel family (%lld profiled steps, each launch timed):\n",
+      std::printf("time per step by kernel family (%lld profiled steps, each launch timed; "
+                  "attention: op calls):\n",
                   (long long)profiled);
       auto launches = profile.launches();
       for (const auto &[family, ms] : profile.totals())
