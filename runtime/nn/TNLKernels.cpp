@@ -27,11 +27,12 @@ Mat rowsOf(const DeviceBuffer &buf, int64_t rows, int64_t cols, int64_t ld, int6
 // Profile
 //===----------------------------------------------------------------------===//
 
-void Profile::begin(const char *family) {
+void Profile::begin(const char *family, const char *kernel) {
   if (used_ == marks_.size())
-    marks_.push_back({family, ctx_.event(), ctx_.event()});
+    marks_.push_back({family, kernel, ctx_.event(), ctx_.event()});
   Mark &m = marks_[used_];
   m.family = family;
+  m.kernel = kernel;
   m.start.record();
 }
 
@@ -39,8 +40,12 @@ void Profile::end() { marks_[used_++].stop.record(); }
 
 void Profile::collect() {
   for (size_t i = 0; i < used_; ++i) {
-    totals_[marks_[i].family] += marks_[i].stop.msSince(marks_[i].start);
+    const double ms = marks_[i].stop.msSince(marks_[i].start);
+    const std::string kernel = marks_[i].family + "/" + marks_[i].kernel;
+    totals_[marks_[i].family] += ms;
     launches_[marks_[i].family] += 1;
+    kernelTotals_[kernel] += ms;
+    kernelLaunches_[kernel] += 1;
   }
   used_ = 0;
 }
@@ -74,9 +79,9 @@ int64_t TNLKernels::pow2AtLeast(int64_t n, int64_t lo) const {
   return p;
 }
 
-void TNLKernels::begin(const char *family) {
+void TNLKernels::begin(const char *family, const char *kernel) {
   if (profile_)
-    profile_->begin(family);
+    profile_->begin(family, kernel);
 }
 void TNLKernels::end() {
   if (profile_)
@@ -87,13 +92,13 @@ namespace {
 /// Brackets one launch in the profile.
 struct Scope {
   TNLKernels &k;
-  Scope(TNLKernels &k, const char *family) : k(k) { k.begin(family); }
+  Scope(TNLKernels &k, const char *family, const char *kernel) : k(k) { k.begin(family, kernel); }
   ~Scope() { k.end(); }
 };
 } // namespace
 
 void TNLKernels::gemm(const Mat &a, const Mat &b, const Mat &c, bool cF32, bool accumulate) {
-  Scope s(*this, "gemm");
+  Scope s(*this, "gemm", cF32 ? "gemm, f32 out (weight gradients)" : "gemm, bf16 out");
   const int64_t bm = gpu_ ? 128 : 32, bn = gpu_ ? 128 : 32, bk = gpu_ ? 32 : 16;
   ConstMap cm{{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", gpu_ ? 8 : 1},
               {"ACCUMULATE", accumulate}, {"C_T", ConstValue::type(cF32 ? "f32" : "bf16")}};
@@ -104,7 +109,7 @@ void TNLKernels::gemm(const Mat &a, const Mat &b, const Mat &c, bool cF32, bool 
 }
 
 void TNLKernels::gemmResidual(const Mat &a, const Mat &b, const Mat &c, const Mat &r) {
-  Scope s(*this, "gemm");
+  Scope s(*this, "gemm", "gemm_epilogue (+ residual)");
   const int64_t bm = gpu_ ? 128 : 32, bn = gpu_ ? 128 : 32, bk = gpu_ ? 32 : 16;
   ConstMap cm{{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", gpu_ ? 8 : 1},
               {"RESIDUAL", true}};
@@ -117,21 +122,21 @@ void TNLKernels::gemmResidual(const Mat &a, const Mat &b, const Mat &c, const Ma
 
 void TNLKernels::srmsnormFwd(DevicePtr x, DevicePtr y, DevicePtr rstd, int64_t rows, int64_t cols,
                              float eps) {
-  Scope s(*this, "norm");
+  Scope s(*this, "norm", "srmsnorm_fwd");
   kernel(srms_, "srmsnorm_fwd", {{"BLOCK", pow2AtLeast(cols)}})
       .launch(Grid(rows), x, y, rstd, i32(cols), eps);
 }
 
 void TNLKernels::srmsnormBwd(DevicePtr x, DevicePtr dy, DevicePtr rstd, DevicePtr dx,
                              int64_t rows, int64_t cols) {
-  Scope s(*this, "norm");
+  Scope s(*this, "norm", "srmsnorm_bwd");
   kernel(srms_, "srmsnorm_bwd", {{"BLOCK", pow2AtLeast(cols)}})
       .launch(Grid(rows), x, dy, rstd, dx, i32(cols));
 }
 
 void TNLKernels::srmsnormBwdAdd(DevicePtr x, DevicePtr dy, DevicePtr rstd, DevicePtr dres,
                                 DevicePtr dx, int64_t rows, int64_t cols) {
-  Scope s(*this, "norm");
+  Scope s(*this, "norm", "srmsnorm_bwd_add");
   kernel(srms_, "srmsnorm_bwd_add", {{"BLOCK", pow2AtLeast(cols)}})
       .launch(Grid(rows), x, dy, rstd, dres, dx, i32(cols));
 }
@@ -143,14 +148,14 @@ constexpr int64_t kHeadRows = 32;
 
 void TNLKernels::headsSplit(DevicePtr x, int64_t xStride, DevicePtr y, int64_t b, int64_t H,
                             int64_t n, int64_t DH, bool silu) {
-  Scope s(*this, "elementwise");
+  Scope s(*this, "elementwise", "heads_split");
   kernel(heads_, "heads_split", {{"H", H}, {"DH", DH}, {"BLOCK_N", kHeadRows}, {"SILU", silu}})
       .launch(Grid(b * H, cdiv(n, kHeadRows)), x, y, i32(n), i32(xStride));
 }
 
 void TNLKernels::headsMerge(DevicePtr x, DevicePtr y, int64_t yStride, int64_t b, int64_t H,
                             int64_t n, int64_t DH, DevicePtr siluInput, int64_t pStride) {
-  Scope s(*this, "elementwise");
+  Scope s(*this, "elementwise", "heads_merge");
   const bool grad = siluInput.address != 0;
   kernel(heads_, "heads_merge",
          {{"H", H}, {"DH", DH}, {"BLOCK_N", kHeadRows}, {"SILU_GRAD", grad}})
@@ -160,7 +165,7 @@ void TNLKernels::headsMerge(DevicePtr x, DevicePtr y, int64_t yStride, int64_t b
 
 void TNLKernels::lrpeFwd(DevicePtr x, DevicePtr theta, DevicePtr out, int64_t b, int64_t H,
                          int64_t n, int64_t D, int64_t offset) {
-  Scope s(*this, "elementwise");
+  Scope s(*this, "elementwise", "lrpe_fwd");
   kernel(tnl_, "lrpe_fwd", {{"H", H}, {"D", D}, {"BLOCK_N", 16}})
       .launch(Grid(b * H, cdiv(n, 16)), x, theta, out, i32(n), i32(offset));
 }
@@ -168,13 +173,13 @@ void TNLKernels::lrpeFwd(DevicePtr x, DevicePtr theta, DevicePtr out, int64_t b,
 void TNLKernels::lrpeBwd(DevicePtr x, DevicePtr theta, DevicePtr dout, DevicePtr dx,
                          DevicePtr dtheta, int64_t b, int64_t H, int64_t n, int64_t D,
                          int64_t offset) {
-  Scope s(*this, "elementwise");
+  Scope s(*this, "elementwise", "lrpe_bwd");
   kernel(tnl_, "lrpe_bwd", {{"H", H}, {"D", D}, {"BLOCK_N", 16}})
       .launch(Grid(b * H, cdiv(n, 16)), x, theta, dout, dx, dtheta, i32(n), i32(offset));
 }
 
 void TNLKernels::gateNormFwd(const Mat &o, const Mat &u, const Mat &y, DevicePtr rstd, float eps) {
-  Scope s(*this, "norm");
+  Scope s(*this, "norm", "gate_norm_fwd");
   kernel(tnl_, "gate_norm_fwd", {{"BLOCK", pow2AtLeast(o.cols)}})
       .launch(Grid(o.rows), at(o), at(u), at(y), rstd, i32(o.cols), i32(o.rowStride),
               i32(u.rowStride), i32(y.rowStride), eps);
@@ -182,7 +187,7 @@ void TNLKernels::gateNormFwd(const Mat &o, const Mat &u, const Mat &y, DevicePtr
 
 void TNLKernels::gateNormBwd(const Mat &o, const Mat &u, const Mat &dy, DevicePtr rstd,
                              const Mat &dO, const Mat &du) {
-  Scope s(*this, "norm");
+  Scope s(*this, "norm", "gate_norm_bwd");
   kernel(tnl_, "gate_norm_bwd", {{"BLOCK", pow2AtLeast(o.cols)}})
       .launch(Grid(o.rows), at(o), at(u), at(dy), rstd, at(dO), at(du), i32(o.cols),
               i32(o.rowStride), i32(u.rowStride), i32(dy.rowStride), i32(dO.rowStride),
@@ -190,7 +195,7 @@ void TNLKernels::gateNormBwd(const Mat &o, const Mat &u, const Mat &dy, DevicePt
 }
 
 void TNLKernels::sgluFwd(const Mat &a, const Mat &b, const Mat &o) {
-  Scope s(*this, "elementwise");
+  Scope s(*this, "elementwise", "sglu_fwd");
   const int64_t block = std::min<int64_t>(1024, pow2AtLeast(a.cols));
   kernel(tnl_, "sglu_fwd", {{"BLOCK", block}})
       .launch(Grid(a.rows, cdiv(a.cols, block)), at(a), at(b), at(o), i32(a.rows), i32(a.cols),
@@ -198,7 +203,7 @@ void TNLKernels::sgluFwd(const Mat &a, const Mat &b, const Mat &o) {
 }
 
 void TNLKernels::sgluBwd(const Mat &a, const Mat &b, const Mat &dO, const Mat &da, const Mat &db) {
-  Scope s(*this, "elementwise");
+  Scope s(*this, "elementwise", "sglu_bwd");
   const int64_t block = std::min<int64_t>(1024, pow2AtLeast(a.cols));
   kernel(tnl_, "sglu_bwd", {{"BLOCK", block}})
       .launch(Grid(a.rows, cdiv(a.cols, block)), at(a), at(b), at(dO), at(da), at(db),
@@ -208,7 +213,7 @@ void TNLKernels::sgluBwd(const Mat &a, const Mat &b, const Mat &dO, const Mat &d
 
 void TNLKernels::embeddingFwd(DevicePtr tokens, DevicePtr w, DevicePtr out, int64_t T, int64_t V,
                               int64_t D) {
-  Scope s(*this, "embedding");
+  Scope s(*this, "embedding", "embedding_fwd");
   const int64_t block = std::min<int64_t>(1024, pow2AtLeast(D));
   kernel(emb_, "embedding_fwd", {{"BLOCK", block}})
       .launch(Grid(T, cdiv(D, block)), tokens, w, out, i32(V), i32(D));
@@ -216,7 +221,7 @@ void TNLKernels::embeddingFwd(DevicePtr tokens, DevicePtr w, DevicePtr out, int6
 
 void TNLKernels::embeddingBwd(DevicePtr tokens, DevicePtr dout, DevicePtr dw, int64_t T, int64_t V,
                               int64_t D) {
-  Scope s(*this, "embedding");
+  Scope s(*this, "embedding", "embedding_bwd");
   const int64_t block = std::min<int64_t>(1024, pow2AtLeast(D));
   kernel(emb_, "embedding_bwd", {{"BLOCK", block}})
       .launch(Grid(T, cdiv(D, block)), tokens, dout, dw, i32(V), i32(D));
@@ -224,7 +229,7 @@ void TNLKernels::embeddingBwd(DevicePtr tokens, DevicePtr dout, DevicePtr dw, in
 
 void TNLKernels::crossEntropy(const Mat &x, DevicePtr targets, const Mat &dx, DevicePtr loss,
                               float scale) {
-  Scope s(*this, "loss");
+  Scope s(*this, "loss", "xent_fwd_bwd");
   const int64_t block = std::min<int64_t>(gpu_ ? 2048 : 256, pow2AtLeast(x.cols));
   kernel(xent_, "xent_fwd_bwd", {{"BLOCK", block}})
       .launch(Grid(x.rows), at(x), targets, at(dx), loss, i32(x.cols), i32(x.rowStride),
@@ -232,7 +237,7 @@ void TNLKernels::crossEntropy(const Mat &x, DevicePtr targets, const Mat &dx, De
 }
 
 void TNLKernels::argmax(const Mat &x, DevicePtr out) {
-  Scope s(*this, "loss");
+  Scope s(*this, "loss", "argmax_rows");
   const int64_t block = std::min<int64_t>(gpu_ ? 2048 : 256, pow2AtLeast(x.cols));
   kernel(xent_, "argmax_rows", {{"BLOCK", block}})
       .launch(Grid(x.rows), at(x), out, i32(x.cols), i32(x.rowStride));
@@ -240,7 +245,7 @@ void TNLKernels::argmax(const Mat &x, DevicePtr out) {
 
 void TNLKernels::adamw(DevicePtr p, DevicePtr g, DevicePtr m, DevicePtr v, DevicePtr out,
                        int64_t n, const AdamW &h) {
-  Scope s(*this, "optimizer");
+  Scope s(*this, "optimizer", "adamw_step");
   const bool bf16 = out.address != 0;
   kernel(adamw_, "adamw_step", {{"BLOCK", 1024}, {"WRITE_BF16", bf16}})
       .launch(Grid(cdiv(n, 1024)), p, g, m, v, bf16 ? out : p, i32(n), h.lr, h.b1, h.b2, h.eps,
@@ -248,7 +253,7 @@ void TNLKernels::adamw(DevicePtr p, DevicePtr g, DevicePtr m, DevicePtr v, Devic
 }
 
 void TNLKernels::zero(DevicePtr p, int64_t n) {
-  Scope s(*this, "optimizer");
+  Scope s(*this, "optimizer", "fill_f32");
   kernel(fill_, "fill_f32", {{"BLOCK", 1024}})
       .launch(Grid(cdiv(n, 1024)), p, i32(n), int32_t(0), 0.0f, 0.0f);
 }

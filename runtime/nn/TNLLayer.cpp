@@ -62,12 +62,6 @@ uint16_t toBF16(float f) {
   return uint16_t(u >> 16);
 }
 
-DeviceBuffer zeros(TNLKernels &k, int64_t n) {
-  DeviceBuffer b = k.context().alloc(size_t(n) * 4);
-  k.zero(b.ptr(), n);
-  return b;
-}
-
 /// Slopes of ALiBi for a power-of-two count: 2^(-8/n), its powers.
 std::vector<double> powerOfTwoSlopes(int64_t n) {
   std::vector<double> s;
@@ -268,7 +262,7 @@ void TNLLayer::run(const Tensor &x, const Tensor &y, TNLSaved &s, const Tensor *
   // o = LightningAttention(q, k, v)
   Tensor qt{q, {b, H, n, Dqk}}, kt{kk, {b, H, n, Dqk}}, vt{s.v, {b, H, n, dh}};
   Tensor ot{s.oh, {b, H, n, dh}};
-  k_.begin("attention");
+  k_.begin("attention", decodeStep ? "lightning_decode" : "lightning_fwd");
   if (decodeStep) {
     Tensor st = *state;
     k_.attention().decode(qt, kt, vt, slope_, st, ot);
@@ -336,7 +330,7 @@ void TNLLayer::backward(const Tensor &dy, const Tensor &dx, TNLSaved &s) {
   Tensor qt{q, {b, H, n, Dqk}}, kt{kk, {b, H, n, Dqk}}, vt{s.v, {b, H, n, dh}};
   Tensor dot{s.doh, {b, H, n, dh}}, dqt{s.dq, {b, H, n, Dqk}}, dkt{s.dk, {b, H, n, Dqk}};
   Tensor dvt{s.dv, {b, H, n, dh}};
-  k_.begin("attention");
+  k_.begin("attention", "lightning_bwd (dq, dk, dv)");
   k_.attention().backward(qt, kt, vt, dot, slope_, dqt, dkt, dvt);
   k_.end();
   DevicePtr dqs = s.dq.ptr(), dks = s.dk.ptr();

@@ -296,11 +296,17 @@ int main(int argc, char **argv) {
       std::printf("time per step by kernel family (%lld profiled steps, each launch timed; "
                   "attention: op calls):\n",
                   (long long)profiled);
-      auto launches = profile.launches();
-      for (const auto &[family, ms] : profile.totals())
+      const auto &launches = profile.launches();
+      for (const auto &[family, ms] : profile.totals()) {
         std::printf("  %-12s %9.3f ms  %5.1f%%  %5lld launches\n", family.c_str(),
                     ms / double(profiled), 100 * ms / total,
-                    (long long)(launches[family] / profiled));
+                    (long long)(launches.at(family) / profiled));
+        for (const auto &[kernel, kms] : profile.kernelTotals())
+          if (kernel.compare(0, family.size() + 1, family + "/") == 0)
+            std::printf("    %-44s %9.3f ms  %5lld\n", kernel.substr(family.size() + 1).c_str(),
+                        kms / double(profiled),
+                        (long long)(profile.kernelLaunches().at(kernel) / profiled));
+      }
       std::printf("  %-12s %9.3f ms\n", "total", total / double(profiled));
     }
     double heldOutLoss = evalLoss();

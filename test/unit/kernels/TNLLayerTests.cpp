@@ -195,20 +195,6 @@ TNLModelConfig tinyModel() {
   return c;
 }
 
-struct Batch {
-  lacc::DeviceBuffer tokens, targets;
-  int b, n;
-};
-
-Batch randomBatch(int b, int n, int V, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> dist(0, V - 1);
-  std::vector<int32_t> t(size_t(b) * n), y(size_t(b) * n);
-  for (size_t i = 0; i < t.size(); ++i)
-    t[i] = dist(rng), y[i] = dist(rng);
-  return {testContext().upload(t), testContext().upload(y), b, n};
-}
-
 // The model's gradients in two links. (1) Every parameter's gradient from the kernels against
 // the gradient of the fp64 model composed from kernels/reference/TNL.h, at the same (bf16) weights
 // and batch. (2) That fp64 gradient against central finite differences of the fp64 loss along a

@@ -47,24 +47,27 @@ Mat rowsOf(const DeviceBuffer &buf, int64_t rows, int64_t cols, int64_t ld = 0, 
 class Profile {
 public:
   explicit Profile(Context &ctx) : ctx_(ctx) {}
-  void begin(const char *family);
+  /// `kernel`: the kernel (or op) launched, for the finer breakdown.
+  void begin(const char *family, const char *kernel);
   void end();
-  /// Adds the recorded launches to totals() (waiting for the last) and forgets them.
+  /// Adds the recorded launches to the totals (waiting for the last) and forgets them.
   void collect();
+  /// Milliseconds and launch counts per family, and per "family/kernel".
   const std::map<std::string, double> &totals() const { return totals_; }
-  std::map<std::string, int64_t> launches() const { return launches_; }
-  void reset() { totals_.clear(), launches_.clear(), marks_.clear(), used_ = 0; }
+  const std::map<std::string, int64_t> &launches() const { return launches_; }
+  const std::map<std::string, double> &kernelTotals() const { return kernelTotals_; }
+  const std::map<std::string, int64_t> &kernelLaunches() const { return kernelLaunches_; }
 
 private:
   struct Mark {
-    std::string family;
+    std::string family, kernel;
     Event start, stop;
   };
   Context ctx_;
   std::vector<Mark> marks_;
   size_t used_ = 0;
-  std::map<std::string, double> totals_;
-  std::map<std::string, int64_t> launches_;
+  std::map<std::string, double> totals_, kernelTotals_;
+  std::map<std::string, int64_t> launches_, kernelLaunches_;
 };
 
 class TNLKernels {
@@ -122,7 +125,7 @@ public:
 
   ops::LightningAttention &attention() { return attention_; }
   /// Brackets work launched outside these methods (e.g. attention) in the profile.
-  void begin(const char *family);
+  void begin(const char *family, const char *kernel);
   void end();
 
 private:
