@@ -252,6 +252,11 @@ void TNLKernels::adamw(DevicePtr p, DevicePtr g, DevicePtr m, DevicePtr v, Devic
               h.wd, h.bc1, h.bc2, h.gScale);
 }
 
+void TNLKernels::sumOfSquares(DevicePtr g, DevicePtr out, int64_t n) {
+  Scope s(*this, "optimizer", "grad_sumsq");
+  kernel(adamw_, "grad_sumsq", {{"BLOCK", 1024}}).launch(Grid(cdiv(n, 1024)), g, out, i32(n));
+}
+
 void TNLKernels::zero(DevicePtr p, int64_t n) {
   Scope s(*this, "optimizer", "fill_f32");
   kernel(fill_, "fill_f32", {{"BLOCK", 1024}})

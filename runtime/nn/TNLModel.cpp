@@ -55,6 +55,7 @@ TNLModel::TNLModel(TNLKernels &kernels, const TNLModelConfig &config) : k_(kerne
     layers_.push_back(std::make_unique<TNLLayer>(k_, lc, rng()));
   }
   loss_ = ctx.alloc(4);
+  norm_ = ctx.alloc(4);
 }
 
 std::vector<Parameter *> TNLModel::parameters() {
@@ -139,10 +140,20 @@ float TNLModel::lossAndGradients(const DeviceBuffer &tokens, const DeviceBuffer 
   return loss;
 }
 
-void TNLModel::step(const AdamWConfig &opt) {
+float TNLModel::step(const AdamWConfig &opt) {
+  if (!(opt.clip >= 0))
+    fail("step: clip = " + std::to_string(opt.clip) + " must be >= 0");
+  // The global gradient norm: one f32 back to the host, which sets the clipping factor.
+  k_.zero(norm_.ptr(), 1);
+  for (Parameter *p : parameters())
+    k_.sumOfSquares(p->grad.ptr(), norm_.ptr(), p->numel());
+  float sumsq = 0;
+  norm_.copyTo(&sumsq, 4);
+  const float norm = std::sqrt(sumsq);
   ++steps_;
   TNLKernels::AdamW h;
-  h.lr = opt.lr, h.b1 = opt.b1, h.b2 = opt.b2, h.eps = opt.eps, h.gScale = 1.0f;
+  h.lr = opt.lr, h.b1 = opt.b1, h.b2 = opt.b2, h.eps = opt.eps;
+  h.gScale = opt.clip > 0 && norm > opt.clip ? opt.clip / norm : 1.0f;
   h.bc1 = float(1 - std::pow(double(opt.b1), double(steps_)));
   h.bc2 = float(1 - std::pow(double(opt.b2), double(steps_)));
   for (Parameter *p : parameters()) {
@@ -150,6 +161,7 @@ void TNLModel::step(const AdamWConfig &opt) {
     k_.adamw(p->master.ptr(), p->grad.ptr(), p->m.ptr(), p->v.ptr(),
              p->hasBF16 ? p->value.ptr() : DevicePtr(), p->numel(), h);
   }
+  return norm;
 }
 
 std::vector<int32_t> TNLModel::generate(const std::vector<int32_t> &prompt, int64_t count) {

@@ -243,7 +243,7 @@ int main(int argc, char **argv) {
     }
 
     std::printf("training: %lld x %lld tokens per step, to step %lld, AdamW lr %g (warmup %lld, "
-                "cosine to 10%%)\n",
+                "cosine to 10%%), gradients clipped to norm 1\n",
                 (long long)o.batch, (long long)o.n, (long long)o.steps, o.lr, (long long)o.warmup);
     lacc::nn::AdamWConfig opt;
     lacc::nn::Profile profile(ctx);
@@ -251,7 +251,7 @@ int main(int argc, char **argv) {
     int64_t trainTokens = 0, profiled = 0;
     float loss = 0;
     const int64_t first = model.stepCount();
-    std::printf("%8s %10s %12s %10s\n", "step", "loss", "tokens/s", "ms/step");
+    std::printf("%8s %10s %10s %12s %10s\n", "step", "loss", "grad norm", "tokens/s", "ms/step");
     for (int64_t s = first; s < o.steps; ++s) {
       // Linear warmup, then a cosine from lr to lr / 10.
       double lr = o.lr;
@@ -269,7 +269,7 @@ int main(int argc, char **argv) {
       ctx.synchronize();
       auto t0 = Clock::now();
       loss = model.lossAndGradients(tokens, targets, o.batch, o.n);
-      model.step(opt);
+      float norm = model.step(opt);
       ctx.synchronize();
       double dt = seconds(Clock::now() - t0);
       if (profileThis) {
@@ -281,7 +281,8 @@ int main(int argc, char **argv) {
         trainTokens += M;
       }
       if ((s - first) % o.logEvery == 0 || s + 1 == o.steps)
-        std::printf("%8lld %10.4f %12.0f %10.2f\n", (long long)s, loss, double(M) / dt, dt * 1e3);
+        std::printf("%8lld %10.4f %10.3f %12.0f %10.2f\n", (long long)s, loss, norm, double(M) / dt,
+                    dt * 1e3);
       std::fflush(stdout);
     }
     if (trainTokens > 0)

@@ -175,6 +175,20 @@ TEST_P(AdamW, StepMatchesFp64) {
   EXPECT_LT(relativeError(moved, movedRef), 1e-4);
 }
 
+TEST_P(AdamW, SumOfSquaresForTheGlobalNorm) {
+  const int n = GetParam();
+  auto k = Kernel::load("adamw.tile", "grad_sumsq", {{"BLOCK", 64}});
+  ASSERT_TRUE(k);
+  std::mt19937 rng(43 + n);
+  std::normal_distribution<float> dist;
+  std::vector<float> g(n), out(1, 0.0f);
+  double ref = 0;
+  for (float &x : g)
+    x = dist(rng), ref += double(x) * x;
+  k->run(lacc::Grid((n + 63) / 64), g, out, n);
+  EXPECT_NEAR(out[0], ref, 1e-5 * ref);
+}
+
 INSTANTIATE_TEST_SUITE_P(Sizes, AdamW, ::testing::Values(1, 63, 1000));
 
 //===----------------------------------------------------------------------===//

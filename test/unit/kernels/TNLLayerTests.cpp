@@ -305,6 +305,21 @@ TEST(TNLModelTest, TrainingLowersTheLossAndACheckpointResumesIt) {
   ASSERT_EQ(out.size(), 4u);
   for (int32_t tok : out)
     EXPECT_TRUE(tok >= 0 && tok < 29);
+  // Bad arguments name themselves.
+  auto message = [](const std::function<void()> &f) -> std::string {
+    try {
+      f();
+    } catch (const lacc::Error &e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_THAT(message([&] { model.lossAndGradients(tB, yB, 4, 16); }),
+              HasSubstr("tokens must hold b * n = 64 i32"));
+  EXPECT_THAT(message([&] { model.generate({1, 29}, 2); }), HasSubstr("prompt token 29"));
+  lacc::nn::AdamWConfig badClip;
+  badClip.clip = -1;
+  EXPECT_THAT(message([&] { model.step(badClip); }), HasSubstr("clip = -1"));
   // A checkpoint of another shape is refused, naming the field.
   TNLModelConfig wider = tinyModel();
   wider.dim = 64;

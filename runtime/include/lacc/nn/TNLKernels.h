@@ -120,6 +120,8 @@ public:
   };
   void adamw(DevicePtr p, DevicePtr g, DevicePtr m, DevicePtr v, DevicePtr out, int64_t n,
              const AdamW &h);
+  /// out (f32, zeroed first) += sum of g^2 over n f32.
+  void sumOfSquares(DevicePtr g, DevicePtr out, int64_t n);
   /// n f32 zeros, in stream order (DeviceBuffer::fill would wait for the device).
   void zero(DevicePtr p, int64_t n);
 

@@ -48,6 +48,8 @@ struct TNLModelConfig {
 
 struct AdamWConfig {
   float lr = 1e-3f, b1 = 0.9f, b2 = 0.95f, eps = 1e-8f, weightDecay = 0.1f;
+  /// Gradients are scaled by min(1, clip / ||g||), ||g|| the norm over every parameter; 0: never.
+  float clip = 1.0f;
 };
 
 class TNLModel {
@@ -63,8 +65,9 @@ public:
   /// grad is overwritten with the gradient of that mean.
   float lossAndGradients(const DeviceBuffer &tokens, const DeviceBuffer &targets, int64_t b,
                          int64_t n, bool backward = true);
-  /// One AdamW step over every parameter from its grad (weight decay on matrices only).
-  void step(const AdamWConfig &opt);
+  /// One AdamW step over every parameter from its grad (weight decay on matrices only, clipped by
+  /// the global norm). Returns the gradient's global norm before clipping.
+  float step(const AdamWConfig &opt);
   int64_t stepCount() const { return steps_; }
 
   /// `count` tokens continuing `prompt` (ids in [0, V)), greedy.
@@ -87,7 +90,7 @@ private:
   int64_t b_ = 0, n_ = 0;
   std::vector<DeviceBuffer> xs_; // every layer's input, and the last layer's output
   std::vector<TNLSaved> saved_;
-  DeviceBuffer hf_, rstdF_, logits_, grad_, loss_;
+  DeviceBuffer hf_, rstdF_, logits_, grad_, loss_, norm_;
 };
 
 } // namespace lacc::nn
