@@ -1,8 +1,9 @@
 //===- nn/TNLKernels.cpp - the launches of the TNL layer and model --------===//
 //
-// Configurations: on the GPU the measured defaults of the kernels' own
-// benchmarks (GEMM 128 x 128 x 32 tiles, grouped by 8); on the interpreter
-// smaller tiles, which waste less on the tiny shapes it runs.
+// Configurations: on the GPU the measured best of the kernels' own benchmarks
+// (GEMM 128 x 128 x 32 tiles over 4 warps, 4 stages, grouped by 8: the best
+// bf16 configuration on the H200 for the TNL shapes, docs/benchmarks.md); on
+// the interpreter smaller tiles, which waste less on the tiny shapes it runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,14 +62,18 @@ TNLKernels::TNLKernels(Context &ctx)
       xent_(ctx_.loadEmbedded("cross_entropy.tile")), adamw_(ctx_.loadEmbedded("adamw.tile")),
       fill_(ctx_.loadEmbedded("bench_fill.tile")), attention_(ctx_) {}
 
-Kernel TNLKernels::kernel(const Module &m, const std::string &name, const ConstMap &c) {
-  std::string key = m.fileName() + ":" + name;
+Kernel TNLKernels::kernel(const Module &m, const std::string &name, const ConstMap &c,
+                          unsigned numStages) {
+  std::string key = m.fileName() + ":" + name + " stages=" + std::to_string(numStages);
   for (const auto &[k, v] : c)
     key += " " + k + "=" + v.toString();
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = kernels_.find(key);
-  if (it == kernels_.end())
-    it = kernels_.emplace(key, m.kernel(name, c)).first;
+  if (it == kernels_.end()) {
+    KernelOptions options;
+    options.numStages = numStages;
+    it = kernels_.emplace(key, m.kernel(name, c, options)).first;
+  }
   return it->second;
 }
 
@@ -102,7 +107,7 @@ void TNLKernels::gemm(const Mat &a, const Mat &b, const Mat &c, bool cF32, bool 
   const int64_t bm = gpu_ ? 128 : 32, bn = gpu_ ? 128 : 32, bk = gpu_ ? 32 : 16;
   ConstMap cm{{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", gpu_ ? 8 : 1},
               {"ACCUMULATE", accumulate}, {"C_T", ConstValue::type(cF32 ? "f32" : "bf16")}};
-  Kernel k = kernel(gemm_, "gemm", cm);
+  Kernel k = kernel(gemm_, "gemm", cm, gpu_ ? 4 : 0);
   k.launch(Grid(cdiv(c.rows, bm) * cdiv(c.cols, bn)), at(a), at(b), at(c), i32(c.rows),
            i32(c.cols), i32(a.cols), i32(a.rowStride), i32(a.colStride), i32(b.rowStride),
            i32(b.colStride), i32(c.rowStride), i32(c.colStride));
@@ -113,7 +118,7 @@ void TNLKernels::gemmResidual(const Mat &a, const Mat &b, const Mat &c, const Ma
   const int64_t bm = gpu_ ? 128 : 32, bn = gpu_ ? 128 : 32, bk = gpu_ ? 32 : 16;
   ConstMap cm{{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", gpu_ ? 8 : 1},
               {"RESIDUAL", true}};
-  Kernel k = kernel(gemm_, "gemm_epilogue", cm);
+  Kernel k = kernel(gemm_, "gemm_epilogue", cm, gpu_ ? 4 : 0);
   k.launch(Grid(cdiv(c.rows, bm) * cdiv(c.cols, bn)), at(a), at(b), at(c), at(r), i32(c.rows),
            i32(c.cols), i32(a.cols), i32(a.rowStride), i32(a.colStride), i32(b.rowStride),
            i32(b.colStride), i32(c.rowStride), i32(c.colStride), i32(r.rowStride),

@@ -131,7 +131,9 @@ public:
   void end();
 
 private:
-  Kernel kernel(const Module &m, const std::string &name, const ConstMap &c);
+  /// numStages 0: the kernel's own.
+  Kernel kernel(const Module &m, const std::string &name, const ConstMap &c,
+                unsigned numStages = 0);
   int64_t pow2AtLeast(int64_t n, int64_t lo = 16) const;
 
   Context ctx_;
