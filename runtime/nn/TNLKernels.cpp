@@ -232,13 +232,18 @@ void TNLKernels::embeddingBwd(DevicePtr tokens, DevicePtr dout, DevicePtr dw, in
       .launch(Grid(T, cdiv(D, block)), tokens, dout, dw, i32(V), i32(D));
 }
 
-void TNLKernels::crossEntropy(const Mat &x, DevicePtr targets, const Mat &dx, DevicePtr loss,
+void TNLKernels::crossEntropy(const Mat &x, DevicePtr targets, const Mat &dx, DevicePtr losses,
                               float scale) {
   Scope s(*this, "loss", "xent_fwd_bwd");
   const int64_t block = std::min<int64_t>(gpu_ ? 2048 : 256, pow2AtLeast(x.cols));
   kernel(xent_, "xent_fwd_bwd", {{"BLOCK", block}})
-      .launch(Grid(x.rows), at(x), targets, at(dx), loss, i32(x.cols), i32(x.rowStride),
+      .launch(Grid(x.rows), at(x), targets, at(dx), losses, i32(x.cols), i32(x.rowStride),
               i32(dx.rowStride), scale);
+}
+
+void TNLKernels::lossSum(DevicePtr losses, DevicePtr out, int64_t n) {
+  Scope s(*this, "loss", "loss_sum");
+  kernel(xent_, "loss_sum", {{"BLOCK", 1024}}).launch(Grid(1), losses, out, i32(n));
 }
 
 void TNLKernels::argmax(const Mat &x, DevicePtr out) {

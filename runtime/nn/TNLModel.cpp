@@ -88,6 +88,7 @@ void TNLModel::allocate(int64_t b, int64_t n) {
   rstdF_ = ctx.alloc(size_t(M) * 4);
   logits_ = ctx.alloc(size_t(M * cfg_.vocab) * 2);
   grad_ = ctx.alloc(size_t(M * D) * 2);
+  losses_ = ctx.alloc(size_t(M) * 4);
   b_ = b, n_ = n;
 }
 
@@ -121,9 +122,10 @@ float TNLModel::lossAndGradients(const DeviceBuffer &tokens, const DeviceBuffer 
     fail("lossAndGradients: targets must hold b * n = " + std::to_string(M) + " i32");
   allocate(b, n);
   forward(tokens, b, n, xs_, saved_, nullptr);
-  k_.zero(loss_.ptr(), 1);
   const Mat logits = rowsOf(logits_, M, V);
-  k_.crossEntropy(logits, targets.ptr(), logits, loss_.ptr(), float(1.0 / double(M)));
+  k_.crossEntropy(logits, targets.ptr(), logits, losses_.ptr(), float(1.0 / double(M)));
+  // Summed in a fixed order: a resumed run measures the very same loss.
+  k_.lossSum(losses_.ptr(), loss_.ptr(), M);
   if (backward) {
     // logits_ now holds dlogits.
     k_.gemm(rowsOf(hf_, M, D).t(), logits, rowsOf(head_.grad, D, V, 0, 0, true), true);

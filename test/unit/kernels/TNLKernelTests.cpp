@@ -80,18 +80,21 @@ class CrossEntropy : public ::testing::TestWithParam<XentShape> {};
 TEST_P(CrossEntropy, LossAndGradientInOneKernel) {
   auto [rows, V, block] = GetParam();
   auto k = Kernel::load("cross_entropy.tile", "xent_fwd_bwd", {{"BLOCK", block}});
-  ASSERT_TRUE(k);
+  auto total = Kernel::load("cross_entropy.tile", "loss_sum", {{"BLOCK", 64}});
+  ASSERT_TRUE(k && total);
   std::vector<double> xd;
   BF16 x = randomBF16(size_t(rows) * V, 21 + V, xd, 3.0);
   std::vector<int32_t> y = randomTokens(rows, V, 22 + rows);
   if (rows > 2)
     y[1] = -1; // padding: no loss, no gradient
   const double scale = 1.0 / rows;
-  std::vector<float> loss(1, 0.0f);
+  std::vector<float> losses(rows, NAN), loss(1, NAN);
   // In place: the gradient overwrites the logits.
   BF16 dx = x;
-  k->run(lacc::Grid(rows), dx, y, dx, loss, V, V, V, float(scale));
+  k->run(lacc::Grid(rows), dx, y, dx, losses, V, V, V, float(scale));
+  total->run(lacc::Grid(1), losses, loss, rows);
   double lossRef = 0;
+  std::vector<double> lossesRef(rows, 0.0);
   std::vector<double> dxRef(size_t(rows) * V, 0.0);
   for (int r = 0; r < rows; ++r) {
     if (y[r] < 0)
@@ -101,10 +104,12 @@ TEST_P(CrossEntropy, LossAndGradientInOneKernel) {
     for (int c = 0; c < V; ++c)
       l += std::exp(xr[c] - m);
     double lse = m + std::log(l);
-    lossRef += (lse - xr[y[r]]) * scale;
+    lossesRef[r] = (lse - xr[y[r]]) * scale;
+    lossRef += lossesRef[r];
     for (int c = 0; c < V; ++c)
       dxRef[size_t(r) * V + c] = (std::exp(xr[c] - lse) - (c == y[r])) * scale;
   }
+  EXPECT_LT(relativeError(toDouble(losses), lossesRef), 1e-5);
   EXPECT_NEAR(loss[0], lossRef, 1e-5 * std::abs(lossRef));
   EXPECT_LT(relativeError(toDouble(dx), dxRef), kBF16Tolerance);
 }

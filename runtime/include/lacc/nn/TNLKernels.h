@@ -111,8 +111,10 @@ public:
 
   void embeddingFwd(DevicePtr tokens, DevicePtr w, DevicePtr out, int64_t T, int64_t V, int64_t D);
   void embeddingBwd(DevicePtr tokens, DevicePtr dout, DevicePtr dw, int64_t T, int64_t V, int64_t D);
-  // loss (f32, zeroed first) += scale * sum of row losses; dx (may be x) the scaled gradient.
-  void crossEntropy(const Mat &x, DevicePtr targets, const Mat &dx, DevicePtr loss, float scale);
+  // losses[r] (f32) = scale * row r's loss; dx (may be x) the scaled gradient.
+  void crossEntropy(const Mat &x, DevicePtr targets, const Mat &dx, DevicePtr losses, float scale);
+  // out[0] = sum of n f32, in a fixed order.
+  void lossSum(DevicePtr losses, DevicePtr out, int64_t n);
   void argmax(const Mat &x, DevicePtr out);
 
   struct AdamW {

@@ -90,7 +90,7 @@ private:
   int64_t b_ = 0, n_ = 0;
   std::vector<DeviceBuffer> xs_; // every layer's input, and the last layer's output
   std::vector<TNLSaved> saved_;
-  DeviceBuffer hf_, rstdF_, logits_, grad_, loss_, norm_;
+  DeviceBuffer hf_, rstdF_, logits_, grad_, losses_, loss_, norm_;
 };
 
 } // namespace lacc::nn
