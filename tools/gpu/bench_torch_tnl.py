@@ -32,9 +32,9 @@ def lightning_chunked(q, k, v, slope, block=256):
     if pad:
         q, k, v = (torch.nn.functional.pad(t, (0, 0, 0, pad)) for t in (q, k, v))
     T = (n + pad) // block
-    q = q.view(b, h, T, block, d)
-    k = k.view(b, h, T, block, d)
-    v = v.view(b, h, T, block, e)
+    q = q.reshape(b, h, T, block, d)
+    k = k.reshape(b, h, T, block, d)
+    v = v.reshape(b, h, T, block, e)
     s = slope.view(1, h, 1, 1).float()
     r = torch.arange(block, device=q.device, dtype=torch.float32)
     diff = r[:, None] - r[None, :]
@@ -51,7 +51,7 @@ def lightning_chunked(q, k, v, slope, block=256):
         inter.append((q[:, :, i] * q_decay[:, :, 0]) @ state.to(q.dtype))
         state = lam_block * state + kv[:, :, i].float()
     o = intra + torch.stack(inter, dim=2)
-    return o.view(b, h, T * block, e)[:, :, :n]
+    return o.reshape(b, h, T * block, e)[:, :, :n]
 
 
 def check_chunked():
