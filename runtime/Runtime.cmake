@@ -62,6 +62,9 @@ add_library(LaccRuntime STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/Signature.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/Types.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/ops/Lightning.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/nn/TNLKernels.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/nn/TNLLayer.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/nn/TNLModel.cpp
   ${CMAKE_CURRENT_BINARY_DIR}/CompilerVersion.cpp
   ${CMAKE_CURRENT_BINARY_DIR}/EmbeddedKernels.cpp)
 target_compile_options(LaccRuntime PRIVATE -fexceptions)

@@ -15,6 +15,11 @@
 #   kernel-tests     KernelTests on the GPU, filtered by KERNEL_TESTS (a gtest filter; default all)
 #   race      compute-sanitizer racecheck and memcheck over a subset of the kernel suite
 #   sass      ptxas + cuobjdump over the PTX in .device-carry/ptx: HMMA counts per kernel
+#   tnl       the TNL layer and model on the GPU: their tests (KernelTests *TNL*, *Embedding*,
+#             *CrossEntropy*, *AdamW*, *Heads*, *SRMSNormBwdAdd*), the training main job
+#             (lacc-tnl at its GPU config, then a second run resumed from its checkpoint), and
+#             the layer benchmark (lacc-tnl-bench, TNL-385M layer, b*n = 65536, n = 1K..64K)
+#             beside the same layer in PyTorch eager (bench_torch_tnl.py)
 # (default: tests,gemm,lightning,race,sass). Writes OUT_DIR/summary.txt and OUT_DIR/logs.tar.gz.
 # Each step is cut at STEP_LIMIT seconds (default 300; exit 124 in the summary).
 set -uo pipefail
@@ -120,6 +125,43 @@ if has sass; then
       note "$name: ptxas failed: $(tail -n 2 "$LOGS/ptxas-$name.log")"
     fi
   done
+fi
+if has tnl; then
+  export LACC_CACHE_DIR=$LOGS/cache-tnl LACC_TEST_DEVICE=gpu
+  timed tnl-tests "$BIN/KernelTests" \
+    --gtest_filter='*TNL*:*Embedding*:*CrossEntropy*:*AdamW*:*Heads*:*SRMSNormBwdAdd*'
+  tail -n 3 "$LOGS/tnl-tests.log" >> "$SUMMARY"
+  unset LACC_TEST_DEVICE
+  # The corpus: the kernel sources built into the program, plus the docs when run from a checkout.
+  corpus=$(ls "$HERE"/../../README.md "$HERE"/../../docs/*.md 2>/dev/null | paste -sd, -)
+  timed tnl-train "$BIN/lacc-tnl" --device=gpu --steps=300 --corpus="$corpus" \
+    --save="$WORK/tnl.ckpt"
+  cat "$LOGS/tnl-train.log" >> "$SUMMARY"
+  timed tnl-resume "$BIN/lacc-tnl" --device=gpu --steps=320 --corpus="$corpus" \
+    --resume="$WORK/tnl.ckpt" --sample=0
+  grep -h "resumed\|final" "$LOGS/tnl-resume.log" >> "$SUMMARY"
+  timed tnl-bench "$BIN/lacc-tnl-bench" --csv="$LOGS/tnl-bench.csv"
+  cat "$LOGS/tnl-bench.log" >> "$SUMMARY"
+  timed tnl-torch python3 "$HERE/bench_torch_tnl.py" "$LOGS/tnl-torch.csv"
+  cat "$LOGS/tnl-torch.log" >> "$SUMMARY"
+  python3 - "$LOGS/tnl-bench.csv" "$LOGS/tnl-torch.csv" <<'PY' >> "$SUMMARY" 2>&1
+import csv, os, sys
+read = lambda p: {r["n"]: r for r in csv.DictReader(open(p))} if os.path.exists(p) else {}
+lacc, torch = read(sys.argv[1]), read(sys.argv[2])
+print("| n | b | lacc tokens/s | torch eager tokens/s | lacc / torch | lacc gemm / attention / small ms |")
+print("|---|---|---|---|---|---|")
+rates = []
+for n, r in lacc.items():
+    t = torch.get(n)
+    lt = float(r["tokens_per_s"])
+    rates.append(lt)
+    tt = float(t["tokens_per_s"]) if t else float("nan")
+    print(f"| {n} | {r['b']} | {lt:,.0f} | {tt:,.0f} | {lt / tt:.2f} | "
+          f"{float(r['gemm_ms']):.2f} / {float(r['attention_ms']):.2f} / {float(r['small_ms']):.2f} |")
+if rates:
+    mean = sum(rates) / len(rates)
+    print(f"lacc tokens/s spread over n: {min(rates) / mean - 1:+.1%} .. {max(rates) / mean - 1:+.1%} of the mean")
+PY
 fi
 if has memory; then
   timed memory bash "$HERE/bench-memory.sh" "$BIN" "$LOGS/memory"

@@ -1,0 +1,276 @@
+//===- nn/TNLKernels.cpp - the launches of the TNL layer and model --------===//
+//
+// Configurations: on the GPU the measured best of the kernels' own benchmarks
+// (GEMM 128 x 128 x 32 tiles over 4 warps, 4 stages, grouped by 8: the best
+// bf16 configuration on the H200 for the TNL shapes, docs/benchmarks.md); on
+// the interpreter smaller tiles, which waste less on the tiny shapes it runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lacc/nn/TNLKernels.h"
+
+#include <algorithm>
+
+namespace lacc::nn {
+
+namespace {
+int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int32_t i32(int64_t v) { return static_cast<int32_t>(v); }
+DevicePtr at(const Mat &m) { return m.ptr; }
+} // namespace
+
+Mat rowsOf(const DeviceBuffer &buf, int64_t rows, int64_t cols, int64_t ld, int64_t col0,
+           bool f32) {
+  return {buf.ptr() + col0 * (f32 ? 4 : 2), rows, cols, ld ? ld : cols, 1};
+}
+
+//===----------------------------------------------------------------------===//
+// Profile
+//===----------------------------------------------------------------------===//
+
+void Profile::begin(const char *family, const char *kernel) {
+  if (used_ == marks_.size())
+    marks_.push_back({family, kernel, ctx_.event(), ctx_.event()});
+  Mark &m = marks_[used_];
+  m.family = family;
+  m.kernel = kernel;
+  m.start.record();
+}
+
+void Profile::end() { marks_[used_++].stop.record(); }
+
+void Profile::collect() {
+  for (size_t i = 0; i < used_; ++i) {
+    const double ms = marks_[i].stop.msSince(marks_[i].start);
+    const std::string kernel = marks_[i].family + "/" + marks_[i].kernel;
+    totals_[marks_[i].family] += ms;
+    launches_[marks_[i].family] += 1;
+    kernelTotals_[kernel] += ms;
+    kernelLaunches_[kernel] += 1;
+  }
+  used_ = 0;
+}
+
+//===----------------------------------------------------------------------===//
+// TNLKernels
+//===----------------------------------------------------------------------===//
+
+TNLKernels::TNLKernels(Context &ctx)
+    : ctx_(ctx), gpu_(ctx.hasDevice()), gemm_(ctx_.loadEmbedded("gemm.tile")),
+      srms_(ctx_.loadEmbedded("srmsnorm.tile")), tnl_(ctx_.loadEmbedded("tnl.tile")),
+      heads_(ctx_.loadEmbedded("heads.tile")), emb_(ctx_.loadEmbedded("embedding.tile")),
+      xent_(ctx_.loadEmbedded("cross_entropy.tile")), adamw_(ctx_.loadEmbedded("adamw.tile")),
+      fill_(ctx_.loadEmbedded("bench_fill.tile")), attention_(ctx_) {}
+
+Kernel TNLKernels::kernel(const Module &m, const std::string &name, const ConstMap &c,
+                          unsigned numStages) {
+  std::string key = m.fileName() + ":" + name + " stages=" + std::to_string(numStages);
+  for (const auto &[k, v] : c)
+    key += " " + k + "=" + v.toString();
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = kernels_.find(key);
+  if (it == kernels_.end()) {
+    KernelOptions options;
+    options.numStages = numStages;
+    it = kernels_.emplace(key, m.kernel(name, c, options)).first;
+  }
+  return it->second;
+}
+
+int64_t TNLKernels::pow2AtLeast(int64_t n, int64_t lo) const {
+  int64_t p = lo;
+  while (p < n)
+    p *= 2;
+  return p;
+}
+
+void TNLKernels::begin(const char *family, const char *kernel) {
+  if (profile_)
+    profile_->begin(family, kernel);
+}
+void TNLKernels::end() {
+  if (profile_)
+    profile_->end();
+}
+
+namespace {
+/// Brackets one launch in the profile.
+struct Scope {
+  TNLKernels &k;
+  Scope(TNLKernels &k, const char *family, const char *kernel) : k(k) { k.begin(family, kernel); }
+  ~Scope() { k.end(); }
+};
+} // namespace
+
+void TNLKernels::gemm(const Mat &a, const Mat &b, const Mat &c, bool cF32, bool accumulate) {
+  Scope s(*this, "gemm", cF32 ? "gemm, f32 out (weight gradients)" : "gemm, bf16 out");
+  const int64_t bm = gpu_ ? 128 : 32, bn = gpu_ ? 128 : 32, bk = gpu_ ? 32 : 16;
+  ConstMap cm{{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", gpu_ ? 8 : 1},
+              {"ACCUMULATE", accumulate}, {"C_T", ConstValue::type(cF32 ? "f32" : "bf16")}};
+  Kernel k = kernel(gemm_, "gemm", cm, gpu_ ? 4 : 0);
+  k.launch(Grid(cdiv(c.rows, bm) * cdiv(c.cols, bn)), at(a), at(b), at(c), i32(c.rows),
+           i32(c.cols), i32(a.cols), i32(a.rowStride), i32(a.colStride), i32(b.rowStride),
+           i32(b.colStride), i32(c.rowStride), i32(c.colStride));
+}
+
+void TNLKernels::gemmResidual(const Mat &a, const Mat &b, const Mat &c, const Mat &r) {
+  Scope s(*this, "gemm", "gemm_epilogue (+ residual)");
+  const int64_t bm = gpu_ ? 128 : 32, bn = gpu_ ? 128 : 32, bk = gpu_ ? 32 : 16;
+  ConstMap cm{{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", gpu_ ? 8 : 1},
+              {"RESIDUAL", true}};
+  Kernel k = kernel(gemm_, "gemm_epilogue", cm, gpu_ ? 4 : 0);
+  k.launch(Grid(cdiv(c.rows, bm) * cdiv(c.cols, bn)), at(a), at(b), at(c), at(r), i32(c.rows),
+           i32(c.cols), i32(a.cols), i32(a.rowStride), i32(a.colStride), i32(b.rowStride),
+           i32(b.colStride), i32(c.rowStride), i32(c.colStride), i32(r.rowStride),
+           i32(r.colStride), 1.0f);
+}
+
+void TNLKernels::srmsnormFwd(DevicePtr x, DevicePtr y, DevicePtr rstd, int64_t rows, int64_t cols,
+                             float eps) {
+  Scope s(*this, "norm", "srmsnorm_fwd");
+  kernel(srms_, "srmsnorm_fwd", {{"BLOCK", pow2AtLeast(cols)}})
+      .launch(Grid(rows), x, y, rstd, i32(cols), eps);
+}
+
+void TNLKernels::srmsnormBwd(DevicePtr x, DevicePtr dy, DevicePtr rstd, DevicePtr dx,
+                             int64_t rows, int64_t cols) {
+  Scope s(*this, "norm", "srmsnorm_bwd");
+  kernel(srms_, "srmsnorm_bwd", {{"BLOCK", pow2AtLeast(cols)}})
+      .launch(Grid(rows), x, dy, rstd, dx, i32(cols));
+}
+
+void TNLKernels::srmsnormBwdAdd(DevicePtr x, DevicePtr dy, DevicePtr rstd, DevicePtr dres,
+                                DevicePtr dx, int64_t rows, int64_t cols) {
+  Scope s(*this, "norm", "srmsnorm_bwd_add");
+  kernel(srms_, "srmsnorm_bwd_add", {{"BLOCK", pow2AtLeast(cols)}})
+      .launch(Grid(rows), x, dy, rstd, dres, dx, i32(cols));
+}
+
+namespace {
+// Tokens per program of the head layout changes: 32 rows of DH columns.
+constexpr int64_t kHeadRows = 32;
+} // namespace
+
+void TNLKernels::headsSplit(DevicePtr x, int64_t xStride, DevicePtr y, int64_t b, int64_t H,
+                            int64_t n, int64_t DH, bool silu) {
+  Scope s(*this, "elementwise", "heads_split");
+  kernel(heads_, "heads_split", {{"H", H}, {"DH", DH}, {"BLOCK_N", kHeadRows}, {"SILU", silu}})
+      .launch(Grid(b * H, cdiv(n, kHeadRows)), x, y, i32(n), i32(xStride));
+}
+
+void TNLKernels::headsMerge(DevicePtr x, DevicePtr y, int64_t yStride, int64_t b, int64_t H,
+                            int64_t n, int64_t DH, DevicePtr siluInput, int64_t pStride) {
+  Scope s(*this, "elementwise", "heads_merge");
+  const bool grad = siluInput.address != 0;
+  kernel(heads_, "heads_merge",
+         {{"H", H}, {"DH", DH}, {"BLOCK_N", kHeadRows}, {"SILU_GRAD", grad}})
+      .launch(Grid(b * H, cdiv(n, kHeadRows)), x, grad ? siluInput : x, y, i32(n),
+              i32(grad ? pStride : yStride), i32(yStride));
+}
+
+void TNLKernels::lrpeFwd(DevicePtr x, DevicePtr theta, DevicePtr out, int64_t b, int64_t H,
+                         int64_t n, int64_t D, int64_t offset) {
+  Scope s(*this, "elementwise", "lrpe_fwd");
+  kernel(tnl_, "lrpe_fwd", {{"H", H}, {"D", D}, {"BLOCK_N", 16}})
+      .launch(Grid(b * H, cdiv(n, 16)), x, theta, out, i32(n), i32(offset));
+}
+
+void TNLKernels::lrpeBwd(DevicePtr x, DevicePtr theta, DevicePtr dout, DevicePtr dx,
+                         DevicePtr dtheta, int64_t b, int64_t H, int64_t n, int64_t D,
+                         int64_t offset) {
+  Scope s(*this, "elementwise", "lrpe_bwd");
+  kernel(tnl_, "lrpe_bwd", {{"H", H}, {"D", D}, {"BLOCK_N", 16}})
+      .launch(Grid(b * H, cdiv(n, 16)), x, theta, dout, dx, dtheta, i32(n), i32(offset));
+}
+
+void TNLKernels::gateNormFwd(const Mat &o, const Mat &u, const Mat &y, DevicePtr rstd, float eps) {
+  Scope s(*this, "norm", "gate_norm_fwd");
+  kernel(tnl_, "gate_norm_fwd", {{"BLOCK", pow2AtLeast(o.cols)}})
+      .launch(Grid(o.rows), at(o), at(u), at(y), rstd, i32(o.cols), i32(o.rowStride),
+              i32(u.rowStride), i32(y.rowStride), eps);
+}
+
+void TNLKernels::gateNormBwd(const Mat &o, const Mat &u, const Mat &dy, DevicePtr rstd,
+                             const Mat &dO, const Mat &du) {
+  Scope s(*this, "norm", "gate_norm_bwd");
+  kernel(tnl_, "gate_norm_bwd", {{"BLOCK", pow2AtLeast(o.cols)}})
+      .launch(Grid(o.rows), at(o), at(u), at(dy), rstd, at(dO), at(du), i32(o.cols),
+              i32(o.rowStride), i32(u.rowStride), i32(dy.rowStride), i32(dO.rowStride),
+              i32(du.rowStride));
+}
+
+void TNLKernels::sgluFwd(const Mat &a, const Mat &b, const Mat &o) {
+  Scope s(*this, "elementwise", "sglu_fwd");
+  const int64_t block = std::min<int64_t>(1024, pow2AtLeast(a.cols));
+  kernel(tnl_, "sglu_fwd", {{"BLOCK", block}})
+      .launch(Grid(a.rows, cdiv(a.cols, block)), at(a), at(b), at(o), i32(a.rows), i32(a.cols),
+              i32(a.rowStride), i32(b.rowStride), i32(o.rowStride));
+}
+
+void TNLKernels::sgluBwd(const Mat &a, const Mat &b, const Mat &dO, const Mat &da, const Mat &db) {
+  Scope s(*this, "elementwise", "sglu_bwd");
+  const int64_t block = std::min<int64_t>(1024, pow2AtLeast(a.cols));
+  kernel(tnl_, "sglu_bwd", {{"BLOCK", block}})
+      .launch(Grid(a.rows, cdiv(a.cols, block)), at(a), at(b), at(dO), at(da), at(db),
+              i32(a.rows), i32(a.cols), i32(a.rowStride), i32(b.rowStride), i32(dO.rowStride),
+              i32(da.rowStride), i32(db.rowStride));
+}
+
+void TNLKernels::embeddingFwd(DevicePtr tokens, DevicePtr w, DevicePtr out, int64_t T, int64_t V,
+                              int64_t D) {
+  Scope s(*this, "embedding", "embedding_fwd");
+  const int64_t block = std::min<int64_t>(1024, pow2AtLeast(D));
+  kernel(emb_, "embedding_fwd", {{"BLOCK", block}})
+      .launch(Grid(T, cdiv(D, block)), tokens, w, out, i32(V), i32(D));
+}
+
+void TNLKernels::embeddingBwd(DevicePtr tokens, DevicePtr dout, DevicePtr dw, int64_t T, int64_t V,
+                              int64_t D) {
+  Scope s(*this, "embedding", "embedding_bwd");
+  const int64_t block = std::min<int64_t>(1024, pow2AtLeast(D));
+  kernel(emb_, "embedding_bwd", {{"BLOCK", block}})
+      .launch(Grid(T, cdiv(D, block)), tokens, dout, dw, i32(V), i32(D));
+}
+
+void TNLKernels::crossEntropy(const Mat &x, DevicePtr targets, const Mat &dx, DevicePtr losses,
+                              float scale) {
+  Scope s(*this, "loss", "xent_fwd_bwd");
+  const int64_t block = std::min<int64_t>(gpu_ ? 2048 : 256, pow2AtLeast(x.cols));
+  kernel(xent_, "xent_fwd_bwd", {{"BLOCK", block}})
+      .launch(Grid(x.rows), at(x), targets, at(dx), losses, i32(x.cols), i32(x.rowStride),
+              i32(dx.rowStride), scale);
+}
+
+void TNLKernels::lossSum(DevicePtr losses, DevicePtr out, int64_t n) {
+  Scope s(*this, "loss", "loss_sum");
+  kernel(xent_, "loss_sum", {{"BLOCK", 1024}}).launch(Grid(1), losses, out, i32(n));
+}
+
+void TNLKernels::argmax(const Mat &x, DevicePtr out) {
+  Scope s(*this, "loss", "argmax_rows");
+  const int64_t block = std::min<int64_t>(gpu_ ? 2048 : 256, pow2AtLeast(x.cols));
+  kernel(xent_, "argmax_rows", {{"BLOCK", block}})
+      .launch(Grid(x.rows), at(x), out, i32(x.cols), i32(x.rowStride));
+}
+
+void TNLKernels::adamw(DevicePtr p, DevicePtr g, DevicePtr m, DevicePtr v, DevicePtr out,
+                       int64_t n, const AdamW &h) {
+  Scope s(*this, "optimizer", "adamw_step");
+  const bool bf16 = out.address != 0;
+  kernel(adamw_, "adamw_step", {{"BLOCK", 1024}, {"WRITE_BF16", bf16}})
+      .launch(Grid(cdiv(n, 1024)), p, g, m, v, bf16 ? out : p, i32(n), h.lr, h.b1, h.b2, h.eps,
+              h.wd, h.bc1, h.bc2, h.gScale);
+}
+
+void TNLKernels::sumOfSquares(DevicePtr g, DevicePtr out, int64_t n) {
+  Scope s(*this, "optimizer", "grad_sumsq");
+  kernel(adamw_, "grad_sumsq", {{"BLOCK", 1024}}).launch(Grid(cdiv(n, 1024)), g, out, i32(n));
+}
+
+void TNLKernels::zero(DevicePtr p, int64_t n) {
+  Scope s(*this, "optimizer", "fill_f32");
+  kernel(fill_, "fill_f32", {{"BLOCK", 1024}})
+      .launch(Grid(cdiv(n, 1024)), p, i32(n), int32_t(0), 0.0f, 0.0f);
+}
+
+} // namespace lacc::nn
