@@ -1,9 +1,13 @@
 //===- nn/TNLKernels.cpp - the launches of the TNL layer and model --------===//
 //
 // Configurations: on the GPU the measured best of the kernels' own benchmarks
-// (GEMM 128 x 128 x 32 tiles over 4 warps, 4 stages, grouped by 8: the best
-// bf16 configuration on the H200 for the TNL shapes, docs/benchmarks.md); on
-// the interpreter smaller tiles, which waste less on the tiny shapes it runs.
+// (docs/benchmarks.md): GEMMs in 128 x 256 x 32 tiles over 8 warps with 6
+// stages (the H200's best for every large shape, 0.85-0.95x cuBLAS) where that
+// still gives each multiprocessor a tile, else 128 x 128 x 32 over 4 warps with
+// 4 stages (weight gradients of small layers: few output tiles); f32 outputs
+// (weight gradients, accumulated) always in the smaller tile, where reading C
+// back does not make ptxas spill; grouped by 8.
+// On the interpreter smaller tiles, which waste less on the tiny shapes it runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,8 +67,9 @@ TNLKernels::TNLKernels(Context &ctx)
       fill_(ctx_.loadEmbedded("bench_fill.tile")), attention_(ctx_) {}
 
 Kernel TNLKernels::kernel(const Module &m, const std::string &name, const ConstMap &c,
-                          unsigned numStages) {
-  std::string key = m.fileName() + ":" + name + " stages=" + std::to_string(numStages);
+                          unsigned numStages, unsigned numWarps) {
+  std::string key = m.fileName() + ":" + name + " stages=" + std::to_string(numStages) +
+                    " warps=" + std::to_string(numWarps);
   for (const auto &[k, v] : c)
     key += " " + k + "=" + v.toString();
   std::lock_guard<std::mutex> lock(mutex_);
@@ -72,6 +77,7 @@ Kernel TNLKernels::kernel(const Module &m, const std::string &name, const ConstM
   if (it == kernels_.end()) {
     KernelOptions options;
     options.numStages = numStages;
+    options.numWarps = numWarps;
     it = kernels_.emplace(key, m.kernel(name, c, options)).first;
   }
   return it->second;
@@ -102,24 +108,34 @@ struct Scope {
 };
 } // namespace
 
+TNLKernels::GemmTile TNLKernels::gemmTile(int64_t rows, int64_t cols, bool f32Out) const {
+  if (!gpu_)
+    return {32, 32, 16, 0, 0};
+  int64_t sms = std::max(1, ctx_.multiprocessorCount());
+  if (!f32Out && cdiv(rows, 128) * cdiv(cols, 256) >= sms)
+    return {128, 256, 32, 8, 6};
+  return {128, 128, 32, 4, 4};
+}
+
 void TNLKernels::gemm(const Mat &a, const Mat &b, const Mat &c, bool cF32, bool accumulate) {
   Scope s(*this, "gemm", cF32 ? "gemm, f32 out (weight gradients)" : "gemm, bf16 out");
-  const int64_t bm = gpu_ ? 128 : 32, bn = gpu_ ? 128 : 32, bk = gpu_ ? 32 : 16;
-  ConstMap cm{{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", gpu_ ? 8 : 1},
+  GemmTile t = gemmTile(c.rows, c.cols, cF32);
+  ConstMap cm{{"BLOCK_M", t.rows},  {"BLOCK_N", t.cols},
+              {"BLOCK_K", t.depth}, {"GROUP_M", gpu_ ? 8 : 1},
               {"ACCUMULATE", accumulate}, {"C_T", ConstValue::type(cF32 ? "f32" : "bf16")}};
-  Kernel k = kernel(gemm_, "gemm", cm, gpu_ ? 4 : 0);
-  k.launch(Grid(cdiv(c.rows, bm) * cdiv(c.cols, bn)), at(a), at(b), at(c), i32(c.rows),
+  Kernel k = kernel(gemm_, "gemm", cm, t.stages, t.warps);
+  k.launch(Grid(cdiv(c.rows, t.rows) * cdiv(c.cols, t.cols)), at(a), at(b), at(c), i32(c.rows),
            i32(c.cols), i32(a.cols), i32(a.rowStride), i32(a.colStride), i32(b.rowStride),
            i32(b.colStride), i32(c.rowStride), i32(c.colStride));
 }
 
 void TNLKernels::gemmResidual(const Mat &a, const Mat &b, const Mat &c, const Mat &r) {
   Scope s(*this, "gemm", "gemm_epilogue (+ residual)");
-  const int64_t bm = gpu_ ? 128 : 32, bn = gpu_ ? 128 : 32, bk = gpu_ ? 32 : 16;
-  ConstMap cm{{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", gpu_ ? 8 : 1},
-              {"RESIDUAL", true}};
-  Kernel k = kernel(gemm_, "gemm_epilogue", cm, gpu_ ? 4 : 0);
-  k.launch(Grid(cdiv(c.rows, bm) * cdiv(c.cols, bn)), at(a), at(b), at(c), at(r), i32(c.rows),
+  GemmTile t = gemmTile(c.rows, c.cols, false);
+  ConstMap cm{{"BLOCK_M", t.rows},  {"BLOCK_N", t.cols}, {"BLOCK_K", t.depth},
+              {"GROUP_M", gpu_ ? 8 : 1}, {"RESIDUAL", true}};
+  Kernel k = kernel(gemm_, "gemm_epilogue", cm, t.stages, t.warps);
+  k.launch(Grid(cdiv(c.rows, t.rows) * cdiv(c.cols, t.cols)), at(a), at(b), at(c), at(r), i32(c.rows),
            i32(c.cols), i32(a.cols), i32(a.rowStride), i32(a.colStride), i32(b.rowStride),
            i32(b.colStride), i32(c.rowStride), i32(c.colStride), i32(r.rowStride),
            i32(r.colStride), 1.0f);

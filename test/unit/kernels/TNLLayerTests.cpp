@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 
 #include <cstdio>
+#include <unistd.h>
 
 using namespace lacc::test;
 using lacc::nn::Parameter;
@@ -286,7 +287,9 @@ TEST(TNLModelTest, TrainingLowersTheLossAndACheckpointResumesIt) {
     last = model.lossAndGradients(tB, yB, 2, 16);
   }
   EXPECT_LT(last, first - 0.2f);
-  const std::string path = ::testing::TempDir() + "tnl_checkpoint.bin";
+  // Its own file: the GPU stress runs several processes of this suite at once.
+  const std::string path =
+      ::testing::TempDir() + "tnl_checkpoint." + std::to_string(getpid()) + ".bin";
   model.save(path);
   TNLModelConfig other = tinyModel();
   other.seed = 99; // different initial weights, replaced by the checkpoint

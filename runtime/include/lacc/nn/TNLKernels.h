@@ -133,9 +133,15 @@ public:
   void end();
 
 private:
-  /// numStages 0: the kernel's own.
+  /// numStages, numWarps 0: the kernel's own.
   Kernel kernel(const Module &m, const std::string &name, const ConstMap &c,
-                unsigned numStages = 0);
+                unsigned numStages = 0, unsigned numWarps = 0);
+  struct GemmTile {
+    int64_t rows, cols, depth;
+    unsigned warps, stages;
+  };
+  /// The GEMM tile for a rows x cols output, bf16 or f32 (see TNLKernels.cpp).
+  GemmTile gemmTile(int64_t rows, int64_t cols, bool f32Out) const;
   int64_t pow2AtLeast(int64_t n, int64_t lo = 16) const;
 
   Context ctx_;
