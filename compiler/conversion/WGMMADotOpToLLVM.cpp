@@ -66,8 +66,28 @@ struct OperandDescriptor {
   }
 };
 
+/// wgmma.wait_group N, tied to every accumulator register: the values after it are its
+/// results, so no read of them can be scheduled before the multiplications land.
 SmallVector<Value> waitForResults(ConversionPatternRewriter &rewriter, Location loc,
-                                  ArrayRef<Value> acc, int pendings);
+                                  ArrayRef<Value> acc, int pendings) {
+  std::string constraints;
+  for (size_t i = 0; i < acc.size(); ++i)
+    constraints += (i ? ",=f" : "=f");
+  for (size_t i = 0; i < acc.size(); ++i)
+    constraints += "," + std::to_string(i);
+  SmallVector<Type> types(acc.size(), rewriter.getF32Type());
+  auto resultType = LLVM::LLVMStructType::getLiteral(rewriter.getContext(), types);
+  std::string ptx = "wgmma.wait_group.sync.aligned " + std::to_string(pendings) + ";";
+  auto wait = LLVM::InlineAsmOp::create(
+      rewriter, loc, resultType, acc, ptx, constraints,
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(rewriter.getContext(), LLVM::AsmDialect::AD_ATT), ArrayAttr());
+  SmallVector<Value> results;
+  for (size_t i = 0; i < acc.size(); ++i)
+    results.push_back(LLVM::ExtractValueOp::create(rewriter, loc, wait.getResult(0), i));
+  return results;
+}
 
 struct WarpGroupDotToLLVM : OpConversionPattern<WarpGroupDotOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -154,29 +174,6 @@ struct WarpGroupDotToLLVM : OpConversionPattern<WarpGroupDotOp> {
     return success();
   }
 };
-
-/// wgmma.wait_group N, tied to every accumulator register: the values after it are its
-/// results, so no read of them can be scheduled before the multiplications land.
-SmallVector<Value> waitForResults(ConversionPatternRewriter &rewriter, Location loc,
-                                  ArrayRef<Value> acc, int pendings) {
-  std::string constraints;
-  for (size_t i = 0; i < acc.size(); ++i)
-    constraints += (i ? ",=f" : "=f");
-  for (size_t i = 0; i < acc.size(); ++i)
-    constraints += "," + std::to_string(i);
-  SmallVector<Type> types(acc.size(), rewriter.getF32Type());
-  auto resultType = LLVM::LLVMStructType::getLiteral(rewriter.getContext(), types);
-  std::string ptx = "wgmma.wait_group.sync.aligned " + std::to_string(pendings) + ";";
-  auto wait = LLVM::InlineAsmOp::create(
-      rewriter, loc, resultType, acc, ptx, constraints,
-      /*has_side_effects=*/true, /*is_align_stack=*/false,
-      LLVM::tailcallkind::TailCallKind::None,
-      LLVM::AsmDialectAttr::get(rewriter.getContext(), LLVM::AsmDialect::AD_ATT), ArrayAttr());
-  SmallVector<Value> results;
-  for (size_t i = 0; i < acc.size(); ++i)
-    results.push_back(LLVM::ExtractValueOp::create(rewriter, loc, wait.getResult(0), i));
-  return results;
-}
 
 struct WarpGroupDotWaitToLLVM : OpConversionPattern<WarpGroupDotWaitOp> {
   using OpConversionPattern::OpConversionPattern;

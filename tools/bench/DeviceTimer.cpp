@@ -7,6 +7,15 @@
 
 namespace lacc::bench {
 
+TimerOptions benchTimerOptions(bool smoke, double targetMs) {
+  TimerOptions options;
+  options.targetMs = smoke ? 1 : targetMs;
+  options.flushBytes = smoke ? 4096 : options.flushBytes;
+  options.minReps = smoke ? 1 : 10;
+  options.warmups = smoke ? 1 : 3;
+  return options;
+}
+
 DeviceTimer::DeviceTimer(Context &ctx, const Filler &fill, TimerOptions options)
     : ctx_(ctx), fill_(fill), options_(options), flushBuffer_(ctx.alloc(options.flushBytes)) {}
 

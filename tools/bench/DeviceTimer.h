@@ -30,6 +30,10 @@ struct TimerOptions {
   int warmups = 3;
 };
 
+/// The benchmark programs' timing: the defaults above with `targetMs` per measurement, or, for
+/// --smoke (tiny sizes, possibly on the interpreter), one quick warm-up and run.
+TimerOptions benchTimerOptions(bool smoke, double targetMs);
+
 class DeviceTimer {
 public:
   DeviceTimer(Context &ctx, const Filler &fill, TimerOptions options);

@@ -105,12 +105,7 @@ int run(const Options &opt) {
     return 1;
   }
   Filler fill(ctx);
-  TimerOptions timerOptions;
-  timerOptions.targetMs = opt.smoke ? 1 : opt.targetMs;
-  timerOptions.flushBytes = opt.smoke ? 4096 : timerOptions.flushBytes;
-  timerOptions.minReps = opt.smoke ? 1 : 10;
-  timerOptions.warmups = opt.smoke ? 1 : 3;
-  DeviceTimer timer(ctx, fill, timerOptions);
+  DeviceTimer timer(ctx, fill, benchTimerOptions(opt.smoke, opt.targetMs));
   Module module = ctx.loadEmbedded("gemm.tile");
   std::FILE *csv = opt.csv.empty() ? nullptr : std::fopen(opt.csv.c_str(), "w");
   if (csv)
