@@ -303,8 +303,9 @@ TEST_P(LightningState, VarlenMatchesEachSequenceAlone) {
           oPart.push_back(oGot[row * s.E + e]);
         }
       }
-      if (!oRef.empty())
+      if (!oRef.empty()) {
         EXPECT_LT(relativeError(oPart, oRef), kTolerance);
+      }
       std::vector<double> sPart(sGot.begin() + stateAt, sGot.begin() + stateAt + S.size());
       EXPECT_LT(relativeError(sPart, S), lengths[i] ? kTolerance : 1e-6);
     }
