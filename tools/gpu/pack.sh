@@ -14,7 +14,7 @@ OUT=$(realpath -m "${2:-$ROOT/bins.tar.xz}")
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 for b in unittests/KernelTests unittests/RuntimeTests bin/lacc-lightning bin/lacc-bench-runtime \
-         bin/lacc-bench-kernels bin/lacc-bench-gemm bin/lacc-bench-lightning bin/lacc-tnl \
+         bin/lacc-bench-kernels bin/lacc-bench-gemm bin/lacc-bench-lightning bin/lacc-bench-attention bin/lacc-tnl \
          bin/lacc-tnl-bench; do
   if [[ ! -x "$BUILD_DIR/$b" ]]; then
     echo "pack.sh: $BUILD_DIR/$b is missing: build it first (ninja -C $BUILD_DIR)" >&2

@@ -9,6 +9,9 @@
 #   bench-lightning  lacc-bench-lightning (the op at the ANCHORS.md family, d 128 and 64) and
 #             tools/bench/lightning_sdpa.py (PyTorch SDPA, causal flash, on the same shapes):
 #             OUT_DIR/lightning.csv and OUT_DIR/lightning.png (tokens/s against n); ~2 min
+#   attention lacc-bench-attention (the flash-attention tutorial's forward, Z 4, H 32, N 1K..16K,
+#             d 64 and 128, causal and not; ATTENTION_ARGS adds flags) and
+#             tools/bench/attention_sdpa.py (SDPA, flash backend, same shapes): OUT_DIR/attention.md
 #   sweep     lacc-lightning's kernel configurations (slice, BLOCK, warps) at b 16, h 32, n 4096
 #   lightning-tests  the lightning kernels' numerics (KernelTests *Lightning*) on the GPU, and
 #             racecheck over them
@@ -74,6 +77,14 @@ if has bench-lightning; then
   PYTHONUNBUFFERED=1 timed bench-lightning-sdpa python3 "$HERE/../bench/lightning_sdpa.py" \
     "$OUT/lightning.csv" "$OUT/lightning.png"
   grep -h 'sdpa\|wrote\|Error\|error' "$LOGS/bench-lightning-sdpa.log" | head -n 20 >> "$SUMMARY"
+fi
+if has attention; then
+  export LACC_CACHE_DIR=$LOGS/cache-attention
+  timed attention "$BIN/lacc-bench-attention" --csv "$OUT/attention.csv" ${ATTENTION_ARGS:-}
+  grep -h '^|\|ALL OK\|SOME FAILED' "$LOGS/attention.log" >> "$SUMMARY"
+  PYTHONUNBUFFERED=1 timed attention-sdpa python3 "$HERE/../bench/attention_sdpa.py" \
+    "$OUT/attention.csv" --table "$OUT/attention.md"
+  cat "$OUT/attention.md" >> "$SUMMARY" 2>/dev/null
 fi
 if has sweep; then
   export LACC_CACHE_DIR=$LOGS/cache-sweep
