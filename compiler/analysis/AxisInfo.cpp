@@ -150,6 +150,36 @@ public:
       info.constancy.insert(info.constancy.begin() + axis, 1);
       return info;
     }
+    if (auto reshape = dyn_cast<tile::ReshapeOp>(op)) {
+      // Only a reshape that inserts or drops unit dimensions keeps the runs (block pointers
+      // spread their 1-D index lines so): each other dimension keeps its source's info.
+      SmallVector<int64_t> srcShape = shapeOf(reshape.getSrc());
+      AxisInfo src = get(reshape.getSrc());
+      SmallVector<unsigned> srcDims, dims;
+      for (unsigned d = 0; d < srcShape.size(); ++d)
+        if (srcShape[d] != 1)
+          srcDims.push_back(d);
+      for (unsigned d = 0; d < rank; ++d)
+        if (shape[d] != 1)
+          dims.push_back(d);
+      if (srcDims.size() != dims.size() ||
+          llvm::any_of(llvm::zip(srcDims, dims),
+                       [&](auto p) { return srcShape[std::get<0>(p)] != shape[std::get<1>(p)]; }))
+        return std::nullopt;
+      // A unit dimension's one element: what divides every element (as for expand_dims).
+      int64_t div = src.constant ? highestPowerOfTwoFactor(*src.constant) : kMaxDivisibility;
+      for (unsigned d = 0; d < src.getRank(); ++d)
+        div = gcd(div, src.contiguity[d] > 1 ? 1 : src.divisibility[d]);
+      AxisInfo info = AxisInfo::unknown(rank);
+      info.divisibility.assign(rank, div);
+      for (auto [s, d] : llvm::zip(srcDims, dims)) {
+        info.contiguity[d] = src.contiguity[s];
+        info.divisibility[d] = src.divisibility[s];
+        info.constancy[d] = src.constancy[s];
+      }
+      info.constant = src.constant;
+      return info;
+    }
     if (auto trans = dyn_cast<tile::TransOp>(op)) {
       AxisInfo src = get(trans.getSrc()), info = AxisInfo::unknown(rank);
       for (auto [i, d] : llvm::enumerate(trans.getOrder())) {

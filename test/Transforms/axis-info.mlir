@@ -52,3 +52,22 @@ func.func @hints(%p: !tile.ptr<f32>, %n: i32) attributes {tile.kernel} {
   %pp = tile.addptr %ps, %h {test.axis} : tensor<256x!tile.ptr<f32>>, tensor<256xi32>
   return
 }
+
+// A reshape that inserts unit dimensions (block pointers spread their index lines so) keeps
+// the runs of the other dimensions; the bounds check of a whole [0, 128) line against 128 is
+// then one constant run, so that loads through it stay vectorized.
+func.func @reshape_unit_dims() attributes {tile.kernel} {
+  %r = tile.make_range 0, 128 : tensor<128xi32>
+  %c128 = arith.constant dense<128> : tensor<128xi32>
+  %c0 = arith.constant dense<0> : tensor<128xi32>
+  %lt = arith.cmpi slt, %r, %c128 : tensor<128xi32>
+  %ge = arith.cmpi sge, %r, %c0 : tensor<128xi32>
+  %in = arith.andi %ge, %lt : tensor<128xi1>
+  // expected-remark @+1 {{contiguity = [1, 1], divisibility = [1, 1], constancy = [128, 1]}}
+  %m = tile.reshape %in {test.axis} : tensor<128xi1> -> tensor<128x1xi1>
+  // expected-remark @+1 {{contiguity = [128, 1], divisibility = [1073741824, 1], constancy = [1, 1]}}
+  %rr = tile.reshape %r {test.axis} : tensor<128xi32> -> tensor<128x1xi32>
+  // expected-remark @+1 {{contiguity = [1, 1], divisibility = [1, 1], constancy = [1, 1]}}
+  %other = tile.reshape %rr {test.axis} : tensor<128x1xi32> -> tensor<2x64xi32>
+  return
+}
