@@ -21,28 +21,6 @@ using namespace lacc::conversion;
 
 namespace {
 
-/// The 32-bit registers mma.sync takes for `count` elements starting at `first`.
-SmallVector<Value> packOperand(Emitter &e, ValueRange elements, int64_t first, int64_t count,
-                               unsigned kWidth) {
-  OpBuilder &b = e.builder();
-  Location loc = e.location();
-  SmallVector<Value> regs;
-  for (int64_t i = first; i < first + count; i += kWidth) {
-    if (kWidth == 1) { // tf32
-      regs.push_back(NVVM::ConvertFloatToTF32Op::create(b, loc, b.getI32Type(), elements[i],
-                                                        NVVM::FPRoundingMode::RNA,
-                                                        NVVM::SaturationMode::NONE, false));
-      continue;
-    }
-    Value pair = e.vectorOf(llvm::to_vector(elements.slice(i, kWidth)));
-    // f16 pairs go as <2 x half>; bf16 (and 8-bit) as their 32 bits.
-    if (!elements[i].getType().isF16())
-      pair = LLVM::BitcastOp::create(b, loc, b.getI32Type(), pair);
-    regs.push_back(pair);
-  }
-  return regs;
-}
-
 NVVM::MMATypes ptxType(Type element, unsigned kWidth) {
   if (kWidth == 1)
     return NVVM::MMATypes::tf32;
@@ -89,9 +67,9 @@ struct MMAv2DotToLLVM : OpConversionPattern<tile::DotOp> {
     // Operand fragments are packed once and reused across the other dimension.
     SmallVector<SmallVector<Value>> aFragments, bFragments;
     for (int64_t f = 0; f < kReps * mReps; ++f)
-      aFragments.push_back(packOperand(e, a, f * aPer, aPer, kWidth));
+      aFragments.push_back(packMmaOperand(e, a, f * aPer, aPer, kWidth));
     for (int64_t f = 0; f < kReps * nReps; ++f)
-      bFragments.push_back(packOperand(e, b, f * bPer, bPer, kWidth));
+      bFragments.push_back(packMmaOperand(e, b, f * bPer, bPer, kWidth));
     for (int64_t m = 0; m < mReps; ++m)
       for (int64_t n = 0; n < nReps; ++n) {
         int64_t c = 4 * (n + nReps * m);

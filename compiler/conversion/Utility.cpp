@@ -456,3 +456,24 @@ SmallVector<Value> lacc::conversion::loadFromShared(Emitter &e, Value base,
   }
   return values;
 }
+
+SmallVector<Value> lacc::conversion::packMmaOperand(Emitter &e, ValueRange elements,
+                                                  int64_t first, int64_t count, unsigned kWidth) {
+  OpBuilder &b = e.builder();
+  Location loc = e.location();
+  SmallVector<Value> regs;
+  for (int64_t i = first; i < first + count; i += kWidth) {
+    if (kWidth == 1) { // tf32
+      regs.push_back(NVVM::ConvertFloatToTF32Op::create(b, loc, b.getI32Type(), elements[i],
+                                                        NVVM::FPRoundingMode::RNA,
+                                                        NVVM::SaturationMode::NONE, false));
+      continue;
+    }
+    Value pair = e.vectorOf(llvm::to_vector(elements.slice(i, kWidth)));
+    // f16 pairs go as <2 x half>; bf16 (and 8-bit) as their 32 bits.
+    if (!elements[i].getType().isF16())
+      pair = LLVM::BitcastOp::create(b, loc, b.getI32Type(), pair);
+    regs.push_back(pair);
+  }
+  return regs;
+}

@@ -164,6 +164,12 @@ llvm::SmallVector<mlir::Value> loadFromShared(Emitter &e, mlir::Value base,
                                               const SharedOffsetMap &shared, mlir::Type element,
                                               unsigned vec);
 
+/// The 32-bit registers an mma operand fragment travels in (mma.sync, wgmma's A): `count`
+/// of `elements` from `first`, kWidth per register (16-bit pairs as <2 x half> for f16, as
+/// i32 otherwise; tf32 rounded from f32).
+llvm::SmallVector<mlir::Value> packMmaOperand(Emitter &e, mlir::ValueRange elements,
+                                              int64_t first, int64_t count, unsigned kWidth);
+
 /// An error at the first math op that needs CUDA's libdevice when it cannot be found.
 mlir::LogicalResult checkLibdeviceAvailable(mlir::ModuleOp module);
 

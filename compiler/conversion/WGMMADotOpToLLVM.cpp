@@ -17,6 +17,11 @@
 // A contiguous K (K-major) is wgmma's plain form; a contiguous M or N is its
 // transposed form (imm-trans), which bf16 and f16 allow.
 //
+// A may come from registers instead (a dot fed by a dot): each warp then holds
+// its 16 rows of the 64-row block as mma.sync's m16n8k16 A fragment, four
+// 32-bit registers per K step, which is wgmma's register-A form. MLIR's NVVM
+// op only takes descriptors, so that form is one inline-asm instruction.
+//
 // wgmma runs asynchronously: wgmma.fence orders the accumulator's earlier
 // register writes before it; commit_group + wait_group 0 wait for the results
 // before the op returns (an `async` dot leaves that to its
@@ -89,6 +94,44 @@ SmallVector<Value> waitForResults(ConversionPatternRewriter &rewriter, Location 
   return results;
 }
 
+/// d = a * B + d with A's fragment in four 32-bit registers (wgmma's register-A form):
+/// the accumulator registers are tied to the results, as in waitForResults.
+Value wgmmaWithRegisterA(ConversionPatternRewriter &rewriter, Location loc, Value d,
+                         ArrayRef<Value> a, Value bDescriptor, int64_t instrN, bool f16,
+                         bool bTransposed) {
+  int64_t count = instrN / 2;
+  auto structType = cast<LLVM::LLVMStructType>(d.getType());
+  SmallVector<Value> operands;
+  for (int64_t i = 0; i < count; ++i)
+    operands.push_back(LLVM::ExtractValueOp::create(rewriter, loc, d, i));
+  llvm::append_range(operands, a);
+  operands.push_back(bDescriptor);
+  std::string type = f16 ? "f16" : "bf16", outs, ins, constraints;
+  for (int64_t i = 0; i < count; ++i) {
+    outs += (i ? ", $" : "$") + std::to_string(i);
+    constraints += (i ? ",=f" : "=f");
+  }
+  for (int64_t i = 0; i < count; ++i)
+    constraints += "," + std::to_string(i);
+  for (int64_t i = 0; i < 4; ++i) {
+    ins += (i ? ", $" : "$") + std::to_string(2 * count + i);
+    constraints += ",r";
+  }
+  constraints += ",l";
+  // scale-d = 1 (accumulate), imm-scale-a = imm-scale-b = 1, imm-trans-b.
+  std::string ptx = "wgmma.mma_async.sync.aligned.m64n" + std::to_string(instrN) + "k16.f32." +
+                    type + "." + type + " {" + outs + "}, {" + ins + "}, $" +
+                    std::to_string(2 * count + 4) + ", 1, 1, 1, " +
+                    (bTransposed ? "1" : "0") + ";";
+  return LLVM::InlineAsmOp::create(
+             rewriter, loc, structType, operands, ptx, constraints,
+             /*has_side_effects=*/true, /*is_align_stack=*/false,
+             LLVM::tailcallkind::TailCallKind::None,
+             LLVM::AsmDialectAttr::get(rewriter.getContext(), LLVM::AsmDialect::AD_ATT),
+             ArrayAttr())
+      .getResult(0);
+}
+
 struct WarpGroupDotToLLVM : OpConversionPattern<WarpGroupDotOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -97,28 +140,50 @@ struct WarpGroupDotToLLVM : OpConversionPattern<WarpGroupDotOp> {
     Emitter e(rewriter, op.getLoc());
     Location loc = op.getLoc();
     auto mma = cast<MmaEncodingAttr>(op.getType().getEncoding());
-    MemDescType aType = op.getA().getType(), bType = op.getB().getType();
+    auto aType = dyn_cast<MemDescType>(op.getA().getType());
+    MemDescType bType = op.getB().getType();
     ArrayRef<int64_t> shape = op.getType().getShape();
     int64_t numWarps = mma.getWarpsPerCTA()[0], instrN = mma.getInstrShape()[1];
-    int64_t k = aType.getDimSize(1);
+    int64_t k = bType.getDimSize(0);
     int64_t mReps = shape[0] / (16 * numWarps), nReps = shape[1] / instrN, kSteps = k / 16;
     SmallVector<Value> acc(adaptor.getAcc());
     if (int64_t(acc.size()) != shape[0] * shape[1] / (32 * numWarps))
       return op.emitError("internal compiler error: the accumulator's register count does not "
                           "match its shape");
+    // A in registers: 8 elements per (64-row block, K step), in mma.sync's fragment order.
+    SmallVector<SmallVector<Value>> aFragments;
+    if (!aType) {
+      ValueRange a = adaptor.getA();
+      if (int64_t(a.size()) != 8 * kSteps * mReps)
+        return op.emitError("internal compiler error: A's register count does not match its "
+                            "shape");
+      for (int64_t f = 0; f < kSteps * mReps; ++f) {
+        SmallVector<Value> regs = packMmaOperand(e, a, 8 * f, 8, /*kWidth=*/2);
+        for (Value &r : regs)
+          if (!r.getType().isInteger(32))
+            r = LLVM::BitcastOp::create(rewriter, loc, rewriter.getI32Type(), r);
+        aFragments.push_back(regs);
+      }
+    }
 
-    OperandDescriptor aDesc(aType, /*kDim=*/1), bDesc(bType, /*kDim=*/0);
+    std::optional<OperandDescriptor> aDesc;
+    if (aType)
+      aDesc.emplace(aType, /*kDim=*/1);
+    OperandDescriptor bDesc(bType, /*kDim=*/0);
     Type i64 = rewriter.getI64Type();
-    unsigned elementBytes = aType.getElementTypeBitWidth() / 8;
+    Type elementType = bType.getElementType();
+    unsigned elementBytes = bType.getElementTypeBitWidth() / 8;
     // The warpgroup's first row: its 64-row block, the same in all its warps. Rows of
     // different groups (and repetitions) differ in disjoint bits, so offsets combine by XOR.
-    Value group = e.lshr(e.warpId(), 2);
-    SmallVector<uint64_t> groupRows;
-    for (int64_t g = 1; g < numWarps / 4; g *= 2)
-      groupRows.push_back(aDesc.linearOffsetOf(64 * g, 0));
-    Value aGroupOffset = emitLinearMap(e, group, groupRows);
-    Value aBase = LLVM::PtrToIntOp::create(rewriter, loc, rewriter.getI32Type(),
-                                           adaptor.getA()[0]);
+    Value aGroupOffset, aBase;
+    if (aDesc) {
+      Value group = e.lshr(e.warpId(), 2);
+      SmallVector<uint64_t> groupRows;
+      for (int64_t g = 1; g < numWarps / 4; g *= 2)
+        groupRows.push_back(aDesc->linearOffsetOf(64 * g, 0));
+      aGroupOffset = emitLinearMap(e, group, groupRows);
+      aBase = LLVM::PtrToIntOp::create(rewriter, loc, rewriter.getI32Type(), adaptor.getA()[0]);
+    }
     Value bBase = LLVM::PtrToIntOp::create(rewriter, loc, rewriter.getI32Type(),
                                            adaptor.getB()[0]);
     auto descriptor = [&](const OperandDescriptor &d, Value base, Value offset) -> Value {
@@ -131,12 +196,12 @@ struct WarpGroupDotToLLVM : OpConversionPattern<WarpGroupDotOp> {
     };
 
     NVVM::WGMMATypes type =
-        aType.getElementType().isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
+        elementType.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
     auto layoutOf = [](bool kContiguous) {
       return kContiguous ? NVVM::MMALayout::row : NVVM::MMALayout::col;
     };
     // MLIR's op: layout row = K-major for A; col = K-major for B.
-    NVVM::MMALayout aLayout = layoutOf(!aDesc.transposed);
+    NVVM::MMALayout aLayout = layoutOf(!aDesc || !aDesc->transposed);
     NVVM::MMALayout bLayout = bDesc.transposed ? NVVM::MMALayout::row : NVVM::MMALayout::col;
     Type f32 = rewriter.getF32Type();
     int64_t perInstr = instrN / 2; // f32 results per thread of one m64nN instruction
@@ -155,11 +220,17 @@ struct WarpGroupDotToLLVM : OpConversionPattern<WarpGroupDotOp> {
         for (int64_t i = 0; i < perInstr; ++i)
           d = LLVM::InsertValueOp::create(rewriter, loc, d, acc[reg(i)], i);
         for (int64_t kk = 0; kk < kSteps; ++kk) {
-          int64_t row = 16 * numWarps * m;
-          Value aOffset = e.xor_(aGroupOffset, e.i32(aDesc.offsetOf(row, 16 * kk)));
           Value bOffset = e.i32(bDesc.offsetOf(16 * kk, n * instrN));
+          if (!aDesc) {
+            d = wgmmaWithRegisterA(rewriter, loc, d, aFragments[kk + kSteps * m],
+                                   descriptor(bDesc, bBase, bOffset), instrN,
+                                   elementType.isF16(), bDesc.transposed);
+            continue;
+          }
+          int64_t row = 16 * numWarps * m;
+          Value aOffset = e.xor_(aGroupOffset, e.i32(aDesc->offsetOf(row, 16 * kk)));
           d = NVVM::WgmmaMmaAsyncOp::create(
-              rewriter, loc, structType, d, descriptor(aDesc, aBase, aOffset),
+              rewriter, loc, structType, d, descriptor(*aDesc, aBase, aOffset),
               descriptor(bDesc, bBase, bOffset), shapeAttr, type, type, NVVM::WGMMATypes::f32,
               NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
               aLayout, bLayout, /*satfinite=*/nullptr);

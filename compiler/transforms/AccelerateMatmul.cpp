@@ -18,11 +18,14 @@
 // back in the operand layout (local_load); operands computed from another
 // dot's result are converted in registers.
 //
-// On sm_90a a dot that is not part of a chain goes to Hopper's warpgroup MMA
-// instead (tilegpu.warp_group_dot): both operands stay in shared memory, in
-// the swizzled layouts wgmma's matrix descriptors describe, and the warps
-// split M in whole warpgroups (64 rows each). It needs bf16/f16 operands, a
-// multiple of 4 warps and M a multiple of 16 x warps.
+// On sm_90a a dot goes to Hopper's warpgroup MMA instead
+// (tilegpu.warp_group_dot): its operands stay in shared memory, in the
+// swizzled layouts wgmma's matrix descriptors describe, and the warps split M
+// in whole warpgroups (64 rows each). In a chain the A computed by the dot
+// before stays in registers: every warp owns whole rows there too, so the
+// accumulator converts to the operand without moving data. It needs bf16/f16
+// operands, a multiple of 4 warps and M a multiple of 16 x warps; a chain
+// whose M is too short for the warps stays on mma.sync.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,7 +63,7 @@ bool comesFromDot(Value v, int depth = 0) {
   Operation *def = v.getDefiningOp();
   if (!def || depth > 16)
     return false;
-  if (isa<tile::DotOp>(def))
+  if (isa<tile::DotOp, WarpGroupDotOp>(def)) // the dot before may already be on wgmma
     return true;
   if (def->getNumResults() != 1 || !def->hasTrait<OpTrait::Elementwise>())
     return false;
@@ -228,18 +231,21 @@ struct AccelerateMatmulPass
   }
 
   /// The dot on wgmma, if it qualifies (see the file comment); false leaves it untouched.
-  bool accelerateOnWarpGroups(tile::DotOp dot, unsigned kWidth, int numWarps, bool chained) {
+  /// An A computed from another dot stays in registers (wgmma's register-A form); every
+  /// other operand is staged in shared memory.
+  bool accelerateOnWarpGroups(tile::DotOp dot, unsigned kWidth, int numWarps) {
     TargetAttr target = getTarget(dot);
     RankedTensorType accType = dot.getType();
     int64_t m = accType.getDimSize(0), n = accType.getDimSize(1);
     int64_t k = dot.getA().getType().getDimSize(1);
-    if (!target || !target.hasHopperFeatures() || kWidth != 2 || chained || numWarps % 4 ||
+    if (!target || !target.hasHopperFeatures() || kWidth != 2 || numWarps % 4 ||
         m % (16 * numWarps) || k % 16 || n % 8 || (n > 256 && n % 256))
       return false;
     MLIRContext *ctx = dot.getContext();
     Value sources[2] = {stripConversions(dot.getA()), stripConversions(dot.getB())};
+    bool aInRegisters = comesFromDot(sources[0]);
     MemDescType memTypes[2];
-    for (unsigned opIdx = 0; opIdx < 2; ++opIdx) {
+    for (unsigned opIdx = aInRegisters ? 1 : 0; opIdx < 2; ++opIdx) {
       auto type = cast<RankedTensorType>(sources[opIdx].getType());
       SharedEncodingAttr layout = chooseWgmmaLayout(ctx, sources[opIdx], type);
       if (!layout)
@@ -248,10 +254,16 @@ struct AccelerateMatmulPass
     }
     OpBuilder builder(dot);
     Location loc = dot.getLoc();
-    Value a = stage(sources[0], memTypes[0], builder, loc);
-    Value b = stage(sources[1], memTypes[1], builder, loc);
     auto mma = MmaEncodingAttr::get(ctx, 3, {unsigned(numWarps), 1},
                                     {16, unsigned(std::min<int64_t>(n, 256))});
+    Value a = aInRegisters
+                  ? Value(ConvertLayoutOp::create(
+                        builder, loc,
+                        withLayout(sources[0].getType(),
+                                   DotOperandEncodingAttr::get(ctx, 0, mma, kWidth)),
+                        sources[0]))
+                  : stage(sources[0], memTypes[0], builder, loc);
+    Value b = stage(sources[1], memTypes[1], builder, loc);
     Value acc = ConvertLayoutOp::create(builder, loc, withLayout(accType, mma), dot.getAcc());
     auto newDot = WarpGroupDotOp::create(builder, loc, withLayout(accType, mma), a, b, acc);
     dot.replaceAllUsesWith(
@@ -272,9 +284,9 @@ struct AccelerateMatmulPass
     if (numWarps <= 0)
       return;
     MLIRContext *ctx = dot.getContext();
-    bool chained = comesFromDot(dot.getA()) || feedsChain(dot.getResult());
-    if (accelerateOnWarpGroups(dot, kWidth, numWarps, chained))
+    if (accelerateOnWarpGroups(dot, kWidth, numWarps))
       return;
+    bool chained = comesFromDot(dot.getA()) || feedsChain(dot.getResult());
     auto mma = MmaEncodingAttr::get(ctx, 2, chooseWarps(accType.getShape(), numWarps, chained),
                                     {16, 8});
     OpBuilder builder(dot);

@@ -184,6 +184,8 @@ private:
     }
     if (auto dot = dyn_cast<WarpGroupDotOp>(op)) {
       setLayout(dot.getResult(), encodingOf(dot.getResult()), /*fromDot=*/true);
+      if (isTile(dot.getA())) // A in registers
+        require(dot.getAMutable(), encodingOf(dot.getA()));
       require(dot.getAccMutable(), encodingOf(dot.getResult()));
       return;
     }

@@ -127,7 +127,7 @@ bool isAsyncCandidate(scf::ForOp loop, WarpGroupDotOp dot, ArrayRef<Operation *>
       yield.getOperand(acc.getArgNumber() - 1) != dot.getResult() ||
       llvm::count(yield.getOperands(), dot.getResult()) != 1 || !acc.hasOneUse())
     return false;
-  for (Value operand : {dot.getA(), dot.getB()}) {
+  for (Value operand : {Value(dot.getA()), Value(dot.getB())}) {
     Operation *def = operand.getDefiningOp();
     if (def && llvm::is_contained(staged, def))
       continue;

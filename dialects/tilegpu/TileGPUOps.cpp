@@ -178,27 +178,41 @@ LogicalResult MemDescSliceOp::verify() {
 }
 
 LogicalResult WarpGroupDotOp::verify() {
-  MemDescType a = getA().getType(), b = getB().getType();
+  auto aBuffer = dyn_cast<MemDescType>(getA().getType());
+  auto aTile = dyn_cast<RankedTensorType>(getA().getType());
+  MemDescType b = getB().getType();
   RankedTensorType acc = getAcc().getType();
   if (acc != getType())
     return emitOpError("result and accumulator types differ");
   auto mma = dyn_cast_or_null<MmaEncodingAttr>(acc.getEncoding());
   if (!mma || mma.getVersion() != 3)
     return emitOpError("the accumulator must carry a version-3 mma layout, got ") << acc;
-  if (a.getRank() != 2 || b.getRank() != 2)
-    return emitOpError("operands must be rank-2 buffers");
-  int64_t m = acc.getDimSize(0), n = acc.getDimSize(1), k = a.getDimSize(1);
-  if (a.getDimSize(0) != m || b.getDimSize(0) != k || b.getDimSize(1) != n)
+  ArrayRef<int64_t> aShape = aBuffer ? aBuffer.getShape() : aTile.getShape();
+  if (aShape.size() != 2 || b.getRank() != 2)
+    return emitOpError("operands must be rank 2");
+  int64_t m = acc.getDimSize(0), n = acc.getDimSize(1), k = aShape[1];
+  if (aShape[0] != m || b.getDimSize(0) != k || b.getDimSize(1) != n)
     return emitOpError("shapes do not multiply: ")
-           << a.getDimSize(0) << "x" << k << " times " << b.getDimSize(0) << "x"
-           << b.getDimSize(1) << " into " << m << "x" << n;
-  Type element = a.getElementType();
+           << aShape[0] << "x" << k << " times " << b.getDimSize(0) << "x" << b.getDimSize(1)
+           << " into " << m << "x" << n;
+  Type element = aBuffer ? aBuffer.getElementType() : aTile.getElementType();
   if (element != b.getElementType() || !(element.isBF16() || element.isF16()) ||
       !acc.getElementType().isF32())
     return emitOpError("wgmma takes bf16 or f16 operands of one type and an f32 accumulator");
-  if (a.isView() || b.isView())
+  if ((aBuffer && aBuffer.isView()) || b.isView())
     return emitOpError("operands must be whole buffers or ring slots, not views");
-  for (auto [name, type] : {std::pair<StringRef, MemDescType>{"A", a}, {"B", b}})
+  if (aTile) {
+    auto operand = dyn_cast_or_null<DotOperandEncodingAttr>(aTile.getEncoding());
+    if (!operand || operand.getOpIdx() != 0 || operand.getParent() != mma ||
+        operand.getKWidth() != 2)
+      return emitOpError("A in registers must be in the accumulator's operand layout "
+                         "(dot_op opIdx 0, kWidth 2), got ")
+             << aTile;
+  }
+  SmallVector<std::pair<StringRef, MemDescType>> buffers = {{"B", b}};
+  if (aBuffer)
+    buffers.insert(buffers.begin(), {"A", aBuffer});
+  for (auto [name, type] : buffers)
     if (!type.getEncoding().getWgmmaSwizzleBytes(type.getShape(), 16))
       return emitOpError("operand ")
              << name << " is not in a wgmma layout (rows of 32, 64 or 128 bytes per block, "

@@ -79,21 +79,24 @@ def TileGPU_MemDescSliceOp : TileGPU_Op<"memdesc_slice", [Pure]> {
 
 def TileGPU_WarpGroupDotOp : TileGPU_Op<"warp_group_dot", [
     MemoryEffects<[MemRead<DefaultResource>]>]> {
-  let summary = "acc + a * b on Hopper's warpgroup MMA, both operands read from shared memory";
+  let summary = "acc + a * b on Hopper's warpgroup MMA, B (and A) read from shared memory";
   let description = [{
     `%d = tilegpu.warp_group_dot %a, %b, %acc` multiplies an MxK and a KxN
     buffer, bf16 or f16, into an f32 accumulator in the version-3 mma layout:
     wgmma.mma_async m64nNk16 instructions that read the operands through
     matrix descriptors, so both buffers must be in a wgmma layout (either
-    dimension contiguous; 32-, 64- or 128-byte swizzle). The multiplications
+    dimension contiguous; 32-, 64- or 128-byte swizzle). A may instead be a
+    tile in registers, in the accumulator's operand layout (dot_op opIdx 0,
+    kWidth 2): a dot that feeds the next one (attention's P V) passes its
+    result on without shared memory. The multiplications
     have completed, and the buffers may be overwritten, when the op returns;
     with `async` (set by the software pipeliner) they are only issued, and a
     tilegpu.warp_group_dot_wait says when they must have completed.
     Writes to the buffers must be made visible to the async proxy first
     (fence.proxy.async), which the lowering of the ops writing them does.
   }];
-  let arguments = (ins TileGPU_MemDescType:$a, TileGPU_MemDescType:$b, TileGPU_Tile:$acc,
-                       UnitAttr:$async);
+  let arguments = (ins AnyTypeOf<[TileGPU_MemDescType, TileGPU_Tile]>:$a,
+                       TileGPU_MemDescType:$b, TileGPU_Tile:$acc, UnitAttr:$async);
   let results = (outs TileGPU_Tile:$result);
   let assemblyFormat = [{
     $a `,` $b `,` $acc attr-dict `:` qualified(type($a)) `,` qualified(type($b)) `,`

@@ -13,7 +13,12 @@
 //  - @b_k_major: 256x32 += [256x32] * [32x32] with B K-contiguous (order [0, 1]) in 64-byte
 //    rows (chunk 32, swizzle mode 2): not transposed (layout col); two 64-row blocks per
 //    warpgroup and two K steps: 4 m64n32k16.
-// Both: the stores into the buffers are followed by fence.proxy.async (wgmma reads through the
+//  - @a_in_registers: 128x64 += [128x32] * [32x64] with A an f16 tile in the accumulator's
+//    operand layout (a dot fed by a dot): wgmma's register-A form, one inline-asm m64n64k16 per
+//    K step (2), each taking the accumulator's 32 registers tied, A's fragment as four 32-bit
+//    registers (mma.sync's m16n8k16 A fragment: the 16 f16 of a thread, 8 per K step) and B's
+//    descriptor; scale-d 1, imm-scale-a/b 1, imm-trans-b 1 (B N-contiguous).
+// All: the stores into the buffers are followed by fence.proxy.async (wgmma reads through the
 // async proxy), wgmma.fence before the first MMA, one commit_group, and the wait_group 0 as an
 // inline asm that takes and returns every accumulator register; the shared memory is 1024-byte
 // aligned. The PTX assembles for sm_90a.
@@ -76,5 +81,22 @@ module attributes {tilegpu.num_warps = 8 : i32} {
     tilegpu.barrier
     %d = tilegpu.warp_group_dot %sa, %sb, %c : !tilegpu.memdesc<256x32xbf16, #sw64>, !tilegpu.memdesc<32x32xbf16, #sw64T>, tensor<256x32xf32, #wg32> -> tensor<256x32xf32, #wg32>
     return %d : tensor<256x32xf32, #wg32>
+  }
+  // CHECK-LABEL: llvm.func @a_in_registers(
+  // CHECK: nvvm.wgmma.fence.aligned
+  // CHECK-COUNT-2: llvm.inline_asm has_side_effects {{.*}}"wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {$0, {{.*}}, $31}, {$64, $65, $66, $67}, $68, 1, 1, 1, 1;", "=f,{{.*}},=f,0,{{.*}},31,r,r,r,r,l"
+  // CHECK-NOT: nvvm.wgmma.mma_async
+  // CHECK: nvvm.wgmma.commit.group.sync.aligned
+  // CHECK: wgmma.wait_group.sync.aligned 0;
+  // PTX-LABEL: a_in_registers(
+  // PTX: wgmma.fence.sync.aligned;
+  // PTX-COUNT-2: wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {{.*}}}, {%r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}, %r{{[0-9]+}}}, %rd{{[0-9]+}}, 1, 1, 1, 1;
+  // PTX: wgmma.commit_group.sync.aligned;
+  // PTX: wgmma.wait_group.sync.aligned 0;
+  func.func @a_in_registers(%a: tensor<128x32xf16, #tilegpu.dot_op<{opIdx = 0, parent = #wg64, kWidth = 2}>>, %b: tensor<32x64xf16, #rows>, %c: tensor<128x64xf32, #wg64>) -> tensor<128x64xf32, #wg64> {
+    %sb = tilegpu.local_alloc %b : tensor<32x64xf16, #rows> {tilegpu.shared_offset = 0 : i32} -> !tilegpu.memdesc<32x64xf16, #sw128>
+    tilegpu.barrier
+    %d = tilegpu.warp_group_dot %a, %sb, %c : tensor<128x32xf16, #tilegpu.dot_op<{opIdx = 0, parent = #wg64, kWidth = 2}>>, !tilegpu.memdesc<32x64xf16, #sw128>, tensor<128x64xf32, #wg64> -> tensor<128x64xf32, #wg64>
+    return %d : tensor<128x64xf32, #wg64>
   }
 }

@@ -121,3 +121,15 @@ func.func @wgmma_rows(%a: !tilegpu.memdesc<64x64xbf16, #sw>, %b: !tilegpu.memdes
   %d = tilegpu.warp_group_dot %a, %b, %c : !tilegpu.memdesc<64x64xbf16, #sw>, !tilegpu.memdesc<64x64xbf16, #sw>, tensor<64x64xf32, #wg> -> tensor<64x64xf32, #wg>
   return
 }
+
+// -----
+
+// A in registers must be in the accumulator's own operand layout.
+#wg = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 64]}>
+#other = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 32]}>
+#sw = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+func.func @wgmma_register_a_layout(%a: tensor<64x64xbf16, #tilegpu.dot_op<{opIdx = 0, parent = #other, kWidth = 2}>>, %b: !tilegpu.memdesc<64x64xbf16, #sw>, %c: tensor<64x64xf32, #wg>) {
+  // expected-error @+1 {{A in registers must be in the accumulator's operand layout (dot_op opIdx 0, kWidth 2)}}
+  %d = tilegpu.warp_group_dot %a, %b, %c : tensor<64x64xbf16, #tilegpu.dot_op<{opIdx = 0, parent = #other, kWidth = 2}>>, !tilegpu.memdesc<64x64xbf16, #sw>, tensor<64x64xf32, #wg> -> tensor<64x64xf32, #wg>
+  return
+}
