@@ -4,9 +4,12 @@
 // (docs/benchmarks.md): GEMMs in 128 x 256 x 32 tiles over 8 warps with 6
 // stages (the H200's best for every large shape, 0.85-0.95x cuBLAS) where that
 // still gives each multiprocessor a tile, else 128 x 128 x 32 over 4 warps with
-// 4 stages (weight gradients of small layers: few output tiles); f32 outputs
-// (weight gradients, accumulated) always in the smaller tile, where reading C
-// back does not make ptxas spill; grouped by 8.
+// 4 stages; grouped by 8. f32 outputs (weight gradients, accumulated) go
+// through split-K (splitK() below): 128 x 256 programs that each write the f32
+// partial product of one range of K to a workspace, then splitk_reduce adds
+// the partials to C in a fixed order. The partials do not read C, which is
+// what made ptxas spill in the 128 x 256 tile (and 128 x 128) with ACCUMULATE.
+// With setSplitK(0), the single kernel that adds to C itself, in 128 x 128.
 // On the interpreter smaller tiles, which waste less on the tiny shapes it runs.
 //
 //===----------------------------------------------------------------------===//
@@ -117,7 +120,55 @@ TNLKernels::GemmTile TNLKernels::gemmTile(int64_t rows, int64_t cols, bool f32Ou
   return {128, 128, 32, 4, 4};
 }
 
+// Splits of K for the f32 GEMMs, the weight gradients dW = X^T dY: C is small (1024 x 1024 is 32
+// tiles of 128 x 256 for 132 SMs) and K = b * n tokens is long (65,536 in the benchmark). s splits
+// make tiles * s programs of K / s each. A wave of `programs` programs (all that run at once) takes
+// about as long as one, so the GEMM takes about ceil(tiles * s / programs) * K / s steps of K: the
+// last, partial wave costs a whole one (176 tiles on 132 SMs: two waves where 1.33 would do).
+// The partials add 2 * s planes of C in f32 (written, then read back by splitk_reduce); at ~128
+// flops of the GEMM per byte of memory traffic (H200: ~600 TFLOP/s against ~4.7 TB/s) they cost
+// about 4 * 128 * s * tiles / programs steps of K. The rule takes the s of the least total (the
+// smallest on a tie) if it saves at least 5% over one split: the model is rough (programs do not
+// finish in lockstep), and with many waves of tiles the last one's idle share is small anyway.
+// Each range keeps at least 4096 of K, so that the pipeline's fill and the tile's store stay small
+// beside its loop, and s <= 8 bounds the workspace.
+int TNLKernels::splitK(int64_t tiles, int64_t K, int64_t programs) {
+  constexpr int64_t kMaxSplits = 8, kMinSplitK = 4096, kFlopsPerByte = 128;
+  if (tiles <= 0 || programs <= 0)
+    return 1;
+  auto cost = [&](int64_t s) {
+    return double(cdiv(tiles * s, programs)) * double(K) / double(s) +
+           4.0 * kFlopsPerByte * double(s * tiles) / double(programs);
+  };
+  int64_t best = 1;
+  for (int64_t s = 2; s <= kMaxSplits && K / s >= kMinSplitK; ++s)
+    if (cost(s) < cost(best))
+      best = s;
+  return cost(best) < 0.95 * cost(1) ? int(best) : 1;
+}
+
+DevicePtr TNLKernels::workspace(size_t bytes) {
+  if (workspace_.size() < bytes) {
+    // Launches in flight may still use the old buffer; free it before allocating the larger one.
+    ctx_.synchronize();
+    workspace_ = DeviceBuffer();
+    workspace_ = ctx_.alloc(bytes);
+  }
+  return workspace_.ptr();
+}
+
 void TNLKernels::gemm(const Mat &a, const Mat &b, const Mat &c, bool cF32, bool accumulate) {
+  if (cF32) {
+    // 128 x 256 partials: 144 KiB of shared memory and 189 registers a thread, one per SM.
+    constexpr GemmTile kPartials{128, 256, 32, 8, 6};
+    int splits = splitOverride_;
+    if (splits < 0 && gpu_)
+      splits = splitK(cdiv(c.rows, kPartials.rows) * cdiv(c.cols, kPartials.cols), a.cols,
+                      ctx_.multiprocessorCount());
+    if (splits > 0)
+      return gemmSplitK(a, b, c, accumulate, splits,
+                        gpu_ ? kPartials : gemmTile(c.rows, c.cols, true));
+  }
   Scope s(*this, "gemm", cF32 ? "gemm, f32 out (weight gradients)" : "gemm, bf16 out");
   GemmTile t = gemmTile(c.rows, c.cols, cF32);
   ConstMap cm{{"BLOCK_M", t.rows},  {"BLOCK_N", t.cols},
@@ -127,6 +178,32 @@ void TNLKernels::gemm(const Mat &a, const Mat &b, const Mat &c, bool cF32, bool 
   k.launch(Grid(cdiv(c.rows, t.rows) * cdiv(c.cols, t.cols)), at(a), at(b), at(c), i32(c.rows),
            i32(c.cols), i32(a.cols), i32(a.rowStride), i32(a.colStride), i32(b.rowStride),
            i32(b.colStride), i32(c.rowStride), i32(c.colStride));
+}
+
+void TNLKernels::gemmSplitK(const Mat &a, const Mat &b, const Mat &c, bool accumulate, int splits,
+                            const GemmTile &t) {
+  const int64_t M = c.rows, N = c.cols;
+  // One range that replaces c needs no partials: c is its only plane.
+  const bool direct = splits == 1 && !accumulate;
+  const DevicePtr ws = direct ? at(c) : workspace(size_t(splits) * size_t(M * N) * 4);
+  {
+    Scope s(*this, "gemm", "gemm, f32 split-K partials (weight gradients)");
+    ConstMap cm{{"BLOCK_M", t.rows},  {"BLOCK_N", t.cols}, {"BLOCK_K", t.depth},
+                {"GROUP_M", gpu_ ? 8 : 1}, {"SPLIT_K", splits}, {"C_T", ConstValue::type("f32")}};
+    kernel(gemm_, "gemm", cm, t.stages, t.warps)
+        .launch(Grid(cdiv(M, t.rows) * cdiv(N, t.cols), splits), at(a), at(b), ws, i32(M),
+                i32(N), i32(a.cols), i32(a.rowStride), i32(a.colStride), i32(b.rowStride),
+                i32(b.colStride), i32(direct ? c.rowStride : N), i32(direct ? c.colStride : 1));
+  }
+  if (direct)
+    return;
+  Scope s(*this, "gemm", "splitk_reduce (weight gradients)");
+  // 8 rows of 256 (the interpreter: 32) f32: four 16-byte loads a thread per split.
+  const int64_t rows = 8, cols = gpu_ ? 256 : 32;
+  kernel(gemm_, "splitk_reduce",
+         {{"BLOCK_M", rows}, {"BLOCK_N", cols}, {"SPLIT_K", splits}, {"ACCUMULATE", accumulate}})
+      .launch(Grid(cdiv(M, rows), cdiv(N, cols)), ws, at(c), i32(M), i32(N), i32(c.rowStride),
+              i32(c.colStride));
 }
 
 void TNLKernels::gemmResidual(const Mat &a, const Mat &b, const Mat &c, const Mat &r) {

@@ -22,7 +22,8 @@
 #             *CrossEntropy*, *AdamW*, *Heads*, *SRMSNormBwdAdd*), the training main job
 #             (lacc-tnl at its GPU config, then a second run resumed from its checkpoint), and
 #             the layer benchmark (lacc-tnl-bench, TNL-385M layer, b*n = 65536, n = 1K..64K)
-#             beside the same layer in PyTorch eager (bench_torch_tnl.py)
+#             beside the same layer in PyTorch eager (bench_torch_tnl.py); then the benchmark
+#             at n = 1K and 16K with the weight gradients unsplit (--split-k=off), to compare
 # (default: tests,gemm,lightning,race,sass). Writes OUT_DIR/summary.txt and OUT_DIR/logs.tar.gz.
 # Each step is cut at STEP_LIMIT seconds (default 300; exit 124 in the summary).
 set -uo pipefail
@@ -140,7 +141,7 @@ fi
 if has tnl; then
   export LACC_CACHE_DIR=$LOGS/cache-tnl LACC_TEST_DEVICE=gpu
   timed tnl-tests "$BIN/KernelTests" \
-    --gtest_filter='*TNL*:*Embedding*:*CrossEntropy*:*AdamW*:*Heads*:*SRMSNormBwdAdd*'
+    --gtest_filter='*TNL*:*Embedding*:*CrossEntropy*:*AdamW*:*Heads*:*SRMSNormBwdAdd*:*GemmSplitK*'
   tail -n 3 "$LOGS/tnl-tests.log" >> "$SUMMARY"
   unset LACC_TEST_DEVICE
   # The corpus: the kernel sources built into the program, plus the docs when run from a checkout.
@@ -151,8 +152,10 @@ if has tnl; then
   timed tnl-resume "$BIN/lacc-tnl" --device=gpu --steps=320 --corpus="$corpus" \
     --resume="$WORK/tnl.ckpt" --sample=0
   grep -h "resumed\|final" "$LOGS/tnl-resume.log" >> "$SUMMARY"
-  timed tnl-bench "$BIN/lacc-tnl-bench" --csv="$LOGS/tnl-bench.csv"
+  timed tnl-bench "$BIN/lacc-tnl-bench" --csv="$LOGS/tnl-bench.csv" --by-kernel
   cat "$LOGS/tnl-bench.log" >> "$SUMMARY"
+  timed tnl-bench-unsplit "$BIN/lacc-tnl-bench" --n=1024,16384 --split-k=off --by-kernel
+  { echo "--- weight gradients unsplit (--split-k=off):"; cat "$LOGS/tnl-bench-unsplit.log"; } >> "$SUMMARY"
   timed tnl-torch python3 "$HERE/bench_torch_tnl.py" "$LOGS/tnl-torch.csv"
   cat "$LOGS/tnl-torch.log" >> "$SUMMARY"
   python3 - "$LOGS/tnl-bench.csv" "$LOGS/tnl-torch.csv" <<'PY' >> "$SUMMARY" 2>&1

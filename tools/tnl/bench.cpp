@@ -2,6 +2,7 @@
 //
 //   lacc-tnl-bench [--dim=1024] [--heads=8] [--glu=2816] [--tokens=65536]
 //                  [--n=1024,4096,16384,65536] [--lrpe] [--repeat=5] [--csv=FILE]
+//                  [--split-k=auto|off|S] [--by-kernel]
 //
 // One TNL layer (lacc/nn/TNLLayer.h) of the TNL-385M shape by default, forward then backward,
 // at each n with b = tokens / n: the median time of R iterations (CUDA events, after a warm-up
@@ -10,20 +11,28 @@
 // claim is that tokens/s stays flat as n grows at fixed b * n. On the interpreter it runs a tiny
 // shape once (a smoke test of the program).
 //
+// The weight gradients (f32 GEMMs) run split-K as TNLKernels chooses (docs/tnl.md); --split-k=off
+// runs them as the single kernel that accumulates into C, --split-k=S with S splits each, for
+// comparison in one run. --by-kernel adds the profiled iteration's time per kernel (the GEMMs by
+// output type, the split-K partials and their reduction apart).
+//
 //===----------------------------------------------------------------------===//
 
 #include "lacc/nn/TNLLayer.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 int main(int argc, char **argv) {
   int64_t D = 1024, H = 8, F = 2816, tokens = 65536, repeat = 5;
-  bool lrpe = false;
+  bool lrpe = false, byKernel = false;
+  int splitK = -1;
   std::vector<int64_t> ns = {1024, 4096, 16384, 65536};
   std::string csv;
   for (int i = 1; i < argc; ++i) {
@@ -39,6 +48,16 @@ int main(int argc, char **argv) {
       continue;
     if (a == "--lrpe")
       lrpe = true;
+    else if (a == "--by-kernel")
+      byKernel = true;
+    else if (a.rfind("--split-k=", 0) == 0) {
+      const std::string v = a.substr(10);
+      splitK = v == "auto" ? -1 : v == "off" ? 0 : std::atoi(v.c_str());
+      if ((splitK == 0 && v != "off") || (splitK < 0 && v != "auto")) {
+        std::fprintf(stderr, "lacc-tnl-bench: --split-k=auto, off or a positive count\n");
+        return 2;
+      }
+    }
     else if (a.rfind("--n=", 0) == 0) {
       ns.clear();
       std::stringstream ss(a.substr(4));
@@ -57,6 +76,7 @@ int main(int argc, char **argv) {
       D = 32, H = 2, F = 64, tokens = 64, repeat = 1, ns = {16, 64};
     }
     lacc::nn::TNLKernels kernels(ctx);
+    kernels.setSplitK(splitK);
     lacc::nn::TNLLayerConfig cfg;
     cfg.dim = D, cfg.heads = H, cfg.glu = F, cfg.lrpe = lrpe, cfg.layer = 1, cfg.numLayers = 24;
     lacc::nn::TNLLayer layer(kernels, cfg, 1);
@@ -118,8 +138,20 @@ int main(int argc, char **argv) {
         out << n << "," << b << "," << ms << "," << double(M) / (ms * 1e-3) << ","
             << gemm / total * ms << "," << attention / total * ms << "," << small / total * ms
             << "\n";
+      if (byKernel) {
+        std::vector<std::pair<double, std::string>> rows;
+        for (const auto &[kernel, t] : profile.kernelTotals())
+          rows.push_back({t, kernel});
+        std::sort(rows.rbegin(), rows.rend());
+        for (const auto &[t, kernel] : rows)
+          std::printf("    %9.3f ms %6.1f%%  %4lld x  %s\n", t, 100 * t / total,
+                      (long long)profile.kernelLaunches().at(kernel), kernel.c_str());
+      }
       std::fflush(stdout);
     }
+    if (kernels.workspaceBytes())
+      std::printf("split-K workspace: %.1f MiB (%zu bytes)\n",
+                  double(kernels.workspaceBytes()) / (1 << 20), kernels.workspaceBytes());
     return 0;
   } catch (const lacc::Error &e) {
     std::fprintf(stderr, "lacc-tnl-bench: %s\n", e.what());

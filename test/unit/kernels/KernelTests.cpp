@@ -9,6 +9,9 @@
 
 #include "test/unit/kernels/KernelHarness.h"
 
+#include <cstring>
+#include <sstream>
+
 using namespace lacc::test;
 
 namespace {
@@ -384,5 +387,110 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Gemm,
                          ::testing::Values(GemmShape{1, 1, 1, false}, GemmShape{63, 65, 17, false},
                                            GemmShape{64, 64, 64, false}, GemmShape{65, 33, 100, true},
                                            GemmShape{130, 70, 48, true}));
+
+//===----------------------------------------------------------------------===//
+// GEMM, f32 out: split-K partials and their reduction, and the single kernel
+//===----------------------------------------------------------------------===//
+
+struct SplitKShape {
+  int M, N, K, splits;
+  bool accumulate;
+};
+
+std::ostream &operator<<(std::ostream &os, const SplitKShape &s) {
+  return os << s.M << "x" << s.N << "x" << s.K << "_split" << s.splits
+            << (s.accumulate ? "_acc" : "");
+}
+
+class GemmSplitK : public ::testing::TestWithParam<SplitKShape> {};
+
+// C (+)= A B with f32 out, A read transposed (A^T stored [K, M], as the weight gradients
+// dW = X^T dY read X): through gemm's split-K form into a workspace and splitk_reduce, and for
+// one split also through the single kernel that reads C itself (ACCUMULATE).
+TEST_P(GemmSplitK, MatchesFp64) {
+  auto [M, N, K, splits, accumulate] = GetParam();
+  const int bm = 32, bn = 32, bk = 16;
+  auto partials = Kernel::load("gemm.tile", "gemm",
+                               {{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", 2},
+                                {"SPLIT_K", splits}, {"C_T", lacc::ConstValue::type("f32")}});
+  auto reduce = Kernel::load("gemm.tile", "splitk_reduce",
+                             {{"BLOCK_M", 4}, {"BLOCK_N", 32}, {"SPLIT_K", splits},
+                              {"ACCUMULATE", accumulate}});
+  ASSERT_TRUE(partials && reduce);
+  std::vector<double> ad, bd;
+  BF16 aT = randomBF16(size_t(K) * M, 71 + M, ad); // A^T, [K, M]
+  BF16 b = randomBF16(size_t(K) * N, 72 + N, bd);
+  // C has a leading dimension wider than N, and a tail after it: neither may be written.
+  const int ldc = N + 3, tail = 5;
+  std::mt19937 rng(73 + K);
+  std::normal_distribution<float> dist;
+  std::vector<float> c0(size_t(M) * ldc + tail, NAN);
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n)
+      c0[size_t(m) * ldc + n] = accumulate ? dist(rng) : NAN;
+  std::vector<double> ref(size_t(M) * N);
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n) {
+      double s = accumulate ? c0[size_t(m) * ldc + n] : 0.0;
+      for (int k = 0; k < K; ++k)
+        s += ad[size_t(k) * M + m] * bd[size_t(k) * N + n];
+      ref[size_t(m) * N + n] = s;
+    }
+  auto inC = [&](const std::vector<float> &c) {
+    std::vector<double> got(size_t(M) * N);
+    for (int m = 0; m < M; ++m)
+      for (int n = 0; n < N; ++n)
+        got[size_t(m) * N + n] = c[size_t(m) * ldc + n];
+    for (int m = 0; m < M; ++m)
+      for (int n = N; n < ldc; ++n)
+        EXPECT_TRUE(std::isnan(c[size_t(m) * ldc + n])) << "wrote row " << m << " col " << n;
+    for (int i = 0; i < tail; ++i)
+      EXPECT_TRUE(std::isnan(c[size_t(M) * ldc + i])) << "wrote past C at " << i;
+    return got;
+  };
+  // f32 sums of exact bf16 products: the order of the additions is all that differs.
+  constexpr double kF32Tolerance = 1e-5;
+
+  // Poisoned, so that a partial some split failed to write shows as NaN.
+  std::vector<float> ws(size_t(splits) * M * N + tail, NAN), c = c0;
+  const int tiles = ((M + bm - 1) / bm) * ((N + bn - 1) / bn);
+  partials->run(lacc::Grid(tiles, splits), aT, b, ws, M, N, K, 1, M, N, 1, N, 1);
+  for (int i = 0; i < tail; ++i)
+    ASSERT_TRUE(std::isnan(ws[size_t(splits) * M * N + i])) << "wrote past the workspace";
+  reduce->run(lacc::Grid((M + 3) / 4, (N + 31) / 32), ws, c, M, N, ldc, 1);
+  EXPECT_LT(relativeError(inC(c), ref), kF32Tolerance);
+
+  // The same launches again: the same bits (no atomics, a fixed order of the additions).
+  std::vector<float> ws2(ws.size(), NAN), c2 = c0;
+  partials->run(lacc::Grid(tiles, splits), aT, b, ws2, M, N, K, 1, M, N, 1, N, 1);
+  reduce->run(lacc::Grid((M + 3) / 4, (N + 31) / 32), ws2, c2, M, N, ldc, 1);
+  EXPECT_EQ(std::memcmp(c.data(), c2.data(), c.size() * sizeof(float)), 0);
+
+  if (splits == 1) {
+    auto single = Kernel::load("gemm.tile", "gemm",
+                               {{"BLOCK_M", bm}, {"BLOCK_N", bn}, {"BLOCK_K", bk}, {"GROUP_M", 2},
+                                {"ACCUMULATE", accumulate}, {"C_T", lacc::ConstValue::type("f32")}});
+    ASSERT_TRUE(single);
+    std::vector<float> c3 = c0;
+    single->run(lacc::Grid(tiles), aT, b, c3, M, N, K, 1, M, N, 1, ldc, 1);
+    EXPECT_LT(relativeError(inC(c3), ref), kF32Tolerance);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, GemmSplitK,
+    ::testing::Values(
+        // K = 17 in three ranges of one 16-step: the last split has no K and writes zeros.
+        SplitKShape{1, 1, 17, 3, false}, SplitKShape{33, 65, 17, 3, true},
+        // K = 100 in ranges of 48 + 48 + 4 (three) and 64 + 36 (two).
+        SplitKShape{63, 70, 100, 1, false}, SplitKShape{63, 70, 100, 1, true},
+        SplitKShape{63, 70, 100, 2, false}, SplitKShape{63, 70, 100, 2, true},
+        SplitKShape{63, 70, 100, 3, false}, SplitKShape{63, 70, 100, 3, true},
+        SplitKShape{40, 31, 301, 3, true}),
+    [](const auto &info) {
+      std::ostringstream os;
+      os << info.param;
+      return os.str();
+    });
 
 } // namespace

@@ -121,6 +121,116 @@ INSTANTIATE_TEST_SUITE_P(Shapes, TNLLayerTest,
                            return os.str();
                          });
 
+//===----------------------------------------------------------------------===//
+// Split-K weight gradients (TNLKernels::gemm with f32 out)
+//===----------------------------------------------------------------------===//
+
+/// Sets TNLKernels' split override for one scope (the kernels are shared by the tests).
+struct SplitKOverride {
+  explicit SplitKOverride(int splits) { kernels().setSplitK(splits); }
+  ~SplitKOverride() { kernels().setSplitK(-1); }
+};
+
+// The rule on the TNL-385M layer's weight gradients (K = 65,536 tokens, 128 x 256 tiles, one per
+// SM of the H200's 132): dWqkvu 1024 x 4096 has 128 tiles (one wave already), dWout 1024 x 1024
+// 32 (four splits fill a wave), dW3 2816 x 1024 88 and dW12 1024 x 5632 176 (three splits: two
+// and four whole waves instead of 1.33 and 2.67).
+TEST(TNLKernelsSplitK, RuleOnTheBenchmarkShapes) {
+  EXPECT_EQ(TNLKernels::splitK(128, 65536, 132), 1);
+  EXPECT_EQ(TNLKernels::splitK(32, 65536, 132), 4);
+  EXPECT_EQ(TNLKernels::splitK(88, 65536, 132), 3);
+  EXPECT_EQ(TNLKernels::splitK(176, 65536, 132), 3);
+  // A short K is not split below 4096 a range; many waves of tiles are not split for the last
+  // one's few percent; nothing to run on: 1.
+  EXPECT_EQ(TNLKernels::splitK(8, 8191, 132), 1);
+  EXPECT_EQ(TNLKernels::splitK(8, 8192, 132), 2);
+  EXPECT_EQ(TNLKernels::splitK(2000, 65536, 132), 1);
+  EXPECT_EQ(TNLKernels::splitK(0, 65536, 132), 1);
+  EXPECT_EQ(TNLKernels::splitK(8, 65536, 0), 1);
+  for (int64_t tiles = 1; tiles <= 600; ++tiles)
+    for (int64_t K : {1000, 8192, 20000, 65536, 1 << 20}) {
+      const int s = TNLKernels::splitK(tiles, K, 132);
+      ASSERT_TRUE(s >= 1 && s <= 8 && (s == 1 || K / s >= 4096))
+          << tiles << " tiles, K " << K << ": " << s << " splits";
+      // Never more waves of K than one program per tile would take.
+      ASSERT_LE(((tiles * s + 131) / 132) * (K / s), ((tiles + 131) / 132) * K);
+    }
+}
+
+// dW += X^T dY as the layer runs it (X read transposed, f32 out, accumulated), in 0 (the single
+// kernel), 1, 2 and 3 splits, against fp64; ragged sizes, K not divisible by the splits.
+TEST(TNLKernelsSplitK, WeightGradientThroughTheWorkspace) {
+  const int K = 101, M = 37, N = 70; // X [K, M], dY [K, N], dW [M, N]
+  lacc::Context &ctx = testContext();
+  std::vector<double> xd, dyd;
+  lacc::DeviceBuffer x = ctx.upload(randomBF16(size_t(K) * M, 81, xd));
+  lacc::DeviceBuffer dy = ctx.upload(randomBF16(size_t(K) * N, 82, dyd));
+  std::mt19937 rng(83);
+  std::normal_distribution<float> dist;
+  std::vector<float> dw0(size_t(M) * N);
+  for (float &v : dw0)
+    v = dist(rng);
+  for (bool accumulate : {true, false}) {
+    std::vector<double> ref(dw0.size());
+    for (int m = 0; m < M; ++m)
+      for (int n = 0; n < N; ++n) {
+        double sum = accumulate ? dw0[size_t(m) * N + n] : 0.0;
+        for (int k = 0; k < K; ++k)
+          sum += xd[size_t(k) * M + m] * dyd[size_t(k) * N + n];
+        ref[size_t(m) * N + n] = sum;
+      }
+    for (int splits : {0, 1, 2, 3}) {
+      SCOPED_TRACE(std::to_string(splits) + " splits" + (accumulate ? ", accumulating" : ""));
+      SplitKOverride force(splits);
+      lacc::DeviceBuffer dw = ctx.upload(dw0);
+      kernels().gemm(lacc::nn::rowsOf(x, K, M).t(), lacc::nn::rowsOf(dy, K, N),
+                     lacc::nn::rowsOf(dw, M, N, 0, 0, true), true, accumulate);
+      EXPECT_LT(relativeError(toDouble(dw.download<float>()), ref), 1e-5);
+      if (splits > 1 || (splits == 1 && accumulate)) {
+        EXPECT_GE(kernels().workspaceBytes(), size_t(splits) * M * N * 4);
+      }
+    }
+  }
+}
+
+// The whole layer with its weight gradients in 1, 2 and 3 splits: the same gradients as the
+// single kernel's (the test above checks those against fp64), up to the order of f32 additions.
+TEST(TNLKernelsSplitK, LayerGradientsMatchTheSingleKernel) {
+  const LayerShape s{2, 37, 32, 2, 40, true};
+  TNLLayerConfig cfg;
+  cfg.dim = s.D, cfg.heads = s.H, cfg.glu = s.F, cfg.lrpe = s.lrpe;
+  cfg.layer = 1, cfg.numLayers = 3;
+  const int M = s.b * s.n;
+  std::vector<double> xd, dyd;
+  BF16 x = randomBF16(size_t(M) * s.D, 31, xd), dy = randomBF16(size_t(M) * s.D, 32, dyd);
+  const std::vector<int64_t> shape{s.b, s.n, s.D};
+  auto gradients = [&](int splits) {
+    SplitKOverride force(splits);
+    TNLLayer layer(kernels(), cfg, 7);
+    auto params = layer.parameters();
+    setRandom(*params[0], 1, 1 / std::sqrt(double(s.D)));
+    setRandom(*params[1], 2, 1 / std::sqrt(double(s.D)));
+    setRandom(*params[2], 3, 1 / std::sqrt(double(s.D)));
+    setRandom(*params[3], 4, 1 / std::sqrt(double(s.F)));
+    setRandom(*params[4], 5, 0.5);
+    lacc::Context &ctx = testContext();
+    lacc::DeviceBuffer xB = ctx.upload(x), yB = ctx.alloc(x.size() * 2), dyB = ctx.upload(dy);
+    TNLSaved saved;
+    layer.forward(Tensor{xB, shape}, Tensor{yB, shape}, saved);
+    layer.backward(Tensor{dyB, shape}, Tensor{dyB, shape}, saved);
+    std::vector<std::vector<double>> g;
+    for (int i = 0; i < 4; ++i) // dWqkvu, dWout, dW12, dW3
+      g.push_back(gradOf(*params[i]));
+    return g;
+  };
+  const auto single = gradients(0);
+  for (int splits : {1, 2, 3}) {
+    const auto split = gradients(splits);
+    for (int i = 0; i < 4; ++i)
+      EXPECT_LT(relativeError(split[i], single[i]), 1e-5) << "weight " << i << ", " << splits << " splits";
+  }
+}
+
 // A prefill of n - 1 tokens keeping the attention state, then one decode step at position n - 1,
 // gives the forward's last row (LRPE at the absolute position, the state carried).
 TEST(TNLLayerDecode, PrefillThenDecodeMatchesTheForward) {

@@ -79,6 +79,9 @@ public:
 
   /// c = a . b (f32 accumulation), rounded to bf16, or to f32 when cF32; c += a . b when
   /// accumulate. With residual r (bf16, same shape as c): c = a . b + r.
+  /// f32 outputs (the weight gradients: small c, K = tokens) run on the GPU as a split-K GEMM
+  /// whose partials a second kernel adds in a fixed order (deterministic), through a workspace
+  /// kept here and grown to the largest [splits, M, N] seen (synchronizing once when it grows).
   void gemm(const Mat &a, const Mat &b, const Mat &c, bool cF32 = false, bool accumulate = false);
   void gemmResidual(const Mat &a, const Mat &b, const Mat &c, const Mat &r);
 
@@ -127,6 +130,16 @@ public:
   /// n f32 zeros, in stream order (DeviceBuffer::fill would wait for the device).
   void zero(DevicePtr p, int64_t n);
 
+  /// Splits of K for an f32 GEMM: `tiles` output tiles, `programs` of them run at once (see
+  /// TNLKernels.cpp for the rule); 1 means one program per tile.
+  static int splitK(int64_t tiles, int64_t K, int64_t programs);
+  /// Overrides splitK() for f32 outputs (tests, benchmarks): -1 automatic (the default; on the
+  /// interpreter the same as 0), 0 the single kernel that reads and adds c itself (no workspace),
+  /// n >= 1 n splits through the workspace.
+  void setSplitK(int splits) { splitOverride_ = splits; }
+  /// Bytes of the split-K workspace now (its high-water mark).
+  size_t workspaceBytes() const { return workspace_.size(); }
+
   ops::LightningAttention &attention() { return attention_; }
   /// Brackets work launched outside these methods (e.g. attention) in the profile.
   void begin(const char *family, const char *kernel);
@@ -143,12 +156,19 @@ private:
   /// The GEMM tile for a rows x cols output, bf16 or f32 (see TNLKernels.cpp).
   GemmTile gemmTile(int64_t rows, int64_t cols, bool f32Out) const;
   int64_t pow2AtLeast(int64_t n, int64_t lo = 16) const;
+  /// The workspace, grown to at least `bytes`.
+  DevicePtr workspace(size_t bytes);
+  /// c (+)= a . b in f32 over `splits` ranges of K through the workspace.
+  void gemmSplitK(const Mat &a, const Mat &b, const Mat &c, bool accumulate, int splits,
+                  const GemmTile &t);
 
   Context ctx_;
   bool gpu_;
   Module gemm_, srms_, tnl_, heads_, emb_, xent_, adamw_, fill_;
   ops::LightningAttention attention_;
   Profile *profile_ = nullptr;
+  int splitOverride_ = -1;
+  DeviceBuffer workspace_; // split-K partials, [splits, M, N] f32
   std::mutex mutex_;
   std::map<std::string, Kernel> kernels_; // by file, name and constants
 };
