@@ -142,14 +142,19 @@ public:
   size_t configCount() const;
 
 private:
-  // (kernel name, element type, H, D, E, state in, state out, output)
-  using Key = std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool>;
+  // (kernel name, element type, H, D, E, state in, state out, output, reverse)
+  using Key = std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool, bool>;
   Kernel kernel(const Module &module, const std::string &name, DType type, int64_t H, int64_t D,
-                int64_t E, bool stateIn = false, bool stateOut = false, bool output = true);
+                int64_t E, bool stateIn = false, bool stateOut = false, bool output = true,
+                bool reverse = false);
   /// The segmented forward (arguments checked).
   void forwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
                        const DeviceBuffer &slope, Tensor &o, const Tensor *stateIn,
                        Tensor *stateOut, DType type, const Segments &segments);
+  /// The segmented backward (arguments checked).
+  void backwardSegments(const Tensor &q, const Tensor &k, const Tensor &v, const Tensor &dO,
+                        const DeviceBuffer &slope, Tensor &dq, Tensor &dk, Tensor &dv, DType type,
+                        const Segments &segments);
   /// The segment states' workspace of `stream`, at least `bytes` (held by the caller while it
   /// launches: another thread may replace it meanwhile).
   std::shared_ptr<DeviceBuffer> workspace(const Stream &stream, size_t bytes);
