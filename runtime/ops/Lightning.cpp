@@ -225,8 +225,8 @@ size_t LightningAttention::configCount() const {
 
 Kernel LightningAttention::kernel(const Module &module, const std::string &name, DType type,
                                   int64_t H, int64_t D, int64_t E, bool stateIn, bool stateOut,
-                                  bool output) {
-  Key key{name, type, H, D, E, stateIn, stateOut, output};
+                                  bool output, bool reverse) {
+  Key key{name, type, H, D, E, stateIn, stateOut, output, reverse};
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = kernels_.find(key);
   if (it != kernels_.end())
@@ -236,7 +236,8 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["BLOCK"] = std::min<int64_t>(D * E, 1024);
   } else {
     c["DTYPE"] = ConstValue::type(type == DType::F16 ? "f16" : "bf16");
-    if (name == "lightning_bwd_dq" || name == "lightning_bwd_dk")
+    // dq's and dk's programs hold slices of D, the others slices of E.
+    if (name.rfind("lightning_bwd_dq", 0) == 0 || name.rfind("lightning_bwd_dk", 0) == 0)
       c["BLOCK_D"] = std::min<int64_t>(D, options_.slice);
     else
       c["BLOCK_E"] = std::min<int64_t>(E, options_.slice);
@@ -247,7 +248,9 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["STATE_IN"] = stateIn;
     c["STATE_OUT"] = stateOut;
   }
-  if (name == "lightning_fwd_segments")
+  if (name == "lightning_segment_scan")
+    c["REVERSE"] = reverse;
+  if (name == "lightning_fwd_segments" || name == "lightning_bwd_dv_segments")
     c["OUTPUT"] = output;
   KernelOptions ko;
   ko.numWarps = options_.numWarps;
@@ -393,6 +396,10 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
   checkGrid(op, b * h, n);
   checkSlope(op, slope, h, options_.decay);
 
+  // Sized for the wider of the walks' grids (dq and dk hold slices of D, dv of E).
+  Segments segments = segmentsFor(b * h, n, std::max(D, E));
+  if (segments.count > 1)
+    return backwardSegments(q, k, v, dO, slope, dq, dk, dv, type, segments);
   Kernel kdq = kernel(bwd_, "lightning_bwd_dq", type, h, D, E);
   Kernel kdk = kernel(bwd_, "lightning_bwd_dk", type, h, D, E);
   Kernel kdv = kernel(bwd_, "lightning_bwd_dv", type, h, D, E);
@@ -402,6 +409,40 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
   kdq.launch(Grid(dSlices, b * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32);
   kdk.launch(Grid(dSlices, b * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32);
   kdv.launch(Grid(eSlices, b * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32);
+}
+
+void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
+                                          const Tensor &dO, const DeviceBuffer &slope, Tensor &dq,
+                                          Tensor &dk, Tensor &dv, DType type,
+                                          const Segments &segments) {
+  const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3], E = v.shape[3];
+  const int64_t bh = b * h, S = segments.count;
+  // One set of segment states at a time: dq's, then dk's and dv's (the launches are ordered).
+  std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * S * D * E) * 4);
+  const DeviceBuffer &states = *held;
+  // dq's state is the forward's: the forward's state walk and scan make it.
+  Kernel ownS = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false);
+  Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E);
+  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E);
+  // dk's and dv's reverse state R: each segment's own, then scanned from the last segment.
+  Kernel ownR = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E, false, false, false);
+  Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, false, false, true, true);
+  Kernel kdk = kernel(bwd_, "lightning_bwd_dk_segments", type, h, D, E);
+  Kernel kdv = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E);
+  const Grid dWalks(slicesOf(D, options_.slice), bh, S), eWalks(slicesOf(E, options_.slice), bh, S);
+  const Grid scans(D * E / std::min<int64_t>(D * E, 1024), bh);
+  const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
+  const Stream &s = options_.stream;
+  // The state walks do not touch q and o (forward) or k and dv: the gradients stand in for the
+  // outputs, `states` for the scans' s_in and s_out.
+  ownS.launch(eWalks, s, *q.buffer, *k.buffer, *v.buffer, *dv.buffer, slope, n32, seg32, states,
+              states);
+  scanS.launch(scans, s, states, slope, n32, seg32, states, states);
+  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, seg32, states);
+  ownR.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, states);
+  scanR.launch(scans, s, states, slope, n32, seg32, states, states);
+  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, seg32, states);
+  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, states);
 }
 
 void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &v,

@@ -9,8 +9,8 @@
 // 2^(-8 i / h), d = e in --dims, n in --ns. Inputs are uniform random bf16 (or f16, --dtype)
 // drawn on the device.
 // For every shape it reports
-//   - the median ms of the forward and of forward + backward (DeviceTimer.h: CUDA events, warm-up,
-//     L2 flushed before each run);
+//   - the median ms of the forward, of the backward and of forward + backward (DeviceTimer.h: CUDA
+//     events, warm-up, L2 flushed before each run);
 //   - TB/s: the bytes the kernels must move at least (each of q, k, v, o read or written once in
 //     the forward; q, k, v, dO read and dq, dk, dv written once more in the backward), over the time;
 //   - TFLOP/s: the tensor-core work of the blocked algorithm at the configuration's BLOCK B, per
@@ -20,7 +20,7 @@
 //     (Context::peakAllocatedBytes) over the shape's tensors and whatever the op allocates, i.e.
 //     inputs, outputs, gradients and temporaries; the timer's L2-flush buffer is not counted;
 //   - where the op cuts the sequences into segments (LightningAttention::segmentsFor), the
-//     forward without them too, so that the rule can be judged;
+//     forward and the backward without them too, so that the rule can be judged;
 //   - the largest ||x - ref|| / ||ref|| of o, dq, dk, dv over a few sampled (batch, head) slices
 //     against the fp64 recurrent reference (kernels/reference/Lightning.h), computed on host
 //     threads while the device is timed. A shape whose error is not below 1e-2 FAILs.
@@ -132,9 +132,10 @@ std::vector<double> checkSlices(const std::vector<Slice> &slices, int64_t n, int
 struct Row {
   int64_t d, n, b;
   std::string config, status = "ok";
-  double fwdMs = 0, fwdBwdMs = 0, fwdBytes = 0, fwdBwdBytes = 0, fwdFlops = 0, fwdBwdFlops = 0;
+  double fwdMs = 0, bwdMs = 0, fwdBwdMs = 0, fwdBytes = 0, fwdBwdBytes = 0, fwdFlops = 0, fwdBwdFlops = 0;
   double peakGiB = 0, compileS = 0;
-  double fwdUnsegmentedMs = 0; // where the op cut the sequences: the forward without segments
+  // Where the op cut the sequences: the forward and the backward without segments.
+  double fwdUnsegmentedMs = 0, bwdUnsegmentedMs = 0;
   std::vector<double> errors = std::vector<double>(4, NAN);
   int checked = 0;
 };
@@ -209,18 +210,21 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
   // The host checks while the device is timed.
   auto errors = std::async(std::launch::async, checkSlices, std::cref(slices), n, D, E);
   row.fwdMs = timer.time(forward).medianMs;
+  row.bwdMs = timer.time(backward).medianMs;
   row.fwdBwdMs = timer.time([&] {
     forward();
     backward();
   }).medianMs;
   row.peakGiB = double(ctx.peakAllocatedBytes() - base) / double(1ull << 30);
   if (segments > 1) {
-    // The same forward in one walk per program, to judge the segment rule by: sized for one
-    // SM, the rule cuts nothing (there are more programs than that).
+    // The same forward and backward in one walk per program, to judge the segment rule by:
+    // sized for one SM, the rule cuts nothing (there are more programs than that).
     LightningAttention::Options whole = cfg;
     whole.multiprocessors = 1;
     LightningAttention unsegmented(ctx, whole);
     row.fwdUnsegmentedMs = timer.time([&] { unsegmented.forward(tq, tk, tv, slope, to); }).medianMs;
+    row.bwdUnsegmentedMs =
+        timer.time([&] { unsegmented.backward(tq, tk, tv, tdO, slope, tdq, tdk, tdv); }).medianMs;
   }
   row.errors = errors.get();
   for (size_t i = 0; i < 4; ++i)
@@ -260,14 +264,15 @@ int run(Options opt) {
     std::fprintf(csv, "system,dtype,d,n,batch,heads,tokens,config,fwd_ms,fwd_bwd_ms,fwd_tb_s,"
                       "fwd_bwd_tb_s,fwd_tflop_s,fwd_bwd_tflop_s,fwd_tokens_s,fwd_bwd_tokens_s,"
                       "peak_gib,peak_measure,err_o,err_dq,err_dk,err_dv,checked_slices,fwd_ms_unsegmented,"
-                      "status\n");
+                      "bwd_ms,bwd_ms_unsegmented,status\n");
   std::printf("lightning attention on %s: b * n = %lld tokens, h = %lld, d = e, %s, %s\n\n",
               ctx.interpreting() ? "the CPU interpreter" : ctx.deviceName().c_str(),
               (long long)opt.tokens, (long long)opt.heads, dtypeName(opt.dtype),
               opt.decay ? "per-head decay" : "no decay");
-  std::printf("| d | n | b | config | fwd ms | fwd+bwd ms | fwd TB/s | fwd+bwd TB/s | fwd TFLOP/s | "
-              "fwd+bwd TFLOP/s | peak GiB | err o / dq / dk / dv | first run s | status |\n"
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| d | n | b | config | fwd ms | bwd ms | fwd+bwd ms | unsegmented fwd / bwd ms | "
+              "fwd TB/s | fwd+bwd TB/s | fwd TFLOP/s | fwd+bwd TFLOP/s | peak GiB | "
+              "err o / dq / dk / dv | first run s | status |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   bool allOk = true;
   for (int64_t D : opt.dims)
     for (int64_t n : opt.ns) {
@@ -282,10 +287,22 @@ int run(Options opt) {
       }
       allOk &= r.status == "ok";
       auto per = [](double amount, double ms) { return ms > 0 ? amount / (ms * 1e-3) : 0.0; };
-      std::printf("| %lld | %lld | %lld | %s | %.3f | %.3f | %.2f | %.2f | %.1f | %.1f | %.2f | "
-                  "%.1e / %.1e / %.1e / %.1e | %.2f | %s |\n",
-                  (long long)D, (long long)n, (long long)r.b, r.config.c_str(), r.fwdMs,
-                  r.fwdBwdMs, per(r.fwdBytes, r.fwdMs) / 1e12, per(r.fwdBwdBytes, r.fwdBwdMs) / 1e12,
+      // A time with `digits` decimals, empty where not measured.
+      auto msText = [](double ms, int digits) {
+        char text[32] = "";
+        if (ms > 0)
+          std::snprintf(text, sizeof text, "%.*f", digits, ms);
+        return std::string(text);
+      };
+      const std::string unsegmented =
+          r.fwdUnsegmentedMs > 0
+              ? msText(r.fwdUnsegmentedMs, 3) + " / " + msText(r.bwdUnsegmentedMs, 3)
+              : "-";
+      std::printf("| %lld | %lld | %lld | %s | %.3f | %.3f | %.3f | %s | %.2f | %.2f | %.1f | %.1f | "
+                  "%.2f | %.1e / %.1e / %.1e / %.1e | %.2f | %s |\n",
+                  (long long)D, (long long)n, (long long)r.b, r.config.c_str(), r.fwdMs, r.bwdMs,
+                  r.fwdBwdMs, unsegmented.c_str(), per(r.fwdBytes, r.fwdMs) / 1e12,
+                  per(r.fwdBwdBytes, r.fwdBwdMs) / 1e12,
                   per(r.fwdFlops, r.fwdMs) / 1e12, per(r.fwdBwdFlops, r.fwdBwdMs) / 1e12,
                   r.peakGiB, r.errors[0], r.errors[1], r.errors[2], r.errors[3], r.compileS,
                   r.status.c_str());
@@ -293,15 +310,15 @@ int run(Options opt) {
       if (csv) {
         std::fprintf(csv, "lacc,%s,%lld,%lld,%lld,%lld,%lld,%s,%.6f,%.6f,%.4f,%.4f,%.3f,%.3f,"
                           "%.6e,%.6e,%.6f,lacc allocation high-water mark,%.3e,%.3e,%.3e,%.3e,"
-                          "%d,%s,\"%s\"\n",
+                          "%d,%s,%.6f,%s,\"%s\"\n",
                      dtypeName(opt.dtype), (long long)D, (long long)n, (long long)r.b,
                      (long long)opt.heads, (long long)opt.tokens, r.config.c_str(), r.fwdMs, r.fwdBwdMs,
                      per(r.fwdBytes, r.fwdMs) / 1e12, per(r.fwdBwdBytes, r.fwdBwdMs) / 1e12,
                      per(r.fwdFlops, r.fwdMs) / 1e12, per(r.fwdBwdFlops, r.fwdBwdMs) / 1e12,
                      per(double(opt.tokens), r.fwdMs), per(double(opt.tokens), r.fwdBwdMs),
                      r.peakGiB, r.errors[0], r.errors[1], r.errors[2], r.errors[3], r.checked,
-                     r.fwdUnsegmentedMs > 0 ? std::to_string(r.fwdUnsegmentedMs).c_str() : "",
-                     r.status.c_str());
+                     msText(r.fwdUnsegmentedMs, 6).c_str(), r.bwdMs,
+                     msText(r.bwdUnsegmentedMs, 6).c_str(), r.status.c_str());
         std::fflush(csv);
       }
     }

@@ -26,7 +26,8 @@ import sys
 # lacc-bench-lightning's columns.
 COLUMNS = ("system,dtype,d,n,batch,heads,tokens,config,fwd_ms,fwd_bwd_ms,fwd_tb_s,fwd_bwd_tb_s,"
            "fwd_tflop_s,fwd_bwd_tflop_s,fwd_tokens_s,fwd_bwd_tokens_s,peak_gib,peak_measure,"
-           "err_o,err_dq,err_dk,err_dv,checked_slices,fwd_ms_unsegmented,status").split(",")
+           "err_o,err_dq,err_dk,err_dv,checked_slices,fwd_ms_unsegmented,bwd_ms,bwd_ms_unsegmented,"
+           "status").split(",")
 
 
 def sdpa_rows(dims, ns, tokens, heads):

@@ -5,8 +5,9 @@
 // launching the kernels directly gives, and match the fp64 recurrent reference;
 // a prefill with stateOut continued by decode matches the reference over the
 // whole sequence; forwardVarlen (packed sequences, states in and out) and f16
-// inputs match fp64 recurrences; and each bad argument is a lacc::Error that
-// names it.
+// inputs match fp64 recurrences; the segment-parallel forward and backward
+// match them and the backward without segments; and each bad argument is a
+// lacc::Error that names it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -449,6 +450,114 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LightningOpSegments,
                            os << info.param;
                            return os.str();
                          });
+
+//===----------------------------------------------------------------------===//
+// The segment-parallel backward
+//===----------------------------------------------------------------------===//
+
+struct SegBwdShape {
+  int n, D, E;
+  bool decay;
+  DType type;
+  int multiprocessors;
+  int64_t segments; // what the rule gives, asserted so that the path is the one tested
+};
+
+std::ostream &operator<<(std::ostream &os, const SegBwdShape &s) {
+  return os << "n" << s.n << "_D" << s.D << "_E" << s.E << (s.decay ? "_decay" : "_nodecay")
+            << (s.type == DType::F16 ? "_f16" : "_bf16") << "_sms" << s.multiprocessors;
+}
+
+/// The largest ||got - want|| / ||want|| over the pieces of `piece` tokens of each (batch, head)
+/// of [kBH, n, dim] tensors: a wrong state entering one segment shows even where decay leaves it
+/// a small part of the whole.
+double worstPieceError(const std::vector<double> &got, const std::vector<double> &want, int n,
+                       int dim, int piece) {
+  double worst = 0;
+  for (int bh = 0; bh < kBH; ++bh)
+    for (int first = 0; first < n; first += piece) {
+      size_t begin = (size_t(bh) * n + first) * dim;
+      size_t end = (size_t(bh) * n + std::min(n, first + piece)) * dim;
+      double e = relativeError(std::vector<double>(got.begin() + begin, got.begin() + end),
+                               std::vector<double>(want.begin() + begin, want.begin() + end));
+      worst = std::isnan(e) ? e : std::max(worst, e);
+      if (std::isnan(worst))
+        return worst;
+    }
+  return worst;
+}
+
+class LightningOpSegmentsBackward : public ::testing::TestWithParam<SegBwdShape> {};
+
+/// dq, dk, dv with the sequences cut into segments match the fp64 recurrence segment by segment,
+/// and the backward without segments up to rounding. BLOCK 16 and a small SM count make the rule
+/// cut short sequences (the last segment and its last block ragged), so that the interpreter
+/// runs it; slices of D and E narrower than the head dims read the states' slices at offsets.
+TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
+  const SegBwdShape p = GetParam();
+  lacc::Context &ctx = testContext();
+  LightningAttention::Options opts;
+  opts.decay = p.decay;
+  opts.block = 16;
+  opts.multiprocessors = p.multiprocessors;
+  LightningAttention attn(ctx, opts);
+  const LightningAttention::Segments segments = attn.segmentsFor(kBH, p.n, std::max(p.D, p.E));
+  ASSERT_EQ(segments.count, p.segments);
+  // Sized for one SM the programs overfill it: the same backward without segments.
+  LightningAttention::Options wholeOpts = opts;
+  wholeOpts.multiprocessors = 1;
+  LightningAttention whole(ctx, wholeOpts);
+  ASSERT_EQ(whole.segmentsFor(kBH, p.n, std::max(p.D, p.E)).count, 1);
+
+  std::vector<double> qd, kd, vd, dOd;
+  uint32_t seed = p.n * 7 + p.D + p.E;
+  const size_t nq = size_t(kBH) * p.n * p.D, nv = size_t(kBH) * p.n * p.E;
+  BF16 q = randomBits(p.type, nq, seed + 1, qd), k = randomBits(p.type, nq, seed + 2, kd);
+  BF16 v = randomBits(p.type, nv, seed + 3, vd), dO = randomBits(p.type, nv, seed + 4, dOd);
+  lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v);
+  lacc::DeviceBuffer dOB = ctx.upload(dO), slopeB = ctx.upload(kSlopes);
+  const std::vector<int64_t> sD{kBatch, kHeads, p.n, p.D}, sE{kBatch, kHeads, p.n, p.E};
+  Tensor tq(qB, sD, p.type), tk(kB, sD, p.type), tv(vB, sE, p.type), tdO(dOB, sE, p.type);
+  // Gradients of the segmented backward ([0]) and of the whole-sequence one ([1]).
+  std::vector<std::vector<double>> dq(2), dk(2), dv(2);
+  for (int i = 0; i < 2; ++i) {
+    lacc::DeviceBuffer dqB = poisoned(nq * 2), dkB = poisoned(nq * 2), dvB = poisoned(nv * 2);
+    Tensor tdq(dqB, sD, p.type), tdk(dkB, sD, p.type), tdv(dvB, sE, p.type);
+    ASSERT_NO_THROW((i == 0 ? attn : whole).backward(tq, tk, tv, tdO, slopeB, tdq, tdk, tdv));
+    dq[i] = bitsToDouble(p.type, downloadBF16(dqB));
+    dk[i] = bitsToDouble(p.type, downloadBF16(dkB));
+    dv[i] = bitsToDouble(p.type, downloadBF16(dvB));
+  }
+
+  auto ref = reference::lightningBackward({kBH, p.n, p.D, p.E}, lambdas(p.decay), qd, kd, vd, dOd);
+  const int L = int(segments.length);
+  EXPECT_LT(worstPieceError(dq[0], ref.dq, p.n, p.D, L), kTolerance);
+  EXPECT_LT(worstPieceError(dk[0], ref.dk, p.n, p.D, L), kTolerance);
+  EXPECT_LT(worstPieceError(dv[0], ref.dv, p.n, p.E, L), kTolerance);
+  // The two differ in roundings only: dq's incoming state comes from the forward's state walk,
+  // which weighs a segment's last block from its own end (the k it rounds to bf16 / f16 differ
+  // a little: up to 2e-3 here); dk and dv differ in the order of f32 sums (1e-5 here).
+  constexpr double kSame = 5e-3;
+  EXPECT_LT(worstPieceError(dq[0], dq[1], p.n, p.D, L), kSame);
+  EXPECT_LT(worstPieceError(dk[0], dk[1], p.n, p.D, L), kSame);
+  EXPECT_LT(worstPieceError(dv[0], dv[1], p.n, p.E, L), kSame);
+  // The forward's state walk and scan, dq's walk, dv's state walk, the reverse scan, dk's and
+  // dv's walks.
+  EXPECT_EQ(attn.configCount(), 7u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, LightningOpSegmentsBackward,
+    ::testing::Values(SegBwdShape{701, 32, 16, true, DType::BF16, 4, 4},
+                      SegBwdShape{300, 16, 32, false, DType::BF16, 2, 2},
+                      SegBwdShape{457, 32, 64, true, DType::BF16, 6, 3},
+                      SegBwdShape{529, 64, 32, true, DType::F16, 8, 4},
+                      SegBwdShape{390, 16, 64, false, DType::F16, 4, 2}),
+    [](const ::testing::TestParamInfo<SegBwdShape> &info) {
+      std::ostringstream os;
+      os << info.param;
+      return os.str();
+    });
 
 //===----------------------------------------------------------------------===//
 // Argument errors

@@ -33,14 +33,18 @@
 // wait for the device.)
 //
 // Configuration: each head dim is cut into slices of min(dim, 32) per program, BLOCK 64,
-// 4 warps (the measured defaults of tools/lightning). When b * h (times the slices of E) is too
-// few programs to fill the GPU, forward() cuts each sequence into segments walked in parallel
-// (each segment's own state, a short scan over segments with lambda^L, then each segment's o
-// from the state before it: kernels/lightning_fwd.tile's lightning_fwd_segments); see
-// segmentsFor() for the rule. It needs a workspace of b * h * segments * D * E f32, kept by the
-// op per stream and grown when needed. The kernels of one configuration
-// (D, E, heads, decay, state flags, element type) are made on first use and kept; the runtime
-// caches their compiled code (in memory and on disk). Launches are asynchronous on the GPU,
+// 4 warps (the measured defaults of tools/lightning). When b * h (times the slices of a head
+// dim) is too few programs to fill the GPU, forward() and backward() cut each sequence into
+// segments walked in parallel (segmentsFor() has the rule): each segment's own state, a short
+// scan over the segments with lambda^L, then each segment's outputs from the state entering it
+// (kernels/lightning_fwd.tile's lightning_fwd_segments). The backward does so twice: dq from the
+// forward's state before each segment (made as the forward makes it), then dk and dv from the
+// reverse state that enters each segment from its right, scanned from the last segment
+// (kernels/lightning_bwd.tile's *_segments). Both need a workspace of b * h * segments * D * E
+// f32 (one, used in turn), kept by the op per stream and grown when needed: nothing else is
+// allocated, whatever n. The kernels of one configuration (D, E, heads, decay, state flags,
+// element type) are made on first use and kept; the runtime caches their compiled code (in
+// memory and on disk). Launches are asynchronous on the GPU,
 // on Options::stream; when interpreting, done when the call returns.
 //
 // A LightningAttention is cheap to keep and thread-safe; it keeps its Context alive.
@@ -99,7 +103,7 @@ public:
     Stream stream;
     /// The SM count the segment rule (segmentsFor) sizes the work for; 0: the device's (an
     /// interpreting context has none: no segments). Tests set it to reach the segmented forward
-    /// on the interpreter, benchmarks to explore the rule.
+    /// and backward on the interpreter, benchmarks to explore the rule.
     int multiprocessors = 0;
     /// A folder to read lightning_{fwd,bwd,decode}.tile from instead of the copies built
     /// into the program (Context::loadEmbedded's, or $LACC_KERNELS_DIR's); empty: those.
@@ -127,8 +131,9 @@ public:
   void decode(const Tensor &q, const Tensor &k, const Tensor &v, const DeviceBuffer &slope,
               Tensor &state, Tensor &o);
 
-  /// The segments forward() cuts each of b * h sequences of n tokens into (1: none), and their
-  /// length. The kernels hold a program per (batch, head, slice of E) for the whole sequence;
+  /// The segments forward() and backward() cut each of b * h sequences of n tokens into (1: none),
+  /// and their length (`E`: the head dim sliced across programs; backward() passes the larger of
+  /// D and E). The kernels hold a program per (batch, head, slice) for the whole sequence;
   /// an SM holds 8 warps of them (two programs of 4 warps). When the programs fill at most half
   /// of those slots, each sequence is cut into as many segments as fill the slots in one wave,
   /// each at least 8 blocks long (the state walk and the scan are then small beside it).
@@ -142,14 +147,19 @@ public:
   size_t configCount() const;
 
 private:
-  // (kernel name, element type, H, D, E, state in, state out, output)
-  using Key = std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool>;
+  // (kernel name, element type, H, D, E, state in, state out, output, reverse)
+  using Key = std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool, bool>;
   Kernel kernel(const Module &module, const std::string &name, DType type, int64_t H, int64_t D,
-                int64_t E, bool stateIn = false, bool stateOut = false, bool output = true);
+                int64_t E, bool stateIn = false, bool stateOut = false, bool output = true,
+                bool reverse = false);
   /// The segmented forward (arguments checked).
   void forwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
                        const DeviceBuffer &slope, Tensor &o, const Tensor *stateIn,
                        Tensor *stateOut, DType type, const Segments &segments);
+  /// The segmented backward (arguments checked).
+  void backwardSegments(const Tensor &q, const Tensor &k, const Tensor &v, const Tensor &dO,
+                        const DeviceBuffer &slope, Tensor &dq, Tensor &dk, Tensor &dv, DType type,
+                        const Segments &segments);
   /// The segment states' workspace of `stream`, at least `bytes` (held by the caller while it
   /// launches: another thread may replace it meanwhile).
   std::shared_ptr<DeviceBuffer> workspace(const Stream &stream, size_t bytes);
