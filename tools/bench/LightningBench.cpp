@@ -66,16 +66,11 @@ struct Options {
   double targetMs = 100;
 };
 
-/// The configuration per shape: the measured best (docs/benchmarks.md, session.sh's `sweep` at
-/// 16 x 32 x 4096): at d = 128 slices of 64 with 8 warps (forward 1.39 ms, backward 4.20 ms,
-/// against 1.45 / 4.47 for the op's default 32 / 4); elsewhere, unmeasured, the op's default.
-LightningAttention::Options configFor(int64_t dim, int64_t /*n*/, const Options &opt) {
+/// The configuration per shape: the op's defaults (the measured best, docs/benchmarks.md), or
+/// what the flags say.
+LightningAttention::Options configFor(int64_t /*dim*/, int64_t /*n*/, const Options &opt) {
   LightningAttention::Options c;
   c.decay = opt.decay;
-  if (dim == 128) {
-    c.slice = 64;
-    c.numWarps = 8;
-  }
   if (opt.slice)
     c.slice = opt.slice;
   if (opt.block)

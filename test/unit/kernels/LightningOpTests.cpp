@@ -363,6 +363,10 @@ TEST(LightningOpF16, ForwardBackwardDecodeMatchReference) {
 TEST(LightningOpSegments, Rule) {
   LightningAttention::Options o;
   o.multiprocessors = 132; // an H200
+  // The defaults (slices of 64, 4 warps): 32 (batch, head)s x 2 slices at n = 64K are 64
+  // programs for 264 resident slots: 4 segments.
+  EXPECT_EQ(LightningAttention(testContext(), o).segmentsFor(32, 65536, 128).count, 4);
+  o.slice = 32;
   LightningAttention attn(testContext(), o);
   auto segs = [&](int64_t bh, int64_t n, int64_t E) {
     auto s = attn.segmentsFor(bh, n, E);
@@ -411,6 +415,7 @@ TEST_P(LightningOpSegments, MatchRecurrenceWithStates) {
   LightningAttention::Options opts;
   opts.decay = p.decay;
   opts.block = 16;
+  opts.slice = 32; // narrower than the wider head dims: states read at offsets
   opts.multiprocessors = p.multiprocessors;
   LightningAttention attn(ctx, opts);
   ASSERT_EQ(attn.segmentsFor(kBH, p.n, p.E).count, p.segments);
@@ -499,6 +504,7 @@ TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
   LightningAttention::Options opts;
   opts.decay = p.decay;
   opts.block = 16;
+  opts.slice = 32; // narrower than the wider head dims: states read at offsets
   opts.multiprocessors = p.multiprocessors;
   LightningAttention attn(ctx, opts);
   const LightningAttention::Segments segments = attn.segmentsFor(kBH, p.n, std::max(p.D, p.E));

@@ -32,8 +32,9 @@
 // are on the device: they are the caller's to get right, as in fla; reading them here would
 // wait for the device.)
 //
-// Configuration: each head dim is cut into slices of min(dim, 32) per program, BLOCK 64,
-// 4 warps (the measured defaults of tools/lightning). When b * h (times the slices of a head
+// Configuration: each head dim is cut into slices of min(dim, 64) per program, BLOCK 64,
+// 4 warps (the measured best of tools/lightning on the H200 at d = 128: one warpgroup, so that
+// on sm_90a every dot, the chained ones too, runs on wgmma; docs/benchmarks.md). When b * h (times the slices of a head
 // dim) is too few programs to fill the GPU, forward() and backward() cut each sequence into
 // segments walked in parallel (segmentsFor() has the rule): each segment's own state, a short
 // scan over the segments with lambda^L, then each segment's outputs from the state entering it
@@ -96,7 +97,7 @@ public:
     /// Sequence block of the forward and backward kernels.
     int block = 64;
     /// Slice of a head dim per program: min(dim, slice); a power of two.
-    int slice = 32;
+    int slice = 64;
     /// Warps per program.
     unsigned numWarps = 4;
     /// The stream the launches go to (ignored when interpreting).
