@@ -95,6 +95,7 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &con
   addPass(pm, createTileGPUSplitDotK());
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createTileGPUAllocateSharedMemory());
+  addPass(pm, createTileGPUOverlapWarpGroupDots());
   addPass(pm, createTileGPUInsertBarriers());
 }
 

@@ -112,6 +112,23 @@ def TileGPUSplitDotK : Pass<"tilegpu-split-dot-k", "::mlir::ModuleOp"> {
   let dependentDialects = ["::lacc::tilegpu::TileGPUDialect"];
 }
 
+def TileGPUOverlapWarpGroupDots : Pass<"tilegpu-overlap-warp-group-dots", "::mlir::ModuleOp"> {
+  let summary = "issue independent wgmma dots back to back, waiting once";
+  let description = [{
+    A synchronous tilegpu.warp_group_dot waits for its multiplications before
+    the next op. When the next warp_group_dot in the same block has all its
+    operands ready before the first, and nothing in between writes shared
+    memory, it moves up behind the first, the first becomes `async`, and a
+    tilegpu.warp_group_dot_wait on the first's result follows the second: the
+    two run on the tensor cores together (lightning attention's Q S and
+    Q K^T). Only dots reading both operands from shared
+    memory qualify: wgmma reads a register A until its wait, and LLVM would not
+    keep those registers. Runs after shared-memory allocation, so that scratch
+    buffers (layout conversions, reductions) count as writes.
+  }];
+  let dependentDialects = ["::lacc::tilegpu::TileGPUDialect"];
+}
+
 def TileGPUAllocateSharedMemory : Pass<"tilegpu-allocate-shared-memory", "::mlir::ModuleOp"> {
   let summary = "plan shared memory: offsets for every buffer, reused across disjoint lifetimes";
   let description = [{

@@ -127,6 +127,9 @@ bool isAsyncCandidate(scf::ForOp loop, WarpGroupDotOp dot, ArrayRef<Operation *>
       yield.getOperand(acc.getArgNumber() - 1) != dot.getResult() ||
       llvm::count(yield.getOperands(), dot.getResult()) != 1 || !acc.hasOneUse())
     return false;
+  // wgmma reads a register A until the wait: nothing would keep its registers.
+  if (isa<RankedTensorType>(dot.getA().getType()))
+    return false;
   for (Value operand : {Value(dot.getA()), Value(dot.getB())}) {
     Operation *def = operand.getDefiningOp();
     if (def && llvm::is_contained(staged, def))
