@@ -287,15 +287,15 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
               *v.buffer, *o.buffer, slope, int32_t(n), sIn, sOut);
 }
 
-LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t n,
-                                                             int64_t E) const {
+LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t n, int64_t E,
+                                                             bool backward) const {
   const int64_t sms =
       options_.multiprocessors > 0 ? options_.multiprocessors : ctx_.multiprocessorCount();
   const int64_t programs = bh * slicesOf(E, options_.slice);
   // About 240 registers a thread: an SM holds 8 warps of these kernels (two programs of 4
   // warps, one of 8).
   const int64_t slots = sms * std::max<int64_t>(1, 8 / int64_t(options_.numWarps));
-  if (sms == 0 || 2 * programs > slots)
+  if (sms == 0 || (backward ? programs : 2 * programs) > sms)
     return {};
   const int64_t minLength = 8 * int64_t(options_.block);
   const int64_t count = std::min(slots / programs, n / minLength);
@@ -397,7 +397,7 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
   checkSlope(op, slope, h, options_.decay);
 
   // Sized for the wider of the walks' grids (dq and dk hold slices of D, dv of E).
-  Segments segments = segmentsFor(b * h, n, std::max(D, E));
+  Segments segments = segmentsFor(b * h, n, std::max(D, E), /*backward=*/true);
   if (segments.count > 1)
     return backwardSegments(q, k, v, dO, slope, dq, dk, dv, type, segments);
   Kernel kdq = kernel(bwd_, "lightning_bwd_dq", type, h, D, E);

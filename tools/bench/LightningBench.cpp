@@ -170,8 +170,9 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
 
   LightningAttention attn(ctx, cfg);
   const int64_t segments = attn.segmentsFor(bh, n, E).count;
-  if (segments > 1)
-    row.config += " segments " + std::to_string(segments);
+  const int64_t bwdSegments = attn.segmentsFor(bh, n, std::max(D, E), /*backward=*/true).count;
+  if (segments > 1 || bwdSegments > 1)
+    row.config += " segments " + std::to_string(segments) + " / " + std::to_string(bwdSegments);
   const ops::DType t = opt.dtype == DType::F16 ? ops::DType::F16 : ops::DType::BF16;
   const std::vector<int64_t> shapeD{b, h, n, D}, shapeE{b, h, n, E};
   Tensor tq(q, shapeD, t), tk(k, shapeD, t), tv(v, shapeE, t), tdO(dO, shapeE, t);
@@ -211,7 +212,7 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
     backward();
   }).medianMs;
   row.peakGiB = double(ctx.peakAllocatedBytes() - base) / double(1ull << 30);
-  if (segments > 1) {
+  if (segments > 1 || bwdSegments > 1) {
     // The same forward and backward in one walk per program, to judge the segment rule by:
     // sized for one SM, the rule cuts nothing (there are more programs than that).
     LightningAttention::Options whole = cfg;

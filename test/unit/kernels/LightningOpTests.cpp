@@ -363,26 +363,26 @@ TEST(LightningOpF16, ForwardBackwardDecodeMatchReference) {
 TEST(LightningOpSegments, Rule) {
   LightningAttention::Options o;
   o.multiprocessors = 132; // an H200
-  // The defaults (slices of 64, 4 warps): 32 (batch, head)s x 2 slices at n = 64K are 64
-  // programs for 264 resident slots: 4 segments.
-  EXPECT_EQ(LightningAttention(testContext(), o).segmentsFor(32, 65536, 128).count, 4);
-  o.slice = 32;
   LightningAttention attn(testContext(), o);
-  auto segs = [&](int64_t bh, int64_t n, int64_t E) {
-    auto s = attn.segmentsFor(bh, n, E);
+  auto segs = [&](int64_t bh, int64_t n, int64_t E, bool backward) {
+    auto s = attn.segmentsFor(bh, n, E, backward);
     return std::make_pair(s.count, s.length);
   };
-  // ANCHORS.md at n = 64K: 32 (batch, head)s x 4 slices = 128 programs for 264 resident slots.
-  EXPECT_EQ(segs(32, 65536, 128), std::make_pair(int64_t(2), int64_t(32768)));
-  // At n = 32K the 256 programs fill the slots.
-  EXPECT_EQ(segs(64, 32768, 128).first, 1);
+  // The defaults (slices of 64, 4 warps), ANCHORS.md at n = 64K: 32 (batch, head)s x 2 slices
+  // are 64 programs, under half the SMs: both passes cut 4 segments (264 resident slots).
+  EXPECT_EQ(segs(32, 65536, 128, false), std::make_pair(int64_t(4), int64_t(16384)));
+  EXPECT_EQ(segs(32, 65536, 128, true), std::make_pair(int64_t(4), int64_t(16384)));
+  // At n = 32K the 128 programs leave 4 SMs idle: the backward cuts 2, the forward none.
+  EXPECT_EQ(segs(64, 32768, 128, false).first, 1);
+  EXPECT_EQ(segs(64, 32768, 128, true), std::make_pair(int64_t(2), int64_t(16384)));
+  // At n = 16K every SM has a program: none.
+  EXPECT_EQ(segs(128, 16384, 128, true).first, 1);
   // Few heads, a long sequence: 8 segments, whole blocks each but the last.
-  EXPECT_EQ(segs(8, 100000, 128), std::make_pair(int64_t(8), int64_t(12544)));
+  EXPECT_EQ(segs(16, 100000, 128, false), std::make_pair(int64_t(8), int64_t(12544)));
   // Too short for segments of 8 blocks.
-  EXPECT_EQ(segs(1, 1000, 128).first, 1);
-  // Programs of 8 warps, one per SM: the 64 programs of slice 64 at n = 64K fill half.
+  EXPECT_EQ(segs(1, 1000, 128, false).first, 1);
+  // Programs of 8 warps, one per SM: 64 programs at n = 64K fill half the SMs.
   LightningAttention::Options wide = o;
-  wide.slice = 64;
   wide.numWarps = 8;
   EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(32, 65536, 128).count, 2);
   EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(64, 32768, 128).count, 1);
@@ -449,7 +449,7 @@ TEST_P(LightningOpSegments, MatchRecurrenceWithStates) {
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LightningOpSegments,
                          ::testing::Values(SegShape{701, 32, 16, true, 4, 4},
-                                           SegShape{300, 16, 32, false, 2, 2}),
+                                           SegShape{300, 16, 32, false, 4, 2}),
                          [](const ::testing::TestParamInfo<SegShape> &info) {
                            std::ostringstream os;
                            os << info.param;
@@ -507,13 +507,14 @@ TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
   opts.slice = 32; // narrower than the wider head dims: states read at offsets
   opts.multiprocessors = p.multiprocessors;
   LightningAttention attn(ctx, opts);
-  const LightningAttention::Segments segments = attn.segmentsFor(kBH, p.n, std::max(p.D, p.E));
+  const LightningAttention::Segments segments =
+      attn.segmentsFor(kBH, p.n, std::max(p.D, p.E), /*backward=*/true);
   ASSERT_EQ(segments.count, p.segments);
   // Sized for one SM the programs overfill it: the same backward without segments.
   LightningAttention::Options wholeOpts = opts;
   wholeOpts.multiprocessors = 1;
   LightningAttention whole(ctx, wholeOpts);
-  ASSERT_EQ(whole.segmentsFor(kBH, p.n, std::max(p.D, p.E)).count, 1);
+  ASSERT_EQ(whole.segmentsFor(kBH, p.n, std::max(p.D, p.E), /*backward=*/true).count, 1);
 
   std::vector<double> qd, kd, vd, dOd;
   uint32_t seed = p.n * 7 + p.D + p.E;

@@ -134,14 +134,18 @@ public:
 
   /// The segments forward() and backward() cut each of b * h sequences of n tokens into (1: none),
   /// and their length (`E`: the head dim sliced across programs; backward() passes the larger of
-  /// D and E). The kernels hold a program per (batch, head, slice) for the whole sequence;
-  /// an SM holds 8 warps of them (two programs of 4 warps). When the programs fill at most half
-  /// of those slots, each sequence is cut into as many segments as fill the slots in one wave,
-  /// each at least 8 blocks long (the state walk and the scan are then small beside it).
+  /// D and E, and `backward` = true). The kernels hold a program per (batch, head, slice) for
+  /// the whole sequence; an SM holds 8 warps of them (two programs of 4 warps). Segments cost a
+  /// second walk over k and v for the states, which pays only where SMs would idle: in the
+  /// forward when the programs leave at least half of the SMs without one (one program per SM
+  /// runs as fast as two: 1.125 against 1.13 ms on the H200, while segments cost 35% more), in
+  /// the backward when they leave any SM without one (segments gained 3-8% there). Each sequence
+  /// is then cut into as many segments as fill the slots in one wave, each at least 8 blocks
+  /// long (the state walk and the scan are then small beside it).
   struct Segments {
     int64_t count = 1, length = 0;
   };
-  Segments segmentsFor(int64_t bh, int64_t n, int64_t E) const;
+  Segments segmentsFor(int64_t bh, int64_t n, int64_t E, bool backward = false) const;
 
   const Options &options() const { return options_; }
   /// Kernel configurations made so far (for tests).
