@@ -216,6 +216,9 @@ LightningAttention::LightningAttention(Context &ctx, Options options)
       (options_.numWarps & (options_.numWarps - 1)))
     fail("options",
          "numWarps = " + std::to_string(options_.numWarps) + " must be a power of two in 1..32");
+  if (options_.numStages > 8)
+    fail("options", "numStages = " + std::to_string(options_.numStages) +
+                        " must be in 1..8 (0: the compiler's default)");
 }
 
 size_t LightningAttention::configCount() const {
@@ -254,6 +257,8 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["OUTPUT"] = output;
   KernelOptions ko;
   ko.numWarps = options_.numWarps;
+  if (options_.numStages)
+    ko.numStages = options_.numStages;
   Kernel k = module.kernel(name, c, ko);
   kernels_.emplace(key, k);
   return k;

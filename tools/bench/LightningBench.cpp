@@ -1,7 +1,7 @@
 //===- LightningBench.cpp - lightning attention at the ANCHORS.md shapes ---------===//
 //
 //   lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...,65536] [--tokens T]
-//                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W]
+//                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S]
 //                        [--multiprocessors N] [--target-ms MS] [--smoke]
 //
 // Times lacc::ops::LightningAttention (forward, and forward + backward) at the shape family of
@@ -61,7 +61,7 @@ struct Options {
   int64_t tokens = 65536, heads = 32;
   bool decay = true, smoke = false;
   DType dtype = DType::BF16; // of q, k, v, o and the gradients
-  int slice = 0, block = 0, warps = 0; // 0: configFor's
+  int slice = 0, block = 0, warps = 0, stages = 0; // 0: configFor's
   int multiprocessors = 0;             // the SM count the op's segment rule sizes for; 0: the GPU's
   double targetMs = 100;
 };
@@ -77,13 +77,15 @@ LightningAttention::Options configFor(int64_t /*dim*/, int64_t /*n*/, const Opti
     c.block = opt.block;
   if (opt.warps)
     c.numWarps = unsigned(opt.warps);
+  if (opt.stages)
+    c.numStages = unsigned(opt.stages);
   c.multiprocessors = opt.multiprocessors;
   return c;
 }
 
 std::string configText(const LightningAttention::Options &c) {
   return "slice " + std::to_string(c.slice) + " BLOCK " + std::to_string(c.block) + " w" +
-         std::to_string(c.numWarps);
+         std::to_string(c.numWarps) + (c.numStages ? " s" + std::to_string(c.numStages) : "");
 }
 
 /// One (batch, head) slice's inputs and outputs, read back for the fp64 check.
@@ -331,7 +333,7 @@ int main(int argc, char **argv) {
   Options opt;
   const char *usage =
       "usage: lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...] [--tokens T] "
-      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--multiprocessors N] "
+      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] "
       "[--target-ms MS] [--smoke]\n";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -374,6 +376,8 @@ int main(int argc, char **argv) {
       opt.block = std::atoi(value().c_str());
     else if (arg == "--warps")
       opt.warps = std::atoi(value().c_str());
+    else if (arg == "--stages")
+      opt.stages = std::atoi(value().c_str());
     else if (arg == "--multiprocessors")
       opt.multiprocessors = std::atoi(value().c_str());
     else if (arg == "--target-ms")

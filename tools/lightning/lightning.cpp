@@ -2,8 +2,9 @@
 //
 //   lacc-lightning [--device=auto|gpu|cpu] [--batch=B] [--heads=H] [--n=N] [--dim=D]
 //                  [--dtype=bf16|f16] [--no-decay] [--repeat=R] [--kernels=DIR]
-//                  [--slice=S] [--block=B] [--warps=W]   (the op's Options: slice of a head
-//                  dim per program, BLOCK and num_warps; default 32, 64 and 4)
+//                  [--slice=S] [--block=B] [--warps=W] [--stages=S]   (the op's Options: slice
+//                  of a head dim per program, BLOCK, num_warps and num_stages; default 64, 64,
+//                  4 and the compiler's 3)
 //
 // Runs lightning attention forward and backward through lacc::ops::LightningAttention
 // (kernels/lightning_{fwd,bwd}.tile: the copies built into the program, or DIR's) on random
@@ -40,7 +41,7 @@ namespace num = lacc::interp::num;
 struct Options {
   std::string device = "auto";
   int batch = 0, heads = 0, n = 0, dim = 0, repeat = 10;
-  int slice = 0, block = 0, warps = 0; // 0: the op's defaults
+  int slice = 0, block = 0, warps = 0, stages = 0; // 0: the op's defaults
   bool decay = true;
   DType dtype = DType::BF16;
   std::string kernels; // empty: the kernels built into the program
@@ -113,6 +114,8 @@ LightningAttention::Options opConfig(const Options &opt) {
     o.block = opt.block;
   if (opt.warps)
     o.numWarps = unsigned(opt.warps);
+  if (opt.stages)
+    o.numStages = unsigned(opt.stages);
   return o;
 }
 
@@ -204,12 +207,13 @@ int main(int argc, char **argv) {
     else if (!parseInt(a, "--batch", opt.batch) && !parseInt(a, "--heads", opt.heads) &&
              !parseInt(a, "--n", opt.n) && !parseInt(a, "--dim", opt.dim) &&
              !parseInt(a, "--repeat", opt.repeat) && !parseInt(a, "--slice", opt.slice) &&
-             !parseInt(a, "--block", opt.block) && !parseInt(a, "--warps", opt.warps)) {
+             !parseInt(a, "--block", opt.block) && !parseInt(a, "--warps", opt.warps) &&
+             !parseInt(a, "--stages", opt.stages)) {
       std::fprintf(stderr, "lacc-lightning: unknown argument '%s'\n"
                            "usage: lacc-lightning [--device=auto|gpu|cpu] [--batch=B] "
                            "[--heads=H] [--n=N] [--dim=D] [--dtype=bf16|f16] [--no-decay] "
                            "[--repeat=R] "
-                           "[--kernels=DIR] [--slice=S] [--block=B] [--warps=W]\n", a);
+                           "[--kernels=DIR] [--slice=S] [--block=B] [--warps=W] [--stages=S]\n", a);
       return 2;
     }
   }
@@ -246,8 +250,9 @@ int main(int argc, char **argv) {
                 gpu ? ("GPU " + ctx.deviceName() + " (" + ctx.arch() + ")").c_str()
                     : "CPU interpreter");
     LightningAttention::Options config = opConfig(opt);
-    std::printf("  kernels: slice %d, BLOCK %d, num_warps %u\n", std::min(dim, config.slice),
-                config.block, config.numWarps);
+    std::printf("  kernels: slice %d, BLOCK %d, num_warps %u, num_stages %u\n",
+                std::min(dim, config.slice), config.block, config.numWarps,
+                config.numStages ? config.numStages : 3);
     Outputs out = run(ctx, p, config, opt.repeat);
 
     // The fp64 reference walks the sequence in order on one CPU core: at large sizes it is

@@ -750,6 +750,10 @@ TEST(LightningOpErrors, Options) {
   o.numWarps = 0;
   EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
               HasSubstr("numWarps = 0 must be a power of two in 1..32"));
+  o.numWarps = 4;
+  o.numStages = 9;
+  EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
+              HasSubstr("numStages = 9 must be in 1..8"));
 }
 
 } // namespace

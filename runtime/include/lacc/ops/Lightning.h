@@ -100,6 +100,10 @@ public:
     int slice = 64;
     /// Warps per program.
     unsigned numWarps = 4;
+    /// Software-pipelining depth of the loop loads (1..8; 0: the compiler's default, 3). The
+    /// ring of q, k, v blocks is most of a program's shared memory: fewer stages may let two
+    /// programs share an SM.
+    unsigned numStages = 0;
     /// The stream the launches go to (ignored when interpreting).
     Stream stream;
     /// The SM count the segment rule (segmentsFor) sizes the work for; 0: the device's (an
