@@ -228,8 +228,10 @@ size_t LightningAttention::configCount() const {
 
 Kernel LightningAttention::kernel(const Module &module, const std::string &name, DType type,
                                   int64_t H, int64_t D, int64_t E, bool stateIn, bool stateOut,
-                                  bool output, bool reverse) {
-  Key key{name, type, H, D, E, stateIn, stateOut, output, reverse};
+                                  bool output, bool reverse, unsigned stages) {
+  if (!stages)
+    stages = options_.numStages;
+  Key key{name, type, H, D, E, stateIn, stateOut, output, reverse, stages};
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = kernels_.find(key);
   if (it != kernels_.end())
@@ -257,8 +259,8 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["OUTPUT"] = output;
   KernelOptions ko;
   ko.numWarps = options_.numWarps;
-  if (options_.numStages)
-    ko.numStages = options_.numStages;
+  if (stages)
+    ko.numStages = stages;
   Kernel k = module.kernel(name, c, ko);
   kernels_.emplace(key, k);
   return k;
@@ -283,13 +285,28 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   Segments segments = segmentsFor(b * h, n, E);
   if (segments.count > 1)
     return forwardSegments(q, k, v, slope, o, stateIn, stateOut, type, segments);
-  Kernel kern =
-      kernel(fwd_, "lightning_fwd", type, h, D, E, stateIn != nullptr, stateOut != nullptr);
+  Kernel kern = kernel(fwd_, "lightning_fwd", type, h, D, E, stateIn != nullptr,
+                       stateOut != nullptr, true, false,
+                       forwardStages(b * h * slicesOf(E, options_.slice), D, E));
   // Without a state, s_in / s_out are never touched: slope stands in.
   DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : slope.ptr();
   DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : slope.ptr();
   kern.launch(Grid(slicesOf(E, options_.slice), b * h), options_.stream, *q.buffer, *k.buffer,
               *v.buffer, *o.buffer, slope, int32_t(n), sIn, sOut);
+}
+
+unsigned LightningAttention::forwardStages(int64_t programs, int64_t D, int64_t E) const {
+  if (options_.numStages)
+    return options_.numStages;
+  const int64_t sms =
+      options_.multiprocessors > 0 ? options_.multiprocessors : ctx_.multiprocessorCount();
+  // The q, k, v ring is BLOCK x (2 D + slice of E) elements a stage. Past about 96 KB at the
+  // compiler's 3 stages (d = 128), one program fills an SM's shared memory; at 2 stages two
+  // share it. That pays when there are programs for two per SM (H200, d = 128: 0.87 against
+  // 1.13 ms), not below (1.50 against 1.13 ms at one per SM: the third stage hides latency).
+  const int64_t ringBytes =
+      3 * int64_t(options_.block) * (2 * D + std::min<int64_t>(E, options_.slice)) * 2;
+  return sms > 0 && programs >= 2 * sms && ringBytes > (96 << 10) ? 2 : 0;
 }
 
 LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t n, int64_t E,
@@ -330,10 +347,13 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
   const int64_t bh = b * h, S = segments.count;
   std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * S * D * E) * 4);
   const DeviceBuffer &states = *held;
-  Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false);
+  const unsigned stages = forwardStages(bh * S * slicesOf(E, options_.slice), D, E);
+  Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false, false,
+                      stages);
   Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
-  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true);
+  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true, false,
+                       stages);
   const Grid walks(slicesOf(E, options_.slice), bh, S);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const Stream &s = options_.stream;

@@ -151,16 +151,24 @@ public:
   };
   Segments segmentsFor(int64_t bh, int64_t n, int64_t E, bool backward = false) const;
 
+  /// The pipelining depth of a forward walk over `programs` programs (0: the compiler's
+  /// default): Options::numStages when set; else 2 where the q, k, v ring at 3 stages would
+  /// keep a second program off the SM and there are programs for two per SM.
+  unsigned forwardStages(int64_t programs, int64_t D, int64_t E) const;
+
   const Options &options() const { return options_; }
   /// Kernel configurations made so far (for tests).
   size_t configCount() const;
 
 private:
   // (kernel name, element type, H, D, E, state in, state out, output, reverse)
-  using Key = std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool, bool>;
+  using Key =
+      std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool, bool, unsigned>;
+  /// `stages`: the pipelining depth (0: Options::numStages, else the compiler's default).
   Kernel kernel(const Module &module, const std::string &name, DType type, int64_t H, int64_t D,
                 int64_t E, bool stateIn = false, bool stateOut = false, bool output = true,
-                bool reverse = false);
+                bool reverse = false, unsigned stages = 0);
+
   /// The segmented forward (arguments checked).
   void forwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
                        const DeviceBuffer &slope, Tensor &o, const Tensor *stateIn,
