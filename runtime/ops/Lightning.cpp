@@ -210,12 +210,12 @@ LightningAttention::LightningAttention(Context &ctx, Options options)
       decode_(loadKernels(ctx_, options_.kernelDir, "lightning_decode.tile")) {
   if (options_.block < 16 || (options_.block & (options_.block - 1)))
     fail("options", "block = " + std::to_string(options_.block) + " must be a power of two >= 16");
-  if (options_.slice < 16 || (options_.slice & (options_.slice - 1)))
-    fail("options", "slice = " + std::to_string(options_.slice) + " must be a power of two >= 16");
-  if (options_.numWarps < 1 || options_.numWarps > 32 ||
-      (options_.numWarps & (options_.numWarps - 1)))
-    fail("options",
-         "numWarps = " + std::to_string(options_.numWarps) + " must be a power of two in 1..32");
+  if (options_.slice && (options_.slice < 16 || (options_.slice & (options_.slice - 1))))
+    fail("options", "slice = " + std::to_string(options_.slice) +
+                        " must be a power of two >= 16 (0: per head dim)");
+  if (options_.numWarps > 32 || (options_.numWarps & (options_.numWarps - 1)))
+    fail("options", "numWarps = " + std::to_string(options_.numWarps) +
+                        " must be a power of two in 1..32 (0: per head dim)");
   if (options_.numStages > 8)
     fail("options", "numStages = " + std::to_string(options_.numStages) +
                         " must be in 1..8 (0: the compiler's default)");
@@ -243,9 +243,9 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["DTYPE"] = ConstValue::type(type == DType::F16 ? "f16" : "bf16");
     // dq's and dk's programs hold slices of D, the others slices of E.
     if (name.rfind("lightning_bwd_dq", 0) == 0 || name.rfind("lightning_bwd_dk", 0) == 0)
-      c["BLOCK_D"] = std::min<int64_t>(D, options_.slice);
+      c["BLOCK_D"] = std::min<int64_t>(D, sliceFor(D, E));
     else
-      c["BLOCK_E"] = std::min<int64_t>(E, options_.slice);
+      c["BLOCK_E"] = std::min<int64_t>(E, sliceFor(D, E));
     if (name != "lightning_decode")
       c["BLOCK"] = int64_t(options_.block);
   }
@@ -258,7 +258,7 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
   if (name == "lightning_fwd_segments" || name == "lightning_bwd_dv_segments")
     c["OUTPUT"] = output;
   KernelOptions ko;
-  ko.numWarps = options_.numWarps;
+  ko.numWarps = warpsFor(D, E);
   if (stages)
     ko.numStages = stages;
   Kernel k = module.kernel(name, c, ko);
@@ -282,16 +282,16 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   if (stateOut)
     checkState(op, "stateOut", *stateOut, stateShape);
 
-  Segments segments = segmentsFor(b * h, n, E);
+  Segments segments = segmentsFor(b * h, n, D, E);
   if (segments.count > 1)
     return forwardSegments(q, k, v, slope, o, stateIn, stateOut, type, segments);
   Kernel kern = kernel(fwd_, "lightning_fwd", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr, true, false,
-                       forwardStages(b * h * slicesOf(E, options_.slice), D, E));
+                       forwardStages(b * h * slicesOf(E, sliceFor(D, E)), D, E));
   // Without a state, s_in / s_out are never touched: slope stands in.
   DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : slope.ptr();
   DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : slope.ptr();
-  kern.launch(Grid(slicesOf(E, options_.slice), b * h), options_.stream, *q.buffer, *k.buffer,
+  kern.launch(Grid(slicesOf(E, sliceFor(D, E)), b * h), options_.stream, *q.buffer, *k.buffer,
               *v.buffer, *o.buffer, slope, int32_t(n), sIn, sOut);
 }
 
@@ -305,18 +305,30 @@ unsigned LightningAttention::forwardStages(int64_t programs, int64_t D, int64_t 
   // share it. That pays when there are programs for two per SM (H200, d = 128: 0.87 against
   // 1.13 ms), not below (1.50 against 1.13 ms at one per SM: the third stage hides latency).
   const int64_t ringBytes =
-      3 * int64_t(options_.block) * (2 * D + std::min<int64_t>(E, options_.slice)) * 2;
+      3 * int64_t(options_.block) * (2 * D + std::min<int64_t>(E, sliceFor(D, E))) * 2;
   return sms > 0 && programs >= 2 * sms && ringBytes > (96 << 10) ? 2 : 0;
 }
 
-LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t n, int64_t E,
-                                                             bool backward) const {
+int64_t LightningAttention::sliceFor(int64_t D, int64_t E) const {
+  if (options_.slice)
+    return options_.slice;
+  return std::max(D, E) > 128 ? 32 : 64;
+}
+
+unsigned LightningAttention::warpsFor(int64_t D, int64_t E) const {
+  if (options_.numWarps)
+    return options_.numWarps;
+  return std::max(D, E) > 128 ? 8 : 4;
+}
+
+LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t n, int64_t D,
+                                                             int64_t E, bool backward) const {
   const int64_t sms =
       options_.multiprocessors > 0 ? options_.multiprocessors : ctx_.multiprocessorCount();
-  const int64_t programs = bh * slicesOf(E, options_.slice);
+  const int64_t programs = bh * slicesOf(backward ? std::max(D, E) : E, sliceFor(D, E));
   // About 240 registers a thread: an SM holds 8 warps of these kernels (two programs of 4
   // warps, one of 8).
-  const int64_t slots = sms * std::max<int64_t>(1, 8 / int64_t(options_.numWarps));
+  const int64_t slots = sms * std::max<int64_t>(1, 8 / int64_t(warpsFor(D, E)));
   if (sms == 0 || (backward ? programs : 2 * programs) > sms)
     return {};
   const int64_t minLength = 8 * int64_t(options_.block);
@@ -347,14 +359,14 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
   const int64_t bh = b * h, S = segments.count;
   std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * S * D * E) * 4);
   const DeviceBuffer &states = *held;
-  const unsigned stages = forwardStages(bh * S * slicesOf(E, options_.slice), D, E);
+  const unsigned stages = forwardStages(bh * S * slicesOf(E, sliceFor(D, E)), D, E);
   Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false, false,
                       stages);
   Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
   Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true, false,
                        stages);
-  const Grid walks(slicesOf(E, options_.slice), bh, S);
+  const Grid walks(slicesOf(E, sliceFor(D, E)), bh, S);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const Stream &s = options_.stream;
   // Pointers a launch does not read or write: `states` stands in.
@@ -400,7 +412,7 @@ void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const T
                        stateOut != nullptr);
   DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : slope.ptr();
   DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : slope.ptr();
-  kern.launch(Grid(slicesOf(E, options_.slice), N * h), options_.stream, *q.buffer, *k.buffer,
+  kern.launch(Grid(slicesOf(E, sliceFor(D, E)), N * h), options_.stream, *q.buffer, *k.buffer,
               *v.buffer, *o.buffer, slope, *cuSeqlens.buffer, int32_t(T), sIn, sOut);
 }
 
@@ -422,13 +434,13 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
   checkSlope(op, slope, h, options_.decay);
 
   // Sized for the wider of the walks' grids (dq and dk hold slices of D, dv of E).
-  Segments segments = segmentsFor(b * h, n, std::max(D, E), /*backward=*/true);
+  Segments segments = segmentsFor(b * h, n, D, E, /*backward=*/true);
   if (segments.count > 1)
     return backwardSegments(q, k, v, dO, slope, dq, dk, dv, type, segments);
   Kernel kdq = kernel(bwd_, "lightning_bwd_dq", type, h, D, E);
   Kernel kdk = kernel(bwd_, "lightning_bwd_dk", type, h, D, E);
   Kernel kdv = kernel(bwd_, "lightning_bwd_dv", type, h, D, E);
-  const int64_t dSlices = slicesOf(D, options_.slice), eSlices = slicesOf(E, options_.slice);
+  const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t n32 = int32_t(n);
   const Stream &s = options_.stream;
   kdq.launch(Grid(dSlices, b * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32);
@@ -454,7 +466,7 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, false, false, true, true);
   Kernel kdk = kernel(bwd_, "lightning_bwd_dk_segments", type, h, D, E);
   Kernel kdv = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E);
-  const Grid dWalks(slicesOf(D, options_.slice), bh, S), eWalks(slicesOf(E, options_.slice), bh, S);
+  const Grid dWalks(slicesOf(D, sliceFor(D, E)), bh, S), eWalks(slicesOf(E, sliceFor(D, E)), bh, S);
   const Grid scans(D * E / std::min<int64_t>(D * E, 1024), bh);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const Stream &s = options_.stream;
@@ -489,7 +501,7 @@ void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &
   checkState(op, "state", state, {b * h, D, E});
 
   Kernel kern = kernel(decode_, "lightning_decode", type, h, D, E);
-  kern.launch(Grid(slicesOf(E, options_.slice), b * h), options_.stream, *q.buffer, *k.buffer,
+  kern.launch(Grid(slicesOf(E, sliceFor(D, E)), b * h), options_.stream, *q.buffer, *k.buffer,
               *v.buffer, *o.buffer, slope, *state.buffer);
 }
 

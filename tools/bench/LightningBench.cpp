@@ -83,9 +83,11 @@ LightningAttention::Options configFor(int64_t /*dim*/, int64_t /*n*/, const Opti
   return c;
 }
 
-std::string configText(const LightningAttention::Options &c) {
-  return "slice " + std::to_string(c.slice) + " BLOCK " + std::to_string(c.block) + " w" +
-         std::to_string(c.numWarps) + (c.numStages ? " s" + std::to_string(c.numStages) : "");
+std::string configText(const LightningAttention &attn, int64_t D, int64_t E) {
+  const LightningAttention::Options &c = attn.options();
+  return "slice " + std::to_string(std::min(attn.sliceFor(D, E), std::max(D, E))) + " BLOCK " +
+         std::to_string(c.block) + " w" + std::to_string(attn.warpsFor(D, E)) +
+         (c.numStages ? " s" + std::to_string(c.numStages) : "");
 }
 
 /// One (batch, head) slice's inputs and outputs, read back for the fp64 check.
@@ -142,7 +144,7 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
   const int64_t E = D, h = opt.heads, b = opt.tokens / n, bh = b * h;
   Row row{D, n, b};
   LightningAttention::Options cfg = configFor(D, n, opt);
-  row.config = configText(cfg);
+  row.config = configText(LightningAttention(ctx, cfg), D, E);
   // Bytes at least moved: 2 per element of q, k, v, o (forward), and of dO, dq, dk, dv plus
   // q, k, v read again (backward).
   const double qkElems = double(bh) * n * D, voElems = double(bh) * n * E;
@@ -171,8 +173,8 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
     out->fill(0xFF); // NaN: an element the kernels miss fails the check
 
   LightningAttention attn(ctx, cfg);
-  const int64_t segments = attn.segmentsFor(bh, n, E).count;
-  const int64_t bwdSegments = attn.segmentsFor(bh, n, std::max(D, E), /*backward=*/true).count;
+  const int64_t segments = attn.segmentsFor(bh, n, D, E).count;
+  const int64_t bwdSegments = attn.segmentsFor(bh, n, D, E, /*backward=*/true).count;
   if (segments > 1 || bwdSegments > 1)
     row.config += " segments " + std::to_string(segments) + " / " + std::to_string(bwdSegments);
   const ops::DType t = opt.dtype == DType::F16 ? ops::DType::F16 : ops::DType::BF16;
@@ -280,7 +282,6 @@ int run(Options opt) {
       } catch (const Error &e) {
         std::string what = e.what();
         r = Row{D, n, opt.tokens / n};
-        r.config = configText(configFor(D, n, opt));
         r.status = "error: " + what.substr(0, what.find('\n'));
       }
       allOk &= r.status == "ok";

@@ -250,9 +250,11 @@ int main(int argc, char **argv) {
                 gpu ? ("GPU " + ctx.deviceName() + " (" + ctx.arch() + ")").c_str()
                     : "CPU interpreter");
     LightningAttention::Options config = opConfig(opt);
-    std::printf("  kernels: slice %d, BLOCK %d, num_warps %u, num_stages %u\n",
-                std::min(dim, config.slice), config.block, config.numWarps,
-                config.numStages ? config.numStages : 3);
+    LightningAttention chosen(ctx, config);
+    std::printf("  kernels: slice %lld, BLOCK %d, num_warps %u, num_stages %s\n",
+                (long long)std::min<int64_t>(dim, chosen.sliceFor(dim, dim)), config.block,
+                chosen.warpsFor(dim, dim),
+                config.numStages ? std::to_string(config.numStages).c_str() : "per shape");
     Outputs out = run(ctx, p, config, opt.repeat);
 
     // The fp64 reference walks the sequence in order on one CPU core: at large sizes it is

@@ -365,7 +365,7 @@ TEST(LightningOpSegments, Rule) {
   o.multiprocessors = 132; // an H200
   LightningAttention attn(testContext(), o);
   auto segs = [&](int64_t bh, int64_t n, int64_t E, bool backward) {
-    auto s = attn.segmentsFor(bh, n, E, backward);
+    auto s = attn.segmentsFor(bh, n, E, E, backward);
     return std::make_pair(s.count, s.length);
   };
   // The defaults (slices of 64, 4 warps), ANCHORS.md at n = 64K: 32 (batch, head)s x 2 slices
@@ -384,11 +384,11 @@ TEST(LightningOpSegments, Rule) {
   // Programs of 8 warps, one per SM: 64 programs at n = 64K fill half the SMs.
   LightningAttention::Options wide = o;
   wide.numWarps = 8;
-  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(32, 65536, 128).count, 2);
-  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(64, 32768, 128).count, 1);
+  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(32, 65536, 128, 128).count, 2);
+  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(64, 32768, 128, 128).count, 1);
   // No SM count (the interpreter): none.
   if (testContext().interpreting()) {
-    EXPECT_EQ(LightningAttention(testContext()).segmentsFor(1, 1 << 20, 16).count, 1);
+    EXPECT_EQ(LightningAttention(testContext()).segmentsFor(1, 1 << 20, 16, 16).count, 1);
   }
 }
 
@@ -404,6 +404,20 @@ TEST(LightningOpSegments, ForwardStages) {
   EXPECT_EQ(attn.forwardStages(4096, 64, 64), 0u);
   o.numStages = 4;
   EXPECT_EQ(LightningAttention(testContext(), o).forwardStages(4096, 128, 128), 4u);
+}
+
+TEST(LightningOpConfig, PerHeadDim) {
+  LightningAttention::Options o;
+  LightningAttention attn(testContext(), o);
+  EXPECT_EQ(attn.sliceFor(128, 128), 64);
+  EXPECT_EQ(attn.warpsFor(128, 128), 4u);
+  EXPECT_EQ(attn.sliceFor(64, 256), 32);
+  EXPECT_EQ(attn.warpsFor(256, 256), 8u);
+  o.slice = 16;
+  o.numWarps = 2;
+  LightningAttention set(testContext(), o);
+  EXPECT_EQ(set.sliceFor(256, 256), 16);
+  EXPECT_EQ(set.warpsFor(128, 128), 2u);
 }
 
 struct SegShape {
@@ -432,7 +446,7 @@ TEST_P(LightningOpSegments, MatchRecurrenceWithStates) {
   opts.slice = 32; // narrower than the wider head dims: states read at offsets
   opts.multiprocessors = p.multiprocessors;
   LightningAttention attn(ctx, opts);
-  ASSERT_EQ(attn.segmentsFor(kBH, p.n, p.E).count, p.segments);
+  ASSERT_EQ(attn.segmentsFor(kBH, p.n, p.D, p.E).count, p.segments);
 
   std::vector<double> qd, kd, vd;
   uint32_t seed = p.n + p.D + p.E;
@@ -522,13 +536,13 @@ TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
   opts.multiprocessors = p.multiprocessors;
   LightningAttention attn(ctx, opts);
   const LightningAttention::Segments segments =
-      attn.segmentsFor(kBH, p.n, std::max(p.D, p.E), /*backward=*/true);
+      attn.segmentsFor(kBH, p.n, p.D, p.E, /*backward=*/true);
   ASSERT_EQ(segments.count, p.segments);
   // Sized for one SM the programs overfill it: the same backward without segments.
   LightningAttention::Options wholeOpts = opts;
   wholeOpts.multiprocessors = 1;
   LightningAttention whole(ctx, wholeOpts);
-  ASSERT_EQ(whole.segmentsFor(kBH, p.n, std::max(p.D, p.E), /*backward=*/true).count, 1);
+  ASSERT_EQ(whole.segmentsFor(kBH, p.n, p.D, p.E, /*backward=*/true).count, 1);
 
   std::vector<double> qd, kd, vd, dOd;
   uint32_t seed = p.n * 7 + p.D + p.E;
@@ -761,9 +775,9 @@ TEST(LightningOpErrors, Options) {
   EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
               HasSubstr("slice = 8 must be a power of two >= 16"));
   o.slice = 32;
-  o.numWarps = 0;
+  o.numWarps = 3;
   EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
-              HasSubstr("numWarps = 0 must be a power of two in 1..32"));
+              HasSubstr("numWarps = 3 must be a power of two in 1..32"));
   o.numWarps = 4;
   o.numStages = 9;
   EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),

@@ -34,7 +34,8 @@
 //
 // Configuration: each head dim is cut into slices of min(dim, 64) per program, BLOCK 64,
 // 4 warps (the measured best of tools/lightning on the H200 at d = 128: one warpgroup, so that
-// on sm_90a every dot, the chained ones too, runs on wgmma; docs/benchmarks.md). When b * h (times the slices of a head
+// on sm_90a every dot, the chained ones too, runs on wgmma; docs/benchmarks.md); at d = 256,
+// slices of 32 and 8 warps (sliceFor, warpsFor). When b * h (times the slices of a head
 // dim) is too few programs to fill the GPU, forward() and backward() cut each sequence into
 // segments walked in parallel (segmentsFor() has the rule): each segment's own state, a short
 // scan over the segments with lambda^L, then each segment's outputs from the state entering it
@@ -96,10 +97,10 @@ public:
     bool decay = true;
     /// Sequence block of the forward and backward kernels.
     int block = 64;
-    /// Slice of a head dim per program: min(dim, slice); a power of two.
-    int slice = 64;
-    /// Warps per program.
-    unsigned numWarps = 4;
+    /// Slice of a head dim per program: min(dim, slice); a power of two (0: sliceFor's).
+    int slice = 0;
+    /// Warps per program (0: warpsFor's).
+    unsigned numWarps = 0;
     /// Software-pipelining depth of the loop loads (1..8; 0: the compiler's default, 3). The
     /// ring of q, k, v blocks is most of a program's shared memory: fewer stages may let two
     /// programs share an SM.
@@ -137,8 +138,8 @@ public:
               Tensor &state, Tensor &o);
 
   /// The segments forward() and backward() cut each of b * h sequences of n tokens into (1: none),
-  /// and their length (`E`: the head dim sliced across programs; backward() passes the larger of
-  /// D and E, and `backward` = true). The kernels hold a program per (batch, head, slice) for
+  /// and their length, for head dims D and E (the forward's programs slice E, the backward's
+  /// the larger of D and E). The kernels hold a program per (batch, head, slice) for
   /// the whole sequence; an SM holds 8 warps of them (two programs of 4 warps). Segments cost a
   /// second walk over k and v for the states, which pays only where SMs would idle: in the
   /// forward when the programs leave at least half of the SMs without one (one program per SM
@@ -149,7 +150,14 @@ public:
   struct Segments {
     int64_t count = 1, length = 0;
   };
-  Segments segmentsFor(int64_t bh, int64_t n, int64_t E, bool backward = false) const;
+  Segments segmentsFor(int64_t bh, int64_t n, int64_t D, int64_t E, bool backward = false) const;
+
+  /// The slice of a head dim per program and the warps per program for head dims D and E:
+  /// Options' when set; else, measured on the H200, slices of 64 and 4 warps (one warpgroup:
+  /// every dot on wgmma) up to 128, slices of 32 and 8 warps at 256 (the only configuration
+  /// there without register spills).
+  int64_t sliceFor(int64_t D, int64_t E) const;
+  unsigned warpsFor(int64_t D, int64_t E) const;
 
   /// The pipelining depth of a forward walk over `programs` programs (0: the compiler's
   /// default): Options::numStages when set; else 2 where the q, k, v ring at 3 stages would
