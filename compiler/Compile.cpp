@@ -330,6 +330,7 @@ CompileResult lacc::compile(const CompileInput &input, const CompileOptions &opt
       llvm::raw_string_ostream(param.element) << type;
       info.params.push_back(std::move(param));
     }
+    info.descriptors = getTensorDescriptors(func);
     result.kernels.push_back(std::move(info));
   }
 
@@ -359,7 +360,15 @@ CompileResult lacc::compile(const CompileInput &input, const CompileOptions &opt
 
   if (failed(lowerToLLVMDialect(*module, pipeline)))
     return finish(false);
-  result.kernels = getKernelMetadata(*module); // now with the launch's warps and shared memory
+  {
+    // Now with the launch's warps and shared memory; the descriptors are the tile IR's.
+    std::vector<KernelMetadata> lowered = getKernelMetadata(*module);
+    for (KernelMetadata &k : lowered)
+      for (KernelMetadata &t : result.kernels)
+        if (t.name == k.name)
+          k.descriptors = std::move(t.descriptors);
+    result.kernels = std::move(lowered);
+  }
   keep(Stage::LLVMDialect, result.llvmDialectIR, "2-llvm-dialect.mlir",
        [&] { return printModule(*module, options); });
   if (options.stopAfter == Stage::LLVMDialect)

@@ -93,11 +93,26 @@ struct ParamType {
   std::string element; ///< "f32", "bf16", "i32", ... (the pointee for a pointer)
 };
 
+/// A tensor descriptor a kernel makes (make_tensor_descriptor), as the runtime rebuilds it at
+/// each launch: the base is a pointer parameter, each shape and stride entry a parameter or a
+/// constant.
+struct DescriptorMetadata {
+  struct Operand {
+    int param = -1;       ///< the runtime parameter's index, or -1 for a constant
+    int64_t constant = 0;
+  };
+  unsigned base = 0;
+  std::vector<Operand> shape, strides; ///< in elements, outermost dimension first
+  std::vector<int64_t> block;          ///< the block's shape
+  unsigned elementBytes = 0;
+};
+
 struct KernelMetadata {
   std::string name;
   int numWarps = 0;
   int64_t sharedBytes = 0; ///< dynamic shared memory the launch must provide
   std::vector<ParamType> params;
+  std::vector<DescriptorMetadata> descriptors; ///< in the order the kernel makes them
 };
 
 struct CompileResult {

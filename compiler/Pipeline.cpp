@@ -17,6 +17,7 @@
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -165,6 +166,31 @@ std::vector<KernelMetadata> lacc::getKernelMetadata(ModuleOp module) {
     kernels.push_back(std::move(info));
   }
   return kernels;
+}
+
+std::vector<DescriptorMetadata> lacc::getTensorDescriptors(Operation *kernel) {
+  std::vector<DescriptorMetadata> out;
+  kernel->walk([&](tile::MakeTensorDescOp op) {
+    DescriptorMetadata d;
+    auto operand = [](Value v) {
+      DescriptorMetadata::Operand o;
+      if (auto arg = dyn_cast<BlockArgument>(v))
+        o.param = static_cast<int>(arg.getArgNumber());
+      else if (IntegerAttr c; matchPattern(v, m_Constant(&c)))
+        o.constant = c.getInt();
+      return o; // the verifier allows nothing else
+    };
+    d.base = static_cast<unsigned>(cast<BlockArgument>(op.getBase()).getArgNumber());
+    for (Value v : op.getShape())
+      d.shape.push_back(operand(v));
+    for (Value v : op.getStrides())
+      d.strides.push_back(operand(v));
+    auto type = cast<tile::TensorDescType>(op.getType());
+    d.block = type.getBlockType().getShape().vec();
+    d.elementBytes = type.getElementType().getIntOrFloatBitWidth() / 8;
+    out.push_back(std::move(d));
+  });
+  return out;
 }
 
 llvm::Expected<LoweredModule> lacc::emitLLVMAndPTX(ModuleOp module, const PipelineOptions &options,

@@ -25,6 +25,7 @@ namespace mlir {
 class DialectRegistry;
 class ModuleOp;
 class OpPassManager;
+class Operation;
 } // namespace mlir
 
 namespace lacc {
@@ -52,6 +53,9 @@ mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module, const PipelineOpti
 
 /// The launch metadata of every kernel of an LLVM-dialect module.
 std::vector<KernelMetadata> getKernelMetadata(mlir::ModuleOp llvmDialectModule);
+
+/// The tensor descriptors (tile.make_tensor_desc) of a tile-dialect kernel, in program order.
+std::vector<DescriptorMetadata> getTensorDescriptors(mlir::Operation *kernel);
 
 /// LLVM dialect -> optimized LLVM IR (kept when `keepLLVMIR`) and, when `withPTX`, PTX.
 struct LoweredModule {

@@ -91,6 +91,21 @@ const KernelMetadata *findKernel(const CompileResult &result, const std::string 
 
 } // namespace
 
+std::vector<TensorDescriptor> toRuntime(const std::vector<DescriptorMetadata> &descriptors) {
+  std::vector<TensorDescriptor> out;
+  for (const DescriptorMetadata &m : descriptors) {
+    TensorDescriptor d;
+    d.base = m.base;
+    for (auto [from, to] : {std::pair{&m.shape, &d.shape}, std::pair{&m.strides, &d.strides}})
+      for (const DescriptorMetadata::Operand &o : *from)
+        to->push_back({o.param, o.constant});
+    d.block = m.block;
+    d.elementBytes = m.elementBytes;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 bool kernelParametersNoThrow(const CompileRequest &request, std::vector<Param> &out,
                              std::string &error) {
   CompileOptions options;
@@ -150,6 +165,7 @@ bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, st
   k.ptx = std::move(result.ptx);
   k.numWarps = static_cast<unsigned>(kernel->numWarps);
   k.sharedBytes = static_cast<unsigned>(kernel->sharedBytes);
+  k.descriptors = toRuntime(kernel->descriptors);
   out = std::move(k);
   return true;
 }

@@ -11,7 +11,15 @@
 
 #include "lacc/Compiler.h"
 
+namespace lacc {
+struct DescriptorMetadata;
+} // namespace lacc
+
 namespace lacc::detail {
+
+/// The compiler's description of a kernel's tensor descriptors, in the runtime's terms.
+std::vector<TensorDescriptor> toRuntime(const std::vector<DescriptorMetadata> &descriptors);
+
 
 /// Front end, then code generation. False with the diagnostics in `error`.
 bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, std::string &error);

@@ -30,7 +30,7 @@ namespace lacc {
 
 namespace {
 constexpr char kMagic[8] = {'L', 'A', 'C', 'C', 'K', 'R', 'N', 'L'};
-constexpr uint32_t kFormatVersion = 2; // 2: the ptxas report
+constexpr uint32_t kFormatVersion = 3; // 2: the ptxas report; 3: tensor descriptors
 constexpr uint32_t kHeaderBytes = 32;
 constexpr uint64_t kMaxEntryBytes = uint64_t(1) << 30; // anything larger is not ours
 constexpr const char *kSuffix = ".lacc";
@@ -346,6 +346,19 @@ std::string DiskCache::encode(const CacheKey &key, const CompiledKernel &k) {
   putStr(payload, k.ptx);
   putStr(payload, ""); // reserved: a cubin
   putReport(payload, k.ptxas);
+  putU32(payload, static_cast<uint32_t>(k.descriptors.size()));
+  for (const TensorDescriptor &d : k.descriptors) {
+    putU32(payload, d.base);
+    putU32(payload, d.elementBytes);
+    putU32(payload, static_cast<uint32_t>(d.block.size()));
+    for (size_t i = 0; i < d.block.size(); ++i)
+      for (const TensorDescriptor::Operand &o : {d.shape[i], d.strides[i]}) {
+        putU32(payload, static_cast<uint32_t>(o.param));
+        putU64(payload, static_cast<uint64_t>(o.constant));
+      }
+    for (int64_t b : d.block)
+      putU64(payload, static_cast<uint64_t>(b));
+  }
   return withHeader(kMagic, kFormatVersion, payload);
 }
 
@@ -375,6 +388,27 @@ bool DiskCache::decode(const std::string &image, std::string &description, Compi
   k.ptx = r.str();
   r.str(); // cubin, unused
   k.ptxas = readReport(r);
+  uint32_t ndescriptors = r.u32();
+  for (uint32_t i = 0; i < ndescriptors && !r.bad; ++i) {
+    TensorDescriptor d;
+    d.base = r.u32();
+    d.elementBytes = r.u32();
+    uint32_t rank = r.u32();
+    if (rank > 5) {
+      r.bad = true;
+      break;
+    }
+    for (uint32_t j = 0; j < rank; ++j)
+      for (auto *to : {&d.shape, &d.strides}) {
+        TensorDescriptor::Operand o;
+        o.param = static_cast<int32_t>(r.u32());
+        o.constant = static_cast<int64_t>(r.u64());
+        to->push_back(o);
+      }
+    for (uint32_t j = 0; j < rank; ++j)
+      d.block.push_back(static_cast<int64_t>(r.u64()));
+    k.descriptors.push_back(std::move(d));
+  }
   if (r.bad || r.pos != image.size()) {
     // The checksum matched, so this is a writer bug, not disk damage; still
     // never load it.

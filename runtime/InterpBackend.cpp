@@ -7,7 +7,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/InterpBackend.h"
+#include "runtime/CompilerImpl.h"
 
+#include "compiler/Compile.h"
+#include "compiler/Pipeline.h"
 #include "compiler/frontend/Frontend.h"
 #include "dialects/tile/TileDialect.h"
 #include "runtime/interp/Interpreter.h"
@@ -87,7 +90,8 @@ interp::KernelArg argument(const Param &p, uint64_t bits) {
 } // namespace
 
 bool compileForInterpreter(const CompileRequest &request, const std::vector<Param> &params,
-                           std::shared_ptr<const InterpretedKernel> &out, std::string &error) {
+                           std::shared_ptr<const InterpretedKernel> &out,
+                           std::vector<TensorDescriptor> &descriptors, std::string &error) {
   mlir::MLIRContext context;
   context.disableMultithreading(); // one small module: a thread pool costs more than it saves
   FrontendOptions options;
@@ -137,6 +141,7 @@ bool compileForInterpreter(const CompileRequest &request, const std::vector<Para
     error = llvm::toString(program.takeError());
     return false;
   }
+  descriptors = toRuntime(getTensorDescriptors(func));
   out = std::make_shared<InterpretedKernel>(InterpretedKernel{std::move(*program), params});
   return true;
 }

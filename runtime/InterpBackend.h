@@ -34,9 +34,11 @@ struct HostBuffer {
 
 /// Runs the front end on `request` and lowers the kernel for the interpreter.
 /// `params` is the kernel's signature as the runtime parsed it; the tile IR
-/// must agree with it. False with the diagnostics in `error`.
+/// must agree with it. `descriptors` gets the kernel's tensor descriptors (which the launch
+/// checks). False with the diagnostics in `error`.
 bool compileForInterpreter(const CompileRequest &request, const std::vector<Param> &params,
-                           std::shared_ptr<const InterpretedKernel> &out, std::string &error);
+                           std::shared_ptr<const InterpretedKernel> &out,
+                           std::vector<TensorDescriptor> &descriptors, std::string &error);
 
 /// Runs `kernel` over `grid` with the arguments as the launch encoded them for
 /// the GPU (bits[i]: parameter i's bytes, little-endian), so that both

@@ -256,6 +256,10 @@ struct KernelState {
            "' (" + p.typeString() + ")";
   }
 
+  /// Throws Error(Argument) naming the argument when a tensor descriptor that `v`'s kernel
+  /// makes cannot be built from these arguments (the TMA's rules, on every backend alike).
+  void checkDescriptors(const CompiledKernel &k, const uint64_t *storage) const;
+
   std::string signatureText() const {
     std::string s;
     for (const Param &p : sig.params)
@@ -429,6 +433,47 @@ Specialization KernelState::pack(const Arg *args, size_t n, uint64_t *storage) c
   return options.specializeDivisibility ? found : Specialization{promised, 0};
 }
 
+void KernelState::checkDescriptors(const CompiledKernel &k, const uint64_t *storage) const {
+  for (size_t n = 0; n < k.descriptors.size(); ++n) {
+    const TensorDescriptor &d = k.descriptors[n];
+    const std::string which = "tensor descriptor " + std::to_string(n + 1) + " (of '" +
+                              sig.params[d.base].name + "')";
+    auto value = [&](const TensorDescriptor::Operand &o) {
+      if (o.param < 0)
+        return o.constant;
+      const Param &p = sig.params[o.param]; // integers are sign-extended from their width
+      int bits = 8 * int(p.bytes);
+      return bits == 64 ? int64_t(storage[o.param])
+                        : int64_t(storage[o.param] << (64 - bits)) >> (64 - bits);
+    };
+    auto fail = [&](const TensorDescriptor::Operand &o, const std::string &what) {
+      throw Error(Error::Kind::Argument,
+                  (o.param >= 0 ? where(o.param) : "kernel '" + sig.name + "'") + ": " + which +
+                      ": " + what);
+    };
+    if (storage[d.base] % 16 != 0)
+      throw Error(Error::Kind::Argument, where(d.base) + ": " + which + ": the base address " +
+                                             hexAddress(storage[d.base]) +
+                                             " is not 16-byte aligned");
+    const size_t rank = d.block.size();
+    for (size_t i = 0; i < rank; ++i) {
+      int64_t extent = value(d.shape[i]);
+      if (extent < 1 || extent > (int64_t(1) << 32))
+        fail(d.shape[i], "shape[" + std::to_string(i) + "] = " + std::to_string(extent) +
+                             " is not in [1, 2^32]");
+    }
+    for (size_t i = 0; i + 1 < rank; ++i) {
+      int64_t stride = value(d.strides[i]);
+      int64_t bytes = stride * int64_t(d.elementBytes);
+      if (stride < 1 || bytes % 16 != 0 || bytes >= (int64_t(1) << 40))
+        fail(d.strides[i], "strides[" + std::to_string(i) + "] = " + std::to_string(stride) +
+                               " elements (" + std::to_string(bytes) +
+                               " bytes) must be positive, a multiple of 16 bytes and less "
+                               "than 2^40 bytes");
+    }
+  }
+}
+
 // --- specializations -------------------------------------------------------------
 
 const Variant &KernelState::variant(Specialization mask) {
@@ -597,7 +642,8 @@ std::unique_ptr<Variant> KernelState::build(Specialization mask) {
 std::unique_ptr<Variant> KernelState::buildForInterpreter(const CompileRequest &request) {
   auto v = std::make_unique<Variant>();
   std::string error;
-  if (!compileForInterpreter(request, sig.params, v->interpreted, error))
+  if (!compileForInterpreter(request, sig.params, v->interpreted, v->compiled.descriptors,
+                             error))
     throw Error(Error::Kind::Compile, error);
   v->compiled.name = sig.name;
   v->compiled.numWarps = options.numWarps ? options.numWarps : 4; // unused by the interpreter
@@ -615,6 +661,7 @@ void KernelState::launchPacked(const Grid &grid, CUstream stream, Specialization
   }
   // The interpreter ignores specializations: one variant serves every launch.
   const Variant &v = variant({});
+  checkDescriptors(v.compiled, storage);
   std::string error;
   if (!runOnInterpreter(*v.interpreted, {uint32_t(grid.x), uint32_t(grid.y), uint32_t(grid.z)},
                         storage, HostMemory::get().buffers(), error))
@@ -623,6 +670,7 @@ void KernelState::launchPacked(const Grid &grid, CUstream stream, Specialization
 
 void KernelState::launchVariant(const Variant &v, const Grid &grid, CUstream stream,
                                 const uint64_t *storage) const {
+  checkDescriptors(v.compiled, storage);
   void *params[kMaxParams];
   for (size_t i = 0; i < sig.params.size(); ++i)
     params[i] = const_cast<uint64_t *>(&storage[i]); // the driver only reads them

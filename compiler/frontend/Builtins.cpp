@@ -1101,6 +1101,20 @@ Val Generator::genMethodCall(const Val &self, const Expr &call) {
     return castValue(*this, "to", self, call.loc, (*args)[1], args->loc(1),
                      args->has(2) ? (*args)[2] : Val::none(), args->loc(2), call.loc);
   }
+  if (self.isDyn() && isa<tile::TensorDescType>(self.v.getType())) {
+    if (name == "load") {
+      static const std::vector<Param> params = {{"self"}, {"offsets", true}};
+      auto args = bindArgs(*this, call, "load", params, /*skip=*/1);
+      if (!args || (*args)[1].isError())
+        return Val::error();
+      return builtins::loadDescriptor(*this, self, *args, call.loc);
+    }
+    if (name == "store") {
+      error(call.base->loc, "store through a tensor descriptor is not supported yet; store "
+                            "through pointers or a block pointer");
+      return Val::error();
+    }
+  }
   error(call.base->loc, describe(self) + " has no method '" + name + "'");
   return Val::error();
 }

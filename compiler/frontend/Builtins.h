@@ -63,6 +63,9 @@ mlir::Value requireTile(Generator &g, const Val &v, SourceLoc l, const char *wha
 std::optional<int> requireAxis(Generator &g, const Val &v, SourceLoc l, int64_t rank);
 inline mlir::Type f32(Generator &g) { return g.builder().getF32Type(); }
 
+/// desc.load(offsets) on a tensor descriptor (a[1] holds the offsets).
+Val loadDescriptor(Generator &g, const Val &desc, const Args &a, SourceLoc l);
+
 /// Adds load, store, the atomics, block pointers, hints and barriers.
 void addMemoryBuiltins(Table &table);
 

@@ -116,6 +116,10 @@ std::string Generator::typeName(Type type) const {
     os << "block_ptr<";
     tile(block.getBlockType());
     os << ">";
+  } else if (auto desc = dyn_cast<tile::TensorDescType>(type)) {
+    os << "tensor_descriptor<";
+    tile(desc.getBlockType());
+    os << ">";
   } else {
     scalar(type);
   }
@@ -549,6 +553,11 @@ Val Generator::binary(BinOp op, const Val &lhs, const Val &rhs, SourceLoc l) {
                  " and " + describe(rhs) + "; a block pointer moves with advance()");
     return Val::error();
   }
+  if (isa<tile::TensorDescType>(ea) || isa<tile::TensorDescType>(eb)) {
+    error(l, std::string("invalid operands to '") + ast::spell(op) + "': " + describe(lhs) +
+                 " and " + describe(rhs) + "; a tensor descriptor is read with .load(offsets)");
+    return Val::error();
+  }
   // Pointer arithmetic: ptr +/- integer.
   bool pa = isa<tile::PointerType>(ea), pb = isa<tile::PointerType>(eb);
   if (pa || pb) {
@@ -884,10 +893,6 @@ bool Generator::reportTritonSpelling(const Expr &e) {
     lacc = last;
   if (!lacc.empty())
     error(at->loc, "write '" + lacc + "', not '" + path + "'");
-  else if (last == "make_tensor_descriptor")
-    error(at->loc, "'" + path + "' has no lacc equivalent yet: describe the tile with "
-                   "make_block_ptr(base, shape, strides, offsets, block_shape, order) and load it "
-                   "with load(ptr, boundary_check=...)");
   else
     error(at->loc, "'" + path + "' has no lacc equivalent (lacc's builtins are written without "
                    "'tl.'; docs/language.md lists them)");
@@ -937,7 +942,9 @@ Val Generator::genIfExp(const Expr &e) {
   }
   // Pointers take no part in promotion: both sides must have the one pointer type.
   Type thenElt = getElementTypeOrSelf(typeOf(thenVal)), elseElt = getElementTypeOrSelf(typeOf(elseVal));
-  auto isPointer = [](Type t) { return isa<tile::PointerType, tile::BlockPointerType>(t); };
+  auto isPointer = [](Type t) {
+    return isa<tile::PointerType, tile::BlockPointerType, tile::TensorDescType>(t);
+  };
   if ((isPointer(thenElt) || isPointer(elseElt)) && thenElt != elseElt) {
     error(e.loc, "the sides of a conditional expression, " + describe(thenVal) + " and " +
                      describe(elseVal) + ", have no common type");

@@ -8,6 +8,8 @@
 
 #include "compiler/frontend/Builtins.h"
 
+#include "mlir/IR/Matchers.h"
+
 using namespace mlir;
 
 namespace lacc::builtins {
@@ -195,6 +197,118 @@ Val makeBlockPtr(Generator &g, const Args &a, SourceLoc l) {
   return Val::dyn(tile::MakeBlockPtrOp::create(g.builder(), g.loc(l), type, a[0].v, *shape,
                                                *strides, *offsets, perm));
 }
+
+//===----------------------------------------------------------------------===//
+// Tensor descriptors
+//===----------------------------------------------------------------------===//
+
+/// The shape or strides of a tensor descriptor: kernel parameters (as they are, i32 or i64)
+/// or constants (i64), since the runtime reads the same values from the launch's arguments.
+std::optional<SmallVector<Value>> descriptorOperands(Generator &g, const Val &v, SourceLoc l,
+                                                     const std::string &what) {
+  if (v.isError())
+    return std::nullopt;
+  std::vector<Val> elems = v.kind == Val::Kind::Tuple ? v.elems : std::vector<Val>{v};
+  SmallVector<Value> out;
+  for (const Val &e : elems) {
+    Type elt = e.isValue() ? getElementTypeOrSelf(g.typeOf(e)) : Type();
+    if (!elt || !isa<IntegerType>(elt) || elt.isInteger(1) || !g.shapeOf(e).empty()) {
+      g.error(l, what + " must hold integer scalars, got " + g.describe(e));
+      return std::nullopt;
+    }
+    Value x = e.isDyn() ? e.v : g.materialize(e, g.builder().getI64Type(), l);
+    if (!tile::isKernelParameterOrConstant(x)) {
+      g.error(l, what + " must be kernel parameters or constants (the runtime builds the "
+                        "descriptor from the launch's arguments), got " + g.describe(e));
+      return std::nullopt;
+    }
+    out.push_back(x);
+  }
+  return out;
+}
+
+Val makeTensorDescriptor(Generator &g, const Args &a, SourceLoc l) {
+  for (size_t i = 0; i < 4; ++i)
+    if (a[i].isError())
+      return Val::error();
+  Type pointee;
+  if (a[0].isDyn() && tile::isKernelParameterOrConstant(a[0].v))
+    if (auto p = dyn_cast<tile::PointerType>(a[0].v.getType()))
+      pointee = p.getPointeeType();
+  if (!pointee) {
+    g.error(a.loc(0), "make_tensor_descriptor() base must be a pointer parameter of the kernel "
+                      "(the runtime builds the descriptor from it), got " + g.describe(a[0]));
+    return Val::error();
+  }
+  if (pointee.isInteger(1)) {
+    g.error(a.loc(0), "make_tensor_descriptor() cannot describe a tensor of bool");
+    return Val::error();
+  }
+  auto blockShape = g.requireShape(a[3], a.loc(3), "make_tensor_descriptor() block_shape");
+  auto shape = descriptorOperands(g, a[1], a.loc(1), "make_tensor_descriptor() shape");
+  auto strides = descriptorOperands(g, a[2], a.loc(2), "make_tensor_descriptor() strides");
+  if (!blockShape || !shape || !strides)
+    return Val::error();
+  size_t rank = blockShape->size();
+  if (rank > 5) {
+    g.error(a.loc(3), "make_tensor_descriptor() describes tensors of rank 1 to 5, got rank " +
+                          std::to_string(rank));
+    return Val::error();
+  }
+  for (auto [i, n] : {std::pair<size_t, size_t>{1, shape->size()}, {2, strides->size()}})
+    if (n != rank) {
+      g.error(a.loc(i), std::string("make_tensor_descriptor() ") +
+                            (i == 1 ? "shape" : "strides") + " has " + std::to_string(n) +
+                            " entries but block_shape has " + std::to_string(rank));
+      return Val::error();
+    }
+  if (!matchPattern(strides->back(), m_One())) {
+    g.error(a.loc(2), "make_tensor_descriptor() the last stride must be the constant 1 (the "
+                      "innermost dimension is contiguous)");
+    return Val::error();
+  }
+  int64_t bits = pointee.getIntOrFloatBitWidth();
+  for (int64_t d : *blockShape)
+    if (d > 256) {
+      g.error(a.loc(3), "make_tensor_descriptor() block dimensions are at most 256, got " +
+                            std::to_string(d));
+      return Val::error();
+    }
+  if (blockShape->back() * bits % 128 != 0) {
+    g.error(a.loc(3), "make_tensor_descriptor() the block's last dimension must span a "
+                      "multiple of 16 bytes, got " + std::to_string(blockShape->back()) + " x " +
+                      g.typeName(pointee));
+    return Val::error();
+  }
+  auto type = tile::TensorDescType::get(RankedTensorType::get(*blockShape, pointee));
+  return Val::dyn(
+      tile::MakeTensorDescOp::create(g.builder(), g.loc(l), type, a[0].v, *shape, *strides));
+}
+
+} // namespace
+
+/// desc.load(offsets): the block at `offsets` (i32), zero outside the tensor.
+Val loadDescriptor(Generator &g, const Val &desc, const Args &a, SourceLoc l) {
+  auto type = cast<tile::TensorDescType>(desc.v.getType());
+  if (!desc.v.getDefiningOp<tile::MakeTensorDescOp>()) {
+    g.error(l, "load() needs the descriptor of one make_tensor_descriptor(): a descriptor "
+               "cannot be chosen at run time (by an if or a loop)");
+    return Val::error();
+  }
+  auto offsets = blockOperands(g, a[1], a.loc(1), "load() offsets", g.builder().getI32Type());
+  if (!offsets)
+    return Val::error();
+  if (static_cast<int64_t>(offsets->size()) != type.getRank()) {
+    g.error(a.loc(1), "load() needs " + std::to_string(type.getRank()) + " offsets for a rank-" +
+                          std::to_string(type.getRank()) + " tensor descriptor, got " +
+                          std::to_string(offsets->size()));
+    return Val::error();
+  }
+  return Val::dyn(tile::DescriptorLoadOp::create(g.builder(), g.loc(l), type.getBlockType(),
+                                                 desc.v, *offsets));
+}
+
+namespace {
 
 Val advance(Generator &g, const Args &a, SourceLoc l) {
   if (a[0].isError() || a[1].isError())
@@ -528,6 +642,9 @@ void addMemoryBuiltins(Table &t) {
                           {"order", true}},
                          makeBlockPtr};
   t["advance"] = {{{"base", true}, {"offsets", true}}, advance};
+  t["make_tensor_descriptor"] = {
+      {{"base", true}, {"shape", true}, {"strides", true}, {"block_shape", true}},
+      makeTensorDescriptor};
   t["multiple_of"] = {{{"input", true}, {"values", true}},
                       [](Generator &g, const Args &a, SourceLoc l) {
                         return assume(g, a, l, /*divisibility=*/true);

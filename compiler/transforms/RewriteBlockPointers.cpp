@@ -13,6 +13,10 @@
 // padding (0 or NaN) as `other`. The canonicalizer that follows drops the
 // parts a loop never changes.
 //
+// Tensor descriptor loads go the same way first: `desc.load(offsets)` is a
+// block load of a block pointer at those offsets with every dimension
+// checked. On sm_90a the loads that the TMA serves are left as they are.
+//
 // It runs first in code generation; a Hopper pass that maps block pointers
 // to TMA would run before it and leave it nothing to do.
 //
@@ -186,10 +190,46 @@ struct BlockStoreRewrite : OpConversionPattern<tile::BlockStoreOp> {
   }
 };
 
+/// `desc.load(offsets)` -> block_load(make_block_ptr(base, shape, strides, offsets),
+/// boundary_check = every dimension, padding zero); descriptors left unused are erased.
+void descriptorLoadsToBlockLoads(ModuleOp module) {
+  SmallVector<tile::DescriptorLoadOp> loads;
+  module.walk([&](tile::DescriptorLoadOp op) { loads.push_back(op); });
+  for (tile::DescriptorLoadOp op : loads) {
+    tile::MakeTensorDescOp desc = op.getDescOp();
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto toI64 = [&](ValueRange values) {
+      SmallVector<Value> out;
+      for (Value v : values)
+        out.push_back(v.getType().isInteger(64)
+                          ? v
+                          : arith::ExtSIOp::create(b, loc, b.getI64Type(), v).getResult());
+      return out;
+    };
+    auto block = cast<RankedTensorType>(op.getType());
+    int32_t rank = static_cast<int32_t>(block.getRank());
+    SmallVector<int32_t> order, dims;
+    for (int32_t d = 0; d < rank; ++d)
+      order.push_back(rank - 1 - d), dims.push_back(d);
+    auto ptr = tile::MakeBlockPtrOp::create(
+        b, loc, tile::BlockPointerType::get(block), desc.getBase(), toI64(desc.getShape()),
+        toI64(desc.getStrides()), op.getOffsets(), order);
+    op.replaceAllUsesWith(
+        tile::BlockLoadOp::create(b, loc, block, ptr, dims, tile::Padding::Zero).getResult());
+    op.erase();
+  }
+  module.walk([&](tile::MakeTensorDescOp op) {
+    if (op->use_empty())
+      op.erase();
+  });
+}
+
 struct TileRewriteBlockPointers
     : lacc::impl::TileRewriteBlockPointersBase<TileRewriteBlockPointers> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    descriptorLoadsToBlockLoads(module);
     bool any = false;
     module.walk([&](Operation *op) {
       any |= isa<tile::MakeBlockPtrOp>(op);

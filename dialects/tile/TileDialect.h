@@ -33,6 +33,9 @@ inline constexpr llvm::StringLiteral kKernelAttrName = "tile.kernel";
 /// the code generator's defaults apply where they are absent.
 inline constexpr llvm::StringLiteral kNumWarpsAttrName = "tile.num_warps";
 inline constexpr llvm::StringLiteral kNumStagesAttrName = "tile.num_stages";
+/// An argument of a func.func's entry block, or a constant: what a tensor descriptor is made
+/// of, since the runtime rebuilds it from the launch's arguments.
+bool isKernelParameterOrConstant(mlir::Value v);
 } // namespace lacc::tile
 
 #define GET_OP_CLASSES

@@ -264,5 +264,6 @@ def Tile_AssertOp : Tile_Op<"assert", [MemoryEffects<[MemWrite]>]> {
 
 include "dialects/tile/TileAtomicOps.td"
 include "dialects/tile/TileBlockPointerOps.td"
+include "dialects/tile/TileTensorDescOps.td"
 
 #endif // LACC_TILE_OPS

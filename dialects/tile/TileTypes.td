@@ -44,6 +44,31 @@ def Tile_BlockPtrType : TypeDef<Tile_Dialect, "BlockPointer"> {
   let genVerifyDecl = 1;
 }
 
+def Tile_TensorDescType : TypeDef<Tile_Dialect, "TensorDesc"> {
+  let mnemonic = "tensor_desc";
+  let summary = "a descriptor of a strided 2-D (or N-D) tensor read in blocks";
+  let description = [{
+    Triton's tensor descriptor (`tl.make_tensor_descriptor`): base, shape and
+    strides of a tensor in global memory, read one `blockType`-shaped block at
+    a time by `tile.descriptor_load`. Unlike a block pointer it holds no
+    offsets, and it is made only from kernel parameters and constants: the
+    runtime builds the hardware descriptor (a CUtensorMap for the tensor memory
+    accelerator) on the host at each launch from the same values.
+  }];
+  let parameters = (ins "::mlir::RankedTensorType":$blockType);
+  let assemblyFormat = "`<` $blockType `>`";
+  let builders = [
+    TypeBuilderWithInferredContext<(ins "::mlir::RankedTensorType":$blockType), [{
+      return $_get(blockType.getContext(), blockType);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    int64_t getRank() const { return getBlockType().getRank(); }
+    ::mlir::Type getElementType() const { return getBlockType().getElementType(); }
+  }];
+  let genVerifyDecl = 1;
+}
+
 // Element types a tile may hold. fp8 (e4m3 as f8E4M3FN, e5m2 as f8E5M2) is
 // storage and dot-operand only: the front end converts it before arithmetic.
 def Tile_Float : AnyTypeOf<[F8E4M3FN, F8E5M2, F16, BF16, F32, F64], "floating-point">;
@@ -52,6 +77,9 @@ def Tile_Ptr : Type<CPred<"::mlir::isa<::lacc::tile::PointerType>($_self)">, "ti
                     "::lacc::tile::PointerType">;
 def Tile_BlockPtr : Type<CPred<"::mlir::isa<::lacc::tile::BlockPointerType>($_self)">,
                          "block pointer", "::lacc::tile::BlockPointerType">;
+
+def Tile_TensorDesc : Type<CPred<"::mlir::isa<::lacc::tile::TensorDescType>($_self)">,
+                           "tensor descriptor", "::lacc::tile::TensorDescType">;
 
 class Tile_TileOf<list<Type> elts>
     : RankedTensorOf<elts, [HasStaticShapePred], "statically shaped ranked tensor">;

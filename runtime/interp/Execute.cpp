@@ -502,8 +502,7 @@ private:
     return true;
   }
 
-  bool blockLoad(const Instr &I) {
-    const int64_t *bp = s[I.in[0]].i.data();
+  bool blockLoad(const Instr &I, const int64_t *bp) {
     int64_t bytes = byteSize(I.elt);
     Slot &r = s[I.out[0]];
     bool fl = isFloat(I.elt);
@@ -1155,7 +1154,13 @@ bool Machine::exec(const Instr &I) {
     return true;
   }
   case Opc::BlockLoad:
-    return blockLoad(I);
+    return blockLoad(I, s[I.in[0]].i.data());
+  case Opc::DescLoad: {
+    std::vector<int64_t> bp = s[I.in[0]].i; // the descriptor, then this load's offsets
+    for (size_t d = 1; d < I.in.size(); ++d)
+      bp.push_back(s[I.in[d]].i[0]);
+    return blockLoad(I, bp.data());
+  }
   case Opc::BlockStore:
     return blockStore(I);
   case Opc::Dot:

@@ -54,7 +54,7 @@ std::string locString(Location loc) {
 
 std::optional<Elt> eltOf(Type type) {
   Type t = getElementTypeOrSelf(type);
-  if (isa<tile::PointerType, tile::BlockPointerType>(t))
+  if (isa<tile::PointerType, tile::BlockPointerType, tile::TensorDescType>(t))
     return Elt::Ptr;
   if (t.isIndex())
     return Elt::I64;
@@ -405,6 +405,17 @@ private:
           })
           .Case([&](tile::MakeBlockPtrOp) {
             I.opc = Opc::MakeBlockPtr;
+            return success();
+          })
+          .Case([&](tile::MakeTensorDescOp) { // a block pointer without its offsets
+            I.opc = Opc::MakeBlockPtr;
+            return success();
+          })
+          .Case([&](tile::DescriptorLoadOp) {
+            I.opc = Opc::DescLoad;
+            I.shape = tile::getShape(type).vec();
+            I.a = (int64_t(1) << I.shape.size()) - 1; // every dimension checked
+            I.b = static_cast<int64_t>(Padding::Zero);
             return success();
           })
           .Case([&](tile::AdvanceOp) {

@@ -58,6 +58,8 @@ enum class Opc : uint8_t {
   Atomic, AtomicCas, Dot, Reduce, Scan, Assert,
   // Block pointers.
   MakeBlockPtr, Advance, BlockLoad, BlockStore,
+  // Tensor descriptors (made by MakeBlockPtr: [base, shape..., strides...]).
+  DescLoad,
   // Control flow (regions index Program::blocks).
   For, If, While,
 };

@@ -1,6 +1,7 @@
 //===- GemmBench.cpp - kernels/gemm.tile against cuBLAS' rate --------------------===//
 //
 //   lacc-bench-gemm [--smoke] [--csv FILE] [--only bf16|fp16] [--target-ms MS]
+//                   [--kernel gemm|gemm_tma]
 //
 // Times kernels/gemm.tile on the GPU for the shapes (4096^3, 8192^3 and the TNL-385M
 // projections at 16K tokens), bf16 and fp16 in and out with f32 accumulation, over a list of
@@ -11,6 +12,7 @@
 // (DeviceTimer.h). tools/gpu/bench_torch_gemm.py times torch.matmul (cuBLAS) on the same shapes
 // in the same run; tools/gpu/bench-gemm.sh merges the two into the table of docs/benchmarks.md.
 // --smoke: tiny ragged shapes (on the interpreter where there is no GPU), for CI.
+// --kernel gemm_tma: kernels/gemm_tma.tile (operands through tensor descriptors) instead.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,6 +55,9 @@ const std::vector<Shape> kShapes = {
 };
 const std::vector<Shape> kSmokeShapes = {{"smoke 67x45x33", 67, 45, 33},
                                          {"smoke 128x64x64", 128, 64, 64}};
+// A descriptor's row stride must be a multiple of 16 bytes: K and N of 8 elements.
+const std::vector<Shape> kSmokeShapesTma = {{"smoke 67x48x40", 67, 48, 40},
+                                            {"smoke 128x64x64", 128, 64, 64}};
 
 const std::vector<Config> kConfigs = {
     {128, 128, 32, 4, 4}, {128, 128, 64, 4, 3}, {128, 256, 32, 8, 3}, {128, 256, 64, 8, 3},
@@ -65,6 +70,7 @@ const std::vector<Config> kSmokeConfigs = {{32, 32, 16, 4, 2}, {64, 64, 32, 4, 3
 struct Options {
   bool smoke = false;
   std::string csv, only;
+  std::string kernel = "gemm"; // or gemm_tma
   double targetMs = 200;
 };
 
@@ -106,11 +112,12 @@ int run(const Options &opt) {
   }
   Filler fill(ctx);
   DeviceTimer timer(ctx, fill, benchTimerOptions(opt.smoke, opt.targetMs));
-  Module module = ctx.loadEmbedded("gemm.tile");
+  const bool tma = opt.kernel == "gemm_tma";
+  Module module = ctx.loadEmbedded(tma ? "gemm_tma.tile" : "gemm.tile");
   std::FILE *csv = opt.csv.empty() ? nullptr : std::fopen(opt.csv.c_str(), "w");
   if (csv)
     std::fprintf(csv, "dtype,shape,m,n,k,config,median_ms,tflops,rel_error,compile_s,status\n");
-  std::printf("GEMM on %s: C = A @ B, f32 accumulation\n",
+  std::printf("GEMM (%s) on %s: C = A @ B, f32 accumulation\n", opt.kernel.c_str(),
               ctx.interpreting() ? "the CPU interpreter" : ctx.deviceName().c_str());
   struct Best {
     std::string dtype, shape, config;
@@ -122,7 +129,7 @@ int run(const Options &opt) {
     std::string dtype = t == DType::BF16 ? "bf16" : "fp16";
     if (!opt.only.empty() && opt.only != dtype)
       continue;
-    for (const Shape &s : opt.smoke ? kSmokeShapes : kShapes) {
+    for (const Shape &s : opt.smoke ? (tma ? kSmokeShapesTma : kSmokeShapes) : kShapes) {
       size_t bytes = dtypeBytes(t);
       DeviceBuffer a = ctx.alloc(size_t(s.m) * s.k * bytes), b = ctx.alloc(size_t(s.k) * s.n * bytes),
                    c = ctx.alloc(size_t(s.m) * s.n * bytes);
@@ -137,15 +144,19 @@ int run(const Options &opt) {
           ko.numWarps = cfg.warps;
           ko.numStages = cfg.stages;
           const char *type = t == DType::BF16 ? "bf16" : "f16";
-          Kernel k = module.kernel("gemm",
+          Kernel k = module.kernel(opt.kernel,
                                    {{"BLOCK_M", cfg.blockM}, {"BLOCK_N", cfg.blockN},
                                     {"BLOCK_K", cfg.blockK}, {"GROUP_M", 8},
                                     {"AB_T", ConstValue::type(type)}, {"C_T", ConstValue::type(type)}},
                                    ko);
           int64_t tiles = ((s.m + cfg.blockM - 1) / cfg.blockM) * ((s.n + cfg.blockN - 1) / cfg.blockN);
           auto launch = [&] {
-            k.launch(Grid(tiles), a, b, c, int(s.m), int(s.n), int(s.k), int(s.k), 1, int(s.n), 1,
-                     int(s.n), 1);
+            if (tma) // row strides only: the inner ones are 1 by construction
+              k.launch(Grid(tiles), a, b, c, int(s.m), int(s.n), int(s.k), int(s.k), int(s.n),
+                       int(s.n), 1);
+            else
+              k.launch(Grid(tiles), a, b, c, int(s.m), int(s.n), int(s.k), int(s.k), 1, int(s.n),
+                       1, int(s.n), 1);
           };
           c.fill(0xFF); // NaN: an entry not written fails the check
           auto t0 = std::chrono::steady_clock::now();
@@ -212,10 +223,13 @@ int main(int argc, char **argv) {
       opt.only = value();
     else if (arg == "--target-ms")
       opt.targetMs = std::atof(value().c_str());
-    else {
+    else if (arg == "--kernel" && (opt.kernel = value()) != "gemm" && opt.kernel != "gemm_tma") {
+      std::fprintf(stderr, "lacc-bench-gemm: --kernel takes gemm or gemm_tma\n");
+      return 2;
+    } else if (arg != "--kernel") {
       std::fprintf(stderr,
                    "usage: lacc-bench-gemm [--smoke] [--csv FILE] [--only bf16|fp16] "
-                   "[--target-ms MS]\n");
+                   "[--target-ms MS] [--kernel gemm|gemm_tma]\n");
       return 2;
     }
   }

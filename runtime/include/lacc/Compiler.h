@@ -134,6 +134,25 @@ struct PtxasReport {
   std::string summary() const;
 };
 
+/// A tensor descriptor the kernel makes (make_tensor_descriptor). The runtime checks it against
+/// each launch's arguments: the base is pointer parameter `base`, each shape and stride entry
+/// a parameter (param >= 0) or a constant.
+struct TensorDescriptor {
+  struct Operand {
+    int param = -1;
+    int64_t constant = 0;
+    bool operator==(const Operand &o) const { return param == o.param && constant == o.constant; }
+  };
+  unsigned base = 0;
+  std::vector<Operand> shape, strides; // in elements, outermost dimension first
+  std::vector<int64_t> block;          // the block's shape
+  unsigned elementBytes = 0;
+  bool operator==(const TensorDescriptor &o) const {
+    return base == o.base && shape == o.shape && strides == o.strides && block == o.block &&
+           elementBytes == o.elementBytes;
+  }
+};
+
 struct CompiledKernel {
   std::string name; // the PTX entry
   std::string ptx;
@@ -141,6 +160,7 @@ struct CompiledKernel {
   unsigned numWarps = 4;
   unsigned sharedBytes = 0; // dynamic shared memory per block
   std::vector<Param> params;
+  std::vector<TensorDescriptor> descriptors; // in the order the kernel makes them
   PtxasReport ptxas;
 };
 

@@ -1040,3 +1040,45 @@ func.func @block_store_type(%p: !tile.block_ptr<tensor<4xf32>>, %v: tensor<4xf16
   "tile.block_store"(%p, %v) : (!tile.block_ptr<tensor<4xf32>>, tensor<4xf16>) -> ()
   return
 }
+
+// -----
+
+func.func @tensor_desc_operand(%p: !tile.ptr<f32>, %n: i32) {
+  %s = arith.addi %n, %n : i32
+  %one = arith.constant 1 : i64
+  // expected-error @+1 {{'tile.make_tensor_desc' op operands must be kernel parameters or constants}}
+  %d = tile.make_tensor_desc %p, [%s, %n], [%n, %one] : [i32, i32], [i32, i64] -> !tile.tensor_desc<tensor<16x16xf32>>
+  return
+}
+
+// -----
+
+func.func @tensor_desc_inner_stride(%p: !tile.ptr<f32>, %n: i32) {
+  // expected-error @+1 {{'tile.make_tensor_desc' op the innermost stride must be the constant 1}}
+  %d = tile.make_tensor_desc %p, [%n, %n], [%n, %n] : [i32, i32], [i32, i32] -> !tile.tensor_desc<tensor<16x16xf32>>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{block dimensions must be at most 256, got 'tensor<512x16xf32>'}}
+func.func @tensor_desc_box(%d: !tile.tensor_desc<tensor<512x16xf32>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{the block's innermost dimension must span a multiple of 16 bytes, got 'tensor<16x2xf32>'}}
+func.func @tensor_desc_inner_bytes(%d: !tile.tensor_desc<tensor<16x2xf32>>) {
+  return
+}
+
+// -----
+
+func.func @descriptor_load_offsets(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n], [%n, %one] : [i32, i32], [i32, i64] -> !tile.tensor_desc<tensor<16x16xf32>>
+  // expected-error @+1 {{'tile.descriptor_load' op has 1 offsets for a rank-2 block}}
+  %t = tile.descriptor_load %d[%o] : !tile.tensor_desc<tensor<16x16xf32>>
+  return
+}

@@ -405,3 +405,50 @@ TEST(InterpretEnvironment, GpuOrInterpreterFallsBackOnlyWithoutAGpu) {
   expectErrorContaining([&] { Context::gpuOrInterpreter(o); }, Error::Kind::Argument,
                         "CUDA device ordinal -3 is negative");
 }
+
+// A tensor descriptor reads its block at any offsets, zero outside the tensor (negative
+// offsets too), and its strides and base are checked at each launch, naming the argument.
+TEST_F(InterpreterTest, TensorDescriptorLoadsZeroOutsideAndChecksItsArguments) {
+  Kernel k = ctx.loadSource(R"(@kernel
+def k(x: ptr<f32>, out: ptr<f32>, rows: i32, cols: i32, ld: i64, r0: i32, c0: i32):
+    d = make_tensor_descriptor(x, shape=(rows, cols), strides=(ld, 1), block_shape=(8, 4))
+    t = d.load([r0, c0])
+    store(out + arange(0, 8)[:, None] * 4 + arange(0, 4)[None, :], t)
+)",
+                            "desc.tile")
+                 .kernel("k");
+  const int rows = 5, cols = 6, ld = 8; // the 2 columns past `cols` hold garbage
+  std::vector<float> x(rows * ld);
+  for (int i = 0; i < rows * ld; ++i)
+    x[i] = i % ld < cols ? float(i) : NAN;
+  DeviceBuffer dx = ctx.upload(x), out = ctx.alloc(32 * 4);
+  for (auto [r0, c0] : {std::pair{0, 0}, {-3, 4}, {2, -2}, {4, 5}, {9, 0}}) {
+    k.launch(Grid(1), dx, out, rows, cols, int64_t(ld), r0, c0);
+    std::vector<float> got = out.download<float>();
+    for (int i = 0; i < 8; ++i)
+      for (int j = 0; j < 4; ++j) {
+        int r = r0 + i, c = c0 + j;
+        float want = r >= 0 && r < rows && c >= 0 && c < cols ? x[r * ld + c] : 0.f;
+        ASSERT_EQ(got[i * 4 + j], want) << "offsets (" << r0 << ", " << c0 << ") at " << i
+                                        << ", " << j;
+      }
+  }
+  expectError([&] { k.launch(Grid(1), dx, out, rows, cols, int64_t(6), 0, 0); },
+              Error::Kind::Argument,
+              "kernel 'k': argument 5 'ld' (i64): tensor descriptor 1 (of 'x'): strides[0] = 6 "
+              "elements (24 bytes) must be positive, a multiple of 16 bytes and less than 2^40 "
+              "bytes");
+  expectError([&] { k.launch(Grid(1), dx.ptr() + 4, out, rows, cols, int64_t(ld), 0, 0); },
+              Error::Kind::Argument,
+              "kernel 'k': argument 1 'x' (ptr<f32>): tensor descriptor 1 (of 'x'): the base "
+              "address " + [&] {
+                char text[32];
+                std::snprintf(text, sizeof text, "0x%llx",
+                              (unsigned long long)(dx.ptr().address + 4));
+                return std::string(text);
+              }() + " is not 16-byte aligned");
+  expectError([&] { k.launch(Grid(1), dx, out, 0, cols, int64_t(ld), 0, 0); },
+              Error::Kind::Argument,
+              "kernel 'k': argument 3 'rows' (i32): tensor descriptor 1 (of 'x'): shape[0] = 0 "
+              "is not in [1, 2^32]");
+}

@@ -1,0 +1,68 @@
+//===- TensorDescOps.cpp - make_tensor_desc, descriptor_load --------------===//
+
+#include "dialects/tile/TileDialect.h"
+
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace lacc::tile;
+
+LogicalResult TensorDescType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                     RankedTensorType blockType) {
+  if (!blockType.hasStaticShape() || blockType.getRank() < 1 || blockType.getRank() > 5)
+    return emitError() << "block must have a static shape of rank 1 to 5, got " << blockType;
+  if (blockType.getEncoding())
+    return emitError() << "block must not have a layout encoding";
+  Type elt = blockType.getElementType();
+  if (!isa<IntegerType, FloatType>(elt) || elt.isInteger(1))
+    return emitError() << "block elements must be integers or floats of 8 bits or more, got "
+                       << elt;
+  // The TMA's limits, checked here so that every target accepts the same programs.
+  for (int64_t d : blockType.getShape())
+    if (d > 256)
+      return emitError() << "block dimensions must be at most 256, got " << blockType;
+  if (blockType.getShape().back() * elt.getIntOrFloatBitWidth() % 128 != 0)
+    return emitError() << "the block's innermost dimension must span a multiple of 16 bytes, got "
+                       << blockType;
+  return success();
+}
+
+bool lacc::tile::isKernelParameterOrConstant(Value v) {
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return isa_and_nonnull<func::FuncOp>(arg.getOwner()->getParentOp()) &&
+           arg.getOwner()->isEntryBlock();
+  return matchPattern(v, m_Constant());
+}
+
+LogicalResult MakeTensorDescOp::verify() {
+  int64_t rank = getType().getRank();
+  if (static_cast<int64_t>(getShape().size()) != rank)
+    return emitOpError("has ") << getShape().size() << " shape and stride entries for a rank-"
+                               << rank << " block";
+  for (Value v : getOperands())
+    if (!isKernelParameterOrConstant(v))
+      return emitOpError("operands must be kernel parameters or constants");
+  if (!matchPattern(getStrides().back(), m_One()))
+    return emitOpError("the innermost stride must be the constant 1");
+  return success();
+}
+
+MakeTensorDescOp DescriptorLoadOp::getDescOp() {
+  return getDesc().getDefiningOp<MakeTensorDescOp>();
+}
+
+LogicalResult DescriptorLoadOp::verify() {
+  int64_t rank = cast<TensorDescType>(getDesc().getType()).getRank();
+  if (static_cast<int64_t>(getOffsets().size()) != rank)
+    return emitOpError("has ") << getOffsets().size() << " offsets for a rank-" << rank
+                               << " block";
+  if (!getDescOp())
+    return emitOpError("descriptor must come from tile.make_tensor_desc");
+  return success();
+}
+
+void DescriptorLoadOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  effects.emplace_back(MemoryEffects::Read::get(), &getDescMutable(),
+                       SideEffects::DefaultResource::get());
+}
