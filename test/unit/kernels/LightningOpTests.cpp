@@ -398,7 +398,8 @@ TEST(LightningOpSegments, ForwardStages) {
   LightningAttention attn(testContext(), o);
   // d = 128: a 120 KB ring at 3 stages; 2 stages let two of the 4096 programs share an SM.
   EXPECT_EQ(attn.forwardStages(4096, 128, 128), 2u);
-  // One program per SM (n = 32K): the third stage stays.
+  // 256 programs (n = 16K) are more than the SMs: 2 stages; one per SM (n = 32K): 3.
+  EXPECT_EQ(attn.forwardStages(256, 128, 128), 2u);
   EXPECT_EQ(attn.forwardStages(128, 128, 128), 0u);
   // d = 64: a 72 KB ring, already two per SM.
   EXPECT_EQ(attn.forwardStages(4096, 64, 64), 0u);
@@ -412,7 +413,7 @@ TEST(LightningOpConfig, PerHeadDim) {
   EXPECT_EQ(attn.sliceFor(128, 128), 64);
   EXPECT_EQ(attn.warpsFor(128, 128), 4u);
   EXPECT_EQ(attn.sliceFor(64, 256), 32);
-  EXPECT_EQ(attn.warpsFor(256, 256), 8u);
+  EXPECT_EQ(attn.warpsFor(256, 256), 4u);
   o.slice = 16;
   o.numWarps = 2;
   LightningAttention set(testContext(), o);
