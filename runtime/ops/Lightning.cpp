@@ -199,6 +199,19 @@ int64_t Tensor::numel() const {
   return n;
 }
 
+/// The number N of packed sequences cuSeqlens describes (N + 1 i32 offsets), checked.
+static int64_t checkSequences(const std::string &op, const Tensor &cuSeqlens, int64_t h,
+                              int64_t T) {
+  checkTensor(op, "cuSeqlens", cuSeqlens, 1, DType::I32);
+  const int64_t N = cuSeqlens.shape[0] - 1;
+  if (N < 1)
+    fail(op, "cuSeqlens must hold N + 1 >= 2 offsets (0, the ends of the N sequences), got " +
+                 shapeString(cuSeqlens.shape));
+  checkBytes(op, "cuSeqlens", cuSeqlens);
+  checkGrid(op, N * h, T);
+  return N;
+}
+
 static Module loadKernels(Context &ctx, const std::string &dir, const std::string &file) {
   return dir.empty() ? ctx.loadEmbedded(file) : ctx.loadFile(dir + "/" + file);
 }
@@ -393,13 +406,7 @@ void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const T
                               {{"q", &q3, true}, {"k", &k3, true}, {"v", &v3, false},
                                {"o", &o3, false}});
   const int64_t h = q3.shape[0], T = q3.shape[1];
-  checkTensor(op, "cuSeqlens", cuSeqlens, 1, DType::I32);
-  const int64_t N = cuSeqlens.shape[0] - 1;
-  if (N < 1)
-    fail(op, "cuSeqlens must hold N + 1 >= 2 offsets (0, the ends of the N sequences), got " +
-                 shapeString(cuSeqlens.shape));
-  checkBytes(op, "cuSeqlens", cuSeqlens);
-  checkGrid(op, N * h, T);
+  const int64_t N = checkSequences(op, cuSeqlens, h, T);
   checkSlope(op, slope, h, options_.decay);
   const std::vector<int64_t> stateShape{N * h, D, E};
   if (stateIn)
@@ -413,6 +420,40 @@ void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const T
   DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : slope.ptr();
   kern.launch(Grid(slicesOf(E, sliceFor(D, E)), N * h), options_.stream, *q.buffer, *k.buffer,
               *v.buffer, *o.buffer, slope, *cuSeqlens.buffer, int32_t(T), sIn, sOut);
+}
+
+void LightningAttention::backwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v,
+                                        const Tensor &dO, const DeviceBuffer &slope,
+                                        const Tensor &cuSeqlens, Tensor &dq, Tensor &dk,
+                                        Tensor &dv) {
+  const std::string op = "backwardVarlen";
+  const char *layouts = "packed sequences are [h, T, dim] or [1, h, T, dim]";
+  const DType type = elementType(op, q);
+  Tensor q3 = withoutUnitDim(op, "q", q, 3, 0, layouts);
+  Tensor k3 = withoutUnitDim(op, "k", k, 3, 0, layouts);
+  Tensor v3 = withoutUnitDim(op, "v", v, 3, 0, layouts);
+  Tensor dO3 = withoutUnitDim(op, "dO", dO, 3, 0, layouts);
+  Tensor dq3 = withoutUnitDim(op, "dq", dq, 3, 0, layouts);
+  Tensor dk3 = withoutUnitDim(op, "dk", dk, 3, 0, layouts);
+  Tensor dv3 = withoutUnitDim(op, "dv", dv, 3, 0, layouts);
+  auto [D, E] = checkOperands(op, type, {"heads", "tokens"},
+                              {{"q", &q3, true}, {"k", &k3, true}, {"v", &v3, false},
+                               {"dO", &dO3, false}, {"dq", &dq3, true}, {"dk", &dk3, true},
+                               {"dv", &dv3, false}});
+  const int64_t h = q3.shape[0], T = q3.shape[1];
+  const int64_t N = checkSequences(op, cuSeqlens, h, T);
+  checkSlope(op, slope, h, options_.decay);
+
+  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_varlen", type, h, D, E);
+  Kernel kdk = kernel(bwd_, "lightning_bwd_dk_varlen", type, h, D, E);
+  Kernel kdv = kernel(bwd_, "lightning_bwd_dv_varlen", type, h, D, E);
+  const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
+  const int32_t T32 = int32_t(T);
+  const Stream &s = options_.stream;
+  const DeviceBuffer &cu = *cuSeqlens.buffer;
+  kdq.launch(Grid(dSlices, N * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, cu, T32);
+  kdk.launch(Grid(dSlices, N * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, cu, T32);
+  kdv.launch(Grid(eSlices, N * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, cu, T32);
 }
 
 void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor &v,

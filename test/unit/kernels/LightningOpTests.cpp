@@ -294,6 +294,52 @@ TEST(LightningOpVarlen, MatchesEachSequenceWithStates) {
   EXPECT_LT(relativeError(toDouble(downloadBF16(o2B)), zeroO), kTolerance);
 }
 
+/// The varlen backward: three ragged sequences (one of a single token, one longer than a block)
+/// packed along the tokens of [h, T, dim] tensors, D != E so that the slices read at offsets:
+/// dq, dk, dv match the fp64 reference of each (sequence, head) alone, with and without decay.
+TEST(LightningOpVarlen, BackwardMatchesEachSequence) {
+  const int D = 32, E = 16;
+  const std::vector<int32_t> cu = {0, 45, 46, 121};
+  const int N = int(cu.size()) - 1, T = cu.back();
+  lacc::Context &ctx = testContext();
+  std::vector<double> qd, kd, vd, dOd;
+  BF16 q = randomBF16(size_t(kHeads) * T * D, 81, qd), k = randomBF16(size_t(kHeads) * T * D, 82, kd);
+  BF16 v = randomBF16(size_t(kHeads) * T * E, 83, vd), dO = randomBF16(size_t(kHeads) * T * E, 84, dOd);
+  lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v), dOB = ctx.upload(dO);
+  lacc::DeviceBuffer cuB = ctx.upload(cu), slopeB = ctx.upload(kSlopes);
+  for (bool decay : {true, false}) {
+    lacc::DeviceBuffer dqB = poisoned(q.size() * 2), dkB = poisoned(k.size() * 2);
+    lacc::DeviceBuffer dvB = poisoned(v.size() * 2);
+    Tensor dq(dqB, {kHeads, T, D}), dk(dkB, {1, kHeads, T, D}), dv(dvB, {kHeads, T, E});
+    LightningAttention::Options o;
+    o.decay = decay;
+    o.block = 16;  // several blocks in the longer sequences, a ragged last one
+    o.slice = 16;  // two slices of D: dq's and dk's states read at an offset
+    LightningAttention attn(ctx, o);
+    ASSERT_NO_THROW(attn.backwardVarlen({qB, {kHeads, T, D}}, {kB, {kHeads, T, D}},
+                                        {vB, {kHeads, T, E}}, {dOB, {kHeads, T, E}}, slopeB,
+                                        {cuB, {N + 1}, DType::I32}, dq, dk, dv));
+    std::vector<double> refDq(qd.size()), refDk(kd.size()), refDv(vd.size());
+    for (int h = 0; h < kHeads; ++h)
+      for (int i = 0; i < N; ++i) {
+        const int first = h * T + cu[i], n = cu[i + 1] - cu[i];
+        auto rows = [&](const std::vector<double> &x, int dim) {
+          return std::vector<double>(x.begin() + size_t(first) * dim,
+                                     x.begin() + size_t(first + n) * dim);
+        };
+        std::vector<double> lambda{decay ? std::exp(-double(kSlopes[h])) : 1.0};
+        auto g = reference::lightningBackward({1, n, D, E}, lambda, rows(qd, D), rows(kd, D),
+                                              rows(vd, E), rows(dOd, E));
+        std::copy(g.dq.begin(), g.dq.end(), refDq.begin() + size_t(first) * D);
+        std::copy(g.dk.begin(), g.dk.end(), refDk.begin() + size_t(first) * D);
+        std::copy(g.dv.begin(), g.dv.end(), refDv.begin() + size_t(first) * E);
+      }
+    EXPECT_LT(relativeError(toDouble(downloadBF16(dqB)), refDq), kTolerance) << decay;
+    EXPECT_LT(relativeError(toDouble(downloadBF16(dkB)), refDk), kTolerance) << decay;
+    EXPECT_LT(relativeError(toDouble(downloadBF16(dvB)), refDv), kTolerance) << decay;
+  }
+}
+
 /// f16 inputs: forward, backward and a decode step against the fp64 recurrence (f16 holds
 /// more mantissa than bf16, so the bf16 tolerance is ample), with ragged n.
 TEST(LightningOpF16, ForwardBackwardDecodeMatchReference) {
@@ -744,6 +790,34 @@ TEST(LightningOpErrors, ForwardVarlen) {
   { V x = valid(); x.cu.shape = {4}; EXPECT_THAT(call(x), HasSubstr("cuSeqlens of shape [4] i32 needs 16 bytes, but its buffer has 12")); }
   { V x = valid(); x.state.shape = {2, 16, 32}; EXPECT_THAT(call(x, true), HasSubstr("stateIn must have shape [b * h, D, E] = [4, 16, 32]")); }
   { V x = valid(); x.o.dtype = DType::F16; EXPECT_THAT(call(x), HasSubstr("o must be bf16, got f16")); }
+}
+
+TEST(LightningOpErrors, BackwardVarlen) {
+  lacc::Context &ctx = testContext();
+  LightningAttention attn(ctx);
+  // h = 2, T = 5 tokens in N = 2 sequences, D = 16, E = 32.
+  lacc::DeviceBuffer qkB = ctx.alloc(kBH * 5 * 16 * 2), voB = ctx.alloc(kBH * 5 * 32 * 2);
+  lacc::DeviceBuffer dqB = ctx.alloc(kBH * 5 * 16 * 2), dkB = ctx.alloc(kBH * 5 * 16 * 2);
+  lacc::DeviceBuffer dvB = ctx.alloc(kBH * 5 * 32 * 2);
+  lacc::DeviceBuffer cuB = ctx.upload(std::vector<int32_t>{0, 2, 5}), slopeB = ctx.upload(kSlopes);
+  qkB.fill(0);
+  voB.fill(0);
+  struct V {
+    Tensor qk, vo, cu, dq, dk, dv;
+  };
+  auto valid = [&] {
+    return V{{qkB, {2, 5, 16}}, {voB, {1, 2, 5, 32}}, {cuB, {3}, DType::I32},
+             {dqB, {2, 5, 16}}, {dkB, {2, 5, 16}}, {dvB, {2, 5, 32}}};
+  };
+  auto call = [&](V x) {
+    return errorOf([&] {
+      attn.backwardVarlen(x.qk, x.qk, x.vo, x.vo, slopeB, x.cu, x.dq, x.dk, x.dv);
+    });
+  };
+  EXPECT_EQ(call(valid()), "(no error)");
+  { V x = valid(); x.dk.shape = {2, 4, 16}; EXPECT_THAT(call(x), HasSubstr("backwardVarlen: dk has shape [2, 4, 16]")); }
+  { V x = valid(); x.cu.shape = {1}; EXPECT_THAT(call(x), HasSubstr("cuSeqlens must hold N + 1 >= 2 offsets")); }
+  { V x = valid(); x.dv.dtype = DType::F16; EXPECT_THAT(call(x), HasSubstr("dv must be bf16, got f16")); }
 }
 
 TEST(LightningOpErrors, ElementType) {

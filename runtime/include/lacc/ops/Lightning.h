@@ -11,6 +11,7 @@
 //   attn.decode(q1, k1, v1, slope, state, o1);               // then one token at a time
 //   attn.backward(q, k, v, dO, slope, dq, dk, dv);
 //   attn.forwardVarlen(qp, kp, vp, slope, cuSeqlens, op);    // sequences packed, [h, T, D]
+//   attn.backwardVarlen(qp, kp, vp, dOp, slope, cuSeqlens, dqp, dkp, dvp);
 //
 // Layouts (those of the kernels): q, k, dq, dk are [b, h, n, D]; v, o, dO, dv are
 // [b, h, n, E]; all bf16, or all f16 (one element type per call; the dots round their
@@ -132,6 +133,12 @@ public:
   /// dq, dk, dv from dO (no state in or out; slope has no gradient).
   void backward(const Tensor &q, const Tensor &k, const Tensor &v, const Tensor &dO,
                 const DeviceBuffer &slope, Tensor &dq, Tensor &dk, Tensor &dv);
+
+  /// dq, dk, dv of forwardVarlen without states, for N packed sequences: every tensor
+  /// [h, T, dim] (or [1, h, T, dim]).
+  void backwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v, const Tensor &dO,
+                      const DeviceBuffer &slope, const Tensor &cuSeqlens, Tensor &dq, Tensor &dk,
+                      Tensor &dv);
 
   /// One token per (batch, head): state <- lambda state + k^T v (in place), o = q state.
   void decode(const Tensor &q, const Tensor &k, const Tensor &v, const DeviceBuffer &slope,
