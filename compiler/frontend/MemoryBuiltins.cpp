@@ -125,20 +125,33 @@ std::optional<SmallVector<int32_t>> boundaryCheck(Generator &g, const Args &a, s
   return dims;
 }
 
-/// The integers of a shape/strides/offsets tuple as runtime values of `type`.
-std::optional<SmallVector<Value>> blockOperands(Generator &g, const Val &v, SourceLoc l,
-                                                const std::string &what, Type type) {
+/// The elements of a shape/strides/offsets tuple (or a single value), each checked to be an
+/// integer scalar.
+std::optional<std::vector<Val>> integerScalars(Generator &g, const Val &v, SourceLoc l,
+                                               const std::string &what) {
   if (v.isError())
     return std::nullopt;
   std::vector<Val> elems = v.kind == Val::Kind::Tuple ? v.elems : std::vector<Val>{v};
-  SmallVector<Value> out;
   for (const Val &e : elems) {
     Type elt = e.isValue() ? getElementTypeOrSelf(g.typeOf(e)) : Type();
     if (!elt || !isa<IntegerType>(elt) || elt.isInteger(1) || !g.shapeOf(e).empty()) {
       g.error(l, what + " must hold integer scalars, got " + g.describe(e));
       return std::nullopt;
     }
-    if (e.isDyn() && elt.getIntOrFloatBitWidth() > type.getIntOrFloatBitWidth()) {
+  }
+  return elems;
+}
+
+/// The integers of a shape/strides/offsets tuple as runtime values of `type`.
+std::optional<SmallVector<Value>> blockOperands(Generator &g, const Val &v, SourceLoc l,
+                                                const std::string &what, Type type) {
+  std::optional<std::vector<Val>> elems = integerScalars(g, v, l, what);
+  if (!elems)
+    return std::nullopt;
+  SmallVector<Value> out;
+  for (const Val &e : *elems) {
+    if (e.isDyn() &&
+        getElementTypeOrSelf(g.typeOf(e)).getIntOrFloatBitWidth() > type.getIntOrFloatBitWidth()) {
       g.error(l, what + " are " + g.typeName(type) + ", got " + g.describe(e) +
                      "; convert it with .to(" + g.typeName(type) + ")");
       return std::nullopt;
@@ -206,16 +219,11 @@ Val makeBlockPtr(Generator &g, const Args &a, SourceLoc l) {
 /// or constants (i64), since the runtime reads the same values from the launch's arguments.
 std::optional<SmallVector<Value>> descriptorOperands(Generator &g, const Val &v, SourceLoc l,
                                                      const std::string &what) {
-  if (v.isError())
+  std::optional<std::vector<Val>> elems = integerScalars(g, v, l, what);
+  if (!elems)
     return std::nullopt;
-  std::vector<Val> elems = v.kind == Val::Kind::Tuple ? v.elems : std::vector<Val>{v};
   SmallVector<Value> out;
-  for (const Val &e : elems) {
-    Type elt = e.isValue() ? getElementTypeOrSelf(g.typeOf(e)) : Type();
-    if (!elt || !isa<IntegerType>(elt) || elt.isInteger(1) || !g.shapeOf(e).empty()) {
-      g.error(l, what + " must hold integer scalars, got " + g.describe(e));
-      return std::nullopt;
-    }
+  for (const Val &e : *elems) {
     Value x = e.isDyn() ? e.v : g.materialize(e, g.builder().getI64Type(), l);
     if (!tile::isKernelParameterOrConstant(x)) {
       g.error(l, what + " must be kernel parameters or constants (the runtime builds the "
