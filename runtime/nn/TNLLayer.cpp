@@ -77,12 +77,7 @@ std::vector<double> powerOfTwoSlopes(int64_t n) {
 // Parameter
 //===----------------------------------------------------------------------===//
 
-int64_t Parameter::numel() const {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
+int64_t Parameter::numel() const { return ops::numelOf(shape); }
 
 void Parameter::set(Context &ctx, const std::vector<float> &w) {
   if (int64_t(w.size()) != numel())

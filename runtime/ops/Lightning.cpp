@@ -192,7 +192,7 @@ std::pair<int64_t, int64_t> checkOperands(const std::string &op, DType type,
 
 } // namespace
 
-int64_t Tensor::numel() const {
+int64_t numelOf(const std::vector<int64_t> &shape) {
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
@@ -200,6 +200,11 @@ int64_t Tensor::numel() const {
 }
 
 /// The number N of packed sequences cuSeqlens describes (N + 1 i32 offsets), checked.
+/// `t` as [h, T, dim]: packed sequences, with or without a leading batch dim of 1.
+static Tensor packedSequences(const std::string &op, const char *name, const Tensor &t) {
+  return withoutUnitDim(op, name, t, 3, 0, "packed sequences are [h, T, dim] or [1, h, T, dim]");
+}
+
 static int64_t checkSequences(const std::string &op, const Tensor &cuSeqlens, int64_t h,
                               int64_t T) {
   checkTensor(op, "cuSeqlens", cuSeqlens, 1, DType::I32);
@@ -396,12 +401,9 @@ void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const T
                                        const DeviceBuffer &slope, const Tensor &cuSeqlens,
                                        Tensor &o, const Tensor *stateIn, Tensor *stateOut) {
   const std::string op = "forwardVarlen";
-  const char *layouts = "packed sequences are [h, T, dim] or [1, h, T, dim]";
   const DType type = elementType(op, q);
-  Tensor q3 = withoutUnitDim(op, "q", q, 3, 0, layouts);
-  Tensor k3 = withoutUnitDim(op, "k", k, 3, 0, layouts);
-  Tensor v3 = withoutUnitDim(op, "v", v, 3, 0, layouts);
-  Tensor o3 = withoutUnitDim(op, "o", o, 3, 0, layouts);
+  Tensor q3 = packedSequences(op, "q", q), k3 = packedSequences(op, "k", k);
+  Tensor v3 = packedSequences(op, "v", v), o3 = packedSequences(op, "o", o);
   auto [D, E] = checkOperands(op, type, {"heads", "tokens"},
                               {{"q", &q3, true}, {"k", &k3, true}, {"v", &v3, false},
                                {"o", &o3, false}});
@@ -427,15 +429,11 @@ void LightningAttention::backwardVarlen(const Tensor &q, const Tensor &k, const 
                                         const Tensor &cuSeqlens, Tensor &dq, Tensor &dk,
                                         Tensor &dv) {
   const std::string op = "backwardVarlen";
-  const char *layouts = "packed sequences are [h, T, dim] or [1, h, T, dim]";
   const DType type = elementType(op, q);
-  Tensor q3 = withoutUnitDim(op, "q", q, 3, 0, layouts);
-  Tensor k3 = withoutUnitDim(op, "k", k, 3, 0, layouts);
-  Tensor v3 = withoutUnitDim(op, "v", v, 3, 0, layouts);
-  Tensor dO3 = withoutUnitDim(op, "dO", dO, 3, 0, layouts);
-  Tensor dq3 = withoutUnitDim(op, "dq", dq, 3, 0, layouts);
-  Tensor dk3 = withoutUnitDim(op, "dk", dk, 3, 0, layouts);
-  Tensor dv3 = withoutUnitDim(op, "dv", dv, 3, 0, layouts);
+  Tensor q3 = packedSequences(op, "q", q), k3 = packedSequences(op, "k", k);
+  Tensor v3 = packedSequences(op, "v", v), dO3 = packedSequences(op, "dO", dO);
+  Tensor dq3 = packedSequences(op, "dq", dq), dk3 = packedSequences(op, "dk", dk);
+  Tensor dv3 = packedSequences(op, "dv", dv);
   auto [D, E] = checkOperands(op, type, {"heads", "tokens"},
                               {{"q", &q3, true}, {"k", &k3, true}, {"v", &v3, false},
                                {"dO", &dO3, false}, {"dq", &dq3, true}, {"dk", &dk3, true},

@@ -71,6 +71,9 @@ namespace lacc::ops {
 
 enum class DType { BF16, F32, F16, I32 };
 
+/// The number of elements of a tensor of `shape`.
+int64_t numelOf(const std::vector<int64_t> &shape);
+
 /// A view of a whole DeviceBuffer (not owned; it must outlive the call) as a tensor.
 /// `strides` in elements; empty means contiguous row-major, the only layout the
 /// kernels take (given strides are checked to be those).
@@ -88,7 +91,7 @@ struct Tensor {
          std::vector<int64_t> strides = {})
       : Tensor(&buffer, std::move(shape), dtype, std::move(strides)) {}
 
-  int64_t numel() const;
+  int64_t numel() const { return numelOf(shape); }
 };
 
 class LightningAttention {
