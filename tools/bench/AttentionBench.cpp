@@ -91,12 +91,6 @@ double checkHead(const std::vector<double> &q, const std::vector<double> &k,
   return std::sqrt(err / std::max(ref, 1e-300));
 }
 
-std::vector<double> readHead(const DeviceBuffer &buf, DType t, int64_t head, int64_t elements) {
-  std::vector<uint8_t> raw(size_t(elements) * 2);
-  buf.copyTo(raw.data(), raw.size(), size_t(head) * raw.size());
-  return toDoubles(t, raw);
-}
-
 struct Result {
   std::string config, status = "ok";
   double ms = 0, tflops = 0, error = 0, compileS = 0;
@@ -143,9 +137,9 @@ int run(const Options &opt) {
         const std::vector<int64_t> rows = sampleRows(n, opt.smoke ? n : 12, uint64_t(n + d));
         std::vector<std::vector<double>> hq, hk, hv;
         for (int64_t h : heads) {
-          hq.push_back(readHead(q, opt.dtype, h, n * d));
-          hk.push_back(readHead(k, opt.dtype, h, n * d));
-          hv.push_back(readHead(v, opt.dtype, h, n * d));
+          hq.push_back(readBlock(q, opt.dtype, h, n * d));
+          hk.push_back(readBlock(k, opt.dtype, h, n * d));
+          hv.push_back(readBlock(v, opt.dtype, h, n * d));
         }
         double flops = 4.0 * double(Z * H) * double(n) * double(n) * double(d);
         if (causal)
@@ -178,7 +172,7 @@ int run(const Options &opt) {
             ctx.synchronize();
             r.compileS = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             for (size_t i = 0; i < heads.size(); ++i) {
-              double e = checkHead(hq[i], hk[i], hv[i], readHead(o, opt.dtype, heads[i], n * d),
+              double e = checkHead(hq[i], hk[i], hv[i], readBlock(o, opt.dtype, heads[i], n * d),
                                    rows, n, d, scale, causal);
               r.error = std::isnan(e) || std::isnan(r.error) ? NAN : std::max(r.error, e);
             }
@@ -219,15 +213,6 @@ int run(const Options &opt) {
   std::printf("\n%s\n", allOk ? "ALL OK: every configuration ran, every error below 1e-2"
                               : "SOME FAILED");
   return allOk ? 0 : 1;
-}
-
-std::vector<int64_t> parseList(const std::string &s) {
-  std::vector<int64_t> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ','))
-    out.push_back(std::atoll(item.c_str()));
-  return out;
 }
 
 /// "M,N,W,S;M,N,W,S;...": BLOCK_M, BLOCK_N, warps, stages.

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <random>
 #include <set>
+#include <sstream>
 
 namespace lacc::bench {
 
@@ -46,6 +47,21 @@ std::vector<double> toDoubles(DType t, const std::vector<uint8_t> &bytes) {
       out[i] = t == DType::BF16 ? num::bf16BitsToFloat(h) : num::halfBitsToFloat(h);
     }
   }
+  return out;
+}
+
+std::vector<double> readBlock(const DeviceBuffer &buf, DType t, int64_t index, int64_t elements) {
+  std::vector<uint8_t> raw(size_t(elements) * 2);
+  buf.copyTo(raw.data(), raw.size(), size_t(index) * raw.size());
+  return toDoubles(t, raw);
+}
+
+std::vector<int64_t> parseList(const std::string &s) {
+  std::vector<int64_t> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ','))
+    out.push_back(std::atoll(item.c_str()));
   return out;
 }
 

@@ -29,6 +29,13 @@ private:
 /// Element values, widened to double, from the raw bytes of a tensor of type t.
 std::vector<double> toDoubles(DType t, const std::vector<uint8_t> &bytes);
 
+/// Block `index` of `elements` 16-bit values (bf16 or f16, of type t) of `buf`, widened to
+/// double: one (batch, head) slice of a [b, h, n, dim] tensor.
+std::vector<double> readBlock(const DeviceBuffer &buf, DType t, int64_t index, int64_t elements);
+
+/// A comma-separated list of integers ("1024,2048").
+std::vector<int64_t> parseList(const std::string &s);
+
 /// `count` distinct rows of [0, rows), sorted: the first and the last, the rest drawn from seed.
 std::vector<int64_t> sampleRows(int64_t rows, int64_t count, uint64_t seed);
 

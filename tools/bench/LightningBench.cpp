@@ -43,7 +43,6 @@
 #include <cstdio>
 #include <cstring>
 #include <future>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -95,13 +94,6 @@ struct Slice {
   double lambda;
   std::vector<double> q, k, v, dO, o, dq, dk, dv;
 };
-
-std::vector<double> readSlice(const DeviceBuffer &buf, DType type, int64_t index,
-                              int64_t elements) {
-  std::vector<uint8_t> raw(size_t(elements) * 2);
-  buf.copyTo(raw.data(), raw.size(), size_t(index) * raw.size());
-  return toDoubles(type, raw);
-}
 
 /// The largest relative error per output (o, dq, dk, dv) over the slices; NaN wins.
 std::vector<double> checkSlices(const std::vector<Slice> &slices, int64_t n, int64_t D,
@@ -200,10 +192,10 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
     Slice s;
     s.lambda = opt.decay ? std::exp(-double(slopes[head])) : 1.0;
     const DType t = opt.dtype;
-    s.q = readSlice(q, t, index, n * D), s.k = readSlice(k, t, index, n * D);
-    s.v = readSlice(v, t, index, n * E), s.dO = readSlice(dO, t, index, n * E);
-    s.o = readSlice(o, t, index, n * E), s.dq = readSlice(dq, t, index, n * D);
-    s.dk = readSlice(dk, t, index, n * D), s.dv = readSlice(dv, t, index, n * E);
+    s.q = readBlock(q, t, index, n * D), s.k = readBlock(k, t, index, n * D);
+    s.v = readBlock(v, t, index, n * E), s.dO = readBlock(dO, t, index, n * E);
+    s.o = readBlock(o, t, index, n * E), s.dq = readBlock(dq, t, index, n * D);
+    s.dk = readBlock(dk, t, index, n * D), s.dv = readBlock(dv, t, index, n * E);
     slices.push_back(std::move(s));
   }
   row.checked = int(count);
@@ -234,15 +226,6 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
       break;
     }
   return row;
-}
-
-std::vector<int64_t> parseList(const std::string &s) {
-  std::vector<int64_t> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ','))
-    out.push_back(std::atoll(item.c_str()));
-  return out;
 }
 
 int run(Options opt) {
