@@ -107,12 +107,20 @@ struct DescriptorMetadata {
   unsigned elementBytes = 0;
 };
 
+/// A TMA tensor map (CUtensorMap) of a tensor descriptor: the runtime encodes it at each
+/// launch and passes it by value after the kernel's parameters, in the kernel's order.
+struct TensorMapMetadata {
+  DescriptorMetadata tensor; ///< its `block` is the box one copy moves
+  unsigned swizzleBytes = 0; ///< 0 (none), 32, 64 or 128
+};
+
 struct KernelMetadata {
   std::string name;
   int numWarps = 0;
   int64_t sharedBytes = 0; ///< dynamic shared memory the launch must provide
   std::vector<ParamType> params;
   std::vector<DescriptorMetadata> descriptors; ///< in the order the kernel makes them
+  std::vector<TensorMapMetadata> tensorMaps;   ///< hidden parameters after `params` (sm_90)
 };
 
 struct CompileResult {

@@ -79,7 +79,8 @@ void lacc::registerCodegenDialects(DialectRegistry &registry) {
 }
 
 void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &config) {
-  addPass(pm, createTileRewriteBlockPointers());
+  // Tensor descriptor loads stay for the TMA on sm_90a (rank 2; see RewriteBlockPointers.cpp).
+  addPass(pm, createTileRewriteBlockPointers({tilegpu::hasTMA(config.arch)}));
   addPass(pm, createCanonicalizerPass());
   TileToTileGPUOptions layout;
   layout.numWarps = config.numWarps;
@@ -93,6 +94,7 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &con
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createCSEPass());
   addPass(pm, createTileGPUSoftwarePipeline({config.numStages}));
+  addPass(pm, createTileGPULowerDescriptorLoads());
   addPass(pm, createTileGPUSplitDotK());
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createTileGPUAllocateSharedMemory());
@@ -137,6 +139,23 @@ LogicalResult lacc::lowerToLLVMDialect(ModuleOp module, const PipelineOptions &o
                   [&](OpPassManager &pm) { buildTileGPUToLLVMPipeline(pm, options.config); });
 }
 
+/// A `tilegpu.tensor_map` description (compiler/transforms/TensorMaps.h) in metadata terms.
+static TensorMapMetadata readTensorMap(DictionaryAttr map) {
+  auto integer = [&](StringRef name) { return map.getAs<IntegerAttr>(name).getInt(); };
+  auto array = [&](StringRef name) { return map.getAs<DenseI64ArrayAttr>(name).asArrayRef(); };
+  TensorMapMetadata m;
+  m.tensor.base = static_cast<unsigned>(integer("base"));
+  ArrayRef<int64_t> params = array("params"), constants = array("constants");
+  size_t rank = params.size() / 2;
+  for (size_t i = 0; i < params.size(); ++i)
+    (i < rank ? m.tensor.shape : m.tensor.strides)
+        .push_back({static_cast<int>(params[i]), constants[i]});
+  m.tensor.block = array("box").vec();
+  m.tensor.elementBytes = static_cast<unsigned>(integer("element_bytes"));
+  m.swizzleBytes = static_cast<unsigned>(integer("swizzle"));
+  return m;
+}
+
 std::vector<KernelMetadata> lacc::getKernelMetadata(ModuleOp module) {
   std::vector<KernelMetadata> kernels;
   int numWarps = tilegpu::getNumWarps(module);
@@ -163,6 +182,9 @@ std::vector<KernelMetadata> lacc::getKernelMetadata(ModuleOp module) {
         type.print(os);
         info.params.push_back(std::move(param));
       }
+    if (auto maps = func->getAttrOfType<ArrayAttr>(tilegpu::TileGPUDialect::kTensorMapsAttrName))
+      for (auto map : maps.getAsRange<DictionaryAttr>())
+        info.tensorMaps.push_back(readTensorMap(map));
     kernels.push_back(std::move(info));
   }
   return kernels;

@@ -91,18 +91,21 @@ const KernelMetadata *findKernel(const CompileResult &result, const std::string 
 
 } // namespace
 
+static TensorDescriptor toRuntime(const DescriptorMetadata &m) {
+  TensorDescriptor d;
+  d.base = m.base;
+  for (auto [from, to] : {std::pair{&m.shape, &d.shape}, std::pair{&m.strides, &d.strides}})
+    for (const DescriptorMetadata::Operand &o : *from)
+      to->push_back({o.param, o.constant});
+  d.block = m.block;
+  d.elementBytes = m.elementBytes;
+  return d;
+}
+
 std::vector<TensorDescriptor> toRuntime(const std::vector<DescriptorMetadata> &descriptors) {
   std::vector<TensorDescriptor> out;
-  for (const DescriptorMetadata &m : descriptors) {
-    TensorDescriptor d;
-    d.base = m.base;
-    for (auto [from, to] : {std::pair{&m.shape, &d.shape}, std::pair{&m.strides, &d.strides}})
-      for (const DescriptorMetadata::Operand &o : *from)
-        to->push_back({o.param, o.constant});
-    d.block = m.block;
-    d.elementBytes = m.elementBytes;
-    out.push_back(std::move(d));
-  }
+  for (const DescriptorMetadata &m : descriptors)
+    out.push_back(toRuntime(m));
   return out;
 }
 
@@ -166,6 +169,8 @@ bool compileKernelNoThrow(const CompileRequest &request, CompiledKernel &out, st
   k.numWarps = static_cast<unsigned>(kernel->numWarps);
   k.sharedBytes = static_cast<unsigned>(kernel->sharedBytes);
   k.descriptors = toRuntime(kernel->descriptors);
+  for (const TensorMapMetadata &m : kernel->tensorMaps)
+    k.tensorMaps.push_back({toRuntime(m.tensor), m.swizzleBytes});
   out = std::move(k);
   return true;
 }

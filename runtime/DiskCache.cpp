@@ -30,7 +30,7 @@ namespace lacc {
 
 namespace {
 constexpr char kMagic[8] = {'L', 'A', 'C', 'C', 'K', 'R', 'N', 'L'};
-constexpr uint32_t kFormatVersion = 3; // 2: the ptxas report; 3: tensor descriptors
+constexpr uint32_t kFormatVersion = 4; // 2: the ptxas report; 3: tensor descriptors; 4: TMA maps
 constexpr uint32_t kHeaderBytes = 32;
 constexpr uint64_t kMaxEntryBytes = uint64_t(1) << 30; // anything larger is not ours
 constexpr const char *kSuffix = ".lacc";
@@ -248,6 +248,40 @@ PtxasReport readReport(Reader &r) {
   return report;
 }
 
+void putDescriptor(std::string &out, const TensorDescriptor &d) {
+  putU32(out, d.base);
+  putU32(out, d.elementBytes);
+  putU32(out, static_cast<uint32_t>(d.block.size()));
+  for (size_t i = 0; i < d.block.size(); ++i)
+    for (const TensorDescriptor::Operand &o : {d.shape[i], d.strides[i]}) {
+      putU32(out, static_cast<uint32_t>(o.param));
+      putU64(out, static_cast<uint64_t>(o.constant));
+    }
+  for (int64_t b : d.block)
+    putU64(out, static_cast<uint64_t>(b));
+}
+
+TensorDescriptor readDescriptor(Reader &r) {
+  TensorDescriptor d;
+  d.base = r.u32();
+  d.elementBytes = r.u32();
+  uint32_t rank = r.u32();
+  if (rank > 5) {
+    r.bad = true;
+    return d;
+  }
+  for (uint32_t j = 0; j < rank; ++j)
+    for (auto *to : {&d.shape, &d.strides}) {
+      TensorDescriptor::Operand o;
+      o.param = static_cast<int32_t>(r.u32());
+      o.constant = static_cast<int64_t>(r.u64());
+      to->push_back(o);
+    }
+  for (uint32_t j = 0; j < rank; ++j)
+    d.block.push_back(static_cast<int64_t>(r.u64()));
+  return d;
+}
+
 /// Writes `image` as `path` atomically: a temporary file in the same directory, renamed over
 /// it. Returns "" or why it could not.
 std::string writeAtomically(const std::string &dir, const std::string &path,
@@ -347,17 +381,12 @@ std::string DiskCache::encode(const CacheKey &key, const CompiledKernel &k) {
   putStr(payload, ""); // reserved: a cubin
   putReport(payload, k.ptxas);
   putU32(payload, static_cast<uint32_t>(k.descriptors.size()));
-  for (const TensorDescriptor &d : k.descriptors) {
-    putU32(payload, d.base);
-    putU32(payload, d.elementBytes);
-    putU32(payload, static_cast<uint32_t>(d.block.size()));
-    for (size_t i = 0; i < d.block.size(); ++i)
-      for (const TensorDescriptor::Operand &o : {d.shape[i], d.strides[i]}) {
-        putU32(payload, static_cast<uint32_t>(o.param));
-        putU64(payload, static_cast<uint64_t>(o.constant));
-      }
-    for (int64_t b : d.block)
-      putU64(payload, static_cast<uint64_t>(b));
+  for (const TensorDescriptor &d : k.descriptors)
+    putDescriptor(payload, d);
+  putU32(payload, static_cast<uint32_t>(k.tensorMaps.size()));
+  for (const TensorMap &m : k.tensorMaps) {
+    putDescriptor(payload, m.tensor);
+    putU32(payload, m.swizzleBytes);
   }
   return withHeader(kMagic, kFormatVersion, payload);
 }
@@ -389,25 +418,17 @@ bool DiskCache::decode(const std::string &image, std::string &description, Compi
   r.str(); // cubin, unused
   k.ptxas = readReport(r);
   uint32_t ndescriptors = r.u32();
-  for (uint32_t i = 0; i < ndescriptors && !r.bad; ++i) {
-    TensorDescriptor d;
-    d.base = r.u32();
-    d.elementBytes = r.u32();
-    uint32_t rank = r.u32();
-    if (rank > 5) {
+  for (uint32_t i = 0; i < ndescriptors && !r.bad; ++i)
+    k.descriptors.push_back(readDescriptor(r));
+  uint32_t nmaps = r.u32();
+  for (uint32_t i = 0; i < nmaps && !r.bad; ++i) {
+    TensorMap m;
+    m.tensor = readDescriptor(r);
+    m.swizzleBytes = r.u32();
+    if (m.swizzleBytes != 0 && m.swizzleBytes != 32 && m.swizzleBytes != 64 &&
+        m.swizzleBytes != 128)
       r.bad = true;
-      break;
-    }
-    for (uint32_t j = 0; j < rank; ++j)
-      for (auto *to : {&d.shape, &d.strides}) {
-        TensorDescriptor::Operand o;
-        o.param = static_cast<int32_t>(r.u32());
-        o.constant = static_cast<int64_t>(r.u64());
-        to->push_back(o);
-      }
-    for (uint32_t j = 0; j < rank; ++j)
-      d.block.push_back(static_cast<int64_t>(r.u64()));
-    k.descriptors.push_back(std::move(d));
+    k.tensorMaps.push_back(std::move(m));
   }
   if (r.bad || r.pos != image.size()) {
     // The checksum matched, so this is a writer bug, not disk damage; still

@@ -74,6 +74,9 @@ Loaded load() {
     resolve(lib, "cuEventElapsedTime", d.cuEventElapsedTime, missing);
   resolve(lib, "cuGetErrorName", d.cuGetErrorName, missing);
   resolve(lib, "cuGetErrorString", d.cuGetErrorString, missing);
+  std::string optional;
+  if (!resolve(lib, "cuTensorMapEncodeTiled", d.cuTensorMapEncodeTiled, optional))
+    d.cuTensorMapEncodeTiled = nullptr;
   if (!missing.empty()) {
     l.error = "the CUDA driver (libcuda.so.1) has no '" + missing +
               "': it is too old for lacc; update the NVIDIA driver";

@@ -50,6 +50,13 @@ struct Driver {
   CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent); // _v2 where the driver has it
   CUresult (*cuGetErrorName)(CUresult, const char **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
+  /// Null where the driver predates CUDA 12 (no TMA): kernels with tensor maps then fail to
+  /// launch with a message that says so.
+  CUresult (*cuTensorMapEncodeTiled)(CUtensorMap *, CUtensorMapDataType, cuuint32_t, void *,
+                                     const cuuint64_t *, const cuuint64_t *, const cuuint32_t *,
+                                     const cuuint32_t *, CUtensorMapInterleave,
+                                     CUtensorMapSwizzle, CUtensorMapL2promotion,
+                                     CUtensorMapFloatOOBfill);
 
   /// The process-wide driver, loaded and cuInit()ed on first call. Throws
   /// lacc::Error(NoDriver) "no CUDA driver found (libcuda.so.1): <dlerror>",

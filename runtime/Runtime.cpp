@@ -55,6 +55,7 @@ std::vector<Param> kernelParameters(const CompileRequest &request) {
 namespace detail {
 
 static constexpr size_t kMaxParams = 64; // the specialization masks are uint64_t
+static constexpr size_t kMaxTensorMaps = 16;
 
 static std::string hexAddress(uint64_t a) {
   char buf[24];
@@ -259,6 +260,11 @@ struct KernelState {
   /// Throws Error(Argument) naming the argument when a tensor descriptor that `v`'s kernel
   /// makes cannot be built from these arguments (the TMA's rules, on every backend alike).
   void checkDescriptors(const CompiledKernel &k, const uint64_t *storage) const;
+  /// A descriptor's shape or stride entry at this launch (parameters sign-extended).
+  int64_t valueOf(const TensorDescriptor::Operand &o, const uint64_t *storage) const;
+  /// Encodes `k`'s tensor maps (checked descriptors) for this launch into `maps`.
+  void encodeTensorMaps(const CompiledKernel &k, const uint64_t *storage,
+                        CUtensorMap *maps) const;
 
   std::string signatureText() const {
     std::string s;
@@ -433,19 +439,65 @@ Specialization KernelState::pack(const Arg *args, size_t n, uint64_t *storage) c
   return options.specializeDivisibility ? found : Specialization{promised, 0};
 }
 
+int64_t KernelState::valueOf(const TensorDescriptor::Operand &o,
+                             const uint64_t *storage) const {
+  if (o.param < 0)
+    return o.constant;
+  const Param &p = sig.params[o.param]; // integers are sign-extended from their width
+  int bits = 8 * int(p.bytes);
+  return bits == 64 ? int64_t(storage[o.param])
+                    : int64_t(storage[o.param] << (64 - bits)) >> (64 - bits);
+}
+
+void KernelState::encodeTensorMaps(const CompiledKernel &k, const uint64_t *storage,
+                                   CUtensorMap *maps) const {
+  const Driver &d = *ctx->driver;
+  if (!d.cuTensorMapEncodeTiled)
+    throw Error(Error::Kind::Cuda, "kernel '" + sig.name +
+                                       "' reads through the TMA, but the CUDA driver has no "
+                                       "cuTensorMapEncodeTiled (it predates CUDA 12): update "
+                                       "the NVIDIA driver");
+  for (size_t n = 0; n < k.tensorMaps.size(); ++n) {
+    const TensorMap &m = k.tensorMaps[n];
+    const TensorDescriptor &t = m.tensor;
+    const size_t rank = t.block.size();
+    // The driver counts dimensions innermost first; strides in bytes, the innermost implied.
+    cuuint64_t dims[5], strides[4];
+    cuuint32_t box[5], elementStrides[5];
+    for (size_t i = 0; i < rank; ++i) {
+      dims[i] = cuuint64_t(valueOf(t.shape[rank - 1 - i], storage));
+      box[i] = cuuint32_t(t.block[rank - 1 - i]);
+      elementStrides[i] = 1;
+      if (i + 1 < rank)
+        strides[i] = cuuint64_t(valueOf(t.strides[rank - 2 - i], storage)) * t.elementBytes;
+    }
+    CUtensorMapDataType type = t.elementBytes == 1   ? CU_TENSOR_MAP_DATA_TYPE_UINT8
+                               : t.elementBytes == 2 ? CU_TENSOR_MAP_DATA_TYPE_UINT16
+                               : t.elementBytes == 4 ? CU_TENSOR_MAP_DATA_TYPE_UINT32
+                                                     : CU_TENSOR_MAP_DATA_TYPE_UINT64;
+    CUtensorMapSwizzle swizzle = m.swizzleBytes == 128  ? CU_TENSOR_MAP_SWIZZLE_128B
+                                 : m.swizzleBytes == 64 ? CU_TENSOR_MAP_SWIZZLE_64B
+                                 : m.swizzleBytes == 32 ? CU_TENSOR_MAP_SWIZZLE_32B
+                                                        : CU_TENSOR_MAP_SWIZZLE_NONE;
+    // Zeros outside the tensor (OOB fill NONE), as tile.descriptor_load promises.
+    CUresult r = d.cuTensorMapEncodeTiled(
+        &maps[n], type, cuuint32_t(rank), reinterpret_cast<void *>(storage[t.base]), dims,
+        strides, box, elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE, swizzle,
+        CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r != CUDA_SUCCESS)
+      throw Error(Error::Kind::Argument,
+                  where(t.base) + ": the TMA cannot describe the tensor of its descriptor "
+                                  "(cuTensorMapEncodeTiled: " +
+                      cudaErrorText(d, r) + ")");
+  }
+}
+
 void KernelState::checkDescriptors(const CompiledKernel &k, const uint64_t *storage) const {
   for (size_t n = 0; n < k.descriptors.size(); ++n) {
     const TensorDescriptor &d = k.descriptors[n];
     const std::string which = "tensor descriptor " + std::to_string(n + 1) + " (of '" +
                               sig.params[d.base].name + "')";
-    auto value = [&](const TensorDescriptor::Operand &o) {
-      if (o.param < 0)
-        return o.constant;
-      const Param &p = sig.params[o.param]; // integers are sign-extended from their width
-      int bits = 8 * int(p.bytes);
-      return bits == 64 ? int64_t(storage[o.param])
-                        : int64_t(storage[o.param] << (64 - bits)) >> (64 - bits);
-    };
+    auto value = [&](const TensorDescriptor::Operand &o) { return valueOf(o, storage); };
     auto fail = [&](const TensorDescriptor::Operand &o, const std::string &what) {
       throw Error(Error::Kind::Argument,
                   (o.param >= 0 ? where(o.param) : "kernel '" + sig.name + "'") + ": " + which +
@@ -674,6 +726,18 @@ void KernelState::launchVariant(const Variant &v, const Grid &grid, CUstream str
   void *params[kMaxParams];
   for (size_t i = 0; i < sig.params.size(); ++i)
     params[i] = const_cast<uint64_t *>(&storage[i]); // the driver only reads them
+  // Tensor maps follow, by value (the driver copies them at the launch).
+  CUtensorMap maps[kMaxTensorMaps];
+  const size_t nmaps = v.compiled.tensorMaps.size();
+  if (nmaps > kMaxTensorMaps || sig.params.size() + nmaps > kMaxParams)
+    throw Error(Error::Kind::Argument, "kernel '" + sig.name + "' has " + std::to_string(nmaps) +
+                                           " tensor maps; lacc launches at most " +
+                                           std::to_string(kMaxTensorMaps));
+  if (nmaps) {
+    encodeTensorMaps(v.compiled, storage, maps);
+    for (size_t i = 0; i < nmaps; ++i)
+      params[sig.params.size() + i] = &maps[i];
+  }
   const Driver &d = *ctx->driver;
   CUcontext cur = nullptr;
   if (d.cuCtxGetCurrent(&cur) != CUDA_SUCCESS || cur != ctx->context)

@@ -93,9 +93,9 @@ struct Buffer {
   int64_t alignment = kAlignment;
   int64_t offset = -1;
 };
-/// wgmma's swizzle repeats every 1024 bytes and its descriptors assume the pattern starts
-/// on such a boundary (the matrix base offset stays 0).
-constexpr int64_t kWarpGroupMMAAlignment = 1024;
+/// wgmma's and the TMA's swizzles repeat every 1024 bytes and are functions of the address:
+/// the pattern must start on such a boundary (wgmma's matrix base offset stays 0).
+constexpr int64_t kSwizzledAlignment = 1024;
 } // namespace
 
 FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func, int64_t limit) {
@@ -119,13 +119,16 @@ FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func
       int64_t end = id[op], alignment = kAlignment;
       SmallVector<Value> views = {alloc.getResult()};
       while (!views.empty()) {
-        for (Operation *user : views.pop_back_val().getUsers()) {
+        Value view = views.pop_back_val();
+        for (Operation *user : view.getUsers()) {
           Operation *inBlock = alloc->getBlock()->findAncestorOpInBlock(*user);
           end = std::max(end, lastId[inBlock ? inBlock : user]);
           if (isa<MemDescSubviewOp, MemDescSliceOp>(user))
             views.push_back(user->getResult(0));
-          if (isa<WarpGroupDotOp>(user))
-            alignment = kWarpGroupMMAAlignment;
+          // wgmma's operands and TMA destinations: swizzles are functions of the address.
+          auto tma = dyn_cast<AsyncTMACopyGlobalToLocalOp>(user);
+          if (isa<WarpGroupDotOp>(user) || (tma && tma.getDst() == view))
+            alignment = kSwizzledAlignment;
         }
       }
       buffers.push_back({op, alloc.getType().getSizeInBytes(), id[op], end, alignment});

@@ -17,10 +17,12 @@ namespace {
 /// Accesses since the last barrier.
 struct State {
   SmallVector<Interval> reads, writes;
+  SmallVector<Interval> leaderWrites; ///< by the one thread that drives mbarriers
 
   void clear() {
     reads.clear();
     writes.clear();
+    leaderWrites.clear();
   }
   static void add(SmallVectorImpl<Interval> &to, Interval i) {
     if (!llvm::is_contained(to, i))
@@ -31,6 +33,8 @@ struct State {
       add(reads, i);
     for (Interval i : other.writes)
       add(writes, i);
+    for (Interval i : other.leaderWrites)
+      add(leaderWrites, i);
   }
   bool operator==(const State &other) const {
     auto same = [](ArrayRef<Interval> a, ArrayRef<Interval> b) {
@@ -38,7 +42,8 @@ struct State {
                return llvm::is_contained(b, i);
              });
     };
-    return same(reads, other.reads) && same(writes, other.writes);
+    return same(reads, other.reads) && same(writes, other.writes) &&
+           same(leaderWrites, other.leaderWrites);
   }
 };
 
@@ -61,6 +66,12 @@ struct Accesses {
   /// The software pipeliner's promise: the slot's earlier reads are behind a barrier of this
   /// iteration (AsyncCopyGlobalToLocalOp's ordered_by_loop_barrier).
   bool readsAlreadyOrdered = false;
+  /// A TMA copy: its data reaches each thread through the mbarrier it waits on, so it leaves
+  /// no write for a barrier to order; only the earlier reads of its buffer need one.
+  bool visibleThroughMBarrier = false;
+  /// Made by thread 0 alone (mbarrier init and inval): ordered after its own earlier
+  /// writes of that kind without a barrier.
+  bool leaderOnly = false;
 };
 
 /// The buffer a memdesc value points into: its local_alloc's range, or (not known
@@ -103,6 +114,15 @@ private:
       acc.writes.push_back(bufferOf(copy.getDst(), totalBytes));
       acc.asyncWrite = true;
       acc.readsAlreadyOrdered = copy.getOrderedByLoopBarrier();
+    } else if (auto copy = dyn_cast<AsyncTMACopyGlobalToLocalOp>(op)) {
+      acc.writes.push_back(bufferOf(copy.getDst(), totalBytes));
+      acc.asyncWrite = acc.visibleThroughMBarrier = true;
+    } else if (isa<InitBarrierOp, InvalBarrierOp>(op)) {
+      // One thread writes the barrier; the others may only use it after a CTA barrier.
+      acc.writes.push_back(bufferOf(op->getOperand(0), totalBytes));
+      acc.leaderOnly = true;
+    } else if (auto wait = dyn_cast<WaitBarrierOp>(op)) {
+      acc.reads.push_back(bufferOf(wait.getBarrier(), totalBytes));
     } else if (getScratchBytes(op) > 0) {
       std::optional<Interval> scratch = getSharedInterval(op);
       Interval i = scratch ? *scratch : Interval{0, std::max<int64_t>(totalBytes, 1)};
@@ -152,11 +172,17 @@ private:
     if (startsWithBarrier(op))
       state.clear();
     Accesses acc = accessesOf(op);
-    bool conflict = acc.asyncWrite
-                        ? !acc.readsAlreadyOrdered && intersectsAny(acc.writes, state.reads)
-                        : intersectsAny(acc.writes, state.reads) ||
-                              intersectsAny(acc.writes, state.writes) ||
-                              intersectsAny(acc.reads, state.writes);
+    bool conflict;
+    if (acc.asyncWrite)
+      conflict = !acc.readsAlreadyOrdered && intersectsAny(acc.writes, state.reads);
+    else if (acc.leaderOnly)
+      conflict = intersectsAny(acc.writes, state.reads) || intersectsAny(acc.writes, state.writes);
+    else
+      conflict = intersectsAny(acc.writes, state.reads) ||
+                 intersectsAny(acc.writes, state.writes) ||
+                 intersectsAny(acc.writes, state.leaderWrites) ||
+                 intersectsAny(acc.reads, state.writes) ||
+                 intersectsAny(acc.reads, state.leaderWrites);
     if (conflict)
       needBarrier(op, state);
     if (acc.selfSynchronized) {
@@ -166,8 +192,10 @@ private:
     }
     for (Interval i : acc.reads)
       State::add(state.reads, i);
+    if (acc.visibleThroughMBarrier)
+      return;
     for (Interval i : acc.writes)
-      State::add(state.writes, i);
+      State::add(acc.leaderOnly ? state.leaderWrites : state.writes, i);
   }
 
   /// Runs `body` from the loop's entry state joined with what one iteration leaves, to a fixed
@@ -175,7 +203,7 @@ private:
   /// When the entry state alone makes barriers inside the loop (a buffer written before the
   /// loop and read in it), one barrier before the loop takes their place.
   void visitLoop(Operation *loop, State &state, function_ref<void(State &)> body) {
-    if (!state.reads.empty() || !state.writes.empty()) {
+    if (!state.reads.empty() || !state.writes.empty() || !state.leaderWrites.empty()) {
       State fresh;
       if (barriersInside(fresh, body) < barriersInside(state, body))
         needBarrier(loop, state);

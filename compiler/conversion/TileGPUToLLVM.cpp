@@ -74,9 +74,10 @@ struct ConvertTileGPUToLLVMPass
     // the load/store patterns ask it about the original values.
     AxisInfoAnalysis axisInfo(module);
     prepareKernels(module, numWarps);
-    bool usesWarpGroupMMA = false;
+    bool usesWarpGroupMMA = false, usesTMA = false;
     module.walk([&](WarpGroupDotOp) { usesWarpGroupMMA = true; });
-    declareSharedMemory(module, usesWarpGroupMMA);
+    module.walk([&](AsyncTMACopyGlobalToLocalOp) { usesTMA = true; });
+    declareSharedMemory(module, usesWarpGroupMMA || usesTMA);
     LoweringContext context{&axisInfo, numWarps, usesWarpGroupMMA};
 
     LowerToLLVMOptions options(ctx);
@@ -112,6 +113,7 @@ struct ConvertTileGPUToLLVMPass
     populateMMAv2DotOpToLLVMPatterns(converter, patterns);
     populateWGMMADotOpToLLVMPatterns(converter, patterns);
     populateAsyncCopyOpToLLVMPatterns(converter, patterns, context);
+    populateTMAOpToLLVMPatterns(converter, patterns);
     patterns.add<GridQueryToLLVM<tile::ProgramIdOp>, GridQueryToLLVM<tile::NumProgramsOp>>(
         converter, ctx);
     arith::populateArithToLLVMConversionPatterns(converter, patterns);
@@ -160,6 +162,9 @@ struct ConvertTileGPUToLLVMPass
 
   /// Kernels become NVVM entry points launched with exactly num_warps warps. Their tile-level
   /// signature is kept for the kernel metadata; tile attributes LLVM cannot carry are dropped.
+  /// Hidden tensor-map parameters become 128-byte, 64-byte aligned grid-constant parameters
+  /// (`.param .align 64 .b8 [128]`, read in place through their address), described in order
+  /// in the kernel's `tilegpu.tensor_maps` for the runtime; they are not user parameters.
   void prepareKernels(ModuleOp module, int numWarps) {
     Builder b(module.getContext());
     for (auto func : module.getOps<func::FuncOp>()) {
@@ -173,10 +178,22 @@ struct ConvertTileGPUToLLVMPass
       if (maxRegisters > 0)
         func->setAttr(NVVM::NVVMDialect::getMaxnregAttrName(),
                       b.getI32IntegerAttr(static_cast<int>(maxRegisters)));
-      SmallVector<Attribute> argTypes;
-      for (Type type : func.getArgumentTypes())
-        argTypes.push_back(TypeAttr::get(type));
+      SmallVector<Attribute> argTypes, tensorMaps;
+      for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+        if (!isa<TensorMapType>(func.getArgument(i).getType())) {
+          argTypes.push_back(TypeAttr::get(func.getArgument(i).getType()));
+          continue;
+        }
+        tensorMaps.push_back(func.getArgAttr(i, TileGPUDialect::kTensorMapAttrName));
+        func.removeArgAttr(i, TileGPUDialect::kTensorMapAttrName);
+        func.setArgAttr(i, LLVM::LLVMDialect::getByValAttrName(),
+                        TypeAttr::get(LLVM::LLVMArrayType::get(b.getI8Type(), 128)));
+        func.setArgAttr(i, LLVM::LLVMDialect::getAlignAttrName(), b.getI64IntegerAttr(64));
+        func.setArgAttr(i, NVVM::NVVMDialect::getGridConstantAttrName(), b.getUnitAttr());
+      }
       func->setAttr(kKernelArgTypesAttrName, b.getArrayAttr(argTypes));
+      if (!tensorMaps.empty())
+        func->setAttr(TileGPUDialect::kTensorMapsAttrName, b.getArrayAttr(tensorMaps));
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
         if (DictionaryAttr attrs = func.getArgAttrDict(i))
           for (NamedAttribute attr : attrs)
@@ -185,17 +202,17 @@ struct ConvertTileGPUToLLVMPass
     }
   }
 
-  /// `extern __shared__ char global_smem[]`, 16-byte aligned (1024 with wgmma, whose
-  /// operand buffers are placed on 1024-byte boundaries): every shared buffer is an offset
-  /// into it, and the launch passes its size (the `tilegpu.shared` bytes).
-  void declareSharedMemory(ModuleOp module, bool usesWarpGroupMMA) {
+  /// `extern __shared__ char global_smem[]`, 16-byte aligned (1024 with wgmma or the TMA,
+  /// whose swizzled buffers are placed on 1024-byte boundaries): every shared buffer is an
+  /// offset into it, and the launch passes its size (the `tilegpu.shared` bytes).
+  void declareSharedMemory(ModuleOp module, bool swizzledBuffers) {
     if (module.lookupSymbol(kSharedMemorySymbol))
       return;
     OpBuilder b(module.getBodyRegion());
     auto type = LLVM::LLVMArrayType::get(b.getI8Type(), 0);
     LLVM::GlobalOp::create(b, module.getLoc(), type, /*isConstant=*/false,
                            LLVM::Linkage::External, kSharedMemorySymbol, Attribute(),
-                           /*alignment=*/usesWarpGroupMMA ? 1024 : 16, kSharedAddressSpace);
+                           /*alignment=*/swizzledBuffers ? 1024 : 16, kSharedAddressSpace);
   }
 };
 

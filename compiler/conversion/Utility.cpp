@@ -18,6 +18,8 @@ TileTypeConverter::TileTypeConverter(MLIRContext *ctx, const LowerToLLVMOptions 
     return LLVM::LLVMPointerType::get(ctx, kGlobalAddressSpace);
   });
   addConversion([ctx](MemDescType) { return LLVM::LLVMPointerType::get(ctx, kSharedAddressSpace); });
+  // The address of the grid-constant parameter that holds the CUtensorMap.
+  addConversion([ctx](TensorMapType) { return LLVM::LLVMPointerType::get(ctx); });
   addConversion([this](RankedTensorType type, SmallVectorImpl<Type> &results) -> LogicalResult {
     if (!getDistributedLayout(type))
       return failure();

@@ -18,7 +18,16 @@ def TileRewriteBlockPointers : Pass<"tile-rewrite-block-pointers", "::mlir::Modu
     `base + sum_d (offset_d + arange(0, block_d)) * stride_d` (in i64), masked
     on the boundary-checked dimensions and padded with 0 or NaN. The first
     pass of code generation.
+
+    Tensor descriptor loads (desc.load) become block loads the same way,
+    except, with `keep-tma-loads` (sm_90a), those the TMA serves (rank 2):
+    tilegpu-lower-descriptor-loads and the software pipeliner make them TMA
+    copies.
   }];
+  let options = [
+    Option<"keepTMALoads", "keep-tma-loads", "bool", /*default=*/"false",
+           "leave rank-2 descriptor loads to the TMA lowering (sm_90a)">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }
 
@@ -91,13 +100,28 @@ def TileGPUSoftwarePipeline : Pass<"tilegpu-software-pipeline", "::mlir::ModuleO
     In an scf.for whose body loads a tile only to stage it in shared memory
     for a dot, the load becomes an async copy into a ring of num_stages buffers,
     issued num_stages - 1 iterations ahead (a prologue fills the first slots);
-    each iteration waits for its own slot's group and reads it there. A loop's
-    `tile.num_stages` attribute overrides the pass option.
+    each iteration waits for its own slot's group and reads it there. A
+    tensor descriptor load (sm_90a) becomes a TMA copy instead, completing on
+    the slot's mbarrier. A loop's `tile.num_stages` attribute overrides the
+    pass option.
   }];
   let options = [
     Option<"numStages", "num-stages", "int", /*default=*/"1",
            "buffers in each ring (1: no pipelining)">,
   ];
+  let dependentDialects = ["::lacc::tilegpu::TileGPUDialect", "::mlir::arith::ArithDialect"];
+}
+
+def TileGPULowerDescriptorLoads : Pass<"tilegpu-lower-descriptor-loads", "::mlir::ModuleOp"> {
+  let summary = "tensor descriptor loads the pipeliner left become one-shot TMA copies";
+  let description = [{
+    On sm_90a, each remaining tile.descriptor_load becomes a TMA copy into a
+    buffer completing on an mbarrier of its own (initialized, waited for and
+    invalidated around it), then a local_load, or the buffer itself where the
+    load only fed a dot's staging buffer of a layout the TMA writes. The
+    descriptor becomes a hidden kernel parameter of type
+    !tilegpu.tensor_map (see compiler/transforms/TensorMaps.h).
+  }];
   let dependentDialects = ["::lacc::tilegpu::TileGPUDialect", "::mlir::arith::ArithDialect"];
 }
 

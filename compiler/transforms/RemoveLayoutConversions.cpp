@@ -175,6 +175,8 @@ private:
       return anchorAll(op, encodingOf(atomic.getPtr()));
     if (auto load = dyn_cast<tile::LoadOp>(op))
       return anchorAll(op, encodingOf(load.getResult()));
+    if (auto load = dyn_cast<tile::DescriptorLoadOp>(op)) // scalar operands: only the result
+      return setLayout(load.getResult(), encodingOf(load.getResult()), false);
     if (auto dot = dyn_cast<tile::DotOp>(op)) {
       setLayout(dot.getResult(), encodingOf(dot.getResult()), /*fromDot=*/true);
       require(dot.getAMutable(), encodingOf(dot.getA()));

@@ -15,10 +15,10 @@
 //
 // Tensor descriptor loads go the same way first: `desc.load(offsets)` is a
 // block load of a block pointer at those offsets with every dimension
-// checked. On sm_90a the loads that the TMA serves are left as they are.
+// checked. With keep-tma-loads (sm_90a) the loads that the TMA serves (rank
+// 2) are left as they are, for the pipeliner and tilegpu-lower-descriptor-loads.
 //
-// It runs first in code generation; a Hopper pass that maps block pointers
-// to TMA would run before it and leave it nothing to do.
+// It runs first in code generation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -192,9 +192,13 @@ struct BlockStoreRewrite : OpConversionPattern<tile::BlockStoreOp> {
 
 /// `desc.load(offsets)` -> block_load(make_block_ptr(base, shape, strides, offsets),
 /// boundary_check = every dimension, padding zero); descriptors left unused are erased.
-void descriptorLoadsToBlockLoads(ModuleOp module) {
+/// With `keepTMALoads`, rank-2 loads stay.
+void descriptorLoadsToBlockLoads(ModuleOp module, bool keepTMALoads) {
   SmallVector<tile::DescriptorLoadOp> loads;
-  module.walk([&](tile::DescriptorLoadOp op) { loads.push_back(op); });
+  module.walk([&](tile::DescriptorLoadOp op) {
+    if (!keepTMALoads || cast<RankedTensorType>(op.getType()).getRank() != 2)
+      loads.push_back(op);
+  });
   for (tile::DescriptorLoadOp op : loads) {
     tile::MakeTensorDescOp desc = op.getDescOp();
     OpBuilder b(op);
@@ -227,9 +231,10 @@ void descriptorLoadsToBlockLoads(ModuleOp module) {
 
 struct TileRewriteBlockPointers
     : lacc::impl::TileRewriteBlockPointersBase<TileRewriteBlockPointers> {
+  using TileRewriteBlockPointersBase::TileRewriteBlockPointersBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    descriptorLoadsToBlockLoads(module);
+    descriptorLoadsToBlockLoads(module, keepTMALoads);
     bool any = false;
     module.walk([&](Operation *op) {
       any |= isa<tile::MakeBlockPtrOp>(op);

@@ -22,6 +22,15 @@
 // tilegpu-insert-barriers after the wait) also orders the previous
 // iteration's reads of the slot the copy then overwrites.
 //
+// A tensor descriptor load (sm_90a) staged for a dot in a layout the TMA
+// writes is a TMA stream instead: its copies are TMA copies, and each slot
+// has an mbarrier (a ring of them, initialized before the loop and
+// invalidated after it) that one thread arms with the bytes of every TMA copy
+// into the slot; iteration i waits for phase (i / S) % 2 of its slot's
+// barrier, after which the data is visible to each waiting thread without a
+// CTA barrier. The CTA barrier tilegpu-insert-barriers places before the
+// copies then orders the previous reads of the slot they overwrite.
+//
 // A wgmma accumulation chain in such a loop (tilegpu.warp_group_dot whose
 // accumulator is carried by the loop, reading only ring slots and buffers the
 // loop does not write) is left in flight across iterations: the dot becomes
@@ -37,6 +46,7 @@
 #include "compiler/transforms/Passes.h"
 
 #include "compiler/analysis/AxisInfo.h"
+#include "compiler/transforms/TensorMaps.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
@@ -57,9 +67,13 @@ namespace {
 
 /// A load the pipeline takes over, and the buffer it is staged in.
 struct Stream {
-  tile::LoadOp load;
+  Operation *load; // tile.load (cp.async) or tile.descriptor_load (TMA)
   LocalAllocOp staging;
   Value ring; // [S, ...] buffers, allocated before the loop
+  Value map;  // the tensor map of a TMA stream
+
+  tile::LoadOp pointerLoad() const { return dyn_cast<tile::LoadOp>(load); }
+  tile::DescriptorLoadOp descriptorLoad() const { return dyn_cast<tile::DescriptorLoadOp>(load); }
 };
 
 bool isZeroConstant(Value v) {
@@ -162,29 +176,52 @@ struct SoftwarePipelinePass
     }
   }
 
+  /// The staging buffer that `op`, a load the pipeline can take over, only feeds.
+  static LocalAllocOp stagingOf(Operation *op, scf::ForOp loop,
+                                const AxisInfoAnalysis &axisInfo) {
+    if (!isa<RankedTensorType>(op->getResult(0).getType()) || !op->hasOneUse())
+      return {};
+    auto staging = dyn_cast<LocalAllocOp>(*op->getUsers().begin());
+    if (!staging || staging->getBlock() != loop.getBody() ||
+        !llvm::all_of(staging->getUsers(),
+                      [](Operation *u) { return isa<LocalLoadOp, WarpGroupDotOp>(u); }))
+      return {};
+    if (auto load = dyn_cast<tile::LoadOp>(op))
+      return isZeroConstant(load.getOther()) && copiesWholeWords(load, axisInfo) ? staging
+                                                                                 : LocalAllocOp();
+    return planTMACopy(staging.getType()) ? staging : LocalAllocOp();
+  }
+
   void pipeline(scf::ForOp loop, int stages, const AxisInfoAnalysis &axisInfo) {
     SmallVector<Stream> streams;
-    for (Operation &op : *loop.getBody()) {
-      auto load = dyn_cast<tile::LoadOp>(&op);
-      if (!load || !isa<RankedTensorType>(load.getType()) || !load->hasOneUse() ||
-          !isZeroConstant(load.getOther()) || !copiesWholeWords(load, axisInfo))
-        continue;
-      auto staging = dyn_cast<LocalAllocOp>(*load->getUsers().begin());
-      if (!staging || staging->getBlock() != loop.getBody() ||
-          !llvm::all_of(staging->getUsers(),
-                        [](Operation *u) { return isa<LocalLoadOp, WarpGroupDotOp>(u); }))
-        continue;
-      streams.push_back({load, staging, Value()});
-    }
+    for (Operation &op : *loop.getBody())
+      if (isa<tile::LoadOp, tile::DescriptorLoadOp>(op))
+        if (LocalAllocOp staging = stagingOf(&op, loop, axisInfo))
+          streams.push_back({&op, staging, Value(), Value()});
     if (streams.empty())
       return;
+    for (Stream &s : streams)
+      if (tile::DescriptorLoadOp load = s.descriptorLoad())
+        if (!(s.map = getOrAddTensorMap(load.getDescOp(), *planTMACopy(s.staging.getType()))))
+          return;
+    bool anyTMA = llvm::any_of(streams, [](const Stream &s) { return bool(s.map); });
+    bool anyCpAsync = llvm::any_of(streams, [](const Stream &s) { return !s.map; });
+    int64_t tmaBytes = 0;
+    for (Stream &s : streams)
+      if (s.map)
+        tmaBytes += s.staging.getType().getSizeInBytes();
 
-    // What the copies need: their pointers and masks, and what those carry across iterations.
+    // What the copies need: their pointers and masks (offsets for the TMA), and what those
+    // carry across iterations.
     SmallVector<Value> roots;
     for (Stream &s : streams) {
-      roots.push_back(s.load.getPtr());
-      if (s.load.getMask())
-        roots.push_back(s.load.getMask());
+      if (tile::LoadOp load = s.pointerLoad()) {
+        roots.push_back(load.getPtr());
+        if (load.getMask())
+          roots.push_back(load.getMask());
+      } else {
+        llvm::append_range(roots, s.descriptorLoad().getOffsets());
+      }
     }
     llvm::SetVector<unsigned> carried;
     SmallVector<Operation *> slice = addressSlice(loop, roots, carried);
@@ -232,6 +269,16 @@ struct SoftwarePipelinePass
     auto slot = [&](OpBuilder &b, Stream &s, Value index) -> Value {
       return MemDescSubviewOp::create(b, loc, s.staging.getType(), s.ring, index);
     };
+    // The TMA streams' barriers, one per slot.
+    Value barriers;
+    auto barrier = [&](OpBuilder &b, Value index) -> Value {
+      return MemDescSubviewOp::create(b, loc, barrierType(ctx), barriers, index);
+    };
+    if (anyTMA) {
+      barriers = LocalAllocOp::create(rewriter, loc, barrierType(ctx, stages), Value());
+      for (int s = 0; s < stages; ++s)
+        InitBarrierOp::create(rewriter, loc, barrier(rewriter, constI32(rewriter, s)), 1);
+    }
 
     // The loop's values as one iteration sees them: its induction variable, and the carried
     // values the address computations use.
@@ -246,19 +293,35 @@ struct SoftwarePipelinePass
       for (Operation *op : slice)
         b.clone(*op, mapping);
       Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, upperBound);
+      if (anyTMA) {
+        Value bar = barrier(b, index);
+        BarrierExpectOp::create(b, loc, bar, tmaBytes, valid);
+        for (Stream &s : streams)
+          if (s.map) {
+            SmallVector<Value> coords;
+            for (Value v : s.descriptorLoad().getOffsets())
+              coords.push_back(mapping.lookupOrDefault(v));
+            AsyncTMACopyGlobalToLocalOp::create(b, loc, s.map, coords, slot(b, s, index), bar,
+                                                valid);
+          }
+      }
       for (Stream &s : streams) {
-        Value ptrs = mapping.lookupOrDefault(s.load.getPtr());
+        tile::LoadOp load = s.pointerLoad();
+        if (!load)
+          continue;
+        Value ptrs = mapping.lookupOrDefault(load.getPtr());
         auto ptrType = cast<RankedTensorType>(ptrs.getType());
         auto maskType =
             RankedTensorType::get(ptrType.getShape(), b.getI1Type(), ptrType.getEncoding());
         Value mask = tile::SplatOp::create(b, loc, maskType, valid);
-        if (s.load.getMask())
-          mask = arith::AndIOp::create(b, loc, mapping.lookupOrDefault(s.load.getMask()), mask);
+        if (load.getMask())
+          mask = arith::AndIOp::create(b, loc, mapping.lookupOrDefault(load.getMask()), mask);
         auto copy = AsyncCopyGlobalToLocalOp::create(b, loc, ptrs, slot(b, s, index), mask);
         if (inLoop)
           copy.setOrderedByLoopBarrier(true);
       }
-      AsyncCommitGroupOp::create(b, loc);
+      if (anyCpAsync)
+        AsyncCommitGroupOp::create(b, loc);
     };
     // The carried values one iteration on: what the loop yields for them, under `mapping`.
     auto advance = [&](scf::ForOp forOp, IRMapping &mapping) {
@@ -288,10 +351,13 @@ struct SoftwarePipelinePass
       aheadValues = advance(loop, mapping);
     }
 
-    // The loop also carries iteration i+ahead's values and the slots to read and to write.
+    // The loop also carries iteration i+ahead's values, the slots to read and to write, and
+    // (TMA) the parity of the read slot's barrier phase.
     SmallVector<Value> newInits(aheadValues);
     newInits.push_back(constI32(rewriter, 0));
     newInits.push_back(constI32(rewriter, ahead));
+    if (anyTMA)
+      newInits.push_back(constI32(rewriter, 0));
     unsigned firstNew = loop.getNumRegionIterArgs();
     auto bump = [&](OpBuilder &b, Value index) -> Value {
       Value next = arith::AddIOp::create(b, loc, index, constI32(b, 1));
@@ -310,8 +376,16 @@ struct SoftwarePipelinePass
       bind(mapping, forOp, iv, values);
       issue(b, mapping, iv, writeSlot, /*ahead=*/true);
       SmallVector<Value> yields = advance(forOp, mapping);
-      yields.push_back(bump(b, readSlot));
+      Value nextRead = bump(b, readSlot);
+      yields.push_back(nextRead);
       yields.push_back(bump(b, writeSlot));
+      if (anyTMA) { // the phase flips each time the reads come round to slot 0
+        Value phase = args[carried.size() + 2];
+        Value wrapped = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, nextRead,
+                                              constI32(b, 0));
+        Value flipped = arith::XOrIOp::create(b, loc, phase, constI32(b, 1));
+        yields.push_back(arith::SelectOp::create(b, loc, wrapped, flipped, phase));
+      }
       return yields;
     };
     FailureOr<LoopLikeOpInterface> replaced =
@@ -322,17 +396,26 @@ struct SoftwarePipelinePass
       return;
     auto newLoop = cast<scf::ForOp>(replaced->getOperation());
 
-    // Each iteration reads its slot once iteration i's group has landed.
+    // Each iteration reads its slot once iteration i's copies have landed.
     Value readSlot = newLoop.getRegionIterArgs()[firstNew + carried.size()];
     rewriter.setInsertionPointToStart(newLoop.getBody());
-    AsyncWaitOp::create(rewriter, loc, ahead - 1);
+    if (anyCpAsync)
+      AsyncWaitOp::create(rewriter, loc, ahead - 1);
+    if (anyTMA)
+      WaitBarrierOp::create(rewriter, loc, barrier(rewriter, readSlot),
+                            newLoop.getRegionIterArgs()[firstNew + carried.size() + 2]);
     for (Stream &s : streams) {
       rewriter.setInsertionPoint(s.staging);
       rewriter.replaceOp(s.staging, slot(rewriter, s, readSlot));
       rewriter.eraseOp(s.load);
     }
+    // Copies past the loop's end were never issued: nothing is in flight after it.
     rewriter.setInsertionPointAfter(newLoop);
-    AsyncWaitOp::create(rewriter, loc, 0);
+    if (anyCpAsync)
+      AsyncWaitOp::create(rewriter, loc, 0);
+    if (anyTMA)
+      for (int s = 0; s < stages; ++s)
+        InvalBarrierOp::create(rewriter, loc, barrier(rewriter, constI32(rewriter, s)));
 
     for (WarpGroupDotOp dot : asyncDots) {
       unsigned index = cast<BlockArgument>(dot.getAcc()).getArgNumber() - 1;

@@ -58,6 +58,11 @@ LogicalResult DescriptorLoadOp::verify() {
                                << " block";
   if (!getDescOp())
     return emitOpError("descriptor must come from tile.make_tensor_desc");
+  RankedTensorType block = cast<TensorDescType>(getDesc().getType()).getBlockType();
+  auto result = cast<RankedTensorType>(getType());
+  if (result.getShape() != block.getShape() || result.getElementType() != block.getElementType())
+    return emitOpError("result type must be the descriptor's block type ")
+           << block << " (with a layout or not), got " << result;
   return success();
 }
 

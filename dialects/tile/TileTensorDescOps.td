@@ -35,13 +35,17 @@ def Tile_MakeTensorDescOp : Tile_Op<"make_tensor_desc", [Pure, SameVariadicOpera
 }
 
 def Tile_DescriptorLoadOp : Tile_Op<"descriptor_load", [
-    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
-    TypesMatchWith<"result type is the block type of desc", "desc", "result",
-                   "::mlir::cast<::lacc::tile::TensorDescType>($_self).getBlockType()">]> {
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
   let summary = "read the block of a tensor descriptor at offsets (zero outside the tensor)";
+  let description = [{
+    The result is the descriptor's block type; at the tilegpu level (on
+    sm_90a, where the TMA serves these loads) it also carries a layout.
+  }];
   let arguments = (ins Tile_TensorDesc:$desc, Variadic<I32>:$offsets);
   let results = (outs Tile_AnyTile:$result);
-  let assemblyFormat = "$desc `[` $offsets `]` attr-dict `:` qualified(type($desc))";
+  let assemblyFormat = [{
+    $desc `[` $offsets `]` attr-dict `:` qualified(type($desc)) `->` type($result)
+  }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The op that made the descriptor (the verifier checks there is one).

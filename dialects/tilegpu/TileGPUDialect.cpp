@@ -666,13 +666,17 @@ int64_t MemDescType::getSizeInBytes() const {
 #define GET_ATTRDEF_CLASSES
 #include "dialects/tilegpu/TileGPUAttrs.cpp.inc"
 
-unsigned TargetAttr::getComputeCapability() const {
+static unsigned computeCapability(StringRef arch) {
   unsigned cc = 0;
-  for (char c : getArch().drop_front(3))
+  for (char c : arch.drop_front(3))
     if (c >= '0' && c <= '9')
       cc = cc * 10 + (c - '0');
   return cc;
 }
+
+unsigned TargetAttr::getComputeCapability() const { return computeCapability(getArch()); }
+
+bool lacc::tilegpu::hasTMA(StringRef arch) { return computeCapability(arch) >= 90; }
 
 #define GET_TYPEDEF_CLASSES
 #include "dialects/tilegpu/TileGPUTypes.cpp.inc"

@@ -69,10 +69,29 @@ DistributedLayoutAttr inferBroadcastSourceLayout(DistributedLayoutAttr result,
                                                  llvm::ArrayRef<int64_t> resultShape,
                                                  llvm::ArrayRef<int64_t> srcShape);
 
+/// How the TMA fills a buffer: boxes of `box` elements (outermost first) written with
+/// `swizzleBytes` (0: none), one per piece, the piece's block starting at `offset` (elements,
+/// outermost first) of the buffer and at `byteOffset` in shared memory. Buffers of wgmma's
+/// layouts take one box per swizzled block (and per 256 rows).
+struct TMACopyPlan {
+  struct Piece {
+    llvm::SmallVector<int64_t, 2> offset;
+    int64_t byteOffset;
+  };
+  llvm::SmallVector<int64_t, 2> box;
+  unsigned swizzleBytes = 0;
+  llvm::SmallVector<Piece> pieces;
+};
+/// The plan for a buffer of `type`, or nullopt when the TMA cannot write its layout.
+std::optional<TMACopyPlan> planTMACopy(MemDescType type);
+
 /// The target for `arch`: its PTX version and shared memory per CTA (sharedMemory 0: the
 /// architecture's opt-in maximum, 227 KiB on sm_90, 163 KiB on sm_80, 99 KiB on sm_86/89).
 TargetAttr makeTarget(mlir::MLIRContext *ctx, llvm::StringRef arch, int64_t sharedMemory = 0,
                       unsigned numSMs = 0);
+
+/// Whether `arch` (sm_80 ... sm_90a) has the tensor memory accelerator: sm_90 and later.
+bool hasTMA(llvm::StringRef arch);
 
 /// The target recorded on the enclosing module, or null.
 TargetAttr getTarget(mlir::Operation *op);

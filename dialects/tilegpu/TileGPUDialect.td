@@ -29,6 +29,11 @@ def TileGPU_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kSharedBytesAttrName = "tilegpu.shared";
     /// Op attribute: byte offset of an op's shared buffer (set by planning).
     static constexpr ::llvm::StringLiteral kSharedOffsetAttrName = "tilegpu.shared_offset";
+    /// Kernel argument attribute of a hidden !tilegpu.tensor_map parameter: how the runtime
+    /// encodes it (compiler/transforms/TensorMaps.h); gathered in order into the kernel's
+    /// `tilegpu.tensor_maps` when it is lowered.
+    static constexpr ::llvm::StringLiteral kTensorMapAttrName = "tilegpu.tensor_map";
+    static constexpr ::llvm::StringLiteral kTensorMapsAttrName = "tilegpu.tensor_maps";
   }];
 }
 

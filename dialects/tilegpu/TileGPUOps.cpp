@@ -224,3 +224,70 @@ LogicalResult WarpGroupDotOp::verify() {
            << "k16 instructions over " << warps << " warps";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// mbarriers and TMA copies
+//===----------------------------------------------------------------------===//
+
+std::optional<TMACopyPlan> lacc::tilegpu::planTMACopy(MemDescType type) {
+  unsigned bits = type.getElementType().isIntOrFloat() ? type.getElementTypeBitWidth() : 0;
+  if (type.getRank() != 2 || type.isView() || !llvm::is_contained({8u, 16u, 32u, 64u}, bits))
+    return std::nullopt;
+  SharedEncodingAttr enc = type.getEncoding();
+  // The TMA writes the tensor's innermost dimension contiguously.
+  if (enc.getOrder() != ArrayRef<unsigned>{1, 0})
+    return std::nullopt;
+  int64_t bytes = bits / 8, rows = type.getDimSize(0), columns = type.getDimSize(1);
+  TMACopyPlan plan;
+  plan.swizzleBytes = enc.getWgmmaSwizzleBytes(type.getShape(), bits);
+  int64_t blockColumns = plan.swizzleBytes ? plan.swizzleBytes / bytes : columns;
+  bool unswizzled = enc.getMaxPhase() == 1 && (!enc.getChunk() || enc.getChunk() >= columns);
+  if (!plan.swizzleBytes && (!unswizzled || columns > 256 || columns * bytes % 16))
+    return std::nullopt;
+  // The swizzle is a function of the shared address: its 1024-byte period must start at a
+  // row of the box (the allocation aligns TMA buffers to 1024 bytes).
+  if (plan.swizzleBytes && rows * plan.swizzleBytes % 1024)
+    return std::nullopt;
+  if (type.getSizeInBytes() % 128) // shared destinations of TMA copies are 128-byte aligned
+    return std::nullopt;
+  int64_t boxRows = std::min<int64_t>(rows, 256);
+  plan.box = {boxRows, blockColumns};
+  for (int64_t column = 0; column < columns; column += blockColumns)
+    for (int64_t row = 0; row < rows; row += boxRows)
+      plan.pieces.push_back({{row, column}, (column * rows + row * blockColumns) * bytes});
+  return plan;
+}
+
+static LogicalResult verifyBarrier(Operation *op, MemDescType type) {
+  if (type.getShape() != ArrayRef<int64_t>{1} || !type.getElementType().isInteger(64))
+    return op->emitOpError("barrier must be a memdesc<1xi64>, got ") << type;
+  return success();
+}
+
+LogicalResult InitBarrierOp::verify() {
+  if (getCount() < 1 || getCount() >= (1 << 20))
+    return emitOpError("count must be in [1, 2^20), got ") << getCount();
+  return verifyBarrier(*this, getBarrier().getType());
+}
+
+LogicalResult InvalBarrierOp::verify() { return verifyBarrier(*this, getBarrier().getType()); }
+
+LogicalResult BarrierExpectOp::verify() {
+  if (getBytes() < 1 || getBytes() >= (1 << 20))
+    return emitOpError("bytes must be in [1, 2^20), got ") << getBytes();
+  return verifyBarrier(*this, getBarrier().getType());
+}
+
+LogicalResult WaitBarrierOp::verify() { return verifyBarrier(*this, getBarrier().getType()); }
+
+LogicalResult AsyncTMACopyGlobalToLocalOp::verify() {
+  MemDescType dst = getDst().getType();
+  if (int64_t(getCoords().size()) != dst.getRank())
+    return emitOpError("needs one coordinate per dimension of the buffer (")
+           << dst.getRank() << "), got " << getCoords().size();
+  if (!planTMACopy(dst))
+    return emitOpError("the TMA cannot write a buffer of type ")
+           << dst << " (rank 2, the last dimension contiguous, unswizzled rows of 16..256 "
+           << "elements or wgmma's 32/64/128-byte swizzled blocks)";
+  return verifyBarrier(*this, getBarrier().getType());
+}

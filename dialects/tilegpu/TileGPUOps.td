@@ -160,4 +160,6 @@ def TileGPU_BarrierOp : TileGPU_Op<"barrier"> {
   let assemblyFormat = "attr-dict";
 }
 
+include "dialects/tilegpu/TileGPUTMAOps.td"
+
 #endif // LACC_TILEGPU_OPS

@@ -46,4 +46,17 @@ def TileGPU_MemDescType : TypeDef<TileGPU_Dialect, "MemDesc"> {
   }];
 }
 
+def TileGPU_TensorMapType : TypeDef<TileGPU_Dialect, "TensorMap"> {
+  let mnemonic = "tensor_map";
+  let summary = "a TMA tensor map (CUtensorMap), passed to the kernel by value";
+  let description = [{
+    The 128-byte descriptor the tensor memory accelerator reads: the global
+    tensor (base, shape, strides), the box one copy moves and the swizzle it
+    writes to shared memory with. The runtime builds it at each launch from
+    the kernel's arguments (the kernel's `tilegpu.tensor_maps` attribute says
+    how) and passes it as a hidden `__grid_constant__` parameter after the
+    user's; in the kernel it is the address of that parameter.
+  }];
+}
+
 #endif // LACC_TILEGPU_TYPES

@@ -130,6 +130,19 @@ static void writeMetadata(const lacc::CompileResult &compiled, StringRef arch, r
             for (const lacc::ParamType &p : k.params)
               j.value(p.pointer ? "!tile.ptr<" + p.element + ">" : p.element);
           });
+          if (!k.tensorMaps.empty())
+            j.attributeArray("tensor_maps", [&] {
+              for (const lacc::TensorMapMetadata &m : k.tensorMaps)
+                j.object([&] {
+                  j.attribute("base_param", m.tensor.base);
+                  j.attributeArray("box", [&] {
+                    for (int64_t b : m.tensor.block)
+                      j.value(b);
+                  });
+                  j.attribute("element_bytes", m.tensor.elementBytes);
+                  j.attribute("swizzle_bytes", m.swizzleBytes);
+                });
+            });
           if (!ptxas || !ptxas->reports.count(k.name))
             return;
           const lacc::PtxasReport &r = ptxas->reports.at(k.name);

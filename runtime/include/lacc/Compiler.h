@@ -153,6 +153,16 @@ struct TensorDescriptor {
   }
 };
 
+/// A TMA tensor map (CUtensorMap) of a tensor descriptor, encoded at each launch from the
+/// arguments and passed by value after the kernel's parameters, in this order (sm_90).
+struct TensorMap {
+  TensorDescriptor tensor;   // its `block` is the box one copy moves
+  unsigned swizzleBytes = 0; // 0 (none), 32, 64 or 128
+  bool operator==(const TensorMap &o) const {
+    return tensor == o.tensor && swizzleBytes == o.swizzleBytes;
+  }
+};
+
 struct CompiledKernel {
   std::string name; // the PTX entry
   std::string ptx;
@@ -161,6 +171,7 @@ struct CompiledKernel {
   unsigned sharedBytes = 0; // dynamic shared memory per block
   std::vector<Param> params;
   std::vector<TensorDescriptor> descriptors; // in the order the kernel makes them
+  std::vector<TensorMap> tensorMaps;         // hidden parameters after `params`
   PtxasReport ptxas;
 };
 

@@ -1079,6 +1079,6 @@ func.func @descriptor_load_offsets(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
   %one = arith.constant 1 : i64
   %d = tile.make_tensor_desc %p, [%n, %n], [%n, %one] : [i32, i32], [i32, i64] -> !tile.tensor_desc<tensor<16x16xf32>>
   // expected-error @+1 {{'tile.descriptor_load' op has 1 offsets for a rank-2 block}}
-  %t = tile.descriptor_load %d[%o] : !tile.tensor_desc<tensor<16x16xf32>>
+  %t = tile.descriptor_load %d[%o] : !tile.tensor_desc<tensor<16x16xf32>> -> tensor<16x16xf32>
   return
 }

@@ -249,10 +249,10 @@ func.func @block_pointers(%base: !tile.ptr<bf16>, %m: i64, %k: i64, %s0: i64, %s
 
 // CHECK-LABEL: func.func @tensor_descriptor
 // CHECK: %[[D:.*]] = tile.make_tensor_desc %arg0, [%arg1, %arg2], [%arg3, %{{.*}}] : [i32, i32], [i64, i64] -> !tile.tensor_desc<tensor<64x32xbf16>>
-// CHECK: tile.descriptor_load %[[D]][%arg4, %arg4] : !tile.tensor_desc<tensor<64x32xbf16>>
+// CHECK: tile.descriptor_load %[[D]][%arg4, %arg4] : !tile.tensor_desc<tensor<64x32xbf16>> -> tensor<64x32xbf16>
 func.func @tensor_descriptor(%p: !tile.ptr<bf16>, %m: i32, %n: i32, %ld: i64, %o: i32) -> tensor<64x32xbf16> {
   %one = arith.constant 1 : i64
   %d = tile.make_tensor_desc %p, [%m, %n], [%ld, %one] : [i32, i32], [i64, i64] -> !tile.tensor_desc<tensor<64x32xbf16>>
-  %t = tile.descriptor_load %d[%o, %o] : !tile.tensor_desc<tensor<64x32xbf16>>
+  %t = tile.descriptor_load %d[%o, %o] : !tile.tensor_desc<tensor<64x32xbf16>> -> tensor<64x32xbf16>
   return %t : tensor<64x32xbf16>
 }

@@ -1,0 +1,123 @@
+//===- TMAOpToLLVM.cpp - mbarriers and TMA copies -------------------------===//
+//
+// Thread 0 initializes, arms and invalidates barriers and issues the copies
+// (predicated PTX, which MLIR's NVVM ops emit inline); every thread waits on
+// the phase's parity in a try_wait loop. A copy into a buffer of wgmma's
+// swizzled layout is one cp.async.bulk.tensor per swizzled block (its box is
+// as wide as the swizzle), at the block's coordinates and shared address
+// (tilegpu::planTMACopy). The tensor map is the address of the kernel's
+// grid-constant parameter; coordinates go innermost first.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/conversion/Utility.h"
+
+using namespace mlir;
+using namespace lacc;
+using namespace lacc::tilegpu;
+using namespace lacc::conversion;
+
+namespace {
+
+/// The one thread that drives barriers and copies, where `pred` (if any) also holds.
+Value leaderPredicate(Emitter &e, Value pred = {}) {
+  Value leader = e.icmp(LLVM::ICmpPredicate::eq, e.threadId(), e.i32(0));
+  return pred ? e.and_(leader, pred) : leader;
+}
+
+struct InitBarrierToLLVM : OpConversionPattern<InitBarrierOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(InitBarrierOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    NVVM::MBarrierInitOp::create(rewriter, op.getLoc(), adaptor.getBarrier()[0],
+                                 e.i32(op.getCount()), leaderPredicate(e));
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct InvalBarrierToLLVM : OpConversionPattern<InvalBarrierOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(InvalBarrierOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    Value barrier = adaptor.getBarrier()[0];
+    emitPredicated(
+        rewriter, op.getLoc(), leaderPredicate(e), {},
+        [&] {
+          NVVM::MBarrierInvalOp::create(rewriter, op.getLoc(), barrier);
+          return SmallVector<Value>();
+        },
+        [] { return SmallVector<Value>(); });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct BarrierExpectToLLVM : OpConversionPattern<BarrierExpectOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BarrierExpectOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    NVVM::MBarrierArriveExpectTxOp::create(rewriter, op.getLoc(), Type(), adaptor.getBarrier()[0],
+                                           e.i32(op.getBytes()), NVVM::MemScopeKind::CTA,
+                                           /*relaxed=*/false,
+                                           leaderPredicate(e, adaptor.getPred()[0]));
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct WaitBarrierToLLVM : OpConversionPattern<WaitBarrierOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(WaitBarrierOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    // The suspend-time hint (ns) lets a waiting warp sleep instead of spinning (CUTLASS's).
+    NVVM::MBarrierTryWaitParityOp::create(rewriter, op.getLoc(), adaptor.getBarrier()[0],
+                                          adaptor.getPhase()[0], e.i32(10000000));
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct AsyncTMACopyToLLVM : OpConversionPattern<AsyncTMACopyGlobalToLocalOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AsyncTMACopyGlobalToLocalOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Emitter e(rewriter, loc);
+    std::optional<TMACopyPlan> plan = planTMACopy(op.getDst().getType());
+    if (!plan) // the verifier checks it
+      return failure();
+    Value base = adaptor.getDst()[0], map = adaptor.getMap()[0];
+    Value pred = leaderPredicate(e, adaptor.getPred()[0]);
+    SmallVector<Value> coords;
+    for (ValueRange c : adaptor.getCoords())
+      coords.push_back(c[0]);
+    for (const TMACopyPlan::Piece &piece : plan->pieces) {
+      Value dst = LLVM::GEPOp::create(rewriter, loc, base.getType(), rewriter.getI8Type(), base,
+                                      ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(piece.byteOffset)});
+      SmallVector<Value> innermostFirst;
+      for (int d = int(coords.size()) - 1; d >= 0; --d)
+        innermostFirst.push_back(piece.offset[d] ? e.add(coords[d], e.i32(piece.offset[d]))
+                                                 : coords[d]);
+      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+          rewriter, loc, dst, map, innermostFirst, adaptor.getBarrier()[0],
+          /*im2colOffsets=*/ValueRange(), /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
+          NVVM::TMALoadModeAttr::get(rewriter.getContext(), NVVM::TMALoadMode::TILE),
+          rewriter.getBoolAttr(false), NVVM::CTAGroupKindAttr(), pred);
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+} // namespace
+
+void lacc::conversion::populateTMAOpToLLVMPatterns(TileTypeConverter &converter,
+                                                  RewritePatternSet &patterns) {
+  patterns.add<InitBarrierToLLVM, InvalBarrierToLLVM, BarrierExpectToLLVM, WaitBarrierToLLVM,
+               AsyncTMACopyToLLVM>(converter, patterns.getContext());
+}
