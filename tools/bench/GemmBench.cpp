@@ -1,7 +1,7 @@
 //===- GemmBench.cpp - kernels/gemm.tile against cuBLAS' rate --------------------===//
 //
 //   lacc-bench-gemm [--smoke] [--csv FILE] [--only bf16|fp16] [--target-ms MS]
-//                   [--kernel gemm|gemm_tma]
+//                   [--kernel gemm|gemm_tma|gemm_persistent|gemm_tma_persistent]
 //
 // Times kernels/gemm.tile on the GPU for the shapes (4096^3, 8192^3 and the TNL-385M
 // projections at 16K tokens), bf16 and fp16 in and out with f32 accumulation, over a list of
@@ -12,7 +12,10 @@
 // (DeviceTimer.h). tools/gpu/bench_torch_gemm.py times torch.matmul (cuBLAS) on the same shapes
 // in the same run; tools/gpu/bench-gemm.sh merges the two into the table of docs/benchmarks.md.
 // --smoke: tiny ragged shapes (on the interpreter where there is no GPU), for CI.
-// --kernel gemm_tma: kernels/gemm_tma.tile (operands through tensor descriptors) instead.
+// --kernel (kKernels): gemm (default) and gemm_tma (operands through tensor descriptors) run one
+// program per tile; their persistent forms gemm_persistent and gemm_tma_persistent run
+// min(#SMs, tiles) programs (Context::multiprocessorCount), each looping over tiles. The
+// interpreter has no SMs: there they run min(4, tiles) programs, so that the smoke shapes loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +35,45 @@ using namespace lacc;
 using namespace lacc::bench;
 
 namespace {
+
+/// A kernel --kernel can name: its file, and how it is launched.
+struct GemmKernel {
+  const char *name; // of the kernel, and --kernel's value
+  const char *file; // under kernels/
+  /// Operands through tensor descriptors: row strides only (the inner ones are 1), and the
+  /// smoke shapes keep rows a multiple of 16 bytes.
+  bool descriptors;
+  /// A grid of min(#SMs, tiles) programs looping over the tiles, instead of one per tile.
+  bool persistent;
+};
+
+const GemmKernel kKernels[] = {
+    {"gemm", "gemm.tile", false, false},
+    {"gemm_tma", "gemm_tma.tile", true, false},
+    {"gemm_persistent", "gemm.tile", false, true},
+    {"gemm_tma_persistent", "gemm_tma.tile", true, true},
+};
+
+const GemmKernel *findKernel(const std::string &name) {
+  for (const GemmKernel &k : kKernels)
+    if (name == k.name)
+      return &k;
+  return nullptr;
+}
+
+/// "gemm|gemm_tma|...", for the usage and the error.
+std::string kernelNames() {
+  std::string names;
+  for (const GemmKernel &k : kKernels)
+    names += (names.empty() ? "" : "|") + std::string(k.name);
+  return names;
+}
+
+/// The programs a persistent launch may use: the SMs, or on the interpreter (which has none)
+/// fewer than most smoke shapes have tiles, so that programs loop.
+int maxPrograms(const Context &ctx) {
+  return ctx.multiprocessorCount() > 0 ? ctx.multiprocessorCount() : 4;
+}
 
 struct Shape {
   const char *name;
@@ -70,7 +112,7 @@ const std::vector<Config> kSmokeConfigs = {{32, 32, 16, 4, 2}, {64, 64, 32, 4, 3
 struct Options {
   bool smoke = false;
   std::string csv, only;
-  std::string kernel = "gemm"; // or gemm_tma
+  const GemmKernel *kernel = &kKernels[0];
   double targetMs = 200;
 };
 
@@ -112,13 +154,16 @@ int run(const Options &opt) {
   }
   Filler fill(ctx);
   DeviceTimer timer(ctx, fill, benchTimerOptions(opt.smoke, opt.targetMs));
-  const bool tma = opt.kernel == "gemm_tma";
-  Module module = ctx.loadEmbedded(tma ? "gemm_tma.tile" : "gemm.tile");
+  const bool tma = opt.kernel->descriptors;
+  Module module = ctx.loadEmbedded(opt.kernel->file);
   std::FILE *csv = opt.csv.empty() ? nullptr : std::fopen(opt.csv.c_str(), "w");
   if (csv)
     std::fprintf(csv, "dtype,shape,m,n,k,config,median_ms,tflops,rel_error,compile_s,status\n");
-  std::printf("GEMM (%s) on %s: C = A @ B, f32 accumulation\n", opt.kernel.c_str(),
+  std::printf("GEMM (%s) on %s: C = A @ B, f32 accumulation", opt.kernel->name,
               ctx.interpreting() ? "the CPU interpreter" : ctx.deviceName().c_str());
+  if (opt.kernel->persistent)
+    std::printf(", grid min(%d, tiles)", maxPrograms(ctx));
+  std::printf("\n");
   struct Best {
     std::string dtype, shape, config;
     double tflops = 0;
@@ -144,19 +189,20 @@ int run(const Options &opt) {
           ko.numWarps = cfg.warps;
           ko.numStages = cfg.stages;
           const char *type = t == DType::BF16 ? "bf16" : "f16";
-          Kernel k = module.kernel(opt.kernel,
+          Kernel k = module.kernel(opt.kernel->name,
                                    {{"BLOCK_M", cfg.blockM}, {"BLOCK_N", cfg.blockN},
                                     {"BLOCK_K", cfg.blockK}, {"GROUP_M", 8},
                                     {"AB_T", ConstValue::type(type)}, {"C_T", ConstValue::type(type)}},
                                    ko);
           int64_t tiles = ((s.m + cfg.blockM - 1) / cfg.blockM) * ((s.n + cfg.blockN - 1) / cfg.blockN);
+          Grid grid(opt.kernel->persistent ? std::min<int64_t>(maxPrograms(ctx), tiles) : tiles);
           auto launch = [&] {
             if (tma) // row strides only: the inner ones are 1 by construction
-              k.launch(Grid(tiles), a, b, c, int(s.m), int(s.n), int(s.k), int(s.k), int(s.n),
-                       int(s.n), 1);
+              k.launch(grid, a, b, c, int(s.m), int(s.n), int(s.k), int(s.k), int(s.n), int(s.n),
+                       1);
             else
-              k.launch(Grid(tiles), a, b, c, int(s.m), int(s.n), int(s.k), int(s.k), 1, int(s.n),
-                       1, int(s.n), 1);
+              k.launch(grid, a, b, c, int(s.m), int(s.n), int(s.k), int(s.k), 1, int(s.n), 1,
+                       int(s.n), 1);
           };
           c.fill(0xFF); // NaN: an entry not written fails the check
           auto t0 = std::chrono::steady_clock::now();
@@ -223,13 +269,18 @@ int main(int argc, char **argv) {
       opt.only = value();
     else if (arg == "--target-ms")
       opt.targetMs = std::atof(value().c_str());
-    else if (arg == "--kernel" && (opt.kernel = value()) != "gemm" && opt.kernel != "gemm_tma") {
-      std::fprintf(stderr, "lacc-bench-gemm: --kernel takes gemm or gemm_tma\n");
-      return 2;
-    } else if (arg != "--kernel") {
+    else if (arg == "--kernel") {
+      std::string name = value();
+      if (!(opt.kernel = findKernel(name))) {
+        std::fprintf(stderr, "lacc-bench-gemm: --kernel takes one of %s, not '%s'\n",
+                     kernelNames().c_str(), name.c_str());
+        return 2;
+      }
+    } else {
       std::fprintf(stderr,
                    "usage: lacc-bench-gemm [--smoke] [--csv FILE] [--only bf16|fp16] "
-                   "[--target-ms MS] [--kernel gemm|gemm_tma]\n");
+                   "[--target-ms MS] [--kernel %s]\n",
+                   kernelNames().c_str());
       return 2;
     }
   }

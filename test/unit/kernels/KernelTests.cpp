@@ -354,13 +354,37 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Scan,
 struct GemmShape {
   int M, N, K;
   bool transposeB;
+  /// 0: the kernel with one program per tile; P > 0: its persistent form (`<kernel>_persistent`)
+  /// on a grid of P programs, fewer or more than the tiles.
+  int programs = 0;
 };
+
+std::ostream &operator<<(std::ostream &os, const GemmShape &s) {
+  os << s.M << "x" << s.N << "x" << s.K << (s.transposeB ? "_bT" : "");
+  if (s.programs)
+    os << "_persistent" << s.programs;
+  return os;
+}
+
+std::string gemmShapeName(const ::testing::TestParamInfo<GemmShape> &info) {
+  std::ostringstream os;
+  os << info.param;
+  return os.str();
+}
+
+/// The kernel a GemmShape runs and its grid, for tiles of 32 x 32.
+std::string gemmKernel(const char *name, const GemmShape &s) {
+  return s.programs ? std::string(name) + "_persistent" : name;
+}
+lacc::Grid gemmGrid(const GemmShape &s) {
+  return lacc::Grid(s.programs ? s.programs : ((s.M + 31) / 32) * ((s.N + 31) / 32));
+}
 
 class Gemm : public ::testing::TestWithParam<GemmShape> {};
 
 TEST_P(Gemm, MatchesFp64) {
-  auto [M, N, K, transposeB] = GetParam();
-  auto k = Kernel::load("gemm.tile", "gemm",
+  auto [M, N, K, transposeB, programs] = GetParam();
+  auto k = Kernel::load("gemm.tile", gemmKernel("gemm", GetParam()),
                         {{"BLOCK_M", 32}, {"BLOCK_N", 32}, {"BLOCK_K", 16}, {"GROUP_M", 2}});
   ASSERT_TRUE(k);
   std::vector<double> ad, bd;
@@ -370,8 +394,7 @@ TEST_P(Gemm, MatchesFp64) {
   // B is stored [K, N] row-major, or [N, K] (transposed) and read through swapped strides.
   int sbk = transposeB ? 1 : N, sbn = transposeB ? K : 1;
   auto bAt = [&](int kk, int nn) { return bd[transposeB ? nn * K + kk : kk * N + nn]; };
-  const int tiles = ((M + 31) / 32) * ((N + 31) / 32);
-  k->run(lacc::Grid(tiles), a, b, c, M, N, K, K, 1, sbk, sbn, N, 1);
+  k->run(gemmGrid(GetParam()), a, b, c, M, N, K, K, 1, sbk, sbn, N, 1);
   std::vector<double> ref(static_cast<size_t>(M) * N);
   for (int m = 0; m < M; ++m)
     for (int nn = 0; nn < N; ++nn) {
@@ -383,10 +406,20 @@ TEST_P(Gemm, MatchesFp64) {
   EXPECT_LT(relativeError(toDouble(c), ref), kBF16Tolerance);
 }
 
+// Persistent: 6 tiles (63 x 65) on 1, 4 and 6 programs, 15 tiles (130 x 70) on 4 and on 16 (one
+// program with no tile), 1 tile on 3; grouped order with a partial last group (5 tile-rows in
+// groups of 2).
 INSTANTIATE_TEST_SUITE_P(Shapes, Gemm,
                          ::testing::Values(GemmShape{1, 1, 1, false}, GemmShape{63, 65, 17, false},
                                            GemmShape{64, 64, 64, false}, GemmShape{65, 33, 100, true},
-                                           GemmShape{130, 70, 48, true}));
+                                           GemmShape{130, 70, 48, true},
+                                           GemmShape{1, 1, 1, false, 3},
+                                           GemmShape{63, 65, 17, false, 1},
+                                           GemmShape{63, 65, 17, false, 4},
+                                           GemmShape{63, 65, 17, false, 6},
+                                           GemmShape{130, 70, 48, true, 4},
+                                           GemmShape{130, 70, 48, true, 16}),
+                         gemmShapeName);
 
 //===----------------------------------------------------------------------===//
 // GEMM through tensor descriptors (kernels/gemm_tma.tile)
@@ -398,8 +431,8 @@ class GemmTma : public ::testing::TestWithParam<GemmShape> {};
 // descriptor's strides must be) and the padding is NaN, so a read past K that is not zero
 // shows in C.
 TEST_P(GemmTma, MatchesFp64) {
-  auto [M, N, K, unused] = GetParam();
-  auto k = Kernel::load("gemm_tma.tile", "gemm_tma",
+  auto [M, N, K, unused, programs] = GetParam();
+  auto k = Kernel::load("gemm_tma.tile", gemmKernel("gemm_tma", GetParam()),
                         {{"BLOCK_M", 32}, {"BLOCK_N", 32}, {"BLOCK_K", 16}, {"GROUP_M", 2}});
   ASSERT_TRUE(k);
   const int lda = (K + 7) / 8 * 8, ldb = (N + 7) / 8 * 8;
@@ -413,8 +446,7 @@ TEST_P(GemmTma, MatchesFp64) {
     for (int nn = N; nn < ldb; ++nn)
       b[kk * ldb + nn] = 0x7fc1;
   BF16 c = poisonedBF16(static_cast<size_t>(M) * N);
-  const int tiles = ((M + 31) / 32) * ((N + 31) / 32);
-  k->run(lacc::Grid(tiles), a, b, c, M, N, K, lda, ldb, N, 1);
+  k->run(gemmGrid(GetParam()), a, b, c, M, N, K, lda, ldb, N, 1);
   std::vector<double> ref(static_cast<size_t>(M) * N);
   for (int m = 0; m < M; ++m)
     for (int nn = 0; nn < N; ++nn) {
@@ -430,7 +462,12 @@ INSTANTIATE_TEST_SUITE_P(Shapes, GemmTma,
                          ::testing::Values(GemmShape{1, 1, 1, false}, GemmShape{63, 65, 17, false},
                                            GemmShape{64, 64, 64, false},
                                            GemmShape{130, 70, 48, false},
-                                           GemmShape{100, 96, 200, false}));
+                                           GemmShape{100, 96, 200, false},
+                                           GemmShape{1, 1, 1, false, 2},
+                                           GemmShape{63, 65, 17, false, 4},
+                                           GemmShape{100, 96, 200, false, 5},
+                                           GemmShape{130, 70, 48, false, 16}),
+                         gemmShapeName);
 
 //===----------------------------------------------------------------------===//
 // GEMM, f32 out: split-K partials and their reduction, and the single kernel
