@@ -273,27 +273,31 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["BLOCK"] = std::min<int64_t>(D * E, 1024);
   } else {
     c["DTYPE"] = ConstValue::type(type == DType::F16 ? "f16" : "bf16");
-    // dq's and dk's programs hold slices of D, the others slices of E.
-    if (name.rfind("lightning_bwd_dq", 0) == 0 || name.rfind("lightning_bwd_dk", 0) == 0)
+    // dq's and dk's programs hold slices of D, the others slices of E; the segment states'
+    // kernel has programs of both.
+    const bool dSlices =
+        name.rfind("lightning_bwd_dq", 0) == 0 || name.rfind("lightning_bwd_dk", 0) == 0;
+    const bool both = name == "lightning_bwd_segment_states";
+    if (dSlices || both)
       c["BLOCK_D"] = std::min<int64_t>(D, sliceFor(D, E));
-    else
+    if (!dSlices || both)
       c["BLOCK_E"] = std::min<int64_t>(E, sliceFor(D, E));
     if (name != "lightning_decode")
       c["BLOCK"] = int64_t(options_.block);
   }
   // The state flags, where a kernel has them: the forward's and the scan's both, the
   // whole-sequence and varlen backward's STATE_IN and dv's STATE_OUT (the backward's segment
-  // walks always start from the workspace's states).
+  // kernels always start from zeros or the workspace's states).
   const bool fwdOrScan = name.rfind("lightning_fwd", 0) == 0 || name == "lightning_segment_scan";
   const bool bwdWalk =
-      name.rfind("lightning_bwd", 0) == 0 && name.find("_segments") == std::string::npos;
+      name.rfind("lightning_bwd", 0) == 0 && name.find("segment") == std::string::npos;
   if (fwdOrScan || bwdWalk)
     c["STATE_IN"] = stateIn;
   if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dv", 0) == 0))
     c["STATE_OUT"] = stateOut;
   if (name == "lightning_segment_scan")
     c["REVERSE"] = reverse;
-  if (name == "lightning_fwd_segments" || name == "lightning_bwd_dv_segments")
+  if (name == "lightning_fwd_segments")
     c["OUTPUT"] = output;
   KernelOptions ko;
   ko.numWarps = warpsFor(D, E);
@@ -522,35 +526,34 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
                                           const Segments &segments) {
   const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3], E = v.shape[3];
   const int64_t bh = b * h, S = segments.count;
-  // One set of segment states at a time: dq's, then dk's and dv's (the launches are ordered).
-  std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * S * D * E) * 4);
-  const DeviceBuffer &states = *held;
-  // dq's state is the forward's: the forward's state walk and scan (from stateIn) make it.
-  Kernel ownS = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false);
+  // Two sets of segment states side by side, made in one launch: the forward's state S before
+  // each segment (dq's) and the reverse state R entering each from its right (dk's and dv's).
+  const int64_t setBytes = bh * S * D * E * 4;
+  std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(2 * setBytes));
+  const DevicePtr statesS = held->ptr(), statesR = held->ptr() + setBytes;
+  // Each segment's own S and R, then the scans: S from stateIn; R from dStateOut, from the last
+  // segment to the first, ending with dStateIn.
+  Kernel own = kernel(bwd_, "lightning_bwd_segment_states", type, h, D, E);
   Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr);
-  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E);
-  // dk's and dv's reverse state R: each segment's own, then scanned from the last segment
-  // (from dStateOut), ending with dStateIn.
-  Kernel ownR = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E, false, false, false);
   Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, dStateOut != nullptr,
                         dStateIn != nullptr, true, true);
+  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E);
   Kernel kdk = kernel(bwd_, "lightning_bwd_dk_segments", type, h, D, E);
   Kernel kdv = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E);
-  const Grid dWalks(slicesOf(D, sliceFor(D, E)), bh, S), eWalks(slicesOf(E, sliceFor(D, E)), bh, S);
+  const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
+  const Grid dWalks(dSlices, bh, S), eWalks(eSlices, bh, S);
   const Grid scans(D * E / std::min<int64_t>(D * E, 1024), bh);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const Stream &s = options_.stream;
-  // The state walks do not touch q and o (forward) or k and dv: the gradients stand in for the
-  // outputs, `states` for the scans' s_in and s_out where not given.
-  ownS.launch(eWalks, s, *q.buffer, *k.buffer, *v.buffer, *dv.buffer, slope, n32, seg32, states,
-              states);
-  scanS.launch(scans, s, states, slope, n32, seg32, statePtr(stateIn, states), states);
-  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, seg32, states);
-  ownR.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, states);
-  scanR.launch(scans, s, states, slope, n32, seg32, statePtr(dStateOut, states),
-               statePtr(dStateIn, states));
-  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, seg32, states);
-  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, states);
+  // The workspace stands in for the scans' s_in and s_out where not given.
+  own.launch(Grid(dSlices + eSlices, bh, S), s, *q.buffer, *k.buffer, *v.buffer, *dO.buffer,
+             slope, n32, seg32, statesS, statesR);
+  scanS.launch(scans, s, statesS, slope, n32, seg32, statePtr(stateIn, *held), statesS);
+  scanR.launch(scans, s, statesR, slope, n32, seg32, statePtr(dStateOut, *held),
+               statePtr(dStateIn, *held));
+  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, seg32, statesS);
+  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, seg32, statesR);
+  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, statesR);
 }
 
 void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &v,
