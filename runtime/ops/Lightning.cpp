@@ -151,6 +151,20 @@ void checkState(const std::string &op, const char *name, const Tensor &state,
   checkBytes(op, name, state);
 }
 
+/// The optional states of a call (or their gradients), each given one of `shape`.
+void checkStates(const std::string &op, const std::vector<int64_t> &shape,
+                 const std::vector<std::pair<const char *, const Tensor *>> &states) {
+  for (const auto &[name, state] : states)
+    if (state)
+      checkState(op, name, *state, shape);
+}
+
+/// An optional state's pointer; where it is not given (and so not read or written by the
+/// launch), `standIn`'s.
+DevicePtr statePtr(const Tensor *state, const DeviceBuffer &standIn) {
+  return state ? state->buffer->ptr() : standIn.ptr();
+}
+
 /// Programs along a head dim cut into slices of at most `slice`.
 int64_t slicesOf(int64_t dim, int64_t slice) { return dim / std::min(dim, slice); }
 
@@ -259,21 +273,31 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["BLOCK"] = std::min<int64_t>(D * E, 1024);
   } else {
     c["DTYPE"] = ConstValue::type(type == DType::F16 ? "f16" : "bf16");
-    // dq's and dk's programs hold slices of D, the others slices of E.
-    if (name.rfind("lightning_bwd_dq", 0) == 0 || name.rfind("lightning_bwd_dk", 0) == 0)
+    // dq's and dk's programs hold slices of D, the others slices of E; the segment states'
+    // kernel has programs of both.
+    const bool dSlices =
+        name.rfind("lightning_bwd_dq", 0) == 0 || name.rfind("lightning_bwd_dk", 0) == 0;
+    const bool both = name == "lightning_bwd_segment_states";
+    if (dSlices || both)
       c["BLOCK_D"] = std::min<int64_t>(D, sliceFor(D, E));
-    else
+    if (!dSlices || both)
       c["BLOCK_E"] = std::min<int64_t>(E, sliceFor(D, E));
     if (name != "lightning_decode")
       c["BLOCK"] = int64_t(options_.block);
   }
-  if (name.rfind("lightning_fwd", 0) == 0 || name == "lightning_segment_scan") {
+  // The state flags, where a kernel has them: the forward's and the scan's both, the
+  // whole-sequence and varlen backward's STATE_IN and dv's STATE_OUT (the backward's segment
+  // kernels always start from zeros or the workspace's states).
+  const bool fwdOrScan = name.rfind("lightning_fwd", 0) == 0 || name == "lightning_segment_scan";
+  const bool bwdWalk =
+      name.rfind("lightning_bwd", 0) == 0 && name.find("segment") == std::string::npos;
+  if (fwdOrScan || bwdWalk)
     c["STATE_IN"] = stateIn;
+  if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dv", 0) == 0))
     c["STATE_OUT"] = stateOut;
-  }
   if (name == "lightning_segment_scan")
     c["REVERSE"] = reverse;
-  if (name == "lightning_fwd_segments" || name == "lightning_bwd_dv_segments")
+  if (name == "lightning_fwd_segments")
     c["OUTPUT"] = output;
   KernelOptions ko;
   ko.numWarps = warpsFor(D, E);
@@ -294,11 +318,7 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2];
   checkGrid(op, b * h, n);
   checkSlope(op, slope, h, options_.decay);
-  const std::vector<int64_t> stateShape{b * h, D, E};
-  if (stateIn)
-    checkState(op, "stateIn", *stateIn, stateShape);
-  if (stateOut)
-    checkState(op, "stateOut", *stateOut, stateShape);
+  checkStates(op, {b * h, D, E}, {{"stateIn", stateIn}, {"stateOut", stateOut}});
 
   Segments segments = segmentsFor(b * h, n, D, E);
   if (segments.count > 1)
@@ -307,10 +327,9 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
                        stateOut != nullptr, true, false,
                        forwardStages(b * h * slicesOf(E, sliceFor(D, E)), D, E));
   // Without a state, s_in / s_out are never touched: slope stands in.
-  DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : slope.ptr();
-  DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : slope.ptr();
   kern.launch(Grid(slicesOf(E, sliceFor(D, E)), b * h), options_.stream, *q.buffer, *k.buffer,
-              *v.buffer, *o.buffer, slope, int32_t(n), sIn, sOut);
+              *v.buffer, *o.buffer, slope, int32_t(n), statePtr(stateIn, slope),
+              statePtr(stateOut, slope));
 }
 
 unsigned LightningAttention::forwardStages(int64_t programs, int64_t D, int64_t E) const {
@@ -387,12 +406,10 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const Stream &s = options_.stream;
   // Pointers a launch does not read or write: `states` stands in.
-  DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : states.ptr();
-  DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : states.ptr();
   own.launch(walks, s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32, seg32, states,
              states);
   scan.launch(Grid(D * E / std::min<int64_t>(D * E, 1024), bh), s, states, slope, n32, seg32,
-              sIn, sOut);
+              statePtr(stateIn, states), statePtr(stateOut, states));
   last.launch(walks, s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32, seg32, states,
               states);
 }
@@ -410,24 +427,20 @@ void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const T
   const int64_t h = q3.shape[0], T = q3.shape[1];
   const int64_t N = checkSequences(op, cuSeqlens, h, T);
   checkSlope(op, slope, h, options_.decay);
-  const std::vector<int64_t> stateShape{N * h, D, E};
-  if (stateIn)
-    checkState(op, "stateIn", *stateIn, stateShape);
-  if (stateOut)
-    checkState(op, "stateOut", *stateOut, stateShape);
+  checkStates(op, {N * h, D, E}, {{"stateIn", stateIn}, {"stateOut", stateOut}});
 
   Kernel kern = kernel(fwd_, "lightning_fwd_varlen", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
-  DevicePtr sIn = stateIn ? stateIn->buffer->ptr() : slope.ptr();
-  DevicePtr sOut = stateOut ? stateOut->buffer->ptr() : slope.ptr();
   kern.launch(Grid(slicesOf(E, sliceFor(D, E)), N * h), options_.stream, *q.buffer, *k.buffer,
-              *v.buffer, *o.buffer, slope, *cuSeqlens.buffer, int32_t(T), sIn, sOut);
+              *v.buffer, *o.buffer, slope, *cuSeqlens.buffer, int32_t(T),
+              statePtr(stateIn, slope), statePtr(stateOut, slope));
 }
 
 void LightningAttention::backwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v,
                                         const Tensor &dO, const DeviceBuffer &slope,
                                         const Tensor &cuSeqlens, Tensor &dq, Tensor &dk,
-                                        Tensor &dv) {
+                                        Tensor &dv, const Tensor *stateIn,
+                                        const Tensor *dStateOut, Tensor *dStateIn) {
   const std::string op = "backwardVarlen";
   const DType type = elementType(op, q);
   Tensor q3 = packedSequences(op, "q", q), k3 = packedSequences(op, "k", k);
@@ -441,22 +454,32 @@ void LightningAttention::backwardVarlen(const Tensor &q, const Tensor &k, const 
   const int64_t h = q3.shape[0], T = q3.shape[1];
   const int64_t N = checkSequences(op, cuSeqlens, h, T);
   checkSlope(op, slope, h, options_.decay);
+  checkStates(op, {N * h, D, E},
+              {{"stateIn", stateIn}, {"dStateOut", dStateOut}, {"dStateIn", dStateIn}});
 
-  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_varlen", type, h, D, E);
-  Kernel kdk = kernel(bwd_, "lightning_bwd_dk_varlen", type, h, D, E);
-  Kernel kdv = kernel(bwd_, "lightning_bwd_dv_varlen", type, h, D, E);
+  // dq walks from the forward's stateIn; dk and dv walk back from dStateOut, dv ending with
+  // dStateIn. Without them, slope stands in for the pointers (never touched).
+  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_varlen", type, h, D, E, stateIn != nullptr);
+  Kernel kdk = kernel(bwd_, "lightning_bwd_dk_varlen", type, h, D, E, dStateOut != nullptr);
+  Kernel kdv = kernel(bwd_, "lightning_bwd_dv_varlen", type, h, D, E, dStateOut != nullptr,
+                      dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t T32 = int32_t(T);
   const Stream &s = options_.stream;
   const DeviceBuffer &cu = *cuSeqlens.buffer;
-  kdq.launch(Grid(dSlices, N * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, cu, T32);
-  kdk.launch(Grid(dSlices, N * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, cu, T32);
-  kdv.launch(Grid(eSlices, N * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, cu, T32);
+  const DevicePtr sIn = statePtr(stateIn, slope), gOut = statePtr(dStateOut, slope);
+  kdq.launch(Grid(dSlices, N * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, cu, T32,
+             sIn);
+  kdk.launch(Grid(dSlices, N * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, cu, T32,
+             gOut);
+  kdv.launch(Grid(eSlices, N * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, cu, T32,
+             gOut, statePtr(dStateIn, slope));
 }
 
 void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor &v,
                                   const Tensor &dO, const DeviceBuffer &slope, Tensor &dq,
-                                  Tensor &dk, Tensor &dv) {
+                                  Tensor &dk, Tensor &dv, const Tensor *stateIn,
+                                  const Tensor *dStateOut, Tensor *dStateIn) {
   const std::string op = "backward";
   const DType type = elementType(op, q);
   auto [D, E] = checkOperands(op, type, {"batch", "heads", "length"},
@@ -470,54 +493,67 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
   const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2];
   checkGrid(op, b * h, n);
   checkSlope(op, slope, h, options_.decay);
+  checkStates(op, {b * h, D, E},
+              {{"stateIn", stateIn}, {"dStateOut", dStateOut}, {"dStateIn", dStateIn}});
 
   // Sized for the wider of the walks' grids (dq and dk hold slices of D, dv of E).
   Segments segments = segmentsFor(b * h, n, D, E, /*backward=*/true);
   if (segments.count > 1)
-    return backwardSegments(q, k, v, dO, slope, dq, dk, dv, type, segments);
-  Kernel kdq = kernel(bwd_, "lightning_bwd_dq", type, h, D, E);
-  Kernel kdk = kernel(bwd_, "lightning_bwd_dk", type, h, D, E);
-  Kernel kdv = kernel(bwd_, "lightning_bwd_dv", type, h, D, E);
+    return backwardSegments(q, k, v, dO, slope, dq, dk, dv, stateIn, dStateOut, dStateIn, type,
+                            segments);
+  // dq walks from the forward's stateIn; dk and dv walk back from dStateOut, dv ending with
+  // dStateIn. Without them, slope stands in for the pointers (never touched).
+  Kernel kdq = kernel(bwd_, "lightning_bwd_dq", type, h, D, E, stateIn != nullptr);
+  Kernel kdk = kernel(bwd_, "lightning_bwd_dk", type, h, D, E, dStateOut != nullptr);
+  Kernel kdv = kernel(bwd_, "lightning_bwd_dv", type, h, D, E, dStateOut != nullptr,
+                      dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t n32 = int32_t(n);
   const Stream &s = options_.stream;
-  kdq.launch(Grid(dSlices, b * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32);
-  kdk.launch(Grid(dSlices, b * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32);
-  kdv.launch(Grid(eSlices, b * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32);
+  const DevicePtr sIn = statePtr(stateIn, slope), gOut = statePtr(dStateOut, slope);
+  kdq.launch(Grid(dSlices, b * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32,
+             sIn);
+  kdk.launch(Grid(dSlices, b * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32,
+             gOut);
+  kdv.launch(Grid(eSlices, b * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32,
+             gOut, statePtr(dStateIn, slope));
 }
 
 void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
                                           const Tensor &dO, const DeviceBuffer &slope, Tensor &dq,
-                                          Tensor &dk, Tensor &dv, DType type,
+                                          Tensor &dk, Tensor &dv, const Tensor *stateIn,
+                                          const Tensor *dStateOut, Tensor *dStateIn, DType type,
                                           const Segments &segments) {
   const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3], E = v.shape[3];
   const int64_t bh = b * h, S = segments.count;
-  // One set of segment states at a time: dq's, then dk's and dv's (the launches are ordered).
-  std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * S * D * E) * 4);
-  const DeviceBuffer &states = *held;
-  // dq's state is the forward's: the forward's state walk and scan make it.
-  Kernel ownS = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false);
-  Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E);
+  // Two sets of segment states side by side, made in one launch: the forward's state S before
+  // each segment (dq's) and the reverse state R entering each from its right (dk's and dv's).
+  const int64_t setBytes = bh * S * D * E * 4;
+  std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(2 * setBytes));
+  const DevicePtr statesS = held->ptr(), statesR = held->ptr() + setBytes;
+  // Each segment's own S and R, then the scans: S from stateIn; R from dStateOut, from the last
+  // segment to the first, ending with dStateIn.
+  Kernel own = kernel(bwd_, "lightning_bwd_segment_states", type, h, D, E);
+  Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr);
+  Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, dStateOut != nullptr,
+                        dStateIn != nullptr, true, true);
   Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E);
-  // dk's and dv's reverse state R: each segment's own, then scanned from the last segment.
-  Kernel ownR = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E, false, false, false);
-  Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, false, false, true, true);
   Kernel kdk = kernel(bwd_, "lightning_bwd_dk_segments", type, h, D, E);
   Kernel kdv = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E);
-  const Grid dWalks(slicesOf(D, sliceFor(D, E)), bh, S), eWalks(slicesOf(E, sliceFor(D, E)), bh, S);
+  const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
+  const Grid dWalks(dSlices, bh, S), eWalks(eSlices, bh, S);
   const Grid scans(D * E / std::min<int64_t>(D * E, 1024), bh);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const Stream &s = options_.stream;
-  // The state walks do not touch q and o (forward) or k and dv: the gradients stand in for the
-  // outputs, `states` for the scans' s_in and s_out.
-  ownS.launch(eWalks, s, *q.buffer, *k.buffer, *v.buffer, *dv.buffer, slope, n32, seg32, states,
-              states);
-  scanS.launch(scans, s, states, slope, n32, seg32, states, states);
-  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, seg32, states);
-  ownR.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, states);
-  scanR.launch(scans, s, states, slope, n32, seg32, states, states);
-  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, seg32, states);
-  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, states);
+  // The workspace stands in for the scans' s_in and s_out where not given.
+  own.launch(Grid(dSlices + eSlices, bh, S), s, *q.buffer, *k.buffer, *v.buffer, *dO.buffer,
+             slope, n32, seg32, statesS, statesR);
+  scanS.launch(scans, s, statesS, slope, n32, seg32, statePtr(stateIn, *held), statesS);
+  scanR.launch(scans, s, statesR, slope, n32, seg32, statePtr(dStateOut, *held),
+               statePtr(dStateIn, *held));
+  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, seg32, statesS);
+  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, seg32, statesR);
+  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, statesR);
 }
 
 void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &v,

@@ -234,27 +234,26 @@ OwningOpRef<ModuleOp> compileToTileGPU(MLIRContext &context, const std::string &
   return parseSourceString<ModuleOp>(result.tileGPUIR, &context);
 }
 
+/// A kernel, its state pointers (after the shared arguments) and the defines that make it
+/// read and write them.
 struct KernelCase {
   const char *file, *kernel;
+  int statePointers;
+  std::vector<std::pair<std::string, std::string>> stateDefines;
 };
 const KernelCase kKernels[] = {
-    {"lightning_fwd.tile", "lightning_fwd"},
-    {"lightning_bwd.tile", "lightning_bwd_dq"},
-    {"lightning_bwd.tile", "lightning_bwd_dk"},
-    {"lightning_bwd.tile", "lightning_bwd_dv"},
+    {"lightning_fwd.tile", "lightning_fwd", 2, {{"STATE_IN", "True"}, {"STATE_OUT", "True"}}},
+    {"lightning_bwd.tile", "lightning_bwd_dq", 1, {{"STATE_IN", "True"}}},
+    {"lightning_bwd.tile", "lightning_bwd_dk", 1, {{"STATE_IN", "True"}}},
+    {"lightning_bwd.tile", "lightning_bwd_dv", 2, {{"STATE_IN", "True"}, {"STATE_OUT", "True"}}},
 };
 /// As lacc compiles them with no signature, and as the runtime specializes them: 16-byte
-/// aligned pointers, with a sequence length that is a multiple of 16 or not.
+/// aligned pointers, with a sequence length that is a multiple of 16 or not (then the state
+/// pointers).
 const std::pair<const char *, const char *> kVariants[] = {
     {"no signature", ""},
     {"aligned", "*bf16:16,*bf16:16,*bf16:16,*bf16:16,*fp32:16,i32:16"},
     {"aligned, ragged n", "*bf16:16,*bf16:16,*bf16:16,*bf16:16,*fp32:16,i32"},
-};
-/// lightning_fwd has two more: the state pointers s_in and s_out.
-const std::pair<const char *, const char *> kFwdVariants[] = {
-    {"no signature", ""},
-    {"aligned", "*bf16:16,*bf16:16,*bf16:16,*bf16:16,*fp32:16,i32:16,*fp32:16,*fp32:16"},
-    {"aligned, ragged n", "*bf16:16,*bf16:16,*bf16:16,*bf16:16,*fp32:16,i32,*fp32:16,*fp32:16"},
 };
 
 /// Accesses known not to be conflict-free, by kind and layouts, with what they cost today.
@@ -311,22 +310,21 @@ TEST_F(BankConflicts, LightningKernels) {
   for (const std::string arch : {"sm_80", "sm_90a"}) {
     std::map<std::string, int> seen;
     for (const KernelCase &k : kKernels) {
-      const bool fwd = std::string(k.kernel) == "lightning_fwd";
-      for (size_t i = 0; i < std::size(kVariants); ++i) {
-        auto [variant, signature] = fwd ? kFwdVariants[i] : kVariants[i];
+      for (auto [variant, shared] : kVariants) {
+        std::string signature = shared;
+        for (int i = 0; *shared && i < k.statePointers; ++i)
+          signature += ",*fp32:16";
         std::string what = std::string(k.kernel) + " (" + variant + ", " + arch;
         std::string error;
         OwningOpRef<ModuleOp> module =
             compileToTileGPU(context, k.file, k.kernel, signature, {}, &error, arch);
         ASSERT_TRUE(module) << what << "): " << error;
         check(collectAccesses(*module, what + ")"), seen);
-        if (!fwd)
-          continue;
-        // With the state read in and stored out (chunked prefill).
-        module = compileToTileGPU(context, k.file, k.kernel, signature,
-                                  {{"STATE_IN", "True"}, {"STATE_OUT", "True"}}, &error, arch);
-        ASSERT_TRUE(module) << what << ", state): " << error;
-        check(collectAccesses(*module, what + ", state)"), seen);
+        // With the states read and written (chunked prefill, truncated back-propagation).
+        module = compileToTileGPU(context, k.file, k.kernel, signature, k.stateDefines, &error,
+                                  arch);
+        ASSERT_TRUE(module) << what << ", states): " << error;
+        check(collectAccesses(*module, what + ", states)"), seen);
       }
     }
     // The kernels do stage operands (for ldmatrix on sm_80), convert through shared memory

@@ -150,6 +150,28 @@ inline BF16 randomBF16(size_t n, uint32_t seed, std::vector<double> &values, dou
   return out;
 }
 
+/// Random N(0, 1) f32 values (a state, say), and the same values as doubles.
+inline std::vector<float> randomF32(size_t n, uint32_t seed, std::vector<double> &values) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> dist(0.0, 1.0);
+  std::vector<float> out(n);
+  values.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    values[i] = out[i] = static_cast<float>(dist(rng));
+  return out;
+}
+
+/// Tokens [begin, end) of each of the bh (batch, head)s of a [bh, n, dim] tensor, as a
+/// contiguous [bh, end - begin, dim] one.
+template <class T>
+std::vector<T> tokens(const std::vector<T> &x, int bh, int n, int dim, int begin, int end) {
+  std::vector<T> out;
+  for (int b = 0; b < bh; ++b)
+    out.insert(out.end(), x.begin() + (size_t(b) * n + begin) * dim,
+               x.begin() + (size_t(b) * n + end) * dim);
+  return out;
+}
+
 /// Output buffers start as NaN so that an element the kernel fails to write
 /// is caught.
 inline BF16 poisonedBF16(size_t n) { return BF16(n, 0x7fc1); }

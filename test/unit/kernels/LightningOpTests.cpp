@@ -85,6 +85,25 @@ BF16 downloadBF16(const lacc::DeviceBuffer &b) {
   return b.download<uint16_t>();
 }
 
+/// The largest ||got - want|| / ||want|| over the pieces of `piece` tokens of each (batch, head)
+/// of [kBH, n, dim] tensors: a wrong state entering one segment shows even where decay leaves it
+/// a small part of the whole.
+double worstPieceError(const std::vector<double> &got, const std::vector<double> &want, int n,
+                       int dim, int piece) {
+  double worst = 0;
+  for (int bh = 0; bh < kBH; ++bh)
+    for (int first = 0; first < n; first += piece) {
+      size_t begin = (size_t(bh) * n + first) * dim;
+      size_t end = (size_t(bh) * n + std::min(n, first + piece)) * dim;
+      double e = relativeError(std::vector<double>(got.begin() + begin, got.begin() + end),
+                               std::vector<double>(want.begin() + begin, want.begin() + end));
+      worst = std::isnan(e) ? e : std::max(worst, e);
+      if (std::isnan(worst))
+        return worst;
+    }
+  return worst;
+}
+
 LightningAttention op(bool decay) {
   LightningAttention::Options o;
   o.decay = decay;
@@ -128,9 +147,9 @@ TEST_P(LightningOp, BackwardMatchesDirectLaunchAndReference) {
   ASSERT_TRUE(kdq && kdk && kdv);
   BF16 rq = poisonedBF16(p.q.size()), rk = poisonedBF16(p.k.size()), rv = poisonedBF16(p.v.size());
   const int dS = p.s.D / sliceOf(p.s.D), eS = p.s.E / sliceOf(p.s.E);
-  kdq->run(lacc::Grid(dS, kBH), p.k, p.v, p.dO, rq, p.slope, p.s.n);
-  kdk->run(lacc::Grid(dS, kBH), p.q, p.v, p.dO, rk, p.slope, p.s.n);
-  kdv->run(lacc::Grid(eS, kBH), p.q, p.k, p.dO, rv, p.slope, p.s.n);
+  kdq->run(lacc::Grid(dS, kBH), p.k, p.v, p.dO, rq, p.slope, p.s.n, p.slope);
+  kdk->run(lacc::Grid(dS, kBH), p.q, p.v, p.dO, rk, p.slope, p.s.n, p.slope);
+  kdv->run(lacc::Grid(eS, kBH), p.q, p.k, p.dO, rv, p.slope, p.s.n, p.slope, p.slope);
   EXPECT_EQ(gq, rq);
   EXPECT_EQ(gk, rk);
   EXPECT_EQ(gv, rv);
@@ -150,11 +169,7 @@ TEST_P(LightningOp, PrefillThenDecodeMatchesWholeSequence) {
   LightningAttention attn = op(p.s.decay);
   lacc::Context &ctx = testContext();
   auto slice = [&](const BF16 &x, int dim, int begin, int end) {
-    BF16 out;
-    for (int b = 0; b < kBH; ++b)
-      out.insert(out.end(), x.begin() + (size_t(b) * n + begin) * dim,
-                 x.begin() + (size_t(b) * n + end) * dim);
-    return out;
+    return tokens(x, kBH, n, dim, begin, end);
   };
   lacc::DeviceBuffer qP = ctx.upload(slice(p.q, p.s.D, 0, pre));
   lacc::DeviceBuffer kP = ctx.upload(slice(p.k, p.s.D, 0, pre));
@@ -259,11 +274,8 @@ TEST(LightningOpVarlen, MatchesEachSequenceWithStates) {
   std::vector<double> qd, kd, vd;
   BF16 q = randomBF16(size_t(kHeads) * T * D, 71, qd), k = randomBF16(size_t(kHeads) * T * D, 72, kd);
   BF16 v = randomBF16(size_t(kHeads) * T * E, 73, vd);
-  std::vector<float> s0(size_t(N) * kHeads * D * E);
-  std::mt19937 rng(74);
-  std::normal_distribution<float> dist;
-  for (float &x : s0)
-    x = dist(rng);
+  std::vector<double> s0d;
+  std::vector<float> s0 = randomF32(size_t(N) * kHeads * D * E, 74, s0d);
   lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v);
   lacc::DeviceBuffer cuB = ctx.upload(cu), slopeB = ctx.upload(kSlopes), s0B = ctx.upload(s0);
   lacc::DeviceBuffer oB = poisoned(v.size() * 2), s1B = poisoned(s0.size() * 4);
@@ -294,50 +306,71 @@ TEST(LightningOpVarlen, MatchesEachSequenceWithStates) {
   EXPECT_LT(relativeError(toDouble(downloadBF16(o2B)), zeroO), kTolerance);
 }
 
-/// The varlen backward: three ragged sequences (one of a single token, one longer than a block)
-/// packed along the tokens of [h, T, dim] tensors, D != E so that the slices read at offsets:
-/// dq, dk, dv match the fp64 reference of each (sequence, head) alone, with and without decay.
+/// The varlen backward: ragged sequences (one empty, one of a single token, one longer than a
+/// block) packed along the tokens of [h, T, dim] tensors, D != E so that the slices read at
+/// offsets: dq, dk, dv match the fp64 reference of each (sequence, head) alone, with and without
+/// decay; then with states per sequence (stateIn, dStateOut in, dStateIn out: the empty
+/// sequence's dStateIn is its dStateOut).
 TEST(LightningOpVarlen, BackwardMatchesEachSequence) {
   const int D = 32, E = 16;
-  const std::vector<int32_t> cu = {0, 45, 46, 121};
+  const std::vector<int32_t> cu = {0, 45, 45, 46, 121};
   const int N = int(cu.size()) - 1, T = cu.back();
   lacc::Context &ctx = testContext();
-  std::vector<double> qd, kd, vd, dOd;
+  std::vector<double> qd, kd, vd, dOd, s0d, dSnd;
   BF16 q = randomBF16(size_t(kHeads) * T * D, 81, qd), k = randomBF16(size_t(kHeads) * T * D, 82, kd);
   BF16 v = randomBF16(size_t(kHeads) * T * E, 83, vd), dO = randomBF16(size_t(kHeads) * T * E, 84, dOd);
+  const size_t stateSize = size_t(N) * kHeads * D * E;
+  std::vector<float> s0 = randomF32(stateSize, 85, s0d), dSn = randomF32(stateSize, 86, dSnd);
   lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v), dOB = ctx.upload(dO);
   lacc::DeviceBuffer cuB = ctx.upload(cu), slopeB = ctx.upload(kSlopes);
-  for (bool decay : {true, false}) {
-    lacc::DeviceBuffer dqB = poisoned(q.size() * 2), dkB = poisoned(k.size() * 2);
-    lacc::DeviceBuffer dvB = poisoned(v.size() * 2);
-    Tensor dq(dqB, {kHeads, T, D}), dk(dkB, {1, kHeads, T, D}), dv(dvB, {kHeads, T, E});
-    LightningAttention::Options o;
-    o.decay = decay;
-    o.block = 16;  // several blocks in the longer sequences, a ragged last one
-    o.slice = 16;  // two slices of D: dq's and dk's states read at an offset
-    LightningAttention attn(ctx, o);
-    ASSERT_NO_THROW(attn.backwardVarlen({qB, {kHeads, T, D}}, {kB, {kHeads, T, D}},
-                                        {vB, {kHeads, T, E}}, {dOB, {kHeads, T, E}}, slopeB,
-                                        {cuB, {N + 1}, DType::I32}, dq, dk, dv));
-    std::vector<double> refDq(qd.size()), refDk(kd.size()), refDv(vd.size());
-    for (int h = 0; h < kHeads; ++h)
-      for (int i = 0; i < N; ++i) {
-        const int first = h * T + cu[i], n = cu[i + 1] - cu[i];
-        auto rows = [&](const std::vector<double> &x, int dim) {
-          return std::vector<double>(x.begin() + size_t(first) * dim,
-                                     x.begin() + size_t(first + n) * dim);
-        };
-        std::vector<double> lambda{decay ? std::exp(-double(kSlopes[h])) : 1.0};
-        auto g = reference::lightningBackward({1, n, D, E}, lambda, rows(qd, D), rows(kd, D),
-                                              rows(vd, E), rows(dOd, E));
-        std::copy(g.dq.begin(), g.dq.end(), refDq.begin() + size_t(first) * D);
-        std::copy(g.dk.begin(), g.dk.end(), refDk.begin() + size_t(first) * D);
-        std::copy(g.dv.begin(), g.dv.end(), refDv.begin() + size_t(first) * E);
-      }
-    EXPECT_LT(relativeError(toDouble(downloadBF16(dqB)), refDq), kTolerance) << decay;
-    EXPECT_LT(relativeError(toDouble(downloadBF16(dkB)), refDk), kTolerance) << decay;
-    EXPECT_LT(relativeError(toDouble(downloadBF16(dvB)), refDv), kTolerance) << decay;
-  }
+  lacc::DeviceBuffer s0B = ctx.upload(s0), dSnB = ctx.upload(dSn);
+  const std::vector<int64_t> stateShape{N * kHeads, D, E};
+  const Tensor stateIn(s0B, stateShape, DType::F32), dStateOut(dSnB, stateShape, DType::F32);
+  for (bool withStates : {false, true})
+    for (bool decay : {true, false}) {
+      lacc::DeviceBuffer dqB = poisoned(q.size() * 2), dkB = poisoned(k.size() * 2);
+      lacc::DeviceBuffer dvB = poisoned(v.size() * 2), dS0B = poisoned(stateSize * 4);
+      Tensor dq(dqB, {kHeads, T, D}), dk(dkB, {1, kHeads, T, D}), dv(dvB, {kHeads, T, E});
+      Tensor dStateIn(dS0B, stateShape, DType::F32);
+      LightningAttention::Options o;
+      o.decay = decay;
+      o.block = 16; // several blocks in the longer sequences, a ragged last one
+      o.slice = 16; // two slices of D: dq's and dk's states read at an offset
+      LightningAttention attn(ctx, o);
+      ASSERT_NO_THROW(attn.backwardVarlen(
+          {qB, {kHeads, T, D}}, {kB, {kHeads, T, D}}, {vB, {kHeads, T, E}},
+          {dOB, {kHeads, T, E}}, slopeB, {cuB, {N + 1}, DType::I32}, dq, dk, dv,
+          withStates ? &stateIn : nullptr, withStates ? &dStateOut : nullptr,
+          withStates ? &dStateIn : nullptr));
+      std::vector<double> refDq(qd.size()), refDk(kd.size()), refDv(vd.size()), refDS0(stateSize);
+      for (int h = 0; h < kHeads; ++h)
+        for (int i = 0; i < N; ++i) {
+          const int first = h * T + cu[i], n = cu[i + 1] - cu[i];
+          auto rows = [&](const std::vector<double> &x, size_t dim, size_t at, size_t count) {
+            return std::vector<double>(x.begin() + at * dim, x.begin() + (at + count) * dim);
+          };
+          // Sequence i's state of head h.
+          const size_t st = size_t(i) * kHeads + h;
+          std::vector<double> lambda{decay ? std::exp(-double(kSlopes[h])) : 1.0};
+          auto g = reference::lightningBackward(
+              {1, n, D, E}, lambda, rows(qd, D, first, n), rows(kd, D, first, n),
+              rows(vd, E, first, n), rows(dOd, E, first, n),
+              withStates ? rows(s0d, D * E, st, 1) : std::vector<double>(),
+              withStates ? rows(dSnd, D * E, st, 1) : std::vector<double>());
+          std::copy(g.dq.begin(), g.dq.end(), refDq.begin() + size_t(first) * D);
+          std::copy(g.dk.begin(), g.dk.end(), refDk.begin() + size_t(first) * D);
+          std::copy(g.dv.begin(), g.dv.end(), refDv.begin() + size_t(first) * E);
+          std::copy(g.dS0.begin(), g.dS0.end(), refDS0.begin() + st * D * E);
+        }
+      SCOPED_TRACE(std::string(withStates ? "states" : "no states") + (decay ? ", decay" : ""));
+      EXPECT_LT(relativeError(toDouble(downloadBF16(dqB)), refDq), kTolerance);
+      EXPECT_LT(relativeError(toDouble(downloadBF16(dkB)), refDk), kTolerance);
+      EXPECT_LT(relativeError(toDouble(downloadBF16(dvB)), refDv), kTolerance);
+      if (!withStates)
+        continue;
+      // Each (sequence, head)'s dStateIn on its own: [kBH, N * D, E] as pieces of D rows.
+      EXPECT_LT(worstPieceError(toDouble(dS0B.download<float>()), refDS0, N * D, E, D), kTolerance);
+    }
 }
 
 /// f16 inputs: forward, backward and a decode step against the fp64 recurrence (f16 holds
@@ -500,11 +533,8 @@ TEST_P(LightningOpSegments, MatchRecurrenceWithStates) {
   BF16 q = randomBF16(size_t(kBH) * p.n * p.D, seed + 1, qd);
   BF16 k = randomBF16(size_t(kBH) * p.n * p.D, seed + 2, kd);
   BF16 v = randomBF16(size_t(kBH) * p.n * p.E, seed + 3, vd);
-  std::vector<float> s0(size_t(kBH) * p.D * p.E);
-  std::mt19937 rng(seed + 4);
-  std::normal_distribution<float> dist;
-  for (float &x : s0)
-    x = dist(rng);
+  std::vector<double> s0d;
+  std::vector<float> s0 = randomF32(size_t(kBH) * p.D * p.E, seed + 4, s0d);
   lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v);
   lacc::DeviceBuffer slopeB = ctx.upload(kSlopes), s0B = ctx.upload(s0);
   lacc::DeviceBuffer oB = poisoned(v.size() * 2), s1B = poisoned(s0.size() * 4);
@@ -546,25 +576,6 @@ struct SegBwdShape {
 std::ostream &operator<<(std::ostream &os, const SegBwdShape &s) {
   return os << "n" << s.n << "_D" << s.D << "_E" << s.E << (s.decay ? "_decay" : "_nodecay")
             << (s.type == DType::F16 ? "_f16" : "_bf16") << "_sms" << s.multiprocessors;
-}
-
-/// The largest ||got - want|| / ||want|| over the pieces of `piece` tokens of each (batch, head)
-/// of [kBH, n, dim] tensors: a wrong state entering one segment shows even where decay leaves it
-/// a small part of the whole.
-double worstPieceError(const std::vector<double> &got, const std::vector<double> &want, int n,
-                       int dim, int piece) {
-  double worst = 0;
-  for (int bh = 0; bh < kBH; ++bh)
-    for (int first = 0; first < n; first += piece) {
-      size_t begin = (size_t(bh) * n + first) * dim;
-      size_t end = (size_t(bh) * n + std::min(n, first + piece)) * dim;
-      double e = relativeError(std::vector<double>(got.begin() + begin, got.begin() + end),
-                               std::vector<double>(want.begin() + begin, want.begin() + end));
-      worst = std::isnan(e) ? e : std::max(worst, e);
-      if (std::isnan(worst))
-        return worst;
-    }
-  return worst;
 }
 
 class LightningOpSegmentsBackward : public ::testing::TestWithParam<SegBwdShape> {};
@@ -616,16 +627,16 @@ TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
   EXPECT_LT(worstPieceError(dq[0], ref.dq, p.n, p.D, L), kTolerance);
   EXPECT_LT(worstPieceError(dk[0], ref.dk, p.n, p.D, L), kTolerance);
   EXPECT_LT(worstPieceError(dv[0], ref.dv, p.n, p.E, L), kTolerance);
-  // The two differ in roundings only: dq's incoming state comes from the forward's state walk,
-  // which weighs a segment's last block from its own end (the k it rounds to bf16 / f16 differ
+  // The two differ in roundings only: dq's incoming state comes from a state-only walk, which
+  // weighs a segment's last block from its own end (the k it rounds to bf16 / f16 differ
   // a little: up to 2e-3 here); dk and dv differ in the order of f32 sums (1e-5 here).
   constexpr double kSame = 5e-3;
   EXPECT_LT(worstPieceError(dq[0], dq[1], p.n, p.D, L), kSame);
   EXPECT_LT(worstPieceError(dk[0], dk[1], p.n, p.D, L), kSame);
   EXPECT_LT(worstPieceError(dv[0], dv[1], p.n, p.E, L), kSame);
-  // The forward's state walk and scan, dq's walk, dv's state walk, the reverse scan, dk's and
+  // The segment states' walks (one kernel), the forward and the reverse scans, dq's, dk's and
   // dv's walks.
-  EXPECT_EQ(attn.configCount(), 7u);
+  EXPECT_EQ(attn.configCount(), 6u);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -635,6 +646,223 @@ INSTANTIATE_TEST_SUITE_P(
                       SegBwdShape{457, 32, 64, true, DType::BF16, 6, 3},
                       SegBwdShape{529, 64, 32, true, DType::F16, 8, 4},
                       SegBwdShape{390, 16, 64, false, DType::F16, 4, 2}),
+    [](const ::testing::TestParamInfo<SegBwdShape> &info) {
+      std::ostringstream os;
+      os << info.param;
+      return os.str();
+    });
+
+//===----------------------------------------------------------------------===//
+// State gradients (chunked prefill, truncated back-propagation)
+//===----------------------------------------------------------------------===//
+
+/// The fp64 reference's gradients are those of its forward: central differences of the loss
+/// sum(o * dO) + sum(S_(n-1) * dSn), affine in any one entry of q, k, v or s0 (so exact up to
+/// rounding), with and without decay, and with no token at all (dS0 = dSn).
+TEST(LightningReference, GradientsMatchFiniteDifferences) {
+  for (int n : {5, 0})
+    for (bool decay : {true, false}) {
+      const reference::LightningShape shape{kBH, n, 3, 2};
+      std::vector<double> q, k, v, dO, s0, dSn;
+      const std::pair<std::vector<double> *, int> sizes[] = {
+          {&q, n * 3}, {&k, n * 3}, {&v, n * 2}, {&dO, n * 2}, {&s0, 6}, {&dSn, 6}};
+      uint32_t seed = 1;
+      for (auto [x, size] : sizes)
+        randomF32(size_t(kBH) * size, seed++, *x);
+      const std::vector<double> lambda = lambdas(decay);
+      auto loss = [&] {
+        std::vector<double> sn;
+        std::vector<double> o = reference::lightningForward(shape, lambda, q, k, v, s0, &sn);
+        double l = 0;
+        for (size_t i = 0; i < o.size(); ++i)
+          l += o[i] * dO[i];
+        for (size_t i = 0; i < sn.size(); ++i)
+          l += sn[i] * dSn[i];
+        return l;
+      };
+      auto g = reference::lightningBackward(shape, lambda, q, k, v, dO, s0, dSn);
+      const std::pair<std::vector<double> *, const std::vector<double> *> inputs[] = {
+          {&q, &g.dq}, {&k, &g.dk}, {&v, &g.dv}, {&s0, &g.dS0}};
+      for (auto [x, grad] : inputs)
+        for (size_t i = 0; i < x->size(); ++i) {
+          const double h = 0.25, saved = (*x)[i];
+          (*x)[i] = saved + h;
+          const double up = loss();
+          (*x)[i] = saved - h;
+          const double down = loss();
+          (*x)[i] = saved;
+          const double tolerance = 1e-12 * (1 + std::abs(up) + std::abs(down));
+          EXPECT_NEAR((up - down) / (2 * h), (*grad)[i], tolerance)
+              << "n " << n << ", decay " << decay << ", entry " << i;
+        }
+    }
+}
+
+/// Random inputs of one backward with states: q, k, v, dO of `p.type`, the forward's s0 and the
+/// final state's gradient dSn (f32), on the host (exact values) and on the device.
+struct StateProblem {
+  SegBwdShape p;
+  BF16 q, k, v, dO;
+  std::vector<double> qd, kd, vd, dOd, s0d, dSnd;
+  std::vector<float> s0, dSn;
+
+  explicit StateProblem(const SegBwdShape &shape) : p(shape) {
+    uint32_t seed = p.n * 11 + p.D + p.E + (p.decay ? 3 : 0);
+    const size_t nq = size_t(kBH) * p.n * p.D, nv = size_t(kBH) * p.n * p.E;
+    q = randomBits(p.type, nq, seed + 1, qd), k = randomBits(p.type, nq, seed + 2, kd);
+    v = randomBits(p.type, nv, seed + 3, vd), dO = randomBits(p.type, nv, seed + 4, dOd);
+    s0 = randomF32(size_t(kBH) * p.D * p.E, seed + 5, s0d);
+    dSn = randomF32(size_t(kBH) * p.D * p.E, seed + 6, dSnd);
+  }
+  reference::LightningShape ref() const { return {kBH, p.n, p.D, p.E}; }
+};
+
+/// The op's gradients of tokens [begin, end) of a StateProblem (and the state gradient).
+struct Gradients {
+  std::vector<double> dq, dk, dv, dStateIn;
+};
+
+/// backward over tokens [begin, end) of `x`, from the forward state `stateIn` and the final
+/// state's gradient `dStateOut` (device buffers, f32 [kBH, D, E]), writing dStateIn to
+/// `dStateIn` (which may be dStateOut's buffer).
+Gradients backwardOf(LightningAttention &attn, const StateProblem &x, int begin, int end,
+                     const lacc::DeviceBuffer &stateIn, const lacc::DeviceBuffer &dStateOut,
+                     lacc::DeviceBuffer &dStateIn) {
+  lacc::Context &ctx = testContext();
+  const SegBwdShape &p = x.p;
+  const int n = end - begin;
+  auto upload = [&](const BF16 &t, int dim) {
+    return ctx.upload(tokens(t, kBH, p.n, dim, begin, end));
+  };
+  lacc::DeviceBuffer qB = upload(x.q, p.D), kB = upload(x.k, p.D), vB = upload(x.v, p.E);
+  lacc::DeviceBuffer dOB = upload(x.dO, p.E), slopeB = ctx.upload(kSlopes);
+  lacc::DeviceBuffer dqB = poisoned(qB.size()), dkB = poisoned(kB.size());
+  lacc::DeviceBuffer dvB = poisoned(vB.size());
+  const std::vector<int64_t> sD{kBatch, kHeads, n, p.D}, sE{kBatch, kHeads, n, p.E};
+  const std::vector<int64_t> sS{kBH, p.D, p.E};
+  Tensor tdq(dqB, sD, p.type), tdk(dkB, sD, p.type), tdv(dvB, sE, p.type);
+  Tensor sIn(stateIn, sS, DType::F32), gOut(dStateOut, sS, DType::F32);
+  Tensor gIn(dStateIn, sS, DType::F32);
+  EXPECT_NO_THROW(attn.backward({qB, sD, p.type}, {kB, sD, p.type}, {vB, sE, p.type},
+                                {dOB, sE, p.type}, slopeB, tdq, tdk, tdv, &sIn, &gOut, &gIn));
+  return {bitsToDouble(p.type, downloadBF16(dqB)), bitsToDouble(p.type, downloadBF16(dkB)),
+          bitsToDouble(p.type, downloadBF16(dvB)), toDouble(dStateIn.download<float>())};
+}
+
+/// The op with the shape's configuration: BLOCK 16 and slices of 16 (D and E cut into
+/// several: states read at offsets), and the SM count that cuts n into `segments`.
+LightningAttention stateOp(const SegBwdShape &p) {
+  LightningAttention::Options opts;
+  opts.decay = p.decay;
+  opts.block = 16;
+  opts.slice = 16;
+  opts.multiprocessors = p.multiprocessors;
+  return LightningAttention(testContext(), opts);
+}
+
+class LightningOpStateBackward : public ::testing::TestWithParam<SegBwdShape> {};
+
+/// With stateIn, dStateOut and dStateIn, dq, dk, dv (block by block) and dStateIn (head by head)
+/// match the fp64 reference; the states are large enough that the same without them would not.
+TEST_P(LightningOpStateBackward, MatchesReference) {
+  const StateProblem x(GetParam());
+  const SegBwdShape &p = x.p;
+  LightningAttention attn = stateOp(p);
+  ASSERT_EQ(attn.segmentsFor(kBH, p.n, p.D, p.E, /*backward=*/true).count, p.segments);
+  lacc::Context &ctx = testContext();
+  lacc::DeviceBuffer s0B = ctx.upload(x.s0), dSnB = ctx.upload(x.dSn);
+  lacc::DeviceBuffer dS0B = poisoned(x.s0.size() * 4);
+  Gradients got = backwardOf(attn, x, 0, p.n, s0B, dSnB, dS0B);
+
+  auto ref = reference::lightningBackward(x.ref(), lambdas(p.decay), x.qd, x.kd, x.vd, x.dOd,
+                                          x.s0d, x.dSnd);
+  auto stateless = reference::lightningBackward(x.ref(), lambdas(p.decay), x.qd, x.kd, x.vd, x.dOd);
+  constexpr int kPiece = 16;
+  EXPECT_LT(worstPieceError(got.dq, ref.dq, p.n, p.D, kPiece), kTolerance);
+  EXPECT_LT(worstPieceError(got.dk, ref.dk, p.n, p.D, kPiece), kTolerance);
+  EXPECT_LT(worstPieceError(got.dv, ref.dv, p.n, p.E, kPiece), kTolerance);
+  EXPECT_LT(worstPieceError(got.dStateIn, ref.dS0, p.D, p.E, p.D), kTolerance);
+  // Dropping s0 (dq) or dSn (dk, dv) would fail the checks above.
+  EXPECT_GT(worstPieceError(stateless.dq, ref.dq, p.n, p.D, kPiece), 10 * kTolerance);
+  EXPECT_GT(worstPieceError(stateless.dk, ref.dk, p.n, p.D, kPiece), 10 * kTolerance);
+  EXPECT_GT(worstPieceError(stateless.dv, ref.dv, p.n, p.E, kPiece), 10 * kTolerance);
+}
+
+/// Truncated back-propagation through a sequence in two chunks: the forward of chunk 1 from s0
+/// gives chunk 2's stateIn; the backward of chunk 2 from dSn gives its dStateIn, in which chunk
+/// 1's backward (from s0, in place) leaves its own. dq, dk, dv of the two chunks and the final
+/// dStateIn equal the backward over the whole sequence up to rounding (chunk 2's state comes
+/// from the forward, the whole backward's from dq's walk), and match the fp64 reference.
+TEST_P(LightningOpStateBackward, ChunkedEqualsWhole) {
+  const StateProblem x(GetParam());
+  const SegBwdShape &p = x.p;
+  // Chunk 1 ends off a block boundary (BLOCK 16); with segments, each chunk is cut too.
+  const int split = p.n / 2 | 1;
+  LightningAttention attn = stateOp(p);
+  ASSERT_EQ(attn.segmentsFor(kBH, split, p.D, p.E, true).count > 1, p.segments > 1);
+  ASSERT_EQ(attn.segmentsFor(kBH, p.n - split, p.D, p.E, true).count > 1, p.segments > 1);
+  lacc::Context &ctx = testContext();
+  lacc::DeviceBuffer s0B = ctx.upload(x.s0), dSnB = ctx.upload(x.dSn);
+  const size_t stateBytes = x.s0.size() * 4;
+
+  // The forward over chunk 1: its stateOut is chunk 2's stateIn.
+  lacc::DeviceBuffer s1B = poisoned(stateBytes);
+  {
+    const std::vector<int64_t> sD{kBatch, kHeads, split, p.D}, sE{kBatch, kHeads, split, p.E};
+    lacc::DeviceBuffer qB = ctx.upload(tokens(x.q, kBH, p.n, p.D, 0, split));
+    lacc::DeviceBuffer kB = ctx.upload(tokens(x.k, kBH, p.n, p.D, 0, split));
+    lacc::DeviceBuffer vB = ctx.upload(tokens(x.v, kBH, p.n, p.E, 0, split));
+    lacc::DeviceBuffer oB = poisoned(vB.size()), slopeB = ctx.upload(kSlopes);
+    Tensor o(oB, sE, p.type), sIn(s0B, {kBH, p.D, p.E}, DType::F32);
+    Tensor sOut(s1B, {kBH, p.D, p.E}, DType::F32);
+    ASSERT_NO_THROW(attn.forward({qB, sD, p.type}, {kB, sD, p.type}, {vB, sE, p.type}, slopeB,
+                                 o, &sIn, &sOut));
+  }
+  lacc::DeviceBuffer gB = poisoned(stateBytes), wholeDS0B = poisoned(stateBytes);
+  Gradients second = backwardOf(attn, x, split, p.n, s1B, dSnB, gB);
+  Gradients first = backwardOf(attn, x, 0, split, s0B, gB, gB); // dStateIn over dStateOut
+  Gradients whole = backwardOf(attn, x, 0, p.n, s0B, dSnB, wholeDS0B);
+
+  // The chunks' gradients as one [kBH, n, dim] tensor.
+  auto join = [&](const std::vector<double> &a, const std::vector<double> &b, int dim) {
+    std::vector<double> out;
+    for (int bh = 0; bh < kBH; ++bh) {
+      out.insert(out.end(), a.begin() + size_t(bh) * split * dim,
+                 a.begin() + size_t(bh + 1) * split * dim);
+      out.insert(out.end(), b.begin() + size_t(bh) * (p.n - split) * dim,
+                 b.begin() + size_t(bh + 1) * (p.n - split) * dim);
+    }
+    return out;
+  };
+  const std::vector<double> dq = join(first.dq, second.dq, p.D);
+  const std::vector<double> dk = join(first.dk, second.dk, p.D);
+  const std::vector<double> dv = join(first.dv, second.dv, p.E);
+  constexpr int kPiece = 16;
+  constexpr double kSame = 5e-3; // as the segmented backward against the unsegmented one
+  EXPECT_LT(worstPieceError(dq, whole.dq, p.n, p.D, kPiece), kSame);
+  EXPECT_LT(worstPieceError(dk, whole.dk, p.n, p.D, kPiece), kSame);
+  EXPECT_LT(worstPieceError(dv, whole.dv, p.n, p.E, kPiece), kSame);
+  EXPECT_LT(worstPieceError(first.dStateIn, whole.dStateIn, p.D, p.E, p.D), kSame);
+
+  auto ref = reference::lightningBackward(x.ref(), lambdas(p.decay), x.qd, x.kd, x.vd, x.dOd,
+                                          x.s0d, x.dSnd);
+  EXPECT_LT(worstPieceError(dq, ref.dq, p.n, p.D, kPiece), kTolerance);
+  EXPECT_LT(worstPieceError(dk, ref.dk, p.n, p.D, kPiece), kTolerance);
+  EXPECT_LT(worstPieceError(dv, ref.dv, p.n, p.E, kPiece), kTolerance);
+  EXPECT_LT(worstPieceError(first.dStateIn, ref.dS0, p.D, p.E, p.D), kTolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, LightningOpStateBackward,
+    // Unsegmented (no SM count): ragged n, one whole block, D != E both ways, no decay (dSn
+    // reaches dStateIn undecayed), f16; segmented: several segments, the last one ragged.
+    ::testing::Values(SegBwdShape{70, 32, 16, true, DType::BF16, 0, 1},
+                      SegBwdShape{37, 16, 32, false, DType::BF16, 0, 1},
+                      SegBwdShape{32, 16, 16, true, DType::BF16, 0, 1},
+                      SegBwdShape{67, 16, 32, true, DType::F16, 0, 1},
+                      SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4},
+                      SegBwdShape{600, 16, 32, false, DType::BF16, 4, 2},
+                      SegBwdShape{529, 32, 16, true, DType::F16, 8, 4}),
     [](const ::testing::TestParamInfo<SegBwdShape> &info) {
       std::ostringstream os;
       os << info.param;
@@ -734,6 +962,31 @@ TEST(LightningOpErrors, Backward) {
   { Args x; x.dv.shape = {1, 2, 5}; EXPECT_THAT(bwd(x), HasSubstr("dv must have rank 4")); }
   { Args x; x.dO.shape = {1, 2, 5, 16}; EXPECT_THAT(bwd(x), HasSubstr("dO has shape [1, 2, 5, 16]: its head dim E")); }
   { Args x; x.slopeB = lacc::DeviceBuffer(); EXPECT_THAT(bwd(x), HasSubstr("slope has no device buffer")); }
+  // The states: f32 [b * h, D, E] each (dStateIn may be dStateOut).
+  auto bwdStates = [&](Args &x, const Tensor *sIn, const Tensor *gOut, Tensor *gIn) {
+    return errorOf([&] {
+      attn.backward(x.q, x.k, x.v, x.dO, x.slopeB, x.dq, x.dk, x.dv, sIn, gOut, gIn);
+    });
+  };
+  { Args x; EXPECT_EQ(bwdStates(x, &x.state, &x.state, &x.state), "(no error)"); }
+  {
+    Args x;
+    Tensor bad{x.stateB, {2, 32, 16}, DType::F32};
+    EXPECT_THAT(bwdStates(x, &bad, nullptr, nullptr),
+                HasSubstr("backward: stateIn must have shape [b * h, D, E] = [2, 16, 32], "
+                          "got [2, 32, 16]"));
+    Tensor bf{x.stateB, {2, 16, 32}, DType::BF16};
+    EXPECT_THAT(bwdStates(x, nullptr, &bf, nullptr),
+                HasSubstr("backward: dStateOut must be f32, got bf16"));
+    Tensor rank4{x.stateB, {1, 2, 16, 32}, DType::F32};
+    EXPECT_THAT(bwdStates(x, nullptr, nullptr, &rank4),
+                HasSubstr("backward: dStateIn must have rank 3"));
+    lacc::DeviceBuffer small = x.ctx.alloc(16);
+    Tensor shortBuffer{small, {2, 16, 32}, DType::F32};
+    EXPECT_THAT(bwdStates(x, nullptr, nullptr, &shortBuffer),
+                HasSubstr("dStateIn of shape [2, 16, 32] f32 needs 4096 bytes, but its buffer "
+                          "has 16"));
+  }
 }
 
 TEST(LightningOpErrors, Decode) {
@@ -809,12 +1062,20 @@ TEST(LightningOpErrors, BackwardVarlen) {
     return V{{qkB, {2, 5, 16}}, {voB, {1, 2, 5, 32}}, {cuB, {3}, DType::I32},
              {dqB, {2, 5, 16}}, {dkB, {2, 5, 16}}, {dvB, {2, 5, 32}}};
   };
-  auto call = [&](V x) {
+  auto call = [&](V x, Tensor *state = nullptr) {
     return errorOf([&] {
-      attn.backwardVarlen(x.qk, x.qk, x.vo, x.vo, slopeB, x.cu, x.dq, x.dk, x.dv);
+      attn.backwardVarlen(x.qk, x.qk, x.vo, x.vo, slopeB, x.cu, x.dq, x.dk, x.dv, state, state,
+                          state);
     });
   };
   EXPECT_EQ(call(valid()), "(no error)");
+  // States per (sequence, head): [N * h, D, E].
+  lacc::DeviceBuffer stateB = ctx.alloc(2 * kHeads * 16 * 32 * 4);
+  stateB.fill(0);
+  Tensor state{stateB, {4, 16, 32}, DType::F32}, perBatch{stateB, {2, 16, 32}, DType::F32};
+  EXPECT_EQ(call(valid(), &state), "(no error)");
+  EXPECT_THAT(call(valid(), &perBatch),
+              HasSubstr("backwardVarlen: stateIn must have shape [b * h, D, E] = [4, 16, 32]"));
   { V x = valid(); x.dk.shape = {2, 4, 16}; EXPECT_THAT(call(x), HasSubstr("backwardVarlen: dk has shape [2, 4, 16]")); }
   { V x = valid(); x.cu.shape = {1}; EXPECT_THAT(call(x), HasSubstr("cuSeqlens must hold N + 1 >= 2 offsets")); }
   { V x = valid(); x.dv.dtype = DType::F16; EXPECT_THAT(call(x), HasSubstr("dv must be bf16, got f16")); }

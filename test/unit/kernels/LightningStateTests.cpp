@@ -37,26 +37,6 @@ std::ostream &operator<<(std::ostream &os, const Shape &s) {
 
 int sliceOf(int dim) { return std::min(dim, 32); }
 
-std::vector<float> randomF32(size_t n, uint32_t seed, std::vector<double> &values) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<double> dist(0.0, 1.0);
-  std::vector<float> out(n);
-  values.resize(n);
-  for (size_t i = 0; i < n; ++i)
-    values[i] = out[i] = static_cast<float>(dist(rng));
-  return out;
-}
-
-/// Tokens [begin, end) of a [bh, n, dim] tensor, as a contiguous [bh, end - begin, dim] one.
-template <class T>
-std::vector<T> tokens(const std::vector<T> &x, int n, int dim, int begin, int end) {
-  std::vector<T> out;
-  for (int b = 0; b < kBH; ++b)
-    out.insert(out.end(), x.begin() + (size_t(b) * n + begin) * dim,
-               x.begin() + (size_t(b) * n + end) * dim);
-  return out;
-}
-
 /// The recurrence in fp64: outputs [bh, n, E] and the final state [bh, D, E] from `state`.
 struct Recurrence {
   std::vector<double> o, state;
@@ -136,8 +116,8 @@ FwdResult runForward(const Problem &p, int begin, int end, const std::vector<flo
   if (!fwd)
     return {};
   int n = end - begin;
-  BF16 q = tokens(p.q, p.n, p.s.D, begin, end), k = tokens(p.k, p.n, p.s.D, begin, end);
-  BF16 v = tokens(p.v, p.n, p.s.E, begin, end), o = poisonedBF16(v.size());
+  BF16 q = tokens(p.q, kBH, p.n, p.s.D, begin, end), k = tokens(p.k, kBH, p.n, p.s.D, begin, end);
+  BF16 v = tokens(p.v, kBH, p.n, p.s.E, begin, end), o = poisonedBF16(v.size());
   std::vector<float> slope = p.slope;
   std::vector<float> sIn = stateIn ? *stateIn : std::vector<float>(1, NAN);
   std::vector<float> sOut(size_t(kBH) * p.s.D * p.s.E, NAN);
@@ -176,8 +156,9 @@ TEST_P(LightningState, ChunkedPrefillMatchesOneForward) {
                      second.o.begin() + size_t(b + 1) * kN2 * p.s.E);
     }
     Recurrence refFirst =
-        recurrent(p.s, kN1, tokens(p.qd, p.n, p.s.D, 0, kN1), tokens(p.kd, p.n, p.s.D, 0, kN1),
-                  tokens(p.vd, p.n, p.s.E, 0, kN1), initial ? p.s0d : p.zeroState());
+        recurrent(p.s, kN1, tokens(p.qd, kBH, p.n, p.s.D, 0, kN1),
+                  tokens(p.kd, kBH, p.n, p.s.D, 0, kN1), tokens(p.vd, kBH, p.n, p.s.E, 0, kN1),
+                  initial ? p.s0d : p.zeroState());
 
     EXPECT_LT(worstHeadError(whole.o, ref.o), kTolerance);
     EXPECT_LT(worstHeadError(whole.state, ref.state), kTolerance);
@@ -201,7 +182,7 @@ TEST_P(LightningState, DecodeAfterPrefillMatchesRecurrence) {
 
   FwdResult prefill = runForward(p, 0, kN1, &p.s0);
   ASSERT_FALSE(prefill.o.empty());
-  EXPECT_LT(worstHeadError(prefill.o, tokens(ref.o, p.n, s.E, 0, kN1)), kTolerance);
+  EXPECT_LT(worstHeadError(prefill.o, tokens(ref.o, kBH, p.n, s.E, 0, kN1)), kTolerance);
 
   auto decode = Kernel::load("lightning_decode.tile", "lightning_decode",
                              {{"H", kHeads}, {"D", s.D}, {"E", s.E},
@@ -211,10 +192,10 @@ TEST_P(LightningState, DecodeAfterPrefillMatchesRecurrence) {
   std::vector<float> slope = p.slope;
   for (int t = kN1; t < p.n; ++t) {
     SCOPED_TRACE("token " + std::to_string(t));
-    BF16 q = tokens(p.q, p.n, s.D, t, t + 1), k = tokens(p.k, p.n, s.D, t, t + 1);
-    BF16 v = tokens(p.v, p.n, s.E, t, t + 1), o = poisonedBF16(v.size());
+    BF16 q = tokens(p.q, kBH, p.n, s.D, t, t + 1), k = tokens(p.k, kBH, p.n, s.D, t, t + 1);
+    BF16 v = tokens(p.v, kBH, p.n, s.E, t, t + 1), o = poisonedBF16(v.size());
     decode->run(lacc::Grid(s.E / sliceOf(s.E), kBH), q, k, v, o, slope, state);
-    EXPECT_LT(worstHeadError(toDouble(o), tokens(ref.o, p.n, s.E, t, t + 1)), kTolerance);
+    EXPECT_LT(worstHeadError(toDouble(o), tokens(ref.o, kBH, p.n, s.E, t, t + 1)), kTolerance);
   }
   EXPECT_LT(worstHeadError(toDouble(state), ref.state), kTolerance);
 }

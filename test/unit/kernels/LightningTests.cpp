@@ -100,9 +100,10 @@ LightningGrads runBackward(Problem &p) {
   BF16 dvOut = poisonedBF16(p.v.size());
   const int n = p.s.n, bh = kBatch * kHeads;
   const int dSlices = p.s.D / sliceOf(p.s.D), eSlices = p.s.E / sliceOf(p.s.E);
-  dq->run(lacc::Grid(dSlices, bh), p.k, p.v, p.dO, dqOut, p.slope, n);
-  dk->run(lacc::Grid(dSlices, bh), p.q, p.v, p.dO, dkOut, p.slope, n);
-  dv->run(lacc::Grid(eSlices, bh), p.q, p.k, p.dO, dvOut, p.slope, n);
+  // No states: s_in and s_out are never touched (slope stands in).
+  dq->run(lacc::Grid(dSlices, bh), p.k, p.v, p.dO, dqOut, p.slope, n, p.slope);
+  dk->run(lacc::Grid(dSlices, bh), p.q, p.v, p.dO, dkOut, p.slope, n, p.slope);
+  dv->run(lacc::Grid(eSlices, bh), p.q, p.k, p.dO, dvOut, p.slope, n, p.slope, p.slope);
   return {toDouble(dqOut), toDouble(dkOut), toDouble(dvOut)};
 }
 

@@ -10,6 +10,7 @@
 //   attn.forward(q, k, v, slope, o, nullptr, &state);        // prefill, keeping the state
 //   attn.decode(q1, k1, v1, slope, state, o1);               // then one token at a time
 //   attn.backward(q, k, v, dO, slope, dq, dk, dv);
+//   attn.backward(q, k, v, dO, slope, dq, dk, dv, &s0, &dS1, &dS0);  // with states (below)
 //   attn.forwardVarlen(qp, kp, vp, slope, cuSeqlens, op);    // sequences packed, [h, T, D]
 //   attn.backwardVarlen(qp, kp, vp, dOp, slope, cuSeqlens, dqp, dkp, dvp);
 //
@@ -24,6 +25,16 @@
 // forwardVarlen() takes N sequences of different lengths packed along the token axis (fla's
 // cu_seqlens): q, k [h, T, D], v, o [h, T, E] (or with a leading batch dim of 1), sequence i
 // being tokens cuSeqlens[i] .. cuSeqlens[i + 1] of every head; states are [N * h, D, E].
+//
+// The backward of a forward with states (chunked prefill, truncated back-propagation) takes
+// the forward's stateIn (its share of o reaches dq), dStateOut, the gradient of the loss with
+// respect to the forward's stateOut (it reaches dk and dv), and gives dStateIn, the gradient
+// with respect to stateIn: dS_in = lambda dS_0 of the adjoint recurrence
+// dS_t = q_t^T do_t + lambda dS_(t+1), dS_(n-1) = q_(n-1)^T do_(n-1) + dStateOut
+// (kernels/lightning_bwd.tile's header). A sequence in chunks back-propagates chunk by chunk
+// from the last: each chunk's dStateIn is the previous chunk's dStateOut (dStateIn may be
+// dStateOut's own buffer, overwritten), and the gradients equal those of one backward over
+// the whole sequence. Each is optional (none: zero, or not wanted).
 //
 // The kernels read and write contiguous row-major tensors only: a Tensor's strides, when
 // given, must be the contiguous ones (an Error otherwise); other layouts are not supported,
@@ -40,11 +51,13 @@
 // dim) is too few programs to fill the GPU, forward() and backward() cut each sequence into
 // segments walked in parallel (segmentsFor() has the rule): each segment's own state, a short
 // scan over the segments with lambda^L, then each segment's outputs from the state entering it
-// (kernels/lightning_fwd.tile's lightning_fwd_segments). The backward does so twice: dq from the
-// forward's state before each segment (made as the forward makes it), then dk and dv from the
-// reverse state that enters each segment from its right, scanned from the last segment
-// (kernels/lightning_bwd.tile's *_segments). Both need a workspace of b * h * segments * D * E
-// f32 (one, used in turn), kept by the op per stream and grown when needed: nothing else is
+// (kernels/lightning_fwd.tile's lightning_fwd_segments). The backward does so twice at once: dq
+// from the forward's state before each segment, dk and dv from the reverse state that enters
+// each segment from its right, scanned from the last segment (kernels/lightning_bwd.tile's
+// lightning_bwd_segment_states, one launch for both sets of own states, and *_segments; the
+// scans start from stateIn and dStateOut, and the reverse one ends with dStateIn). They need a
+// workspace of b * h * segments * D * E f32 (the forward) or twice that (the backward, both
+// sets side by side), kept by the op per stream and grown when needed: nothing else is
 // allocated, whatever n. The kernels of one configuration (D, E, heads, decay, state flags,
 // element type) are made on first use and kept; the runtime caches their compiled code (in
 // memory and on disk). Launches are asynchronous on the GPU,
@@ -133,15 +146,20 @@ public:
                      const Tensor &cuSeqlens, Tensor &o, const Tensor *stateIn = nullptr,
                      Tensor *stateOut = nullptr);
 
-  /// dq, dk, dv from dO (no state in or out; slope has no gradient).
+  /// dq, dk, dv from dO (slope has no gradient); for a forward from stateIn, with dStateOut
+  /// the gradient of its stateOut when given, and the gradient of stateIn to dStateIn when
+  /// given (see above; all f32 [b * h, D, E]).
   void backward(const Tensor &q, const Tensor &k, const Tensor &v, const Tensor &dO,
-                const DeviceBuffer &slope, Tensor &dq, Tensor &dk, Tensor &dv);
+                const DeviceBuffer &slope, Tensor &dq, Tensor &dk, Tensor &dv,
+                const Tensor *stateIn = nullptr, const Tensor *dStateOut = nullptr,
+                Tensor *dStateIn = nullptr);
 
-  /// dq, dk, dv of forwardVarlen without states, for N packed sequences: every tensor
-  /// [h, T, dim] (or [1, h, T, dim]).
+  /// dq, dk, dv of forwardVarlen, for N packed sequences: every tensor [h, T, dim] (or
+  /// [1, h, T, dim]); the states as backward's, per sequence: [N * h, D, E].
   void backwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v, const Tensor &dO,
                       const DeviceBuffer &slope, const Tensor &cuSeqlens, Tensor &dq, Tensor &dk,
-                      Tensor &dv);
+                      Tensor &dv, const Tensor *stateIn = nullptr,
+                      const Tensor *dStateOut = nullptr, Tensor *dStateIn = nullptr);
 
   /// One token per (batch, head): state <- lambda state + k^T v (in place), o = q state.
   void decode(const Tensor &q, const Tensor &k, const Tensor &v, const DeviceBuffer &slope,
@@ -193,8 +211,9 @@ private:
                        Tensor *stateOut, DType type, const Segments &segments);
   /// The segmented backward (arguments checked).
   void backwardSegments(const Tensor &q, const Tensor &k, const Tensor &v, const Tensor &dO,
-                        const DeviceBuffer &slope, Tensor &dq, Tensor &dk, Tensor &dv, DType type,
-                        const Segments &segments);
+                        const DeviceBuffer &slope, Tensor &dq, Tensor &dk, Tensor &dv,
+                        const Tensor *stateIn, const Tensor *dStateOut, Tensor *dStateIn,
+                        DType type, const Segments &segments);
   /// The segment states' workspace of `stream`, at least `bytes` (held by the caller while it
   /// launches: another thread may replace it meanwhile).
   std::shared_ptr<DeviceBuffer> workspace(const Stream &stream, size_t bytes);
