@@ -132,7 +132,7 @@ if has sass; then
     arch=$(sed -n 's/^\.target \(sm_[0-9a-z]*\).*/\1/p' "$ptx")
     if ptxas -arch="$arch" -v "$ptx" -o "$LOGS/$name.cubin" > "$LOGS/ptxas-$name.log" 2>&1; then
       cuobjdump -sass "$LOGS/$name.cubin" > "$LOGS/$name.sass"
-      note "$name ($arch): HGMMA $(grep -c HGMMA "$LOGS/$name.sass"), HMMA $(grep -c HMMA "$LOGS/$name.sass"), LDSM $(grep -c LDSM "$LOGS/$name.sass"), LDGSTS $(grep -c LDGSTS "$LOGS/$name.sass"); $(grep -o 'Used [0-9]* registers' "$LOGS/ptxas-$name.log"), $(grep -o '[0-9]* bytes spill stores' "$LOGS/ptxas-$name.log")"
+      note "$name ($arch): HGMMA $(grep -c HGMMA "$LOGS/$name.sass"), UTMALDG $(grep -c UTMALDG "$LOGS/$name.sass"), HMMA $(grep -c HMMA "$LOGS/$name.sass"), LDSM $(grep -c LDSM "$LOGS/$name.sass"), LDGSTS $(grep -c LDGSTS "$LOGS/$name.sass"); $(grep -o 'Used [0-9]* registers' "$LOGS/ptxas-$name.log"), $(grep -o '[0-9]* bytes spill stores' "$LOGS/ptxas-$name.log")"
     else
       note "$name: ptxas failed: $(tail -n 2 "$LOGS/ptxas-$name.log")"
     fi

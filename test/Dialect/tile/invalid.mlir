@@ -1082,3 +1082,13 @@ func.func @descriptor_load_offsets(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
   %t = tile.descriptor_load %d[%o] : !tile.tensor_desc<tensor<16x16xf32>> -> tensor<16x16xf32>
   return
 }
+
+// -----
+
+func.func @descriptor_load_type(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n], [%n, %one] : [i32, i32], [i32, i64] -> !tile.tensor_desc<tensor<16x16xf32>>
+  // expected-error @+1 {{result type must be the descriptor's block type 'tensor<16x16xf32>' (with a layout or not), got 'tensor<16x8xf32>'}}
+  %t = tile.descriptor_load %d[%o, %o] : !tile.tensor_desc<tensor<16x16xf32>> -> tensor<16x8xf32>
+  return
+}

@@ -133,3 +133,53 @@ func.func @wgmma_register_a_layout(%a: tensor<64x64xbf16, #tilegpu.dot_op<{opIdx
   %d = tilegpu.warp_group_dot %a, %b, %c : tensor<64x64xbf16, #tilegpu.dot_op<{opIdx = 0, parent = #other, kWidth = 2}>>, !tilegpu.memdesc<64x64xbf16, #sw>, tensor<64x64xf32, #wg> -> tensor<64x64xf32, #wg>
   return
 }
+
+// -----
+
+#bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @barrier_type(%b: !tilegpu.memdesc<2xi64, #bar>) {
+  // expected-error @+1 {{barrier must be a memdesc<1xi64>, got '!tilegpu.memdesc<2xi64, #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>>'}}
+  tilegpu.init_barrier %b, 1 : !tilegpu.memdesc<2xi64, #bar>
+  return
+}
+
+// -----
+
+#bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @barrier_count(%b: !tilegpu.memdesc<1xi64, #bar>) {
+  // expected-error @+1 {{count must be in [1, 2^20), got 0}}
+  tilegpu.init_barrier %b, 0 : !tilegpu.memdesc<1xi64, #bar>
+  return
+}
+
+// -----
+
+// The TMA writes the tensor's innermost dimension contiguously: not a column-major buffer.
+#colmajor = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1], chunk = 64}>
+#bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @tma_layout(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu.memdesc<64x64xbf16, #colmajor>, %b: !tilegpu.memdesc<1xi64, #bar>) {
+  // expected-error @+1 {{the TMA cannot write a buffer of type}}
+  tilegpu.async_tma_copy_global_to_local %map[%i, %i] %buf, %b, %p : !tilegpu.memdesc<64x64xbf16, #colmajor>, !tilegpu.memdesc<1xi64, #bar>
+  return
+}
+
+// -----
+
+// A swizzled layout the TMA has no mode for (64-byte rows with the 128-byte pattern).
+#odd = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+#bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @tma_swizzle(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu.memdesc<64x32xbf16, #odd>, %b: !tilegpu.memdesc<1xi64, #bar>) {
+  // expected-error @+1 {{the TMA cannot write a buffer of type}}
+  tilegpu.async_tma_copy_global_to_local %map[%i, %i] %buf, %b, %p : !tilegpu.memdesc<64x32xbf16, #odd>, !tilegpu.memdesc<1xi64, #bar>
+  return
+}
+
+// -----
+
+#swz = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @tma_coords(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu.memdesc<64x64xbf16, #swz>, %b: !tilegpu.memdesc<1xi64, #bar>) {
+  // expected-error @+1 {{needs one coordinate per dimension of the buffer (2), got 1}}
+  tilegpu.async_tma_copy_global_to_local %map[%i] %buf, %b, %p : !tilegpu.memdesc<64x64xbf16, #swz>, !tilegpu.memdesc<1xi64, #bar>
+  return
+}

@@ -33,3 +33,24 @@ func.func @slice(%m: !tilegpu.memdesc<64x32xbf16, #sv>) {
   %w = tilegpu.memdesc_slice %v {offsets = array<i64: 32, 0>} : !tilegpu.memdesc<64x16xbf16, #sv, view of 64x32 at [0, 16]> -> !tilegpu.memdesc<32x16xbf16, #sv, view of 64x32 at [32, 16]>
   return
 }
+
+// mbarriers and TMA copies (TileGPUTMAOps.td): a 64x128 bf16 buffer in wgmma's 128-byte
+// swizzle, filled from a tensor map at (row, col) and completing on a barrier.
+// CHECK-LABEL: func.func @tma
+// CHECK: tilegpu.init_barrier %{{.*}}, 1 : !tilegpu.memdesc<1xi64, #{{.*}}>
+// CHECK: tilegpu.barrier_expect %{{.*}}, 16384, %{{.*}} : !tilegpu.memdesc<1xi64, #{{.*}}>
+// CHECK: tilegpu.async_tma_copy_global_to_local %arg0[%arg1, %arg2] %{{.*}}, %{{.*}}, %{{.*}} : !tilegpu.memdesc<64x128xbf16, #{{.*}}>, !tilegpu.memdesc<1xi64, #{{.*}}>
+// CHECK: tilegpu.wait_barrier %{{.*}}, %{{.*}} : !tilegpu.memdesc<1xi64, #{{.*}}>
+// CHECK: tilegpu.inval_barrier %{{.*}} : !tilegpu.memdesc<1xi64, #{{.*}}>
+#swz = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @tma(%map: !tilegpu.tensor_map, %row: i32, %col: i32, %pred: i1, %phase: i32) {
+  %buf = tilegpu.local_alloc -> !tilegpu.memdesc<64x128xbf16, #swz>
+  %bar = tilegpu.local_alloc -> !tilegpu.memdesc<1xi64, #bar>
+  tilegpu.init_barrier %bar, 1 : !tilegpu.memdesc<1xi64, #bar>
+  tilegpu.barrier_expect %bar, 16384, %pred : !tilegpu.memdesc<1xi64, #bar>
+  tilegpu.async_tma_copy_global_to_local %map[%row, %col] %buf, %bar, %pred : !tilegpu.memdesc<64x128xbf16, #swz>, !tilegpu.memdesc<1xi64, #bar>
+  tilegpu.wait_barrier %bar, %phase : !tilegpu.memdesc<1xi64, #bar>
+  tilegpu.inval_barrier %bar : !tilegpu.memdesc<1xi64, #bar>
+  return
+}

@@ -27,6 +27,17 @@ CompiledKernel sampleKernel(const std::string &tag = "") {
               {"n", Param::Kind::Int, ScalarType::I32, 4},
               {"s", Param::Kind::Float, ScalarType::BF16, 2}};
   k.ptx = "// PTX " + tag + "\n.version 8.0\n.target sm_90a\n" + std::string(300, 'p') + "\n";
+  // A descriptor of x as an [n, 64] tensor (row stride n), and its tensor map (a box of
+  // 32 x 32, 128-byte swizzle).
+  TensorDescriptor d;
+  d.base = 0;
+  d.shape = {{1, 0}, {-1, 64}};
+  d.strides = {{1, 0}, {-1, 1}};
+  d.block = {64, 64};
+  d.elementBytes = 4;
+  k.descriptors = {d};
+  d.block = {32, 32};
+  k.tensorMaps = {{d, 128}};
   return k;
 }
 
@@ -47,6 +58,8 @@ void expectSame(const CompiledKernel &a, const CompiledKernel &b) {
   EXPECT_EQ(a.sharedBytes, b.sharedBytes);
   EXPECT_EQ(a.params, b.params);
   EXPECT_EQ(a.ptx, b.ptx);
+  EXPECT_EQ(a.descriptors, b.descriptors);
+  EXPECT_EQ(a.tensorMaps, b.tensorMaps);
 }
 
 /// Files in `dir` whose names contain `needle`.
