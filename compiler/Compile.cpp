@@ -42,6 +42,8 @@ std::string KernelConfig::key() const {
     key += ".sms" + std::to_string(numSMs);
   if (maxRegisters)
     key += ".r" + std::to_string(maxRegisters);
+  if (!warpSpecialize)
+    key += ".nows";
   return key;
 }
 

@@ -35,6 +35,9 @@ struct KernelConfig {
   /// Registers per thread the kernel may use (PTX .maxnreg); 0: ptxas decides, up to what one
   /// program of numWarps warps can have (255 at most).
   int maxRegisters = 0;
+  /// Warp-specialize the main loops that qualify on sm_90a (a TMA producer warpgroup, see
+  /// compiler/transforms/WarpSpecialize.cpp); false leaves them to the software pipeliner.
+  bool warpSpecialize = true;
 
   /// A stable text naming every field, for cache keys: "sm_90a.w4.s1".
   std::string key() const;

@@ -93,6 +93,7 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &con
   addPass(pm, createTileGPURemoveLayoutConversions());
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createCSEPass());
+  addPass(pm, createTileGPUWarpSpecialize({config.warpSpecialize, config.numStages}));
   addPass(pm, createTileGPUSoftwarePipeline({config.numStages}));
   addPass(pm, createTileGPULowerDescriptorLoads());
   addPass(pm, createTileGPUSplitDotK());
@@ -166,7 +167,8 @@ std::vector<KernelMetadata> lacc::getKernelMetadata(ModuleOp module) {
       continue;
     KernelMetadata info;
     info.name = func.getName().str();
-    info.numWarps = numWarps;
+    // A warp-specialized kernel's producer warpgroup comes on top of its layouts' warps.
+    info.numWarps = numWarps + (func->hasAttr(tilegpu::TileGPUDialect::kWarpSpecializedAttrName) ? 4 : 0);
     auto shared = func->getAttrOfType<IntegerAttr>(tilegpu::TileGPUDialect::kSharedBytesAttrName);
     if (!shared)
       shared = moduleShared;

@@ -43,6 +43,7 @@ CompileInput toInput(const CompileRequest &request) {
   input.config.arch = request.arch;
   input.config.numWarps = static_cast<int>(request.numWarps);
   input.config.numStages = static_cast<int>(request.numStages);
+  input.config.warpSpecialize = request.warpSpecialize;
   input.config.maxRegisters = static_cast<int>(request.maxRegisters);
   return input;
 }

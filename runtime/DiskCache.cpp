@@ -162,6 +162,7 @@ std::string describeRequest(const CompileRequest &r) {
   d += "num_warps " + std::to_string(r.numWarps) + "\n";
   d += "num_stages " + std::to_string(r.numStages) + "\n";
   d += "max_registers " + std::to_string(r.maxRegisters) + "\n";
+  d += std::string("warp_specialize ") + (r.warpSpecialize ? "1" : "0") + "\n";
   d += "constants";
   for (const auto &[name, value] : r.constants) // a std::map: sorted, so canonical
     d += " " + name + "=" + value.toString();

@@ -560,6 +560,7 @@ CompileRequest KernelState::request(Specialization mask) const {
   request.numWarps = options.numWarps;
   request.numStages = options.numStages;
   request.maxRegisters = options.maxRegisters;
+  request.warpSpecialize = options.warpSpecialize;
   return request;
 }
 
@@ -1250,6 +1251,7 @@ static std::shared_ptr<KernelState> makeKernelState(ModuleState &m, const std::s
   memo += "|warps=" + std::to_string(options.numWarps) +
           "|stages=" + std::to_string(options.numStages) +
           "|regs=" + std::to_string(options.maxRegisters) +
+          (options.warpSpecialize ? "" : "|nows") +
           (options.specializeDivisibility ? "/auto/" : "/fixed/") + std::to_string(promised) +
           (tuned ? "/autotune" : "");
   std::vector<std::shared_ptr<KernelState>> candidates;

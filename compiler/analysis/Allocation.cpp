@@ -33,6 +33,8 @@ bool lacc::broadcastsAtomicResult(Operation *op) {
 }
 
 bool lacc::startsWithBarrier(Operation *op) {
+  if (isa<WarpSpecializeOp>(op)) // every thread meets before the roles split
+    return true;
   if (!isProgramWideAtomic(op))
     return false;
   tile::MemSemantic sem = isa<tile::AtomicRMWOp>(op) ? cast<tile::AtomicRMWOp>(op).getSem()

@@ -38,6 +38,7 @@ bool isProgramWideAtomic(mlir::Operation *op);
 bool broadcastsAtomicResult(mlir::Operation *op);
 /// A program-wide atomic with release semantics (release, acq_rel) waits at a barrier first, so
 /// that every thread's earlier memory accesses come before it.
+/// (tilegpu.warp_specialize always does.)
 bool startsWithBarrier(mlir::Operation *op);
 
 /// Bytes an element of `type` takes in shared memory (i1 and i8 one, pointers eight).

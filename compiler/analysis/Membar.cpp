@@ -121,8 +121,8 @@ private:
       // One thread writes the barrier; the others may only use it after a CTA barrier.
       acc.writes.push_back(bufferOf(op->getOperand(0), totalBytes));
       acc.leaderOnly = true;
-    } else if (auto wait = dyn_cast<WaitBarrierOp>(op)) {
-      acc.reads.push_back(bufferOf(wait.getBarrier(), totalBytes));
+    } else if (isa<WaitBarrierOp, ArriveBarrierOp>(op)) {
+      acc.reads.push_back(bufferOf(op->getOperand(0), totalBytes));
     } else if (getScratchBytes(op) > 0) {
       std::optional<Interval> scratch = getSharedInterval(op);
       Interval i = scratch ? *scratch : Interval{0, std::max<int64_t>(totalBytes, 1)};
@@ -165,12 +165,12 @@ private:
       state.merge(elseState);
       return;
     }
+    if (startsWithBarrier(op))
+      state.clear();
     for (Region &region : op->getRegions()) // other regions: straight-line, conservatively
       for (Block &block : region)
         visitBlock(block, state);
 
-    if (startsWithBarrier(op))
-      state.clear();
     Accesses acc = accessesOf(op);
     bool conflict;
     if (acc.asyncWrite)

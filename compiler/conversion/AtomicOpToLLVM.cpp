@@ -255,7 +255,8 @@ struct BarrierToLLVM : OpConversionPattern<tile::BarrierOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(tile::BarrierOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<NVVM::Barrier0Op>(op);
+    Emitter(rewriter, op.getLoc()).barrier();
+    rewriter.eraseOp(op);
     return success();
   }
 };

@@ -181,7 +181,8 @@ struct BarrierToLLVM : OpConversionPattern<BarrierOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(BarrierOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<NVVM::Barrier0Op>(op);
+    Emitter(rewriter, op.getLoc()).barrier();
+    rewriter.eraseOp(op);
     return success();
   }
 };

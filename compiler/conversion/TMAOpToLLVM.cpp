@@ -19,9 +19,13 @@ using namespace lacc::conversion;
 
 namespace {
 
-/// The one thread that drives barriers and copies, where `pred` (if any) also holds.
-Value leaderPredicate(Emitter &e, Value pred = {}) {
-  Value leader = e.icmp(LLVM::ICmpPredicate::eq, e.threadId(), e.i32(0));
+/// The one thread that drives barriers and copies (thread 0, or the one `op` names: a
+/// producer warpgroup's first), where `pred` (if any) also holds.
+Value leaderPredicate(Emitter &e, Operation *op, Value pred = {}) {
+  int64_t thread = 0;
+  if (auto attr = op->getAttrOfType<IntegerAttr>(TileGPUDialect::kLeaderThreadAttrName))
+    thread = attr.getInt();
+  Value leader = e.icmp(LLVM::ICmpPredicate::eq, e.threadId(), e.i32(thread));
   return pred ? e.and_(leader, pred) : leader;
 }
 
@@ -31,7 +35,7 @@ struct InitBarrierToLLVM : OpConversionPattern<InitBarrierOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Emitter e(rewriter, op.getLoc());
     NVVM::MBarrierInitOp::create(rewriter, op.getLoc(), adaptor.getBarrier()[0],
-                                 e.i32(op.getCount()), leaderPredicate(e));
+                                 e.i32(op.getCount()), leaderPredicate(e, op));
     rewriter.eraseOp(op);
     return success();
   }
@@ -44,7 +48,7 @@ struct InvalBarrierToLLVM : OpConversionPattern<InvalBarrierOp> {
     Emitter e(rewriter, op.getLoc());
     Value barrier = adaptor.getBarrier()[0];
     emitPredicated(
-        rewriter, op.getLoc(), leaderPredicate(e), {},
+        rewriter, op.getLoc(), leaderPredicate(e, op), {},
         [&] {
           NVVM::MBarrierInvalOp::create(rewriter, op.getLoc(), barrier);
           return SmallVector<Value>();
@@ -63,7 +67,7 @@ struct BarrierExpectToLLVM : OpConversionPattern<BarrierExpectOp> {
     NVVM::MBarrierArriveExpectTxOp::create(rewriter, op.getLoc(), Type(), adaptor.getBarrier()[0],
                                            e.i32(op.getBytes()), NVVM::MemScopeKind::CTA,
                                            /*relaxed=*/false,
-                                           leaderPredicate(e, adaptor.getPred()[0]));
+                                           leaderPredicate(e, op, adaptor.getPred()[0]));
     rewriter.eraseOp(op);
     return success();
   }
@@ -82,6 +86,26 @@ struct WaitBarrierToLLVM : OpConversionPattern<WaitBarrierOp> {
   }
 };
 
+/// Lane 0 of each warp arrives: the barrier counts warps.
+struct ArriveBarrierToLLVM : OpConversionPattern<ArriveBarrierOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ArriveBarrierOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    Value barrier = adaptor.getBarrier()[0];
+    Value laneZero = e.icmp(LLVM::ICmpPredicate::eq, e.laneId(), e.i32(0));
+    emitPredicated(
+        rewriter, op.getLoc(), e.and_(laneZero, adaptor.getPred()[0]), {},
+        [&] {
+          NVVM::MBarrierArriveOp::create(rewriter, op.getLoc(), Type(), barrier, Value());
+          return SmallVector<Value>();
+        },
+        [] { return SmallVector<Value>(); });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct AsyncTMACopyToLLVM : OpConversionPattern<AsyncTMACopyGlobalToLocalOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(AsyncTMACopyGlobalToLocalOp op, OneToNOpAdaptor adaptor,
@@ -92,7 +116,7 @@ struct AsyncTMACopyToLLVM : OpConversionPattern<AsyncTMACopyGlobalToLocalOp> {
     if (!plan) // the verifier checks it
       return failure();
     Value base = adaptor.getDst()[0], map = adaptor.getMap()[0];
-    Value pred = leaderPredicate(e, adaptor.getPred()[0]);
+    Value pred = leaderPredicate(e, op, adaptor.getPred()[0]);
     SmallVector<Value> coords;
     for (ValueRange c : adaptor.getCoords())
       coords.push_back(c[0]);
@@ -119,5 +143,5 @@ struct AsyncTMACopyToLLVM : OpConversionPattern<AsyncTMACopyGlobalToLocalOp> {
 void lacc::conversion::populateTMAOpToLLVMPatterns(TileTypeConverter &converter,
                                                   RewritePatternSet &patterns) {
   patterns.add<InitBarrierToLLVM, InvalBarrierToLLVM, BarrierExpectToLLVM, WaitBarrierToLLVM,
-               AsyncTMACopyToLLVM>(converter, patterns.getContext());
+               ArriveBarrierToLLVM, AsyncTMACopyToLLVM>(converter, patterns.getContext());
 }

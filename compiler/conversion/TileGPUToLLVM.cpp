@@ -74,6 +74,7 @@ struct ConvertTileGPUToLLVMPass
     // the load/store patterns ask it about the original values.
     AxisInfoAnalysis axisInfo(module);
     prepareKernels(module, numWarps);
+    splitWarpRoles(module, numWarps);
     bool usesWarpGroupMMA = false, usesTMA = false;
     module.walk([&](WarpGroupDotOp) { usesWarpGroupMMA = true; });
     module.walk([&](AsyncTMACopyGlobalToLocalOp) { usesTMA = true; });
@@ -171,8 +172,13 @@ struct ConvertTileGPUToLLVMPass
       if (!func->hasAttr(tile::kKernelAttrName))
         continue;
       func->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
+      // A warp-specialized kernel runs a producer warpgroup besides; one program per
+      // multiprocessor caps its registers at entry, which setmaxnreg then moves between roles.
+      bool specialized = func->hasAttr(TileGPUDialect::kWarpSpecializedAttrName);
       func->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
-                    b.getDenseI32ArrayAttr({32 * numWarps, 1, 1}));
+                    b.getDenseI32ArrayAttr({32 * (numWarps + (specialized ? 4 : 0)), 1, 1}));
+      if (specialized)
+        func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(), b.getI32IntegerAttr(1));
       // The register budget, when the configuration sets one (.maxnreg): fewer registers per
       // thread let more programs share a multiprocessor; too few spill.
       if (maxRegisters > 0)
@@ -199,6 +205,44 @@ struct ConvertTileGPUToLLVMPass
           for (NamedAttribute attr : attrs)
             if (attr.getName().getValue().starts_with("tile."))
               func.removeArgAttr(i, attr.getName());
+    }
+  }
+
+  /// tilegpu.warp_specialize: after a barrier of every thread, the warps past num_warps (the
+  /// producer warpgroup) run its region in the then-branch of an scf.if and leave the kernel;
+  /// the rest of the kernel moves into the else-branch, the consumers'. Each side first sets
+  /// its register budget, when the consumers' is above what every thread had at entry.
+  static void splitWarpRoles(ModuleOp module, int numWarps) {
+    SmallVector<WarpSpecializeOp> ops;
+    module.walk([&](WarpSpecializeOp op) { ops.push_back(op); });
+    for (WarpSpecializeOp ws : ops) {
+      OpBuilder b(ws);
+      Location loc = ws.getLoc();
+      NVVM::Barrier0Op::create(b, loc);
+      Value tid = NVVM::ThreadIdXOp::create(b, loc, b.getI32Type());
+      Value warp = arith::DivUIOp::create(b, loc, tid, arith::ConstantIntOp::create(b, loc, 32, 32));
+      Value isProducer = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, warp,
+                                               arith::ConstantIntOp::create(b, loc, numWarps, 32));
+      auto roles = scf::IfOp::create(b, loc, TypeRange{}, isProducer, /*withElseRegion=*/true);
+      int atEntry = std::min(255, 65536 / (32 * (numWarps + 4))) / 8 * 8;
+      bool rebalance = int(ws.getConsumerRegisters()) > atEntry && ws.getProducerRegisters();
+      // The consumers: everything after the op.
+      Block *rest = ws->getBlock();
+      b.setInsertionPointToStart(roles.elseBlock());
+      if (rebalance)
+        NVVM::SetMaxRegisterOp::create(b, loc, ws.getConsumerRegisters(),
+                                       NVVM::SetMaxRegisterAction::increase);
+      for (Operation &op : llvm::make_early_inc_range(
+               llvm::make_range(std::next(roles->getIterator()), rest->getTerminator()->getIterator())))
+        op.moveBefore(roles.elseBlock()->getTerminator());
+      // The producer: the region.
+      b.setInsertionPointToStart(roles.thenBlock());
+      if (rebalance)
+        NVVM::SetMaxRegisterOp::create(b, loc, ws.getProducerRegisters(),
+                                       NVVM::SetMaxRegisterAction::decrease);
+      for (Operation &op : llvm::make_early_inc_range(ws.getProducer().front()))
+        op.moveBefore(roles.thenBlock()->getTerminator());
+      ws.erase();
     }
   }
 

@@ -63,7 +63,19 @@ Value Emitter::zero(Type type) { return LLVM::ZeroOp::create(b, loc, type); }
 Value Emitter::threadId() { return NVVM::ThreadIdXOp::create(b, loc, b.getI32Type()); }
 Value Emitter::laneId() { return and_(threadId(), i32(31)); }
 Value Emitter::warpId() { return lshr(threadId(), 5); }
-void Emitter::barrier() { NVVM::Barrier0Op::create(b, loc); }
+void Emitter::barrier() {
+  // A warp-specialized kernel's barriers are its consumer warps' (its producer warps may be
+  // waiting for them): named barrier 1 of num_warps warps.
+  Operation *kernel = b.getInsertionBlock()->getParentOp();
+  while (kernel && !isa<func::FuncOp, LLVM::LLVMFuncOp>(kernel))
+    kernel = kernel->getParentOp();
+  if (kernel && kernel->hasAttr(TileGPUDialect::kWarpSpecializedAttrName)) {
+    NVVM::BarrierOp::create(b, loc, Type(), i32(1), i32(32 * getNumWarps(kernel)),
+                            NVVM::BarrierReductionAttr(), Value());
+    return;
+  }
+  NVVM::Barrier0Op::create(b, loc);
+}
 void Emitter::fenceAsyncProxy() {
   MLIRContext *ctx = b.getContext();
   NVVM::FenceProxyOp::create(b, loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),

@@ -74,8 +74,9 @@ public:
   mlir::Value threadId();
   mlir::Value laneId();
   mlir::Value warpId();
-  /// bar.sync 0: only for the barrier inside an op that writes and then reads its own
-  /// scratch; barriers between ops are placed by tilegpu-insert-barriers.
+  /// bar.sync 0 (in a warp-specialized kernel, named barrier 1 of its consumer warps): the
+  /// lowering of tilegpu.barrier, and the barrier inside an op that writes and then reads its
+  /// own scratch; barriers between ops are placed by tilegpu-insert-barriers.
   void barrier();
   /// fence.proxy.async.shared::cta: this thread's shared-memory writes so far are visible to
   /// the async proxy (wgmma's reads) once a barrier follows.

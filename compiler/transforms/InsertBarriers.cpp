@@ -27,6 +27,12 @@ struct InsertBarriersPass : lacc::impl::TileGPUInsertBarriersBase<InsertBarriers
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>())
       for (Operation *op : findBarrierPoints(func)) {
+        // A producer warpgroup has no barrier of its own: one there would wait forever.
+        if (op->getParentOfType<WarpSpecializeOp>()) {
+          op->emitError("internal compiler error: a shared-memory barrier is needed in a "
+                        "warp-specialized producer region");
+          return signalPassFailure();
+        }
         OpBuilder builder(op);
         BarrierOp::create(builder, op->getLoc());
       }

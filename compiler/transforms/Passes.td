@@ -112,6 +112,26 @@ def TileGPUSoftwarePipeline : Pass<"tilegpu-software-pipeline", "::mlir::ModuleO
   let dependentDialects = ["::lacc::tilegpu::TileGPUDialect", "::mlir::arith::ArithDialect"];
 }
 
+def TileGPUWarpSpecialize : Pass<"tilegpu-warp-specialize", "::mlir::ModuleOp"> {
+  let summary = "a TMA producer warpgroup for a kernel's main loop, the num_warps warps consuming";
+  let description = [{
+    On sm_90a, in a kernel of 8 warps, the top-level loop whose loads are all
+    tensor descriptor loads staged for wgmma dots: a producer warpgroup
+    (tilegpu.warp_specialize) issues every iteration's TMA copies into rings
+    of num_stages slots, full and empty mbarriers between it and the
+    consumers, which wait for each slot and hand it back once their MMAs no
+    longer read it. See WarpSpecialize.cpp for what qualifies.
+  }];
+  let options = [
+    Option<"enabled", "enabled", "bool", /*default=*/"true",
+           "specialize the loops that qualify (false: leave them to the pipeliner)">,
+    Option<"numStages", "num-stages", "int", /*default=*/"1",
+           "slots in each ring (below 2: none)">,
+  ];
+  let dependentDialects = ["::lacc::tilegpu::TileGPUDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def TileGPULowerDescriptorLoads : Pass<"tilegpu-lower-descriptor-loads", "::mlir::ModuleOp"> {
   let summary = "tensor descriptor loads the pipeliner left become one-shot TMA copies";
   let description = [{

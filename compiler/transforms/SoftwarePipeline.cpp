@@ -46,6 +46,7 @@
 #include "compiler/transforms/Passes.h"
 
 #include "compiler/analysis/AxisInfo.h"
+#include "compiler/transforms/Pipelining.h"
 #include "compiler/transforms/TensorMaps.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -97,66 +98,6 @@ bool copiesWholeWords(tile::LoadOp load, const AxisInfoAnalysis &axisInfo) {
                                           axisInfo.getVectorWidth(load.getPtr(), load.getMask(),
                                                                   d, bits)));
   return vec * bits >= 32;
-}
-
-/// The ops of `body` that `roots` depend on, closed over the loop-carried values they use
-/// (an iter_arg brings in the computation of what the loop yields for it), in program order.
-SmallVector<Operation *> addressSlice(scf::ForOp loop, ArrayRef<Value> roots,
-                                      llvm::SetVector<unsigned> &carried) {
-  Block *body = loop.getBody();
-  auto yield = cast<scf::YieldOp>(body->getTerminator());
-  llvm::SetVector<Operation *> ops;
-  SmallVector<Value> work(roots.begin(), roots.end());
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    if (auto arg = dyn_cast<BlockArgument>(v)) {
-      if (arg.getOwner() == body && arg != loop.getInductionVar()) {
-        unsigned i = arg.getArgNumber() - 1;
-        if (carried.insert(i))
-          work.push_back(yield.getOperand(i));
-      }
-      continue;
-    }
-    Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != body || !ops.insert(def))
-      continue;
-    llvm::append_range(work, def->getOperands());
-  }
-  SmallVector<Operation *> sorted = ops.takeVector();
-  llvm::sort(sorted, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
-  return sorted;
-}
-
-/// Whether `dot` only accumulates across the loop's iterations (its accumulator is an
-/// iter_arg, its result yielded straight back to it) and reads only buffers the pipeline
-/// fills (`staged`) or that are made before the loop and not written in it: its MMAs may then
-/// stay in flight into the next iteration.
-bool isAsyncCandidate(scf::ForOp loop, WarpGroupDotOp dot, ArrayRef<Operation *> staged) {
-  auto acc = dyn_cast<BlockArgument>(dot.getAcc());
-  if (!acc || acc.getOwner() != loop.getBody() || acc == loop.getInductionVar() ||
-      !dot->hasOneUse())
-    return false;
-  auto yield = dyn_cast<scf::YieldOp>(*dot->getUsers().begin());
-  if (!yield || yield != loop.getBody()->getTerminator() ||
-      yield.getOperand(acc.getArgNumber() - 1) != dot.getResult() ||
-      llvm::count(yield.getOperands(), dot.getResult()) != 1 || !acc.hasOneUse())
-    return false;
-  // wgmma reads a register A until the wait: nothing would keep its registers.
-  if (isa<RankedTensorType>(dot.getA().getType()))
-    return false;
-  for (Value operand : {Value(dot.getA()), Value(dot.getB())}) {
-    Operation *def = operand.getDefiningOp();
-    if (def && llvm::is_contained(staged, def))
-      continue;
-    if (loop->isAncestor(operand.getParentRegion()->getParentOp()))
-      return false;
-    bool writtenInLoop = llvm::any_of(operand.getUsers(), [&](Operation *user) {
-      return loop->isAncestor(user) && isa<LocalStoreOp, AsyncCopyGlobalToLocalOp>(user);
-    });
-    if (writtenInLoop)
-      return false;
-  }
-  return true;
 }
 
 struct SoftwarePipelinePass
@@ -251,21 +192,8 @@ struct SoftwarePipelinePass
     };
 
     // The rings: S slots of the staging buffer's shape and layout.
-    for (Stream &s : streams) {
-      MemDescType staged = s.staging.getType();
-      SharedEncodingAttr enc = staged.getEncoding();
-      SmallVector<unsigned> order;
-      for (unsigned d : enc.getOrder())
-        order.push_back(d + 1);
-      order.push_back(0);
-      SmallVector<int64_t> shape = {stages};
-      llvm::append_range(shape, staged.getShape());
-      auto ringType = MemDescType::get(
-          ctx, shape, staged.getElementType(),
-          SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(), enc.getMaxPhase(), order,
-                                 enc.getChunk()));
-      s.ring = LocalAllocOp::create(rewriter, loc, ringType, Value());
-    }
+    for (Stream &s : streams)
+      s.ring = LocalAllocOp::create(rewriter, loc, ringType(s.staging.getType(), stages), Value());
     auto slot = [&](OpBuilder &b, Stream &s, Value index) -> Value {
       return MemDescSubviewOp::create(b, loc, s.staging.getType(), s.ring, index);
     };
@@ -417,19 +345,7 @@ struct SoftwarePipelinePass
       for (int s = 0; s < stages; ++s)
         InvalBarrierOp::create(rewriter, loc, barrier(rewriter, constI32(rewriter, s)));
 
-    for (WarpGroupDotOp dot : asyncDots) {
-      unsigned index = cast<BlockArgument>(dot.getAcc()).getArgNumber() - 1;
-      dot.setAsync(true);
-      rewriter.setInsertionPointAfter(dot);
-      auto inFlight = WarpGroupDotWaitOp::create(rewriter, dot.getLoc(), dot.getType(),
-                                                 dot.getResult(), uint32_t(1));
-      rewriter.replaceAllUsesExcept(dot.getResult(), inFlight.getResult(), inFlight);
-      rewriter.setInsertionPointAfter(newLoop);
-      Value sum = newLoop.getResult(index);
-      auto done = WarpGroupDotWaitOp::create(rewriter, dot.getLoc(), sum.getType(), sum,
-                                             uint32_t(0));
-      rewriter.replaceAllUsesExcept(sum, done.getResult(), done);
-    }
+    leaveInFlight(rewriter, newLoop, asyncDots);
   }
 };
 

@@ -34,6 +34,12 @@ def TileGPU_Dialect : Dialect {
     /// `tilegpu.tensor_maps` when it is lowered.
     static constexpr ::llvm::StringLiteral kTensorMapAttrName = "tilegpu.tensor_map";
     static constexpr ::llvm::StringLiteral kTensorMapsAttrName = "tilegpu.tensor_maps";
+    /// Kernel attribute: warp-specialized (a producer warpgroup after the num_warps consumer
+    /// warps; tilegpu.warp_specialize).
+    static constexpr ::llvm::StringLiteral kWarpSpecializedAttrName = "tilegpu.warp_specialized";
+    /// Attribute of a barrier_expect / async_tma_copy_global_to_local: the thread that
+    /// issues it (default 0).
+    static constexpr ::llvm::StringLiteral kLeaderThreadAttrName = "tilegpu.leader_thread";
   }];
 }
 

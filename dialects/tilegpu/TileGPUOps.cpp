@@ -291,3 +291,20 @@ LogicalResult AsyncTMACopyGlobalToLocalOp::verify() {
            << "elements or wgmma's 32/64/128-byte swizzled blocks)";
   return verifyBarrier(*this, getBarrier().getType());
 }
+
+LogicalResult ArriveBarrierOp::verify() { return verifyBarrier(*this, getBarrier().getType()); }
+
+LogicalResult WarpSpecializeOp::verify() {
+  auto isValidCount = [](uint32_t n) { return n == 0 || (n >= 24 && n <= 256 && n % 8 == 0); };
+  if (!isValidCount(getProducerRegisters()) || !isValidCount(getConsumerRegisters()))
+    return emitOpError("register counts must be 0 or multiples of 8 in [24, 256]");
+  WalkResult tiles = getProducer().walk([&](Operation *op) {
+    for (Type t : op->getResultTypes())
+      if (isa<RankedTensorType>(t))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (tiles.wasInterrupted())
+    return emitOpError("the producer region must not compute tiles (its warps are in no layout)");
+  return success();
+}

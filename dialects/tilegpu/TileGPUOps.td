@@ -161,5 +161,6 @@ def TileGPU_BarrierOp : TileGPU_Op<"barrier"> {
 }
 
 include "dialects/tilegpu/TileGPUTMAOps.td"
+include "dialects/tilegpu/TileGPUWarpSpecializeOps.td"
 
 #endif // LACC_TILEGPU_OPS

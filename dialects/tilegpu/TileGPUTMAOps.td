@@ -9,7 +9,9 @@
 //
 // The barrier operands are `memdesc<1xi64>` buffers (a slot of a ring of
 // them in a pipelined loop). One thread initializes, arms and invalidates a
-// barrier and issues the copies; every thread waits.
+// barrier and issues the copies (thread 0, or the thread a
+// `tilegpu.leader_thread` attribute names: the producer warpgroup's first in
+// a warp-specialized kernel); every thread waits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,6 +53,20 @@ def TileGPU_WaitBarrierOp : TileGPU_Op<"wait_barrier", [
   }];
   let arguments = (ins TileGPU_MemDescType:$barrier, I32:$phase);
   let assemblyFormat = "$barrier `,` $phase attr-dict `:` qualified(type($barrier))";
+  let hasVerifier = 1;
+}
+
+def TileGPU_ArriveBarrierOp : TileGPU_Op<"arrive_barrier", [
+    MemoryEffects<[MemRead<DefaultResource>, MemWrite<DefaultResource>]>]> {
+  let summary = "one arrival per warp on an mbarrier, where `pred` holds";
+  let description = [{
+    Lane 0 of every executing warp arrives (a barrier initialized with the
+    number of warps completes its phase when each has): how consumer warps of
+    a warp-specialized loop hand a ring slot back to the producer once their
+    reads of it are done.
+  }];
+  let arguments = (ins TileGPU_MemDescType:$barrier, I1:$pred);
+  let assemblyFormat = "$barrier `,` $pred attr-dict `:` qualified(type($barrier))";
   let hasVerifier = 1;
 }
 

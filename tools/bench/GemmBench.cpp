@@ -1,6 +1,6 @@
 //===- GemmBench.cpp - kernels/gemm.tile against cuBLAS' rate --------------------===//
 //
-//   lacc-bench-gemm [--smoke] [--csv FILE] [--only bf16|fp16] [--target-ms MS]
+//   lacc-bench-gemm [--smoke] [--csv FILE] [--only bf16|fp16] [--target-ms MS] [--no-ws]
 //                   [--kernel gemm|gemm_tma|gemm_persistent|gemm_tma_persistent]
 //
 // Times kernels/gemm.tile on the GPU for the shapes (4096^3, 8192^3 and the TNL-385M
@@ -16,6 +16,8 @@
 // program per tile; their persistent forms gemm_persistent and gemm_tma_persistent run
 // min(#SMs, tiles) programs (Context::multiprocessorCount), each looping over tiles. The
 // interpreter has no SMs: there they run min(4, tiles) programs, so that the smoke shapes loop.
+// --no-ws: no warp specialization (KernelOptions::warpSpecialize; on by default, it takes
+// gemm_tma's 8-warp configurations on sm_90a), to compare.
 //
 //===----------------------------------------------------------------------===//
 
@@ -114,6 +116,7 @@ struct Options {
   std::string csv, only;
   const GemmKernel *kernel = &kKernels[0];
   double targetMs = 200;
+  bool warpSpecialize = true;
 };
 
 /// Relative error of C on a sample of entries against the fp64 product of the inputs there.
@@ -188,6 +191,7 @@ int run(const Options &opt) {
           KernelOptions ko;
           ko.numWarps = cfg.warps;
           ko.numStages = cfg.stages;
+          ko.warpSpecialize = opt.warpSpecialize;
           const char *type = t == DType::BF16 ? "bf16" : "f16";
           Kernel k = module.kernel(opt.kernel->name,
                                    {{"BLOCK_M", cfg.blockM}, {"BLOCK_N", cfg.blockN},
@@ -267,6 +271,8 @@ int main(int argc, char **argv) {
       opt.csv = value();
     else if (arg == "--only")
       opt.only = value();
+    else if (arg == "--no-ws")
+      opt.warpSpecialize = false;
     else if (arg == "--target-ms")
       opt.targetMs = std::atof(value().c_str());
     else if (arg == "--kernel") {
@@ -279,7 +285,7 @@ int main(int argc, char **argv) {
     } else {
       std::fprintf(stderr,
                    "usage: lacc-bench-gemm [--smoke] [--csv FILE] [--only bf16|fp16] "
-                   "[--target-ms MS] [--kernel %s]\n",
+                   "[--target-ms MS] [--no-ws] [--kernel %s]\n",
                    kernelNames().c_str());
       return 2;
     }

@@ -68,6 +68,10 @@ cl::opt<int> maxRegisters("max-registers",
                           cl::desc("Registers per thread the kernels may use (.maxnreg, 16..255; "
                                    "default: ptxas decides)"),
                           cl::init(0), cl::cat(laccCategory));
+cl::opt<bool> warpSpecialize("warp-specialize",
+                            cl::desc("On sm_90a, give a kernel's main loop whose operands come by "
+                                     "TMA a producer warpgroup (default on)"),
+                            cl::init(true), cl::cat(laccCategory));
 cl::opt<std::string> signature(
     "signature",
     cl::desc("The kernel's runtime arguments as Triton's AOT compiler writes them, with what "
@@ -200,6 +204,7 @@ int main(int argc, char **argv) {
   input.config.numStages = numStages;
   input.config.sharedMemoryLimit = sharedLimit;
   input.config.maxRegisters = maxRegisters;
+  input.config.warpSpecialize = warpSpecialize;
   if (std::string problem = input.config.validate(); !problem.empty())
     return fail("--" + problem);
 

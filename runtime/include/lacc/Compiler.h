@@ -115,6 +115,7 @@ struct CompileRequest {
   unsigned numWarps = 0;  // 0: the kernel's @kernel(num_warps=), else 4
   unsigned numStages = 0; // 0: the kernel's @kernel(num_stages=), else 3
   unsigned maxRegisters = 0; // 0: ptxas decides
+  bool warpSpecialize = true; // sm_90a: a TMA producer warpgroup where a loop qualifies
 };
 
 /// What ptxas made of a kernel: registers, spills, stack and static shared memory. Filled in

@@ -250,6 +250,9 @@ struct KernelOptions {
   unsigned numStages = 0;
   /// Registers per thread the kernel may use (.maxnreg, 16..255); 0: ptxas decides.
   unsigned maxRegisters = 0;
+  /// On sm_90a, a main loop whose operands all come by TMA gets a producer warpgroup (4 more
+  /// warps) issuing the copies; false: the software pipeliner's single-role loop.
+  bool warpSpecialize = true;
   /// Like Triton: every launch picks (compiling on first use) the variant for
   /// which of its pointer and integer arguments are divisible by 16.
   bool specializeDivisibility = true;

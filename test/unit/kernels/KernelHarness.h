@@ -68,7 +68,8 @@ inline lacc::Context &testContext() {
 class Kernel {
 public:
   static std::unique_ptr<Kernel> load(const std::string &file, const std::string &name,
-                                      const Defines &defines) {
+                                      const Defines &defines,
+                                      const lacc::KernelOptions &options = {}) {
     try {
       // One Module per file, so that tests asking for the same specialization
       // share its compiled kernel.
@@ -76,7 +77,7 @@ public:
       auto it = modules.find(file);
       if (it == modules.end())
         it = modules.emplace(file, testContext().loadEmbedded(file)).first;
-      return std::unique_ptr<Kernel>(new Kernel(it->second.kernel(name, defines)));
+      return std::unique_ptr<Kernel>(new Kernel(it->second.kernel(name, defines, options)));
     } catch (const lacc::Error &e) {
       ADD_FAILURE() << file << ": " << name << ": " << e.what();
       return nullptr;

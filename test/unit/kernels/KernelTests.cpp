@@ -430,10 +430,14 @@ class GemmTma : public ::testing::TestWithParam<GemmShape> {};
 // Ragged M, N, K: the operands' rows are padded to a multiple of 8 elements (16 bytes, as a
 // descriptor's strides must be) and the padding is NaN, so a read past K that is not zero
 // shows in C.
-TEST_P(GemmTma, MatchesFp64) {
-  auto [M, N, K, unused, programs] = GetParam();
-  auto k = Kernel::load("gemm_tma.tile", gemmKernel("gemm_tma", GetParam()),
-                        {{"BLOCK_M", 32}, {"BLOCK_N", 32}, {"BLOCK_K", 16}, {"GROUP_M", 2}});
+/// C = A @ B through gemm_tma with `defines` and `options`, for the ragged M x N x K of `s`,
+/// against fp64: the operands' rows are padded to a multiple of 8 elements (16 bytes, as a
+/// descriptor's strides must be) and the padding is NaN, so a read past K that is not zero
+/// shows in C.
+void checkGemmTma(const GemmShape &s, const Defines &defines, int64_t tile,
+                  const lacc::KernelOptions &options = {}) {
+  auto [M, N, K, unused, programs] = s;
+  auto k = Kernel::load("gemm_tma.tile", gemmKernel("gemm_tma", s), defines, options);
   ASSERT_TRUE(k);
   const int lda = (K + 7) / 8 * 8, ldb = (N + 7) / 8 * 8;
   std::vector<double> ad, bd;
@@ -446,16 +450,39 @@ TEST_P(GemmTma, MatchesFp64) {
     for (int nn = N; nn < ldb; ++nn)
       b[kk * ldb + nn] = 0x7fc1;
   BF16 c = poisonedBF16(static_cast<size_t>(M) * N);
-  k->run(gemmGrid(GetParam()), a, b, c, M, N, K, lda, ldb, N, 1);
+  lacc::Grid grid = programs ? gemmGrid(s) : lacc::Grid(((M + tile - 1) / tile) * ((N + tile - 1) / tile));
+  k->run(grid, a, b, c, M, N, K, lda, ldb, N, 1);
   std::vector<double> ref(static_cast<size_t>(M) * N);
   for (int m = 0; m < M; ++m)
     for (int nn = 0; nn < N; ++nn) {
-      double s = 0;
+      double sum = 0;
       for (int kk = 0; kk < K; ++kk)
-        s += ad[m * lda + kk] * bd[kk * ldb + nn];
-      ref[m * N + nn] = s;
+        sum += ad[m * lda + kk] * bd[kk * ldb + nn];
+      ref[m * N + nn] = sum;
     }
   EXPECT_LT(relativeError(toDouble(c), ref), kBF16Tolerance);
+}
+
+TEST_P(GemmTma, MatchesFp64) {
+  checkGemmTma(GetParam(), {{"BLOCK_M", 32}, {"BLOCK_N", 32}, {"BLOCK_K", 16}, {"GROUP_M", 2}},
+               32);
+}
+
+// 128 x 128 x 64 tiles at 8 warps and 3 stages: on sm_90a the K loop is warp-specialized (a TMA
+// producer warpgroup, two consumer warpgroups; compiler/transforms/WarpSpecialize.cpp), and the
+// same without (the software pipeliner's loop); K of 1, 2, 3 and 5 blocks, ragged everywhere.
+TEST(GemmTmaWarpSpecialized, MatchesFp64WithAndWithout) {
+  for (bool specialize : {true, false})
+    for (GemmShape s : {GemmShape{130, 200, 40, false}, GemmShape{257, 136, 100, false},
+                        GemmShape{128, 128, 192, false}, GemmShape{300, 260, 320, false}}) {
+      SCOPED_TRACE(std::string(specialize ? "specialized " : "pipelined ") + gemmShapeName({s, 0}));
+      lacc::KernelOptions options;
+      options.numWarps = 8;
+      options.numStages = 3;
+      options.warpSpecialize = specialize;
+      checkGemmTma(s, {{"BLOCK_M", 128}, {"BLOCK_N", 128}, {"BLOCK_K", 64}, {"GROUP_M", 2}}, 128,
+                   options);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmTma,
