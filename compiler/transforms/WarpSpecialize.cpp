@@ -23,8 +23,8 @@
 // descriptor load staged in a layout the TMA writes, and its copies' offsets
 // depend only on the induction variable and on scalars computed before the
 // loop from the kernel's arguments by pure ops (cloned into the producer).
-// `enabled = false` (KernelConfig::warpSpecialize) leaves every loop to the
-// software pipeliner.
+// KernelConfig::warpSpecialize (on by default) turns it off: every loop is then
+// left to the software pipeliner.
 //
 //===----------------------------------------------------------------------===//
 
@@ -273,7 +273,12 @@ struct WarpSpecializePass : lacc::impl::TileGPUWarpSpecializeBase<WarpSpecialize
       ArriveBarrierOp::create(rewriter, loc, slotOf(rewriter, empty, slot),
                               arith::ConstantIntOp::create(rewriter, loc, 1, 1));
     }
-    rewriter.setInsertionPointAfter(consumer); // no barrier is in use after the loop
+    // After the waits for the last MMAs: the barrier placed before the invalidations must
+    // also order those MMAs' reads before whatever reuses the rings' bytes next.
+    Operation *last = consumer;
+    while (isa_and_nonnull<WarpGroupDotWaitOp>(last->getNextNode()))
+      last = last->getNextNode();
+    rewriter.setInsertionPointAfter(last);
     for (int s = 0; s < stages; ++s) {
       InvalBarrierOp::create(rewriter, loc, slotOf(rewriter, full, i32(rewriter, s)));
       InvalBarrierOp::create(rewriter, loc, slotOf(rewriter, empty, i32(rewriter, s)));
