@@ -1,4 +1,4 @@
-//===- SoftwarePipeline.cpp - loop-carried loads through a cp.async ring --===//
+//===- SoftwarePipeline.cpp - loads through cp.async or TMA rings -------===//
 //
 // In a loop whose body loads a tile from global memory only to stage it in
 // shared memory for a dot (tile.load -> tilegpu.local_alloc -> local_load or
@@ -22,7 +22,7 @@
 // tilegpu-insert-barriers after the wait) also orders the previous
 // iteration's reads of the slot the copy then overwrites.
 //
-// A tensor descriptor load (sm_90a) staged for a dot in a layout the TMA
+// A tensor descriptor load (sm_90) staged for a dot in a layout the TMA
 // writes is a TMA stream instead: its copies are TMA copies, and each slot
 // has an mbarrier (a ring of them, initialized before the loop and
 // invalidated after it) that one thread arms with the bytes of every TMA copy
