@@ -159,7 +159,6 @@ static TensorMapMetadata readTensorMap(DictionaryAttr map) {
 
 std::vector<KernelMetadata> lacc::getKernelMetadata(ModuleOp module) {
   std::vector<KernelMetadata> kernels;
-  int numWarps = tilegpu::getNumWarps(module);
   auto moduleShared =
       module->getAttrOfType<IntegerAttr>(tilegpu::TileGPUDialect::kSharedBytesAttrName);
   for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
@@ -167,8 +166,7 @@ std::vector<KernelMetadata> lacc::getKernelMetadata(ModuleOp module) {
       continue;
     KernelMetadata info;
     info.name = func.getName().str();
-    // A warp-specialized kernel's producer warpgroup comes on top of its layouts' warps.
-    info.numWarps = numWarps + (func->hasAttr(tilegpu::TileGPUDialect::kWarpSpecializedAttrName) ? 4 : 0);
+    info.numWarps = tilegpu::getLaunchWarps(func);
     auto shared = func->getAttrOfType<IntegerAttr>(tilegpu::TileGPUDialect::kSharedBytesAttrName);
     if (!shared)
       shared = moduleShared;

@@ -92,15 +92,14 @@ struct AssertToLLVM : OpConversionPattern<tile::AssertOp> {
     auto function = op->getParentOfType<FunctionOpInterface>();
     StringRef functionName = function ? function.getName() : StringRef("<unknown>");
     LLVM::LLVMFuncOp assertFail = declareAssertFail(rewriter, loc, module);
-    emitPredicated(rewriter, loc, anyFalse, {}, [&]() -> SmallVector<Value> {
+    emitIf(rewriter, loc, anyFalse, [&] {
       Value args[] = {globalString(rewriter, loc, module, op.getMessage()),
                       globalString(rewriter, loc, module, file), e.i32(line),
                       globalString(rewriter, loc, module, functionName),
                       LLVM::ConstantOp::create(rewriter, loc, rewriter.getI64Type(),
                                                rewriter.getI64IntegerAttr(1))};
       LLVM::CallOp::create(rewriter, loc, assertFail, args);
-      return {};
-    }, {});
+    });
     rewriter.eraseOp(op);
     return success();
   }

@@ -127,11 +127,10 @@ public:
       preds.push_back(masks.empty() ? Value() : masks[0]);
     int64_t vec = getVectorWidth(context, op.getPtr(), op.getMask());
     for (int64_t first = 0; first < int64_t(ptrs.size()); first += vec) {
-      emitPredicated(rewriter, loc, preds[first], {}, [&]() -> SmallVector<Value> {
+      emitIf(rewriter, loc, preds[first], [&] {
         Value value = e.vectorOf(llvm::to_vector(values.slice(first, vec)));
         LLVM::StoreOp::create(rewriter, loc, value, ptrs[first], bytes * vec);
-        return {};
-      }, {});
+      });
     }
     rewriter.eraseOp(op);
     return success();

@@ -138,17 +138,12 @@ struct ReduceToLLVM : OpConversionPattern<tile::ReduceOp> {
                              e.i32(0));
         writer = writer ? e.and_(writer, first) : first;
       }
-      auto write = [&]() -> SmallVector<Value> {
+      emitIf(rewriter, loc, writer, [&] {
         for (auto &[key, value] : acc) {
           Value slot = e.add(e.mul(warpIndex, e.i32(resultElements)), position[key]);
           e.storeShared(e.sharedElementPtr(base, element, slot), value);
         }
-        return {};
-      };
-      if (writer)
-        emitPredicated(rewriter, loc, writer, {}, write, [] { return SmallVector<Value>(); });
-      else
-        write();
+      });
       e.barrier();
       for (auto &[key, value] : acc) {
         value = Value();
@@ -276,15 +271,11 @@ struct ScanToLLVM : OpConversionPattern<tile::ScanOp> {
           Value writer = e.icmp(LLVM::ICmpPredicate::eq, laneCoord, e.i32(0));
           if (Value owner = emitThreadOwnership(e, layout))
             writer = e.and_(writer, owner);
-          emitPredicated(
-              rewriter, loc, writer, {},
-              [&]() -> SmallVector<Value> {
-                e.storeShared(e.sharedElementPtr(base, element,
-                                                 e.add(e.mul(warpCoord, e.i32(rest)), position)),
-                              chunkTotal);
-                return {};
-              },
-              [] { return SmallVector<Value>(); });
+          emitIf(rewriter, loc, writer, [&] {
+            e.storeShared(
+                e.sharedElementPtr(base, element, e.add(e.mul(warpCoord, e.i32(rest)), position)),
+                chunkTotal);
+          });
           e.barrier();
           Value warpPrefix, all;
           for (unsigned k = 0; k < warps; ++k) { // warps in scan order

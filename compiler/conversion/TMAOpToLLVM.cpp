@@ -47,13 +47,8 @@ struct InvalBarrierToLLVM : OpConversionPattern<InvalBarrierOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Emitter e(rewriter, op.getLoc());
     Value barrier = adaptor.getBarrier()[0];
-    emitPredicated(
-        rewriter, op.getLoc(), leaderPredicate(e, op), {},
-        [&] {
-          NVVM::MBarrierInvalOp::create(rewriter, op.getLoc(), barrier);
-          return SmallVector<Value>();
-        },
-        [] { return SmallVector<Value>(); });
+    emitIf(rewriter, op.getLoc(), leaderPredicate(e, op),
+           [&] { NVVM::MBarrierInvalOp::create(rewriter, op.getLoc(), barrier); });
     rewriter.eraseOp(op);
     return success();
   }
@@ -94,13 +89,9 @@ struct ArriveBarrierToLLVM : OpConversionPattern<ArriveBarrierOp> {
     Emitter e(rewriter, op.getLoc());
     Value barrier = adaptor.getBarrier()[0];
     Value laneZero = e.icmp(LLVM::ICmpPredicate::eq, e.laneId(), e.i32(0));
-    emitPredicated(
-        rewriter, op.getLoc(), e.and_(laneZero, adaptor.getPred()[0]), {},
-        [&] {
-          NVVM::MBarrierArriveOp::create(rewriter, op.getLoc(), Type(), barrier, Value());
-          return SmallVector<Value>();
-        },
-        [] { return SmallVector<Value>(); });
+    emitIf(rewriter, op.getLoc(), e.and_(laneZero, adaptor.getPred()[0]), [&] {
+      NVVM::MBarrierArriveOp::create(rewriter, op.getLoc(), Type(), barrier, Value());
+    });
     rewriter.eraseOp(op);
     return success();
   }

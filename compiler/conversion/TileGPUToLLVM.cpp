@@ -174,10 +174,9 @@ struct ConvertTileGPUToLLVMPass
       func->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
       // A warp-specialized kernel runs a producer warpgroup besides; one program per
       // multiprocessor caps its registers at entry, which setmaxnreg then moves between roles.
-      bool specialized = func->hasAttr(TileGPUDialect::kWarpSpecializedAttrName);
       func->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
-                    b.getDenseI32ArrayAttr({32 * (numWarps + (specialized ? 4 : 0)), 1, 1}));
-      if (specialized)
+                    b.getDenseI32ArrayAttr({32 * getLaunchWarps(func), 1, 1}));
+      if (func->hasAttr(TileGPUDialect::kWarpSpecializedAttrName))
         func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(), b.getI32IntegerAttr(1));
       // The register budget, when the configuration sets one (.maxnreg): fewer registers per
       // thread let more programs share a multiprocessor; too few spill.
@@ -224,7 +223,7 @@ struct ConvertTileGPUToLLVMPass
       Value isProducer = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, warp,
                                                arith::ConstantIntOp::create(b, loc, numWarps, 32));
       auto roles = scf::IfOp::create(b, loc, TypeRange{}, isProducer, /*withElseRegion=*/true);
-      int atEntry = std::min(255, 65536 / (32 * (numWarps + 4))) / 8 * 8;
+      int atEntry = std::min(255, 65536 / (32 * (numWarps + kProducerWarps))) / 8 * 8;
       bool rebalance = int(ws.getConsumerRegisters()) > atEntry && ws.getProducerRegisters();
       // The consumers: everything after the op.
       Block *rest = ws->getBlock();

@@ -352,6 +352,17 @@ SmallVector<unsigned> lacc::conversion::mapRegisters(const LinearLayout &from,
 // Predicated global accesses
 //===----------------------------------------------------------------------===//
 
+void lacc::conversion::emitIf(OpBuilder &b, Location loc, Value pred,
+                              function_ref<void()> body) {
+  emitPredicated(
+      b, loc, pred, {},
+      [&] {
+        body();
+        return SmallVector<Value>();
+      },
+      [] { return SmallVector<Value>(); });
+}
+
 SmallVector<Value> lacc::conversion::emitPredicated(OpBuilder &b, Location loc, Value pred,
                                                     TypeRange types,
                                                     function_ref<SmallVector<Value>()> body,
@@ -441,21 +452,17 @@ void lacc::conversion::storeToShared(Emitter &e, Value base, const LinearLayout 
                                      unsigned vec) {
   SharedAccess access = planAccess(e, layout, shared);
   uint64_t redundant = layout.getRedundantMasks()[LinearLayout::Register];
-  auto store = [&]() -> SmallVector<Value> {
+  auto store = [&] {
     for (int64_t r = 0; r < int64_t(values.size()); r += vec) {
       if (r & redundant)
         continue; // another register holds (and writes) the same element
       Value ptr = groupAddress(e, base, values[r].getType(), access, r);
       e.storeShared(ptr, llvm::to_vector(values.slice(r, vec)));
     }
-    return {};
   };
   // Lanes and warps holding replicas do not write: the same value written twice is a race
   // for compute-sanitizer, and costs bandwidth.
-  if (Value owner = emitThreadOwnership(e, layout))
-    emitPredicated(e.builder(), e.location(), owner, {}, store, [] { return SmallVector<Value>(); });
-  else
-    store();
+  emitIf(e.builder(), e.location(), emitThreadOwnership(e, layout), store);
 }
 
 SmallVector<Value> lacc::conversion::loadFromShared(Emitter &e, Value base,

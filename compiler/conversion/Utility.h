@@ -150,6 +150,9 @@ llvm::SmallVector<mlir::Value>
 emitPredicated(mlir::OpBuilder &b, mlir::Location loc, mlir::Value pred, mlir::TypeRange types,
                llvm::function_ref<llvm::SmallVector<mlir::Value>()> body,
                llvm::function_ref<llvm::SmallVector<mlir::Value>()> otherwise);
+/// Runs `body`, which makes no values, under `pred` (always when pred is null).
+void emitIf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value pred,
+            llvm::function_ref<void()> body);
 
 /// Per register of a tile of pointers: whether this thread writes the element (the mask, if
 /// any, and ownership: each element is written once, by its canonical holder); null: always.

@@ -47,7 +47,6 @@ using namespace lacc::tilegpu;
 namespace {
 
 constexpr int kConsumerWarps = 8;
-constexpr int kProducerWarps = 4;
 constexpr unsigned kProducerRegisters = 40, kConsumerRegisters = 232;
 
 struct Stream {
@@ -205,7 +204,7 @@ struct WarpSpecializePass : lacc::impl::TileGPUWarpSpecializeBase<WarpSpecialize
     for (Operation *op : before)
       rewriter.clone(*op, mapping);
     auto lookup = [&](Value v) { return mapping.lookupOrDefault(v); };
-    auto issueLoop = scf::ForOp::create(
+    scf::ForOp::create(
         rewriter, loc, lookup(loop.getLowerBound()), lookup(loop.getUpperBound()),
         lookup(loop.getStep()), ValueRange{i32(rewriter, 0), i32(rewriter, 0)},
         [&](OpBuilder &b, Location, Value iv, ValueRange args) {
@@ -232,7 +231,6 @@ struct WarpSpecializePass : lacc::impl::TileGPUWarpSpecializeBase<WarpSpecialize
           auto [nextSlot, nextPhase] = advance(b, slot, phase);
           scf::YieldOp::create(b, loc, ValueRange{nextSlot, nextPhase});
         });
-    (void)issueLoop;
 
     // The consumers: the loop reads slot i % S once its barrier says the copies landed.
     rewriter.setInsertionPoint(loop);

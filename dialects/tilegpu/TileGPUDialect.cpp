@@ -678,6 +678,11 @@ unsigned TargetAttr::getComputeCapability() const { return computeCapability(get
 
 bool lacc::tilegpu::hasTMA(StringRef arch) { return computeCapability(arch) >= 90; }
 
+int lacc::tilegpu::getLaunchWarps(Operation *kernel) {
+  return getNumWarps(kernel) +
+         (kernel->hasAttr(TileGPUDialect::kWarpSpecializedAttrName) ? kProducerWarps : 0);
+}
+
 #define GET_TYPEDEF_CLASSES
 #include "dialects/tilegpu/TileGPUTypes.cpp.inc"
 

@@ -99,6 +99,11 @@ TargetAttr getTarget(mlir::Operation *op);
 /// `numWarps` as recorded on the module (or the nearest op that carries it), 0 when absent.
 int getNumWarps(mlir::Operation *op);
 
+/// The warpgroup a warp-specialized kernel (tilegpu.warp_specialize) adds to its num_warps.
+inline constexpr int kProducerWarps = 4;
+/// The warps `kernel` is launched with: num_warps, and its producer's if it is warp-specialized.
+int getLaunchWarps(mlir::Operation *kernel);
+
 } // namespace lacc::tilegpu
 
 #endif // LACC_DIALECTS_TILEGPU_TILEGPUDIALECT_H

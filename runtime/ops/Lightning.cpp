@@ -457,12 +457,9 @@ void LightningAttention::backwardVarlen(const Tensor &q, const Tensor &k, const 
   checkStates(op, {N * h, D, E},
               {{"stateIn", stateIn}, {"dStateOut", dStateOut}, {"dStateIn", dStateIn}});
 
-  // dq walks from the forward's stateIn; dk and dv walk back from dStateOut, dv ending with
-  // dStateIn. Without them, slope stands in for the pointers (never touched).
-  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_varlen", type, h, D, E, stateIn != nullptr);
-  Kernel kdk = kernel(bwd_, "lightning_bwd_dk_varlen", type, h, D, E, dStateOut != nullptr);
-  Kernel kdv = kernel(bwd_, "lightning_bwd_dv_varlen", type, h, D, E, dStateOut != nullptr,
-                      dStateIn != nullptr);
+  // Without states, slope stands in for their pointers (never touched).
+  auto [kdq, kdk, kdv] = backwardKernels("_varlen", type, h, D, E, stateIn != nullptr,
+                                         dStateOut != nullptr, dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t T32 = int32_t(T);
   const Stream &s = options_.stream;
@@ -501,12 +498,9 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
   if (segments.count > 1)
     return backwardSegments(q, k, v, dO, slope, dq, dk, dv, stateIn, dStateOut, dStateIn, type,
                             segments);
-  // dq walks from the forward's stateIn; dk and dv walk back from dStateOut, dv ending with
-  // dStateIn. Without them, slope stands in for the pointers (never touched).
-  Kernel kdq = kernel(bwd_, "lightning_bwd_dq", type, h, D, E, stateIn != nullptr);
-  Kernel kdk = kernel(bwd_, "lightning_bwd_dk", type, h, D, E, dStateOut != nullptr);
-  Kernel kdv = kernel(bwd_, "lightning_bwd_dv", type, h, D, E, dStateOut != nullptr,
-                      dStateIn != nullptr);
+  // Without states, slope stands in for their pointers (never touched).
+  auto [kdq, kdk, kdv] = backwardKernels("", type, h, D, E, stateIn != nullptr,
+                                         dStateOut != nullptr, dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t n32 = int32_t(n);
   const Stream &s = options_.stream;
@@ -517,6 +511,14 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
              gOut);
   kdv.launch(Grid(eSlices, b * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32,
              gOut, statePtr(dStateIn, slope));
+}
+
+LightningAttention::BackwardKernels
+LightningAttention::backwardKernels(const std::string &suffix, DType type, int64_t H, int64_t D,
+                                    int64_t E, bool stateIn, bool dStateOut, bool dStateIn) {
+  return {kernel(bwd_, "lightning_bwd_dq" + suffix, type, H, D, E, stateIn),
+          kernel(bwd_, "lightning_bwd_dk" + suffix, type, H, D, E, dStateOut),
+          kernel(bwd_, "lightning_bwd_dv" + suffix, type, H, D, E, dStateOut, dStateIn)};
 }
 
 void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,

@@ -205,6 +205,14 @@ private:
                 int64_t E, bool stateIn = false, bool stateOut = false, bool output = true,
                 bool reverse = false, unsigned stages = 0);
 
+  /// The whole-sequence backward's dq, dk and dv kernels, `suffix` "" or "_varlen": dq walks
+  /// from the forward's stateIn, dk and dv back from dStateOut, dv ending with dStateIn.
+  struct BackwardKernels {
+    Kernel dq, dk, dv;
+  };
+  BackwardKernels backwardKernels(const std::string &suffix, DType type, int64_t H, int64_t D,
+                                  int64_t E, bool stateIn, bool dStateOut, bool dStateIn);
+
   /// The segmented forward (arguments checked).
   void forwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
                        const DeviceBuffer &slope, Tensor &o, const Tensor *stateIn,
