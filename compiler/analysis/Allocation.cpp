@@ -117,7 +117,7 @@ FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func
   SmallVector<Buffer> buffers;
   func.walk([&](Operation *op) {
     if (auto alloc = dyn_cast<LocalAllocOp>(op)) {
-      // A view (subview, slice) reads the buffer wherever the view is used.
+      // A view (subview, slice, transpose) reads the buffer wherever the view is used.
       int64_t end = id[op], alignment = kAlignment;
       SmallVector<Value> views = {alloc.getResult()};
       while (!views.empty()) {
@@ -125,7 +125,7 @@ FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func
         for (Operation *user : view.getUsers()) {
           Operation *inBlock = alloc->getBlock()->findAncestorOpInBlock(*user);
           end = std::max(end, lastId[inBlock ? inBlock : user]);
-          if (isa<MemDescSubviewOp, MemDescSliceOp>(user))
+          if (isa<MemDescSubviewOp, MemDescSliceOp, MemDescTransOp>(user))
             views.push_back(user->getResult(0));
           // wgmma's operands and TMA destinations: swizzles are functions of the address.
           auto tma = dyn_cast<AsyncTMACopyGlobalToLocalOp>(user);

@@ -125,6 +125,16 @@ struct MemDescSliceToLLVM : OpConversionPattern<MemDescSliceOp> {
   }
 };
 
+/// A transposed view is its buffer's address: the permutation is in its type's layout.
+struct MemDescTransToLLVM : OpConversionPattern<MemDescTransOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MemDescTransOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getSrc()[0]);
+    return success();
+  }
+};
+
 } // namespace
 
 void lacc::conversion::populateAsyncCopyOpToLLVMPatterns(TileTypeConverter &converter,
@@ -132,5 +142,6 @@ void lacc::conversion::populateAsyncCopyOpToLLVMPatterns(TileTypeConverter &conv
                                                         const LoweringContext &context) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<AsyncCopyToLLVM, AsyncWaitToLLVM>(converter, ctx, context);
-  patterns.add<AsyncCommitGroupToLLVM, MemDescSubviewToLLVM, MemDescSliceToLLVM>(converter, ctx);
+  patterns.add<AsyncCommitGroupToLLVM, MemDescSubviewToLLVM, MemDescSliceToLLVM,
+               MemDescTransToLLVM>(converter, ctx);
 }

@@ -1,8 +1,10 @@
 //===- SoftwarePipeline.cpp - loads through cp.async or TMA rings -------===//
 //
-// In a loop whose body loads a tile from global memory only to stage it in
-// shared memory for a dot (tile.load -> tilegpu.local_alloc -> local_load or
-// warp_group_dot),
+// In a loop whose body loads a tile from global memory to stage it in shared
+// memory for a dot (tile.load -> tilegpu.local_alloc -> local_load or
+// warp_group_dot; on sm_90a also staged transposed, local_alloc(trans(load)),
+// and read in registers besides: the slot is then viewed transposed,
+// memdesc_trans, and read back, local_load),
 // the load of iteration i is issued num_stages - 1 iterations ahead (see below
 // for num_stages - 2), as an
 // async copy (cp.async: global -> shared without registers) into a ring of
@@ -45,6 +47,7 @@
 
 #include "compiler/transforms/Passes.h"
 
+#include "compiler/analysis/Allocation.h"
 #include "compiler/analysis/AxisInfo.h"
 #include "compiler/transforms/Pipelining.h"
 #include "compiler/transforms/TensorMaps.h"
@@ -66,15 +69,24 @@ using namespace lacc::tilegpu;
 
 namespace {
 
-/// A load the pipeline takes over, and the buffer it is staged in.
+/// A load the pipeline takes over, and how the loop reads what it loaded: through buffers it
+/// is staged in (directly or transposed), or in registers. All become reads of a ring slot.
 struct Stream {
   Operation *load; // tile.load (cp.async) or tile.descriptor_load (TMA)
-  LocalAllocOp staging;
+  MemDescType slotType;
+  SmallVector<LocalAllocOp> staging;        // local_alloc(load): the slot itself
+  SmallVector<LocalAllocOp> stagingTransposed; // local_alloc(trans(load)): the slot transposed
+  bool readInRegisters = false;             // other uses: the slot read back (local_load)
   Value ring; // [S, ...] buffers, allocated before the loop
   Value map;  // the tensor map of a TMA stream
 
   tile::LoadOp pointerLoad() const { return dyn_cast<tile::LoadOp>(load); }
   tile::DescriptorLoadOp descriptorLoad() const { return dyn_cast<tile::DescriptorLoadOp>(load); }
+  SmallVector<Operation *> stagingOps() const {
+    SmallVector<Operation *> ops(staging.begin(), staging.end());
+    ops.append(stagingTransposed.begin(), stagingTransposed.end());
+    return ops;
+  }
 };
 
 bool isZeroConstant(Value v) {
@@ -117,40 +129,118 @@ struct SoftwarePipelinePass
     }
   }
 
-  /// The staging buffer that `op`, a load the pipeline can take over, only feeds.
-  static LocalAllocOp stagingOf(Operation *op, scf::ForOp loop,
-                                const AxisInfoAnalysis &axisInfo) {
-    if (!isa<RankedTensorType>(op->getResult(0).getType()) || !op->hasOneUse())
-      return {};
-    auto staging = dyn_cast<LocalAllocOp>(*op->getUsers().begin());
-    if (!staging || staging->getBlock() != loop.getBody() ||
-        !llvm::all_of(staging->getUsers(),
-                      [](Operation *u) { return isa<LocalLoadOp, WarpGroupDotOp>(u); }))
-      return {};
+  /// How `op`, a load the pipeline can take over, is read: into one slot layout, whether
+  /// staged directly, staged transposed (a transposed view of the slot) or used in registers
+  /// (read back from the slot). At least one staging buffer names the slot's layout.
+  static std::optional<Stream> streamOf(Operation *op, scf::ForOp loop,
+                                        const AxisInfoAnalysis &axisInfo) {
+    if (!isa<RankedTensorType>(op->getResult(0).getType()))
+      return std::nullopt;
+    Stream stream{op, MemDescType(), {}, {}, false, Value(), Value()};
+    auto isStaging = [&](Operation *user) {
+      auto alloc = dyn_cast<LocalAllocOp>(user);
+      return alloc && alloc->getBlock() == loop.getBody() &&
+             llvm::all_of(alloc->getUsers(),
+                          [](Operation *u) { return isa<LocalLoadOp, WarpGroupDotOp>(u); });
+    };
+    auto agree = [&](MemDescType slot) {
+      if (!stream.slotType)
+        stream.slotType = slot;
+      return stream.slotType == slot;
+    };
+    for (Operation *user : op->getUsers()) {
+      if (isStaging(user)) {
+        auto alloc = cast<LocalAllocOp>(user);
+        if (!agree(alloc.getType()))
+          return std::nullopt;
+        stream.staging.push_back(alloc);
+        continue;
+      }
+      auto trans = dyn_cast<tile::TransOp>(user);
+      if (trans && !trans->use_empty() && llvm::all_of(trans->getUsers(), isStaging)) {
+        for (Operation *u : trans->getUsers()) {
+          auto alloc = cast<LocalAllocOp>(u);
+          if (!agree(MemDescTransOp::getTransposedType(alloc.getType(), trans.getOrder())))
+            return std::nullopt;
+          stream.stagingTransposed.push_back(alloc);
+        }
+        continue;
+      }
+      stream.readInRegisters = true;
+    }
+    if (!stream.slotType || stream.slotType.isView())
+      return std::nullopt;
     if (auto load = dyn_cast<tile::LoadOp>(op))
-      return isZeroConstant(load.getOther()) && copiesWholeWords(load, axisInfo) ? staging
-                                                                                 : LocalAllocOp();
-    return planTMACopy(staging.getType()) ? staging : LocalAllocOp();
+      if (!isZeroConstant(load.getOther()) || !copiesWholeWords(load, axisInfo))
+        return std::nullopt;
+    if (isa<tile::DescriptorLoadOp>(op) && !planTMACopy(stream.slotType))
+      return std::nullopt;
+    return stream;
+  }
+
+  /// A load read back from its ring (transposed, or in registers) gains a ring where it had
+  /// at most a buffer: those streams are taken only while every buffer of the function, the
+  /// rings and the largest scratch could all be live at once within the program's shared
+  /// memory (d = 256's q and k rings would not fit beside each other). Loads only staged
+  /// for dots are always streams, as the ring replaces a buffer they had anyway.
+  static void dropStreamsPastSharedMemory(scf::ForOp loop, SmallVector<Stream> &streams,
+                                          int stages) {
+    TargetAttr target = getTarget(loop);
+    if (!target)
+      return;
+    auto func = loop->getParentOfType<func::FuncOp>();
+    llvm::SmallPtrSet<Operation *, 8> replaced;
+    for (Stream &s : streams)
+      for (Operation *op : s.stagingOps())
+        replaced.insert(op);
+    int64_t bytes = 0, scratch = 0;
+    func.walk([&](Operation *op) {
+      if (auto alloc = dyn_cast<LocalAllocOp>(op); alloc && !replaced.contains(op))
+        bytes += alloc.getType().getSizeInBytes();
+      scratch = std::max(scratch, getScratchBytes(op));
+    });
+    bytes += scratch;
+    for (Stream &s : streams)
+      bytes += stages * s.slotType.getSizeInBytes();
+    auto readBack = [](const Stream &s) {
+      return s.readInRegisters || !s.stagingTransposed.empty();
+    };
+    while (bytes > target.getSharedMemory()) {
+      auto last = llvm::find_if(llvm::reverse(streams), readBack);
+      if (last == streams.rend())
+        return;
+      bytes -= stages * last->slotType.getSizeInBytes();
+      for (Operation *alloc : last->stagingOps())
+        bytes += cast<LocalAllocOp>(alloc).getType().getSizeInBytes();
+      streams.erase(std::next(last).base());
+    }
   }
 
   void pipeline(scf::ForOp loop, int stages, const AxisInfoAnalysis &axisInfo) {
     SmallVector<Stream> streams;
+    // Reading loads back from rings pays on sm_90a, whose wgmma reads its operands from shared
+    // memory; on sm_80, where mma.sync holds them in registers, the lightning kernels' ring
+    // addresses would spill (16-24 bytes at 255 registers).
+    TargetAttr target = getTarget(loop);
+    bool readBack = target && target.hasHopperFeatures();
     for (Operation &op : *loop.getBody())
       if (isa<tile::LoadOp, tile::DescriptorLoadOp>(op))
-        if (LocalAllocOp staging = stagingOf(&op, loop, axisInfo))
-          streams.push_back({&op, staging, Value(), Value()});
+        if (std::optional<Stream> stream = streamOf(&op, loop, axisInfo))
+          if (readBack || (!stream->readInRegisters && stream->stagingTransposed.empty()))
+            streams.push_back(std::move(*stream));
+    dropStreamsPastSharedMemory(loop, streams, stages);
     if (streams.empty())
       return;
     for (Stream &s : streams)
       if (tile::DescriptorLoadOp load = s.descriptorLoad())
-        if (!(s.map = getOrAddTensorMap(load.getDescOp(), *planTMACopy(s.staging.getType()))))
+        if (!(s.map = getOrAddTensorMap(load.getDescOp(), *planTMACopy(s.slotType))))
           return;
     bool anyTMA = llvm::any_of(streams, [](const Stream &s) { return bool(s.map); });
     bool anyCpAsync = llvm::any_of(streams, [](const Stream &s) { return !s.map; });
     int64_t tmaBytes = 0;
     for (Stream &s : streams)
       if (s.map)
-        tmaBytes += s.staging.getType().getSizeInBytes();
+        tmaBytes += s.slotType.getSizeInBytes();
 
     // What the copies need: their pointers and masks (offsets for the TMA), and what those
     // carry across iterations.
@@ -173,7 +263,7 @@ struct SoftwarePipelinePass
     // How many iterations ahead the copies run: S-1, or S-2 with MMAs left in flight.
     SmallVector<Operation *> staged;
     for (Stream &s : streams)
-      staged.push_back(s.staging);
+      llvm::append_range(staged, s.stagingOps());
     SmallVector<WarpGroupDotOp> asyncDots;
     if (stages >= 3)
       for (auto dot : loop.getBody()->getOps<WarpGroupDotOp>())
@@ -193,9 +283,9 @@ struct SoftwarePipelinePass
 
     // The rings: S slots of the staging buffer's shape and layout.
     for (Stream &s : streams)
-      s.ring = LocalAllocOp::create(rewriter, loc, ringType(s.staging.getType(), stages), Value());
+      s.ring = LocalAllocOp::create(rewriter, loc, ringType(s.slotType, stages), Value());
     auto slot = [&](OpBuilder &b, Stream &s, Value index) -> Value {
-      return MemDescSubviewOp::create(b, loc, s.staging.getType(), s.ring, index);
+      return MemDescSubviewOp::create(b, loc, s.slotType, s.ring, index);
     };
     // The TMA streams' barriers, one per slot.
     Value barriers;
@@ -333,9 +423,23 @@ struct SoftwarePipelinePass
       WaitBarrierOp::create(rewriter, loc, barrier(rewriter, readSlot),
                             newLoop.getRegionIterArgs()[firstNew + carried.size() + 2]);
     for (Stream &s : streams) {
-      rewriter.setInsertionPoint(s.staging);
-      rewriter.replaceOp(s.staging, slot(rewriter, s, readSlot));
-      rewriter.eraseOp(s.load);
+      rewriter.setInsertionPoint(s.load);
+      Value read = slot(rewriter, s, readSlot);
+      for (LocalAllocOp alloc : s.staging)
+        rewriter.replaceOp(alloc, read);
+      for (LocalAllocOp alloc : s.stagingTransposed) {
+        auto trans = alloc.getSrc().getDefiningOp<tile::TransOp>();
+        rewriter.setInsertionPoint(alloc);
+        rewriter.replaceOpWithNewOp<MemDescTransOp>(alloc, read, trans.getOrder());
+        if (trans->use_empty())
+          rewriter.eraseOp(trans);
+      }
+      if (s.readInRegisters) {
+        rewriter.setInsertionPoint(s.load);
+        rewriter.replaceOpWithNewOp<LocalLoadOp>(s.load, s.load->getResult(0).getType(), read);
+      } else {
+        rewriter.eraseOp(s.load);
+      }
     }
     // Copies past the loop's end were never issued: nothing is in flight after it.
     rewriter.setInsertionPointAfter(newLoop);

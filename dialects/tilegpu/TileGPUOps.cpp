@@ -137,6 +137,49 @@ LogicalResult MemDescSubviewOp::verify() {
   return success();
 }
 
+MemDescType MemDescTransOp::getTransposedType(MemDescType type, ArrayRef<int32_t> order) {
+  SmallVector<int64_t> shape;
+  SmallVector<unsigned> renumbered(order.size());
+  for (auto [i, d] : llvm::enumerate(order)) {
+    shape.push_back(type.getShape()[d]);
+    renumbered[d] = i;
+  }
+  SharedEncodingAttr enc = type.getEncoding();
+  SmallVector<unsigned> layoutOrder;
+  for (unsigned d : enc.getOrder())
+    layoutOrder.push_back(renumbered[d]);
+  return MemDescType::get(type.getContext(), shape, type.getElementType(),
+                          SharedEncodingAttr::get(type.getContext(), enc.getVec(),
+                                                  enc.getPerPhase(), enc.getMaxPhase(),
+                                                  layoutOrder, enc.getChunk()));
+}
+
+void MemDescTransOp::build(OpBuilder &builder, OperationState &state, Value src,
+                           ArrayRef<int32_t> order) {
+  build(builder, state, getTransposedType(cast<MemDescType>(src.getType()), order), src,
+        builder.getDenseI32ArrayAttr(order));
+}
+
+LogicalResult MemDescTransOp::verify() {
+  MemDescType src = getSrc().getType();
+  if (src.isView())
+    return emitOpError("transposes a whole buffer, not a view of part of one");
+  ArrayRef<int32_t> order = getOrder();
+  SmallVector<bool> seen(src.getRank(), false);
+  if (int64_t(order.size()) != src.getRank())
+    return emitOpError("order must name each of the ") << src.getRank() << " dimensions once";
+  for (int32_t d : order) {
+    if (d < 0 || d >= src.getRank() || seen[d])
+      return emitOpError("order must name each of the ") << src.getRank() << " dimensions once";
+    seen[d] = true;
+  }
+  MemDescType expected = getTransposedType(src, order);
+  if (getType() != expected)
+    return emitOpError("result must be the source with its dimensions permuted, ")
+           << expected << ", got " << getType();
+  return success();
+}
+
 LogicalResult AsyncCopyGlobalToLocalOp::verify() {
   auto ptrs = cast<RankedTensorType>(getPtrs().getType());
   if (failed(verifyDistributed(*this, ptrs, "pointers")))

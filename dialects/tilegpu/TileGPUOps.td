@@ -77,6 +77,27 @@ def TileGPU_MemDescSliceOp : TileGPU_Op<"memdesc_slice", [Pure]> {
   let hasVerifier = 1;
 }
 
+def TileGPU_MemDescTransOp : TileGPU_Op<"memdesc_trans", [Pure]> {
+  let summary = "a buffer seen with its dimensions permuted: the same bytes";
+  let description = [{
+    `%t = tilegpu.memdesc_trans %buf {order = array<i32: 1, 0>}` is the
+    buffer transposed, as tile.trans permutes a tile: `t.shape[i] ==
+    buf.shape[order[i]]`, and the layout's order names the same dimensions
+    under their new numbers, so element (i, j) of `%t` is the byte of element
+    (j, i) of `%buf`. A tile loaded once and read both ways (k for q k^T and
+    for k^T v) needs one buffer.
+  }];
+  let arguments = (ins TileGPU_MemDescType:$src, DenseI32ArrayAttr:$order);
+  let results = (outs TileGPU_MemDescType:$result);
+  let assemblyFormat = "$src attr-dict `:` qualified(type($src)) `->` qualified(type($result))";
+  let builders = [OpBuilder<(ins "::mlir::Value":$src, "::llvm::ArrayRef<int32_t>":$order)>];
+  let extraClassDeclaration = [{
+    /// `type` with its dimensions permuted by `order` (the result type of the op).
+    static MemDescType getTransposedType(MemDescType type, ::llvm::ArrayRef<int32_t> order);
+  }];
+  let hasVerifier = 1;
+}
+
 def TileGPU_WarpGroupDotOp : TileGPU_Op<"warp_group_dot", [
     MemoryEffects<[MemRead<DefaultResource>]>]> {
   let summary = "acc + a * b on Hopper's warpgroup MMA, B (and A) read from shared memory";

@@ -78,6 +78,33 @@ func.func @slice_view(%m: !tilegpu.memdesc<32x64xbf16, #s>) {
 
 // -----
 
+#s = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+func.func @trans_layout(%m: !tilegpu.memdesc<32x64xbf16, #s>) {
+  // expected-error @+1 {{result must be the source with its dimensions permuted}}
+  %t = tilegpu.memdesc_trans %m {order = array<i32: 1, 0>} : !tilegpu.memdesc<32x64xbf16, #s> -> !tilegpu.memdesc<64x32xbf16, #s>
+  return
+}
+
+// -----
+
+#s = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+func.func @trans_order(%m: !tilegpu.memdesc<32x64xbf16, #s>) {
+  // expected-error @+1 {{order must name each of the 2 dimensions once}}
+  %t = tilegpu.memdesc_trans %m {order = array<i32: 1, 1>} : !tilegpu.memdesc<32x64xbf16, #s> -> !tilegpu.memdesc<64x32xbf16, #s>
+  return
+}
+
+// -----
+
+#s = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+func.func @trans_view(%m: !tilegpu.memdesc<32x32xbf16, #s, view of 32x64 at [0, 32]>) {
+  // expected-error @+1 {{transposes a whole buffer, not a view of part of one}}
+  %t = tilegpu.memdesc_trans %m {order = array<i32: 1, 0>} : !tilegpu.memdesc<32x32xbf16, #s, view of 32x64 at [0, 32]> -> !tilegpu.memdesc<32x32xbf16, #s>
+  return
+}
+
+// -----
+
 // expected-error @+1 {{wgmma's warps lie along M in whole warpgroups: warpsPerCTA = [4k, 1]}}
 func.func @wgmma_warps(%x: tensor<64x64xf32, #tilegpu.mma<{version = 3, warpsPerCTA = [2, 2], instrShape = [16, 64]}>>) { return }
 

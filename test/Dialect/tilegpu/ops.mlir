@@ -34,6 +34,17 @@ func.func @slice(%m: !tilegpu.memdesc<64x32xbf16, #sv>) {
   return
 }
 
+// A buffer seen transposed: dimensions and layout order permuted, the same bytes (k staged
+// [64, 128] for k^T v, read as [128, 64] for q k^T).
+// CHECK-LABEL: func.func @trans
+// CHECK: tilegpu.memdesc_trans %{{.*}} {order = array<i32: 1, 0>} : !tilegpu.memdesc<64x128xbf16, #{{.*}}> -> !tilegpu.memdesc<128x64xbf16, #[[T:.*]]>
+#kt = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#ktt = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1], chunk = 64}>
+func.func @trans(%m: !tilegpu.memdesc<64x128xbf16, #kt>) {
+  %t = tilegpu.memdesc_trans %m {order = array<i32: 1, 0>} : !tilegpu.memdesc<64x128xbf16, #kt> -> !tilegpu.memdesc<128x64xbf16, #ktt>
+  return
+}
+
 // mbarriers and TMA copies (TileGPUTMAOps.td): a 64x128 bf16 buffer in wgmma's 128-byte
 // swizzle, filled from a tensor map at (row, col) and completing on a barrier.
 // CHECK-LABEL: func.func @tma

@@ -1,0 +1,252 @@
+// RUN: lacc-opt %s -split-input-file --tilegpu-software-pipeline=num-stages=3 | FileCheck %s
+//
+// A load the loop reads three ways (k in attention-like code): staged for a dot as it is, staged
+// transposed for another (local_alloc(trans(k))), and in registers (extf). On sm_90a it becomes
+// one cp.async stream: the ring's slot replaces the direct buffer, a memdesc_trans view of the
+// slot replaces the transposed one, and the register uses read the slot back (local_load);
+// no tile.load is left in the loop. The IR is what lacc makes of
+//     k_blk = load(k + (start + r)[:, None] * 64 + c[None, :])
+//     scores = dot(q_blk, k_blk, trans_b=True)
+//     acc = dot((scores * k_blk.to(f32)).to(bf16), k_blk, acc=acc)
+// Second case: the same loop for sm_80 (mma.sync holds operands in registers): the load stays.
+// Third case: a program of 32 KB of shared memory, where the ring (3 x 8 KB) beside q's buffer and
+// the largest scratch would not fit: the load stays.
+
+// CHECK-LABEL: func.func @readback
+// CHECK: %[[RING:.*]] = tilegpu.local_alloc -> !tilegpu.memdesc<3x64x64xbf16, #{{.*}}>
+// CHECK: tilegpu.async_copy_global_to_local
+// CHECK: scf.for
+// CHECK-NEXT: tilegpu.async_wait {num = 1 : i32}
+// CHECK-NOT: tile.load
+// CHECK: %[[SLOT:.*]] = tilegpu.memdesc_subview %[[RING]][%{{.*}}] : !tilegpu.memdesc<3x64x64xbf16, #{{.*}}> -> !tilegpu.memdesc<64x64xbf16, #[[K:shared[0-9]*]]>
+// CHECK-NEXT: %[[REGS:.*]] = tilegpu.local_load %[[SLOT]] : !tilegpu.memdesc<64x64xbf16, #[[K]]> -> tensor<64x64xbf16, #blocked1>
+// CHECK-NEXT: %[[KT:.*]] = tilegpu.memdesc_trans %[[SLOT]] {order = array<i32: 1, 0>} : !tilegpu.memdesc<64x64xbf16, #[[K]]> -> !tilegpu.memdesc<64x64xbf16, #[[KTL:shared[0-9]*]]>
+// CHECK-NEXT: tilegpu.warp_group_dot %{{.*}}, %[[KT]], %{{.*}} : !tilegpu.memdesc<64x64xbf16, #[[K]]>, !tilegpu.memdesc<64x64xbf16, #[[KTL]]>
+// CHECK-NEXT: arith.extf %[[REGS]]
+// CHECK: tilegpu.warp_group_dot %{{.*}}, %[[SLOT]], %{{.*}} : tensor<64x64xbf16, #dot_op>, !tilegpu.memdesc<64x64xbf16, #[[K]]>
+// CHECK: tilegpu.async_copy_global_to_local {{.*}} {ordered_by_loop_barrier}
+// CHECK: scf.yield
+// CHECK-NOT: tilegpu.local_alloc %
+
+// CHECK-LABEL: func.func @readback_sm80
+// CHECK-NOT: async_copy
+// CHECK: scf.for
+// CHECK: tile.load
+// CHECK: tilegpu.local_alloc
+// CHECK: tile.trans
+
+// CHECK-LABEL: func.func @readback_small
+// CHECK-NOT: async_copy
+// CHECK: scf.for
+// CHECK: tile.load
+
+#blocked = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked1 = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked2 = #tilegpu.blocked<{sizePerThread = [8, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]}>
+#mma = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 64]}>
+#shared = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#shared1 = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1], chunk = 64}>
+#target = #tilegpu.target<arch = "sm_90a", ptxVersion = 80, sharedMemory = 232448, numSMs = 0>
+#dot_op = #tilegpu.dot_op<{opIdx = 0, parent = #mma, kWidth = 2}>
+#slice = #tilegpu.slice<{dim = 1, parent = #blocked}>
+#slice1 = #tilegpu.slice<{dim = 1, parent = #blocked1}>
+#slice2 = #tilegpu.slice<{dim = 0, parent = #blocked}>
+#slice3 = #tilegpu.slice<{dim = 0, parent = #blocked1}>
+module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
+  func.func @readback(%arg0: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg1: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg2: !tile.ptr<f32> {tile.divisibility = 16 : i32}, %arg3: i32 {tile.divisibility = 16 : i32}) attributes {tile.kernel} {
+    %cst = arith.constant dense<64> : tensor<64x1xi32, #blocked>
+    %cst_0 = arith.constant dense<64> : tensor<64x1xi32, #blocked1>
+    %c0_i32 = arith.constant 0 : i32
+    %cst_1 = arith.constant dense<0.000000e+00> : tensor<64x64xf32, #mma>
+    %c64_i32 = arith.constant 64 : i32
+    %0 = tile.make_range 0, 64 : tensor<64xi32, #slice>
+    %1 = tile.make_range 0, 64 : tensor<64xi32, #slice1>
+    %2 = tile.make_range 0, 64 : tensor<64xi32, #slice2>
+    %3 = tile.make_range 0, 64 : tensor<64xi32, #slice3>
+    %4 = tile.expand_dims %1 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked1>
+    %5 = arith.muli %4, %cst_0 : tensor<64x1xi32, #blocked1>
+    %6 = tile.splat %arg0 : tensor<64x1x!tile.ptr<bf16>, #blocked1>
+    %7 = tile.addptr %6, %5 : tensor<64x1x!tile.ptr<bf16>, #blocked1>, tensor<64x1xi32, #blocked1>
+    %8 = tile.expand_dims %3 {axis = 0 : i32} : tensor<64xi32, #slice3> -> tensor<1x64xi32, #blocked1>
+    %9 = tile.broadcast %7 : tensor<64x1x!tile.ptr<bf16>, #blocked1> -> tensor<64x64x!tile.ptr<bf16>, #blocked1>
+    %10 = tile.broadcast %8 : tensor<1x64xi32, #blocked1> -> tensor<64x64xi32, #blocked1>
+    %11 = tile.addptr %9, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked1>, tensor<64x64xi32, #blocked1>
+    %12 = tile.load %11 : tensor<64x64x!tile.ptr<bf16>, #blocked1>
+    %13 = tilegpu.local_alloc %12 : tensor<64x64xbf16, #blocked1> -> !tilegpu.memdesc<64x64xbf16, #shared>
+    %14 = scf.for %arg4 = %c0_i32 to %arg3 step %c64_i32 iter_args(%arg5 = %cst_1) -> (tensor<64x64xf32, #mma>)  : i32 {
+      %24 = tile.splat %arg4 : tensor<64xi32, #slice1>
+      %25 = arith.addi %24, %1 : tensor<64xi32, #slice1>
+      %26 = tile.expand_dims %25 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked1>
+      %27 = arith.muli %26, %cst_0 : tensor<64x1xi32, #blocked1>
+      %28 = tile.splat %arg1 : tensor<64x1x!tile.ptr<bf16>, #blocked1>
+      %29 = tile.addptr %28, %27 : tensor<64x1x!tile.ptr<bf16>, #blocked1>, tensor<64x1xi32, #blocked1>
+      %30 = tile.broadcast %29 : tensor<64x1x!tile.ptr<bf16>, #blocked1> -> tensor<64x64x!tile.ptr<bf16>, #blocked1>
+      %31 = tile.addptr %30, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked1>, tensor<64x64xi32, #blocked1>
+      %32 = tile.load %31 : tensor<64x64x!tile.ptr<bf16>, #blocked1>
+      %33 = tilegpu.local_alloc %32 : tensor<64x64xbf16, #blocked1> -> !tilegpu.memdesc<64x64xbf16, #shared>
+      %34 = tile.trans %32 {order = array<i32: 1, 0>} : tensor<64x64xbf16, #blocked1> -> tensor<64x64xbf16, #blocked2>
+      %35 = tilegpu.local_alloc %34 : tensor<64x64xbf16, #blocked2> -> !tilegpu.memdesc<64x64xbf16, #shared1>
+      %36 = tilegpu.warp_group_dot %13, %35, %cst_1 : !tilegpu.memdesc<64x64xbf16, #shared>, !tilegpu.memdesc<64x64xbf16, #shared1>, tensor<64x64xf32, #mma> -> tensor<64x64xf32, #mma>
+      %37 = arith.extf %32 : tensor<64x64xbf16, #blocked1> to tensor<64x64xf32, #blocked1>
+      %38 = tilegpu.convert_layout %37 : tensor<64x64xf32, #blocked1> -> tensor<64x64xf32, #mma>
+      %39 = arith.mulf %36, %38 : tensor<64x64xf32, #mma>
+      %40 = arith.truncf %39 : tensor<64x64xf32, #mma> to tensor<64x64xbf16, #mma>
+      %41 = tilegpu.convert_layout %40 : tensor<64x64xbf16, #mma> -> tensor<64x64xbf16, #dot_op>
+      %42 = tilegpu.warp_group_dot %41, %33, %arg5 : tensor<64x64xbf16, #dot_op>, !tilegpu.memdesc<64x64xbf16, #shared>, tensor<64x64xf32, #mma> -> tensor<64x64xf32, #mma>
+      scf.yield %42 : tensor<64x64xf32, #mma>
+    }
+    %15 = tile.expand_dims %0 {axis = 1 : i32} : tensor<64xi32, #slice> -> tensor<64x1xi32, #blocked>
+    %16 = arith.muli %15, %cst : tensor<64x1xi32, #blocked>
+    %17 = tile.splat %arg2 : tensor<64x1x!tile.ptr<f32>, #blocked>
+    %18 = tile.addptr %17, %16 : tensor<64x1x!tile.ptr<f32>, #blocked>, tensor<64x1xi32, #blocked>
+    %19 = tile.expand_dims %2 {axis = 0 : i32} : tensor<64xi32, #slice2> -> tensor<1x64xi32, #blocked>
+    %20 = tile.broadcast %18 : tensor<64x1x!tile.ptr<f32>, #blocked> -> tensor<64x64x!tile.ptr<f32>, #blocked>
+    %21 = tile.broadcast %19 : tensor<1x64xi32, #blocked> -> tensor<64x64xi32, #blocked>
+    %22 = tile.addptr %20, %21 : tensor<64x64x!tile.ptr<f32>, #blocked>, tensor<64x64xi32, #blocked>
+    %23 = tilegpu.convert_layout %14 : tensor<64x64xf32, #mma> -> tensor<64x64xf32, #blocked>
+    tile.store %22, %23 : tensor<64x64x!tile.ptr<f32>, #blocked>
+    return
+  }
+}
+
+// -----
+
+#blocked = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked1 = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked2 = #tilegpu.blocked<{sizePerThread = [8, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]}>
+#mma = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 64]}>
+#shared = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#shared1 = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1], chunk = 64}>
+#target = #tilegpu.target<arch = "sm_80", ptxVersion = 80, sharedMemory = 232448, numSMs = 0>
+#dot_op = #tilegpu.dot_op<{opIdx = 0, parent = #mma, kWidth = 2}>
+#slice = #tilegpu.slice<{dim = 1, parent = #blocked}>
+#slice1 = #tilegpu.slice<{dim = 1, parent = #blocked1}>
+#slice2 = #tilegpu.slice<{dim = 0, parent = #blocked}>
+#slice3 = #tilegpu.slice<{dim = 0, parent = #blocked1}>
+module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
+  func.func @readback_sm80(%arg0: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg1: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg2: !tile.ptr<f32> {tile.divisibility = 16 : i32}, %arg3: i32 {tile.divisibility = 16 : i32}) attributes {tile.kernel} {
+    %cst = arith.constant dense<64> : tensor<64x1xi32, #blocked>
+    %cst_0 = arith.constant dense<64> : tensor<64x1xi32, #blocked1>
+    %c0_i32 = arith.constant 0 : i32
+    %cst_1 = arith.constant dense<0.000000e+00> : tensor<64x64xf32, #mma>
+    %c64_i32 = arith.constant 64 : i32
+    %0 = tile.make_range 0, 64 : tensor<64xi32, #slice>
+    %1 = tile.make_range 0, 64 : tensor<64xi32, #slice1>
+    %2 = tile.make_range 0, 64 : tensor<64xi32, #slice2>
+    %3 = tile.make_range 0, 64 : tensor<64xi32, #slice3>
+    %4 = tile.expand_dims %1 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked1>
+    %5 = arith.muli %4, %cst_0 : tensor<64x1xi32, #blocked1>
+    %6 = tile.splat %arg0 : tensor<64x1x!tile.ptr<bf16>, #blocked1>
+    %7 = tile.addptr %6, %5 : tensor<64x1x!tile.ptr<bf16>, #blocked1>, tensor<64x1xi32, #blocked1>
+    %8 = tile.expand_dims %3 {axis = 0 : i32} : tensor<64xi32, #slice3> -> tensor<1x64xi32, #blocked1>
+    %9 = tile.broadcast %7 : tensor<64x1x!tile.ptr<bf16>, #blocked1> -> tensor<64x64x!tile.ptr<bf16>, #blocked1>
+    %10 = tile.broadcast %8 : tensor<1x64xi32, #blocked1> -> tensor<64x64xi32, #blocked1>
+    %11 = tile.addptr %9, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked1>, tensor<64x64xi32, #blocked1>
+    %12 = tile.load %11 : tensor<64x64x!tile.ptr<bf16>, #blocked1>
+    %13 = tilegpu.local_alloc %12 : tensor<64x64xbf16, #blocked1> -> !tilegpu.memdesc<64x64xbf16, #shared>
+    %14 = scf.for %arg4 = %c0_i32 to %arg3 step %c64_i32 iter_args(%arg5 = %cst_1) -> (tensor<64x64xf32, #mma>)  : i32 {
+      %24 = tile.splat %arg4 : tensor<64xi32, #slice1>
+      %25 = arith.addi %24, %1 : tensor<64xi32, #slice1>
+      %26 = tile.expand_dims %25 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked1>
+      %27 = arith.muli %26, %cst_0 : tensor<64x1xi32, #blocked1>
+      %28 = tile.splat %arg1 : tensor<64x1x!tile.ptr<bf16>, #blocked1>
+      %29 = tile.addptr %28, %27 : tensor<64x1x!tile.ptr<bf16>, #blocked1>, tensor<64x1xi32, #blocked1>
+      %30 = tile.broadcast %29 : tensor<64x1x!tile.ptr<bf16>, #blocked1> -> tensor<64x64x!tile.ptr<bf16>, #blocked1>
+      %31 = tile.addptr %30, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked1>, tensor<64x64xi32, #blocked1>
+      %32 = tile.load %31 : tensor<64x64x!tile.ptr<bf16>, #blocked1>
+      %33 = tilegpu.local_alloc %32 : tensor<64x64xbf16, #blocked1> -> !tilegpu.memdesc<64x64xbf16, #shared>
+      %34 = tile.trans %32 {order = array<i32: 1, 0>} : tensor<64x64xbf16, #blocked1> -> tensor<64x64xbf16, #blocked2>
+      %35 = tilegpu.local_alloc %34 : tensor<64x64xbf16, #blocked2> -> !tilegpu.memdesc<64x64xbf16, #shared1>
+      %36 = tilegpu.warp_group_dot %13, %35, %cst_1 : !tilegpu.memdesc<64x64xbf16, #shared>, !tilegpu.memdesc<64x64xbf16, #shared1>, tensor<64x64xf32, #mma> -> tensor<64x64xf32, #mma>
+      %37 = arith.extf %32 : tensor<64x64xbf16, #blocked1> to tensor<64x64xf32, #blocked1>
+      %38 = tilegpu.convert_layout %37 : tensor<64x64xf32, #blocked1> -> tensor<64x64xf32, #mma>
+      %39 = arith.mulf %36, %38 : tensor<64x64xf32, #mma>
+      %40 = arith.truncf %39 : tensor<64x64xf32, #mma> to tensor<64x64xbf16, #mma>
+      %41 = tilegpu.convert_layout %40 : tensor<64x64xbf16, #mma> -> tensor<64x64xbf16, #dot_op>
+      %42 = tilegpu.warp_group_dot %41, %33, %arg5 : tensor<64x64xbf16, #dot_op>, !tilegpu.memdesc<64x64xbf16, #shared>, tensor<64x64xf32, #mma> -> tensor<64x64xf32, #mma>
+      scf.yield %42 : tensor<64x64xf32, #mma>
+    }
+    %15 = tile.expand_dims %0 {axis = 1 : i32} : tensor<64xi32, #slice> -> tensor<64x1xi32, #blocked>
+    %16 = arith.muli %15, %cst : tensor<64x1xi32, #blocked>
+    %17 = tile.splat %arg2 : tensor<64x1x!tile.ptr<f32>, #blocked>
+    %18 = tile.addptr %17, %16 : tensor<64x1x!tile.ptr<f32>, #blocked>, tensor<64x1xi32, #blocked>
+    %19 = tile.expand_dims %2 {axis = 0 : i32} : tensor<64xi32, #slice2> -> tensor<1x64xi32, #blocked>
+    %20 = tile.broadcast %18 : tensor<64x1x!tile.ptr<f32>, #blocked> -> tensor<64x64x!tile.ptr<f32>, #blocked>
+    %21 = tile.broadcast %19 : tensor<1x64xi32, #blocked> -> tensor<64x64xi32, #blocked>
+    %22 = tile.addptr %20, %21 : tensor<64x64x!tile.ptr<f32>, #blocked>, tensor<64x64xi32, #blocked>
+    %23 = tilegpu.convert_layout %14 : tensor<64x64xf32, #mma> -> tensor<64x64xf32, #blocked>
+    tile.store %22, %23 : tensor<64x64x!tile.ptr<f32>, #blocked>
+    return
+  }
+}
+
+// -----
+
+#blocked = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked1 = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked2 = #tilegpu.blocked<{sizePerThread = [8, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]}>
+#mma = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 64]}>
+#shared = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#shared1 = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1], chunk = 64}>
+#target = #tilegpu.target<arch = "sm_90a", ptxVersion = 80, sharedMemory = 32768, numSMs = 0>
+#dot_op = #tilegpu.dot_op<{opIdx = 0, parent = #mma, kWidth = 2}>
+#slice = #tilegpu.slice<{dim = 1, parent = #blocked}>
+#slice1 = #tilegpu.slice<{dim = 1, parent = #blocked1}>
+#slice2 = #tilegpu.slice<{dim = 0, parent = #blocked}>
+#slice3 = #tilegpu.slice<{dim = 0, parent = #blocked1}>
+module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
+  func.func @readback_small(%arg0: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg1: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg2: !tile.ptr<f32> {tile.divisibility = 16 : i32}, %arg3: i32 {tile.divisibility = 16 : i32}) attributes {tile.kernel} {
+    %cst = arith.constant dense<64> : tensor<64x1xi32, #blocked>
+    %cst_0 = arith.constant dense<64> : tensor<64x1xi32, #blocked1>
+    %c0_i32 = arith.constant 0 : i32
+    %cst_1 = arith.constant dense<0.000000e+00> : tensor<64x64xf32, #mma>
+    %c64_i32 = arith.constant 64 : i32
+    %0 = tile.make_range 0, 64 : tensor<64xi32, #slice>
+    %1 = tile.make_range 0, 64 : tensor<64xi32, #slice1>
+    %2 = tile.make_range 0, 64 : tensor<64xi32, #slice2>
+    %3 = tile.make_range 0, 64 : tensor<64xi32, #slice3>
+    %4 = tile.expand_dims %1 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked1>
+    %5 = arith.muli %4, %cst_0 : tensor<64x1xi32, #blocked1>
+    %6 = tile.splat %arg0 : tensor<64x1x!tile.ptr<bf16>, #blocked1>
+    %7 = tile.addptr %6, %5 : tensor<64x1x!tile.ptr<bf16>, #blocked1>, tensor<64x1xi32, #blocked1>
+    %8 = tile.expand_dims %3 {axis = 0 : i32} : tensor<64xi32, #slice3> -> tensor<1x64xi32, #blocked1>
+    %9 = tile.broadcast %7 : tensor<64x1x!tile.ptr<bf16>, #blocked1> -> tensor<64x64x!tile.ptr<bf16>, #blocked1>
+    %10 = tile.broadcast %8 : tensor<1x64xi32, #blocked1> -> tensor<64x64xi32, #blocked1>
+    %11 = tile.addptr %9, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked1>, tensor<64x64xi32, #blocked1>
+    %12 = tile.load %11 : tensor<64x64x!tile.ptr<bf16>, #blocked1>
+    %13 = tilegpu.local_alloc %12 : tensor<64x64xbf16, #blocked1> -> !tilegpu.memdesc<64x64xbf16, #shared>
+    %14 = scf.for %arg4 = %c0_i32 to %arg3 step %c64_i32 iter_args(%arg5 = %cst_1) -> (tensor<64x64xf32, #mma>)  : i32 {
+      %24 = tile.splat %arg4 : tensor<64xi32, #slice1>
+      %25 = arith.addi %24, %1 : tensor<64xi32, #slice1>
+      %26 = tile.expand_dims %25 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked1>
+      %27 = arith.muli %26, %cst_0 : tensor<64x1xi32, #blocked1>
+      %28 = tile.splat %arg1 : tensor<64x1x!tile.ptr<bf16>, #blocked1>
+      %29 = tile.addptr %28, %27 : tensor<64x1x!tile.ptr<bf16>, #blocked1>, tensor<64x1xi32, #blocked1>
+      %30 = tile.broadcast %29 : tensor<64x1x!tile.ptr<bf16>, #blocked1> -> tensor<64x64x!tile.ptr<bf16>, #blocked1>
+      %31 = tile.addptr %30, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked1>, tensor<64x64xi32, #blocked1>
+      %32 = tile.load %31 : tensor<64x64x!tile.ptr<bf16>, #blocked1>
+      %33 = tilegpu.local_alloc %32 : tensor<64x64xbf16, #blocked1> -> !tilegpu.memdesc<64x64xbf16, #shared>
+      %34 = tile.trans %32 {order = array<i32: 1, 0>} : tensor<64x64xbf16, #blocked1> -> tensor<64x64xbf16, #blocked2>
+      %35 = tilegpu.local_alloc %34 : tensor<64x64xbf16, #blocked2> -> !tilegpu.memdesc<64x64xbf16, #shared1>
+      %36 = tilegpu.warp_group_dot %13, %35, %cst_1 : !tilegpu.memdesc<64x64xbf16, #shared>, !tilegpu.memdesc<64x64xbf16, #shared1>, tensor<64x64xf32, #mma> -> tensor<64x64xf32, #mma>
+      %37 = arith.extf %32 : tensor<64x64xbf16, #blocked1> to tensor<64x64xf32, #blocked1>
+      %38 = tilegpu.convert_layout %37 : tensor<64x64xf32, #blocked1> -> tensor<64x64xf32, #mma>
+      %39 = arith.mulf %36, %38 : tensor<64x64xf32, #mma>
+      %40 = arith.truncf %39 : tensor<64x64xf32, #mma> to tensor<64x64xbf16, #mma>
+      %41 = tilegpu.convert_layout %40 : tensor<64x64xbf16, #mma> -> tensor<64x64xbf16, #dot_op>
+      %42 = tilegpu.warp_group_dot %41, %33, %arg5 : tensor<64x64xbf16, #dot_op>, !tilegpu.memdesc<64x64xbf16, #shared>, tensor<64x64xf32, #mma> -> tensor<64x64xf32, #mma>
+      scf.yield %42 : tensor<64x64xf32, #mma>
+    }
+    %15 = tile.expand_dims %0 {axis = 1 : i32} : tensor<64xi32, #slice> -> tensor<64x1xi32, #blocked>
+    %16 = arith.muli %15, %cst : tensor<64x1xi32, #blocked>
+    %17 = tile.splat %arg2 : tensor<64x1x!tile.ptr<f32>, #blocked>
+    %18 = tile.addptr %17, %16 : tensor<64x1x!tile.ptr<f32>, #blocked>, tensor<64x1xi32, #blocked>
+    %19 = tile.expand_dims %2 {axis = 0 : i32} : tensor<64xi32, #slice2> -> tensor<1x64xi32, #blocked>
+    %20 = tile.broadcast %18 : tensor<64x1x!tile.ptr<f32>, #blocked> -> tensor<64x64x!tile.ptr<f32>, #blocked>
+    %21 = tile.broadcast %19 : tensor<1x64xi32, #blocked> -> tensor<64x64xi32, #blocked>
+    %22 = tile.addptr %20, %21 : tensor<64x64x!tile.ptr<f32>, #blocked>, tensor<64x64xi32, #blocked>
+    %23 = tilegpu.convert_layout %14 : tensor<64x64xf32, #mma> -> tensor<64x64xf32, #blocked>
+    tile.store %22, %23 : tensor<64x64x!tile.ptr<f32>, #blocked>
+    return
+  }
+}
