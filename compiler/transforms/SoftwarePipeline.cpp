@@ -131,7 +131,7 @@ struct SoftwarePipelinePass
 
   /// How `op`, a load the pipeline can take over, is read: into one slot layout, whether
   /// staged directly, staged transposed (a transposed view of the slot) or used in registers
-  /// (read back from the slot). At least one staging buffer names the slot's layout.
+  /// (read back from the slot). The staging buffers name the slot's layout.
   static std::optional<Stream> streamOf(Operation *op, scf::ForOp loop,
                                         const AxisInfoAnalysis &axisInfo) {
     if (!isa<RankedTensorType>(op->getResult(0).getType()))
@@ -168,6 +168,14 @@ struct SoftwarePipelinePass
       }
       stream.readInRegisters = true;
     }
+    // A pointer load read only in registers gets a slot in its own order, unswizzled: each
+    // thread's vector of a row lands contiguously, and reads back the same way.
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    auto blocked = dyn_cast_or_null<BlockedEncodingAttr>(type.getEncoding());
+    if (!stream.slotType && isa<tile::LoadOp>(op) && blocked)
+      stream.slotType = MemDescType::get(
+          op->getContext(), type.getShape(), type.getElementType(),
+          SharedEncodingAttr::get(op->getContext(), 1, 1, 1, blocked.getOrder(), 0));
     if (!stream.slotType || stream.slotType.isView())
       return std::nullopt;
     if (auto load = dyn_cast<tile::LoadOp>(op))

@@ -248,6 +248,13 @@ LightningAttention::LightningAttention(Context &ctx, Options options)
   if (options_.numWarps > 32 || (options_.numWarps & (options_.numWarps - 1)))
     fail("options", "numWarps = " + std::to_string(options_.numWarps) +
                         " must be a power of two in 1..32 (0: per head dim)");
+  if (options_.stateBlock && (options_.stateBlock < 16 ||
+                              (options_.stateBlock & (options_.stateBlock - 1))))
+    fail("options", "stateBlock = " + std::to_string(options_.stateBlock) +
+                        " must be a power of two >= 16 (0: twice block)");
+  if (options_.segments < 0)
+    fail("options", "segments = " + std::to_string(options_.segments) +
+                        " must not be negative (0: the rule's)");
   if (options_.numStages > 8)
     fail("options", "numStages = " + std::to_string(options_.numStages) +
                         " must be in 1..8 (0: the compiler's default)");
@@ -260,10 +267,12 @@ size_t LightningAttention::configCount() const {
 
 Kernel LightningAttention::kernel(const Module &module, const std::string &name, DType type,
                                   int64_t H, int64_t D, int64_t E, bool stateIn, bool stateOut,
-                                  bool output, bool reverse, unsigned stages) {
+                                  bool output, bool reverse, unsigned stages, int block) {
   if (!stages)
     stages = options_.numStages;
-  Key key{name, type, H, D, E, stateIn, stateOut, output, reverse, stages};
+  if (!block)
+    block = options_.block;
+  Key key{name, type, H, D, E, stateIn, stateOut, output, reverse, stages, block};
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = kernels_.find(key);
   if (it != kernels_.end())
@@ -283,7 +292,7 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     if (!dSlices || both)
       c["BLOCK_E"] = std::min<int64_t>(E, sliceFor(D, E));
     if (name != "lightning_decode")
-      c["BLOCK"] = int64_t(options_.block);
+      c["BLOCK"] = int64_t(block);
   }
   // The state flags, where a kernel has them: the forward's and the scan's both, the
   // whole-sequence and varlen backward's STATE_IN and dv's STATE_OUT (the backward's segment
@@ -293,7 +302,8 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
       name.rfind("lightning_bwd", 0) == 0 && name.find("segment") == std::string::npos;
   if (fwdOrScan || bwdWalk)
     c["STATE_IN"] = stateIn;
-  if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dv", 0) == 0))
+  if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dv", 0) == 0) ||
+      name == "lightning_bwd_segment_states")
     c["STATE_OUT"] = stateOut;
   if (name == "lightning_segment_scan")
     c["REVERSE"] = reverse;
@@ -347,6 +357,10 @@ unsigned LightningAttention::forwardStages(int64_t programs, int64_t D, int64_t 
   return sms > 0 && programs > sms && ringBytes > (96 << 10) ? 2 : 0;
 }
 
+int LightningAttention::stateBlock() const {
+  return options_.stateBlock ? options_.stateBlock : 2 * options_.block;
+}
+
 int64_t LightningAttention::sliceFor(int64_t D, int64_t E) const {
   if (options_.slice)
     return options_.slice;
@@ -362,13 +376,13 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   const int64_t sms =
       options_.multiprocessors > 0 ? options_.multiprocessors : ctx_.multiprocessorCount();
   const int64_t programs = bh * slicesOf(backward ? std::max(D, E) : E, sliceFor(D, E));
-  // About 240 registers a thread: an SM holds 8 warps of these kernels (two programs of 4
-  // warps, one of 8).
-  const int64_t slots = sms * std::max<int64_t>(1, 8 / int64_t(warpsFor(D, E)));
-  if (sms == 0 || (backward ? programs : 2 * programs) > sms)
-    return {};
   const int64_t minLength = 8 * int64_t(options_.block);
-  const int64_t count = std::min(slots / programs, n / minLength);
+  int64_t count = options_.segments;
+  if (!count) {
+    if (sms == 0 || 2 * programs > sms)
+      return {};
+    count = std::min(sms / programs, n / minLength);
+  }
   if (count <= 1)
     return {};
   // Whole blocks per segment (only the last one ragged); rounding up may leave fewer segments.
@@ -397,16 +411,18 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
   const DeviceBuffer &states = *held;
   const unsigned stages = forwardStages(bh * S * slicesOf(E, sliceFor(D, E)), D, E);
   Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false, false,
-                      stages);
+                      0, stateBlock());
   Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
   Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true, false,
                        stages);
   const Grid walks(slicesOf(E, sliceFor(D, E)), bh, S);
+  // The last segment's own state only reaches stateOut: without it, the scan skips it.
+  const Grid ownWalks(slicesOf(E, sliceFor(D, E)), bh, stateOut ? S : S - 1);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const Stream &s = options_.stream;
   // Pointers a launch does not read or write: `states` stands in.
-  own.launch(walks, s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32, seg32, states,
+  own.launch(ownWalks, s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32, seg32, states,
              states);
   scan.launch(Grid(D * E / std::min<int64_t>(D * E, 1024), bh), s, states, slope, n32, seg32,
               statePtr(stateIn, states), statePtr(stateOut, states));
@@ -535,7 +551,9 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   const DevicePtr statesS = held->ptr(), statesR = held->ptr() + setBytes;
   // Each segment's own S and R, then the scans: S from stateIn; R from dStateOut, from the last
   // segment to the first, ending with dStateIn.
-  Kernel own = kernel(bwd_, "lightning_bwd_segment_states", type, h, D, E);
+  // The first segment's own R only reaches dStateIn: without it, the R scan skips it.
+  Kernel own = kernel(bwd_, "lightning_bwd_segment_states", type, h, D, E, false,
+                      dStateIn != nullptr);
   Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr);
   Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, dStateOut != nullptr,
                         dStateIn != nullptr, true, true);

@@ -11,6 +11,8 @@
 // Second case: the same loop for sm_80 (mma.sync holds operands in registers): the load stays.
 // Third case: a program of 32 KB of shared memory, where the ring (3 x 8 KB) beside q's buffer and
 // the largest scratch would not fit: the load stays.
+// Fourth case: a load read only in registers (scaled before it is staged, as the lightning
+// kernels' k): a ring in the load's own order, unswizzled, read back with local_load.
 
 // CHECK-LABEL: func.func @readback
 // CHECK: %[[RING:.*]] = tilegpu.local_alloc -> !tilegpu.memdesc<3x64x64xbf16, #{{.*}}>
@@ -39,6 +41,17 @@
 // CHECK-NOT: async_copy
 // CHECK: scf.for
 // CHECK: tile.load
+
+// The fourth case's layouts, printed before its function.
+// CHECK-DAG: #[[RINGL:shared[0-9]*]] = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [2, 1, 0]}>
+// CHECK-DAG: #[[SLOTL:shared[0-9]*]] = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]}>
+// CHECK-LABEL: func.func @scaled
+// CHECK: %[[RING:.*]] = tilegpu.local_alloc -> !tilegpu.memdesc<3x64x64xbf16, #[[RINGL]]>
+// CHECK: scf.for
+// CHECK-NOT: tile.load
+// CHECK: %[[SLOT:.*]] = tilegpu.memdesc_subview %[[RING]][%{{.*}}] : !tilegpu.memdesc<3x64x64xbf16, #[[RINGL]]> -> !tilegpu.memdesc<64x64xbf16, #[[SLOTL]]>
+// CHECK-NEXT: %[[K:.*]] = tilegpu.local_load %[[SLOT]] : !tilegpu.memdesc<64x64xbf16, #[[SLOTL]]> -> tensor<64x64xbf16, #blocked>
+// CHECK-NEXT: arith.mulf %[[K]]
 
 #blocked = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
 #blocked1 = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
@@ -247,6 +260,68 @@ module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
     %22 = tile.addptr %20, %21 : tensor<64x64x!tile.ptr<f32>, #blocked>, tensor<64x64xi32, #blocked>
     %23 = tilegpu.convert_layout %14 : tensor<64x64xf32, #mma> -> tensor<64x64xf32, #blocked>
     tile.store %22, %23 : tensor<64x64x!tile.ptr<f32>, #blocked>
+    return
+  }
+}
+
+// -----
+
+#blocked = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked1 = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+#mma = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 64]}>
+#shared = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#target = #tilegpu.target<arch = "sm_90a", ptxVersion = 80, sharedMemory = 232448, numSMs = 0>
+#slice = #tilegpu.slice<{dim = 1, parent = #blocked1}>
+#slice1 = #tilegpu.slice<{dim = 1, parent = #blocked}>
+#slice2 = #tilegpu.slice<{dim = 0, parent = #blocked1}>
+#slice3 = #tilegpu.slice<{dim = 0, parent = #blocked}>
+module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
+  func.func @scaled(%arg0: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg1: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg2: !tile.ptr<f32> {tile.divisibility = 16 : i32}, %arg3: i32 {tile.divisibility = 16 : i32}) attributes {tile.kernel} {
+    %cst = arith.constant dense<2.000000e+00> : tensor<64x64xbf16, #blocked>
+    %cst_0 = arith.constant dense<64> : tensor<64x1xi32, #blocked1>
+    %cst_1 = arith.constant dense<64> : tensor<64x1xi32, #blocked>
+    %c0_i32 = arith.constant 0 : i32
+    %cst_2 = arith.constant dense<0.000000e+00> : tensor<64x64xf32, #mma>
+    %c64_i32 = arith.constant 64 : i32
+    %0 = tile.make_range 0, 64 : tensor<64xi32, #slice>
+    %1 = tile.make_range 0, 64 : tensor<64xi32, #slice1>
+    %2 = tile.make_range 0, 64 : tensor<64xi32, #slice2>
+    %3 = tile.make_range 0, 64 : tensor<64xi32, #slice3>
+    %4 = tile.expand_dims %1 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked>
+    %5 = arith.muli %4, %cst_1 : tensor<64x1xi32, #blocked>
+    %6 = tile.splat %arg0 : tensor<64x1x!tile.ptr<bf16>, #blocked>
+    %7 = tile.addptr %6, %5 : tensor<64x1x!tile.ptr<bf16>, #blocked>, tensor<64x1xi32, #blocked>
+    %8 = tile.expand_dims %3 {axis = 0 : i32} : tensor<64xi32, #slice3> -> tensor<1x64xi32, #blocked>
+    %9 = tile.broadcast %7 : tensor<64x1x!tile.ptr<bf16>, #blocked> -> tensor<64x64x!tile.ptr<bf16>, #blocked>
+    %10 = tile.broadcast %8 : tensor<1x64xi32, #blocked> -> tensor<64x64xi32, #blocked>
+    %11 = tile.addptr %9, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked>, tensor<64x64xi32, #blocked>
+    %12 = tile.load %11 : tensor<64x64x!tile.ptr<bf16>, #blocked>
+    %13 = tilegpu.local_alloc %12 : tensor<64x64xbf16, #blocked> -> !tilegpu.memdesc<64x64xbf16, #shared>
+    %14 = scf.for %arg4 = %c0_i32 to %arg3 step %c64_i32 iter_args(%arg5 = %cst_2) -> (tensor<64x64xf32, #mma>)  : i32 {
+      %24 = tile.splat %arg4 : tensor<64xi32, #slice1>
+      %25 = arith.addi %24, %1 : tensor<64xi32, #slice1>
+      %26 = tile.expand_dims %25 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked>
+      %27 = arith.muli %26, %cst_1 : tensor<64x1xi32, #blocked>
+      %28 = tile.splat %arg1 : tensor<64x1x!tile.ptr<bf16>, #blocked>
+      %29 = tile.addptr %28, %27 : tensor<64x1x!tile.ptr<bf16>, #blocked>, tensor<64x1xi32, #blocked>
+      %30 = tile.broadcast %29 : tensor<64x1x!tile.ptr<bf16>, #blocked> -> tensor<64x64x!tile.ptr<bf16>, #blocked>
+      %31 = tile.addptr %30, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked>, tensor<64x64xi32, #blocked>
+      %32 = tile.load %31 : tensor<64x64x!tile.ptr<bf16>, #blocked>
+      %33 = arith.mulf %32, %cst : tensor<64x64xbf16, #blocked>
+      %34 = tilegpu.local_alloc %33 : tensor<64x64xbf16, #blocked> -> !tilegpu.memdesc<64x64xbf16, #shared>
+      %35 = tilegpu.warp_group_dot %13, %34, %arg5 : !tilegpu.memdesc<64x64xbf16, #shared>, !tilegpu.memdesc<64x64xbf16, #shared>, tensor<64x64xf32, #mma> -> tensor<64x64xf32, #mma>
+      scf.yield %35 : tensor<64x64xf32, #mma>
+    }
+    %15 = tile.expand_dims %0 {axis = 1 : i32} : tensor<64xi32, #slice> -> tensor<64x1xi32, #blocked1>
+    %16 = arith.muli %15, %cst_0 : tensor<64x1xi32, #blocked1>
+    %17 = tile.splat %arg2 : tensor<64x1x!tile.ptr<f32>, #blocked1>
+    %18 = tile.addptr %17, %16 : tensor<64x1x!tile.ptr<f32>, #blocked1>, tensor<64x1xi32, #blocked1>
+    %19 = tile.expand_dims %2 {axis = 0 : i32} : tensor<64xi32, #slice2> -> tensor<1x64xi32, #blocked1>
+    %20 = tile.broadcast %18 : tensor<64x1x!tile.ptr<f32>, #blocked1> -> tensor<64x64x!tile.ptr<f32>, #blocked1>
+    %21 = tile.broadcast %19 : tensor<1x64xi32, #blocked1> -> tensor<64x64xi32, #blocked1>
+    %22 = tile.addptr %20, %21 : tensor<64x64x!tile.ptr<f32>, #blocked1>, tensor<64x64xi32, #blocked1>
+    %23 = tilegpu.convert_layout %14 : tensor<64x64xf32, #mma> -> tensor<64x64xf32, #blocked1>
+    tile.store %22, %23 : tensor<64x64x!tile.ptr<f32>, #blocked1>
     return
   }
 }

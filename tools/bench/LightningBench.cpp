@@ -2,7 +2,8 @@
 //
 //   lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...,65536] [--tokens T]
 //                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S]
-//                        [--multiprocessors N] [--target-ms MS] [--smoke]
+//                        [--multiprocessors N] [--segments N] [--state-block B] [--target-ms MS]
+//                        [--smoke]
 //
 // Times lacc::ops::LightningAttention (forward, and forward + backward) at the shape family of
 // the project's ANCHORS.md: b * n = T tokens (65536; b = T / n), h = 32 heads with TNL's slopes
@@ -26,7 +27,9 @@
 //     threads while the device is timed. A shape whose error is not below 1e-2 FAILs.
 // The configuration (slice, BLOCK, warps) comes from configFor() per shape; the flags override it.
 // --multiprocessors sizes the op's segment rule for N SMs instead of the GPU's (to explore the
-// rule, or to reach the segmented forward on the interpreter, which has none).
+// rule, or to reach the segmented forward on the interpreter, which has none); --segments N cuts
+// every sequence into N segments instead of the rule's, --state-block B sets the block of the forward's
+// walk for the segments' own states.
 // Writes a CSV (--csv) that tools/bench/lightning_sdpa.py extends with PyTorch's SDPA and plots.
 // --smoke: tiny ragged shapes on the CPU interpreter (where there is no GPU), for CI.
 //
@@ -62,6 +65,8 @@ struct Options {
   DType dtype = DType::BF16; // of q, k, v, o and the gradients
   int slice = 0, block = 0, warps = 0, stages = 0; // 0: configFor's
   int multiprocessors = 0;             // the SM count the op's segment rule sizes for; 0: the GPU's
+  int segments = 0;                    // segments per sequence; 0: the op's rule
+  int stateBlock = 0;                  // block of the segment-state walks; 0: the op's
   double targetMs = 100;
 };
 
@@ -79,6 +84,8 @@ LightningAttention::Options configFor(int64_t /*dim*/, int64_t /*n*/, const Opti
   if (opt.stages)
     c.numStages = unsigned(opt.stages);
   c.multiprocessors = opt.multiprocessors;
+  c.segments = opt.segments;
+  c.stateBlock = opt.stateBlock;
   return c;
 }
 
@@ -209,10 +216,9 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
   }).medianMs;
   row.peakGiB = double(ctx.peakAllocatedBytes() - base) / double(1ull << 30);
   if (segments > 1 || bwdSegments > 1) {
-    // The same forward and backward in one walk per program, to judge the segment rule by:
-    // sized for one SM, the rule cuts nothing (there are more programs than that).
+    // The same forward and backward in one walk per program, to judge the segment rule by.
     LightningAttention::Options whole = cfg;
-    whole.multiprocessors = 1;
+    whole.segments = 1;
     LightningAttention unsegmented(ctx, whole);
     row.fwdUnsegmentedMs = timer.time([&] { unsegmented.forward(tq, tk, tv, slope, to); }).medianMs;
     row.bwdUnsegmentedMs =
@@ -317,7 +323,7 @@ int main(int argc, char **argv) {
   Options opt;
   const char *usage =
       "usage: lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...] [--tokens T] "
-      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] "
+      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] [--segments N] [--state-block B] "
       "[--target-ms MS] [--smoke]\n";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -364,6 +370,10 @@ int main(int argc, char **argv) {
       opt.stages = std::atoi(value().c_str());
     else if (arg == "--multiprocessors")
       opt.multiprocessors = std::atoi(value().c_str());
+    else if (arg == "--segments")
+      opt.segments = std::atoi(value().c_str());
+    else if (arg == "--state-block")
+      opt.stateBlock = std::atoi(value().c_str());
     else if (arg == "--target-ms")
       opt.targetMs = std::atof(value().c_str());
     else {

@@ -448,23 +448,24 @@ TEST(LightningOpSegments, Rule) {
     return std::make_pair(s.count, s.length);
   };
   // The defaults (slices of 64, 4 warps), ANCHORS.md at n = 64K: 32 (batch, head)s x 2 slices
-  // are 64 programs, under half the SMs: both passes cut 4 segments (264 resident slots).
-  EXPECT_EQ(segs(32, 65536, 128, false), std::make_pair(int64_t(4), int64_t(16384)));
-  EXPECT_EQ(segs(32, 65536, 128, true), std::make_pair(int64_t(4), int64_t(16384)));
-  // At n = 32K the 128 programs leave 4 SMs idle: the backward cuts 2, the forward none.
+  // are 64 programs, under half the SMs: both passes cut 2 segments (one program per SM).
+  EXPECT_EQ(segs(32, 65536, 128, false), std::make_pair(int64_t(2), int64_t(32768)));
+  EXPECT_EQ(segs(32, 65536, 128, true), std::make_pair(int64_t(2), int64_t(32768)));
+  // At n = 32K the 128 programs leave 4 SMs idle: neither pass cuts.
   EXPECT_EQ(segs(64, 32768, 128, false).first, 1);
-  EXPECT_EQ(segs(64, 32768, 128, true), std::make_pair(int64_t(2), int64_t(16384)));
-  // At n = 16K every SM has a program: none.
-  EXPECT_EQ(segs(128, 16384, 128, true).first, 1);
-  // Few heads, a long sequence: 8 segments, whole blocks each but the last.
-  EXPECT_EQ(segs(16, 100000, 128, false), std::make_pair(int64_t(8), int64_t(12544)));
+  EXPECT_EQ(segs(64, 32768, 128, true).first, 1);
+  // d = 64 (one slice): 32 programs at n = 64K, 4 segments.
+  EXPECT_EQ(segs(32, 65536, 64, true), std::make_pair(int64_t(4), int64_t(16384)));
+  // Few heads, a long sequence: 4 segments, whole blocks each but the last.
+  EXPECT_EQ(segs(16, 100000, 128, false), std::make_pair(int64_t(4), int64_t(25024)));
   // Too short for segments of 8 blocks.
   EXPECT_EQ(segs(1, 1000, 128, false).first, 1);
-  // Programs of 8 warps, one per SM: 64 programs at n = 64K fill half the SMs.
-  LightningAttention::Options wide = o;
-  wide.numWarps = 8;
-  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(32, 65536, 128, 128).count, 2);
-  EXPECT_EQ(LightningAttention(testContext(), wide).segmentsFor(64, 32768, 128, 128).count, 1);
+  // Options::segments overrides the rule, 1 meaning none.
+  LightningAttention::Options forced = o;
+  forced.segments = 3;
+  EXPECT_EQ(LightningAttention(testContext(), forced).segmentsFor(64, 32768, 128, 128).count, 3);
+  forced.segments = 1;
+  EXPECT_EQ(LightningAttention(testContext(), forced).segmentsFor(32, 65536, 128, 128).count, 1);
   // No SM count (the interpreter): none.
   if (testContext().interpreting()) {
     EXPECT_EQ(LightningAttention(testContext()).segmentsFor(1, 1 << 20, 16, 16).count, 1);
@@ -550,10 +551,16 @@ TEST_P(LightningOpSegments, MatchRecurrenceWithStates) {
   EXPECT_LT(relativeError(toDouble(s1B.download<float>()), refState), kTolerance);
   // The state walk, the scan and the last walk.
   EXPECT_EQ(attn.configCount(), 3u);
+
+  // Without stateOut the last segment's own state is neither made nor read: o is the same.
+  lacc::DeviceBuffer o2B = poisoned(v.size() * 2);
+  Tensor to2(o2B, sE);
+  ASSERT_NO_THROW(attn.forward({qB, sD}, {kB, sD}, {vB, sE}, slopeB, to2, &sIn, nullptr));
+  EXPECT_LT(relativeError(toDouble(downloadBF16(o2B)), refO), kTolerance);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LightningOpSegments,
-                         ::testing::Values(SegShape{701, 32, 16, true, 4, 4},
+                         ::testing::Values(SegShape{701, 32, 16, true, 8, 4},
                                            SegShape{300, 16, 32, false, 4, 2}),
                          [](const ::testing::TestParamInfo<SegShape> &info) {
                            std::ostringstream os;
@@ -596,9 +603,9 @@ TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
   const LightningAttention::Segments segments =
       attn.segmentsFor(kBH, p.n, p.D, p.E, /*backward=*/true);
   ASSERT_EQ(segments.count, p.segments);
-  // Sized for one SM the programs overfill it: the same backward without segments.
+  // The same backward without segments.
   LightningAttention::Options wholeOpts = opts;
-  wholeOpts.multiprocessors = 1;
+  wholeOpts.segments = 1;
   LightningAttention whole(ctx, wholeOpts);
   ASSERT_EQ(whole.segmentsFor(kBH, p.n, p.D, p.E, /*backward=*/true).count, 1);
 
@@ -641,11 +648,11 @@ TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, LightningOpSegmentsBackward,
-    ::testing::Values(SegBwdShape{701, 32, 16, true, DType::BF16, 4, 4},
-                      SegBwdShape{300, 16, 32, false, DType::BF16, 2, 2},
-                      SegBwdShape{457, 32, 64, true, DType::BF16, 6, 3},
-                      SegBwdShape{529, 64, 32, true, DType::F16, 8, 4},
-                      SegBwdShape{390, 16, 64, false, DType::F16, 4, 2}),
+    ::testing::Values(SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4},
+                      SegBwdShape{300, 16, 32, false, DType::BF16, 4, 2},
+                      SegBwdShape{457, 32, 64, true, DType::BF16, 12, 3},
+                      SegBwdShape{529, 64, 32, true, DType::F16, 16, 4},
+                      SegBwdShape{390, 16, 64, false, DType::F16, 8, 2}),
     [](const ::testing::TestParamInfo<SegBwdShape> &info) {
       std::ostringstream os;
       os << info.param;
@@ -860,9 +867,9 @@ INSTANTIATE_TEST_SUITE_P(
                       SegBwdShape{37, 16, 32, false, DType::BF16, 0, 1},
                       SegBwdShape{32, 16, 16, true, DType::BF16, 0, 1},
                       SegBwdShape{67, 16, 32, true, DType::F16, 0, 1},
-                      SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4},
-                      SegBwdShape{600, 16, 32, false, DType::BF16, 4, 2},
-                      SegBwdShape{529, 32, 16, true, DType::F16, 8, 4}),
+                      SegBwdShape{701, 32, 16, true, DType::BF16, 16, 4},
+                      SegBwdShape{600, 16, 32, false, DType::BF16, 8, 2},
+                      SegBwdShape{529, 32, 16, true, DType::F16, 16, 4}),
     [](const ::testing::TestParamInfo<SegBwdShape> &info) {
       std::ostringstream os;
       os << info.param;

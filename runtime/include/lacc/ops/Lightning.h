@@ -128,6 +128,11 @@ public:
     /// interpreting context has none: no segments). Tests set it to reach the segmented forward
     /// and backward on the interpreter, benchmarks to explore the rule.
     int multiprocessors = 0;
+    /// Segments per sequence of the forward and backward (0: segmentsFor's rule; 1: none).
+    int segments = 0;
+    /// Sequence block of the forward's walk for each segment's own state (0: twice `block`):
+    /// with one product per block, a longer block halves the steps of its serial chain.
+    int stateBlock = 0;
     /// A folder to read lightning_{fwd,bwd,decode}.tile from instead of the copies built
     /// into the program (Context::loadEmbedded's, or $LACC_KERNELS_DIR's); empty: those.
     std::string kernelDir;
@@ -197,13 +202,17 @@ public:
   size_t configCount() const;
 
 private:
-  // (kernel name, element type, H, D, E, state in, state out, output, reverse)
-  using Key =
-      std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool, bool, unsigned>;
-  /// `stages`: the pipelining depth (0: Options::numStages, else the compiler's default).
+  // (kernel name, element type, H, D, E, state in, state out, output, reverse, stages, block)
+  using Key = std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool, bool,
+                         unsigned, int>;
+  /// `stages`: the pipelining depth (0: Options::numStages, else the compiler's default);
+  /// `block`: the sequence block (0: Options::block).
   Kernel kernel(const Module &module, const std::string &name, DType type, int64_t H, int64_t D,
                 int64_t E, bool stateIn = false, bool stateOut = false, bool output = true,
-                bool reverse = false, unsigned stages = 0);
+                bool reverse = false, unsigned stages = 0, int block = 0);
+  /// The sequence block of the forward's segment-state walk: Options::stateBlock, else twice
+  /// the block.
+  int stateBlock() const;
 
   /// The whole-sequence backward's dq, dk and dv kernels, `suffix` "" or "_varlen": dq walks
   /// from the forward's stateIn, dk and dv back from dStateOut, dv ending with dStateIn.
