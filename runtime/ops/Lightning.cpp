@@ -334,27 +334,11 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   if (segments.count > 1)
     return forwardSegments(q, k, v, slope, o, stateIn, stateOut, type, segments);
   Kernel kern = kernel(fwd_, "lightning_fwd", type, h, D, E, stateIn != nullptr,
-                       stateOut != nullptr, true, false,
-                       forwardStages(b * h * slicesOf(E, sliceFor(D, E)), D, E));
+                       stateOut != nullptr);
   // Without a state, s_in / s_out are never touched: slope stands in.
   kern.launch(Grid(slicesOf(E, sliceFor(D, E)), b * h), options_.stream, *q.buffer, *k.buffer,
               *v.buffer, *o.buffer, slope, int32_t(n), statePtr(stateIn, slope),
               statePtr(stateOut, slope));
-}
-
-unsigned LightningAttention::forwardStages(int64_t programs, int64_t D, int64_t E) const {
-  if (options_.numStages)
-    return options_.numStages;
-  const int64_t sms =
-      options_.multiprocessors > 0 ? options_.multiprocessors : ctx_.multiprocessorCount();
-  // The q, k, v ring is BLOCK x (2 D + slice of E) elements a stage. Past about 96 KB at the
-  // compiler's 3 stages (d = 128), one program fills an SM's shared memory; at 2 stages two
-  // share it. That pays as soon as there are more programs than SMs (H200, d = 128: 0.87
-  // against 1.13 ms with 4096 programs, 0.88 against 1.12 with 256), not at one per SM (1.50
-  // against 1.13 ms with 128: there the third stage hides latency).
-  const int64_t ringBytes =
-      3 * int64_t(options_.block) * (2 * D + std::min<int64_t>(E, sliceFor(D, E))) * 2;
-  return sms > 0 && programs > sms && ringBytes > (96 << 10) ? 2 : 0;
 }
 
 int LightningAttention::stateBlock() const {
@@ -409,13 +393,11 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
   const int64_t bh = b * h, S = segments.count;
   std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * S * D * E) * 4);
   const DeviceBuffer &states = *held;
-  const unsigned stages = forwardStages(bh * S * slicesOf(E, sliceFor(D, E)), D, E);
   Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false, false,
                       0, stateBlock());
   Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
-  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true, false,
-                       stages);
+  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true);
   const Grid walks(slicesOf(E, sliceFor(D, E)), bh, S);
   // The last segment's own state only reaches stateOut: without it, the scan skips it.
   const Grid ownWalks(slicesOf(E, sliceFor(D, E)), bh, stateOut ? S : S - 1);

@@ -472,21 +472,6 @@ TEST(LightningOpSegments, Rule) {
   }
 }
 
-TEST(LightningOpSegments, ForwardStages) {
-  LightningAttention::Options o;
-  o.multiprocessors = 132;
-  LightningAttention attn(testContext(), o);
-  // d = 128: a 120 KB ring at 3 stages; 2 stages let two of the 4096 programs share an SM.
-  EXPECT_EQ(attn.forwardStages(4096, 128, 128), 2u);
-  // 256 programs (n = 16K) are more than the SMs: 2 stages; one per SM (n = 32K): 3.
-  EXPECT_EQ(attn.forwardStages(256, 128, 128), 2u);
-  EXPECT_EQ(attn.forwardStages(128, 128, 128), 0u);
-  // d = 64: a 72 KB ring, already two per SM.
-  EXPECT_EQ(attn.forwardStages(4096, 64, 64), 0u);
-  o.numStages = 4;
-  EXPECT_EQ(LightningAttention(testContext(), o).forwardStages(4096, 128, 128), 4u);
-}
-
 TEST(LightningOpConfig, PerHeadDim) {
   LightningAttention::Options o;
   LightningAttention attn(testContext(), o);

@@ -119,8 +119,9 @@ public:
     /// Warps per program (0: warpsFor's).
     unsigned numWarps = 0;
     /// Software-pipelining depth of the loop loads (1..8; 0: the compiler's default, 3). The
-    /// ring of q, k, v blocks is most of a program's shared memory: fewer stages may let two
-    /// programs share an SM.
+    /// rings of q, k, v blocks are most of a program's shared memory (d = 128: 144 KB at 3
+    /// stages, one program per SM; 104 KB at 2, two per SM, which measured 0.79 against 0.71 ms
+    /// forward at n = 16K on the H200).
     unsigned numStages = 0;
     /// The stream the launches go to (ignored when interpreting).
     Stream stream;
@@ -172,14 +173,14 @@ public:
 
   /// The segments forward() and backward() cut each of b * h sequences of n tokens into (1: none),
   /// and their length, for head dims D and E (the forward's programs slice E, the backward's
-  /// the larger of D and E). The kernels hold a program per (batch, head, slice) for
-  /// the whole sequence; an SM holds 8 warps of them (two programs of 4 warps). Segments cost a
-  /// second walk over k and v for the states, which pays only where SMs would idle: in the
-  /// forward when the programs leave at least half of the SMs without one (one program per SM
-  /// runs as fast as two: 1.125 against 1.13 ms on the H200, while segments cost 35% more), in
-  /// the backward when they leave any SM without one (segments gained 3-8% there). Each sequence
-  /// is then cut into as many segments as fill the slots in one wave, each at least 8 blocks
-  /// long (the state walk and the scan are then small beside it).
+  /// the larger of D and E): Options::segments when set. The kernels hold a program per (batch,
+  /// head, slice) for the whole sequence, and one per SM runs as fast as two (their loads come
+  /// through rings of shared memory). Segments cost a walk over part of k and v (the backward:
+  /// of q, k, v, dO) for the states entering them, which pays only where the programs leave at
+  /// least half of the SMs without one (H200, d = 128: n = 32K, 128 programs, forward +
+  /// backward 3.00 ms without, 3.93 with the backward in 2 segments; n = 64K, 64 programs,
+  /// 3.65 with 2 segments, 3.90 with 4, 5.70 without). Each sequence is then cut into as many
+  /// segments as give every SM a program, each at least 8 blocks long.
   struct Segments {
     int64_t count = 1, length = 0;
   };
@@ -191,11 +192,6 @@ public:
   /// n = 4K, against 27.7 with slices of 64 and 27.9 with 32 at 8 warps).
   int64_t sliceFor(int64_t D, int64_t E) const;
   unsigned warpsFor(int64_t D, int64_t E) const;
-
-  /// The pipelining depth of a forward walk over `programs` programs (0: the compiler's
-  /// default): Options::numStages when set; else 2 where the q, k, v ring at 3 stages would
-  /// keep a second program off the SM and there are more programs than SMs.
-  unsigned forwardStages(int64_t programs, int64_t D, int64_t E) const;
 
   const Options &options() const { return options_; }
   /// Kernel configurations made so far (for tests).
