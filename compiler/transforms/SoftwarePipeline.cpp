@@ -189,8 +189,10 @@ struct SoftwarePipelinePass
   /// A load read back from its ring (transposed, or in registers) gains a ring where it had
   /// at most a buffer: those streams are taken only while every buffer of the function, the
   /// rings and the largest scratch could all be live at once within the program's shared
-  /// memory (d = 256's q and k rings would not fit beside each other). Loads only staged
-  /// for dots are always streams, as the ring replaces a buffer they had anyway.
+  /// memory (d = 256's q and k rings would not fit beside each other). Buffers and scratch of
+  /// the other branch of an scf.if around the loop never are (the allocator may give them the
+  /// same bytes).
+  /// Loads only staged for dots are always streams, as the ring replaces a buffer they had.
   static void dropStreamsPastSharedMemory(scf::ForOp loop, SmallVector<Stream> &streams,
                                           int stages) {
     TargetAttr target = getTarget(loop);
@@ -201,8 +203,22 @@ struct SoftwarePipelinePass
     for (Stream &s : streams)
       for (Operation *op : s.stagingOps())
         replaced.insert(op);
+    auto otherBranch = [&](Operation *op) {
+      for (Region *region = op->getParentRegion(); region;
+           region = region->getParentOp()->getParentRegion()) {
+        Operation *parent = region->getParentOp();
+        if (isa<func::FuncOp>(parent))
+          return false;
+        if (isa<scf::IfOp>(parent) && parent->isProperAncestor(loop) &&
+            !region->isAncestor(loop->getParentRegion()))
+          return true;
+      }
+      return false;
+    };
     int64_t bytes = 0, scratch = 0;
     func.walk([&](Operation *op) {
+      if (otherBranch(op))
+        return;
       if (auto alloc = dyn_cast<LocalAllocOp>(op); alloc && !replaced.contains(op))
         bytes += alloc.getType().getSizeInBytes();
       scratch = std::max(scratch, getScratchBytes(op));

@@ -535,7 +535,7 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   // segment to the first, ending with dStateIn.
   // The first segment's own R only reaches dStateIn: without it, the R scan skips it.
   Kernel own = kernel(bwd_, "lightning_bwd_segment_states", type, h, D, E, false,
-                      dStateIn != nullptr);
+                      dStateIn != nullptr, true, false, 0, stateBlock());
   Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr);
   Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, dStateOut != nullptr,
                         dStateIn != nullptr, true, true);

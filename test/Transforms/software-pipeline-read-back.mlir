@@ -13,6 +13,10 @@
 // the largest scratch would not fit: the load stays.
 // Fourth case: a load read only in registers (scaled before it is staged, as the lightning
 // kernels' k): a ring in the load's own order, unswizzled, read back with local_load.
+// Fifth and sixth: that loop in one branch of an scf.if whose other branch stages a 128x128
+// tile (32 KB, and 64 KB of scratch to store a 128x128 f32 product). The branches never run
+// together, so in 56 KB the loop's ring (24 KB) beside its own buffers and scratch fits and is
+// taken; in 48 KB it does not.
 
 // CHECK-LABEL: func.func @readback
 // CHECK: %[[RING:.*]] = tilegpu.local_alloc -> !tilegpu.memdesc<3x64x64xbf16, #{{.*}}>
@@ -322,6 +326,223 @@ module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
     %22 = tile.addptr %20, %21 : tensor<64x64x!tile.ptr<f32>, #blocked1>, tensor<64x64xi32, #blocked1>
     %23 = tilegpu.convert_layout %14 : tensor<64x64xf32, #mma> -> tensor<64x64xf32, #blocked1>
     tile.store %22, %23 : tensor<64x64x!tile.ptr<f32>, #blocked1>
+    return
+  }
+}
+
+// CHECK-LABEL: func.func @branches_fit
+// CHECK: scf.if
+// CHECK: tilegpu.local_alloc -> !tilegpu.memdesc<3x64x64xbf16
+// CHECK: scf.for
+// CHECK-NOT: tile.load
+// CHECK: tilegpu.local_load
+// CHECK: } else {
+
+// CHECK-LABEL: func.func @branches_tight
+// CHECK: scf.if
+// CHECK-NOT: async_copy
+// CHECK: scf.for
+// CHECK: tile.load
+// CHECK: } else {
+
+// -----
+
+#blocked = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [1, 32], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked1 = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked2 = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked3 = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+#mma = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 128]}>
+#mma1 = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 64]}>
+#shared = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#target = #tilegpu.target<arch = "sm_90a", ptxVersion = 80, sharedMemory = 57344, numSMs = 0>
+#slice = #tilegpu.slice<{dim = 1, parent = #blocked3}>
+#slice1 = #tilegpu.slice<{dim = 1, parent = #blocked2}>
+#slice2 = #tilegpu.slice<{dim = 0, parent = #blocked3}>
+#slice3 = #tilegpu.slice<{dim = 0, parent = #blocked2}>
+#slice4 = #tilegpu.slice<{dim = 0, parent = #blocked}>
+#slice5 = #tilegpu.slice<{dim = 1, parent = #blocked}>
+#slice6 = #tilegpu.slice<{dim = 0, parent = #blocked1}>
+#slice7 = #tilegpu.slice<{dim = 1, parent = #blocked1}>
+module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
+  func.func @branches_fit(%arg0: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg1: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg2: !tile.ptr<f32> {tile.divisibility = 16 : i32}, %arg3: i32 {tile.divisibility = 16 : i32}, %arg4: i32) attributes {tile.kernel} {
+    %cst = arith.constant dense<128> : tensor<128x1xi32, #blocked>
+    %cst_0 = arith.constant dense<128> : tensor<128x1xi32, #blocked1>
+    %cst_1 = arith.constant dense<2.000000e+00> : tensor<64x64xbf16, #blocked2>
+    %cst_2 = arith.constant dense<64> : tensor<64x1xi32, #blocked3>
+    %cst_3 = arith.constant dense<64> : tensor<64x1xi32, #blocked2>
+    %cst_4 = arith.constant dense<0.000000e+00> : tensor<128x128xf32, #mma>
+    %cst_5 = arith.constant dense<0.000000e+00> : tensor<64x64xf32, #mma1>
+    %c0_i32 = arith.constant 0 : i32
+    %c64_i32 = arith.constant 64 : i32
+    %0 = tile.make_range 0, 64 : tensor<64xi32, #slice>
+    %1 = tile.make_range 0, 64 : tensor<64xi32, #slice1>
+    %2 = tile.make_range 0, 64 : tensor<64xi32, #slice2>
+    %3 = tile.make_range 0, 64 : tensor<64xi32, #slice3>
+    %4 = tile.expand_dims %1 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked2>
+    %5 = arith.muli %4, %cst_3 : tensor<64x1xi32, #blocked2>
+    %6 = tile.splat %arg0 : tensor<64x1x!tile.ptr<bf16>, #blocked2>
+    %7 = tile.addptr %6, %5 : tensor<64x1x!tile.ptr<bf16>, #blocked2>, tensor<64x1xi32, #blocked2>
+    %8 = tile.expand_dims %3 {axis = 0 : i32} : tensor<64xi32, #slice3> -> tensor<1x64xi32, #blocked2>
+    %9 = tile.broadcast %7 : tensor<64x1x!tile.ptr<bf16>, #blocked2> -> tensor<64x64x!tile.ptr<bf16>, #blocked2>
+    %10 = tile.broadcast %8 : tensor<1x64xi32, #blocked2> -> tensor<64x64xi32, #blocked2>
+    %11 = tile.addptr %9, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked2>, tensor<64x64xi32, #blocked2>
+    %12 = tile.load %11 : tensor<64x64x!tile.ptr<bf16>, #blocked2>
+    %13 = tilegpu.local_alloc %12 : tensor<64x64xbf16, #blocked2> -> !tilegpu.memdesc<64x64xbf16, #shared>
+    %14 = arith.cmpi sgt, %arg4, %c0_i32 : i32
+    scf.if %14 {
+      %15 = scf.for %arg5 = %c0_i32 to %arg3 step %c64_i32 iter_args(%arg6 = %cst_5) -> (tensor<64x64xf32, #mma1>)  : i32 {
+        %25 = tile.splat %arg5 : tensor<64xi32, #slice1>
+        %26 = arith.addi %25, %1 : tensor<64xi32, #slice1>
+        %27 = tile.expand_dims %26 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked2>
+        %28 = arith.muli %27, %cst_3 : tensor<64x1xi32, #blocked2>
+        %29 = tile.splat %arg1 : tensor<64x1x!tile.ptr<bf16>, #blocked2>
+        %30 = tile.addptr %29, %28 : tensor<64x1x!tile.ptr<bf16>, #blocked2>, tensor<64x1xi32, #blocked2>
+        %31 = tile.broadcast %30 : tensor<64x1x!tile.ptr<bf16>, #blocked2> -> tensor<64x64x!tile.ptr<bf16>, #blocked2>
+        %32 = tile.addptr %31, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked2>, tensor<64x64xi32, #blocked2>
+        %33 = tile.load %32 : tensor<64x64x!tile.ptr<bf16>, #blocked2>
+        %34 = arith.mulf %33, %cst_1 : tensor<64x64xbf16, #blocked2>
+        %35 = tilegpu.local_alloc %34 : tensor<64x64xbf16, #blocked2> -> !tilegpu.memdesc<64x64xbf16, #shared>
+        %36 = tilegpu.warp_group_dot %13, %35, %arg6 : !tilegpu.memdesc<64x64xbf16, #shared>, !tilegpu.memdesc<64x64xbf16, #shared>, tensor<64x64xf32, #mma1> -> tensor<64x64xf32, #mma1>
+        scf.yield %36 : tensor<64x64xf32, #mma1>
+      }
+      %16 = tile.expand_dims %0 {axis = 1 : i32} : tensor<64xi32, #slice> -> tensor<64x1xi32, #blocked3>
+      %17 = arith.muli %16, %cst_2 : tensor<64x1xi32, #blocked3>
+      %18 = tile.splat %arg2 : tensor<64x1x!tile.ptr<f32>, #blocked3>
+      %19 = tile.addptr %18, %17 : tensor<64x1x!tile.ptr<f32>, #blocked3>, tensor<64x1xi32, #blocked3>
+      %20 = tile.expand_dims %2 {axis = 0 : i32} : tensor<64xi32, #slice2> -> tensor<1x64xi32, #blocked3>
+      %21 = tile.broadcast %19 : tensor<64x1x!tile.ptr<f32>, #blocked3> -> tensor<64x64x!tile.ptr<f32>, #blocked3>
+      %22 = tile.broadcast %20 : tensor<1x64xi32, #blocked3> -> tensor<64x64xi32, #blocked3>
+      %23 = tile.addptr %21, %22 : tensor<64x64x!tile.ptr<f32>, #blocked3>, tensor<64x64xi32, #blocked3>
+      %24 = tilegpu.convert_layout %15 : tensor<64x64xf32, #mma1> -> tensor<64x64xf32, #blocked3>
+      tile.store %23, %24 : tensor<64x64x!tile.ptr<f32>, #blocked3>
+    } else {
+      %15 = tile.make_range 0, 128 : tensor<128xi32, #slice4>
+      %16 = tile.make_range 0, 128 : tensor<128xi32, #slice5>
+      %17 = tile.make_range 0, 128 : tensor<128xi32, #slice6>
+      %18 = tile.make_range 0, 128 : tensor<128xi32, #slice7>
+      %19 = tile.expand_dims %18 {axis = 1 : i32} : tensor<128xi32, #slice7> -> tensor<128x1xi32, #blocked1>
+      %20 = arith.muli %19, %cst_0 : tensor<128x1xi32, #blocked1>
+      %21 = tile.splat %arg1 : tensor<128x1x!tile.ptr<bf16>, #blocked1>
+      %22 = tile.addptr %21, %20 : tensor<128x1x!tile.ptr<bf16>, #blocked1>, tensor<128x1xi32, #blocked1>
+      %23 = tile.expand_dims %17 {axis = 0 : i32} : tensor<128xi32, #slice6> -> tensor<1x128xi32, #blocked1>
+      %24 = tile.broadcast %22 : tensor<128x1x!tile.ptr<bf16>, #blocked1> -> tensor<128x128x!tile.ptr<bf16>, #blocked1>
+      %25 = tile.broadcast %23 : tensor<1x128xi32, #blocked1> -> tensor<128x128xi32, #blocked1>
+      %26 = tile.addptr %24, %25 : tensor<128x128x!tile.ptr<bf16>, #blocked1>, tensor<128x128xi32, #blocked1>
+      %27 = tile.load %26 : tensor<128x128x!tile.ptr<bf16>, #blocked1>
+      %28 = tilegpu.local_alloc %27 : tensor<128x128xbf16, #blocked1> -> !tilegpu.memdesc<128x128xbf16, #shared>
+      %29 = tile.expand_dims %16 {axis = 1 : i32} : tensor<128xi32, #slice5> -> tensor<128x1xi32, #blocked>
+      %30 = arith.muli %29, %cst : tensor<128x1xi32, #blocked>
+      %31 = tile.splat %arg2 : tensor<128x1x!tile.ptr<f32>, #blocked>
+      %32 = tile.addptr %31, %30 : tensor<128x1x!tile.ptr<f32>, #blocked>, tensor<128x1xi32, #blocked>
+      %33 = tile.expand_dims %15 {axis = 0 : i32} : tensor<128xi32, #slice4> -> tensor<1x128xi32, #blocked>
+      %34 = tile.broadcast %32 : tensor<128x1x!tile.ptr<f32>, #blocked> -> tensor<128x128x!tile.ptr<f32>, #blocked>
+      %35 = tile.broadcast %33 : tensor<1x128xi32, #blocked> -> tensor<128x128xi32, #blocked>
+      %36 = tile.addptr %34, %35 : tensor<128x128x!tile.ptr<f32>, #blocked>, tensor<128x128xi32, #blocked>
+      %37 = tilegpu.warp_group_dot %28, %28, %cst_4 : !tilegpu.memdesc<128x128xbf16, #shared>, !tilegpu.memdesc<128x128xbf16, #shared>, tensor<128x128xf32, #mma> -> tensor<128x128xf32, #mma>
+      %38 = tilegpu.convert_layout %37 : tensor<128x128xf32, #mma> -> tensor<128x128xf32, #blocked>
+      tile.store %36, %38 : tensor<128x128x!tile.ptr<f32>, #blocked>
+    }
+    return
+  }
+}
+
+// -----
+
+#blocked = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [1, 32], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked1 = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked2 = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#blocked3 = #tilegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+#mma = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 128]}>
+#mma1 = #tilegpu.mma<{version = 3, warpsPerCTA = [4, 1], instrShape = [16, 64]}>
+#shared = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#target = #tilegpu.target<arch = "sm_90a", ptxVersion = 80, sharedMemory = 49152, numSMs = 0>
+#slice = #tilegpu.slice<{dim = 1, parent = #blocked3}>
+#slice1 = #tilegpu.slice<{dim = 1, parent = #blocked2}>
+#slice2 = #tilegpu.slice<{dim = 0, parent = #blocked3}>
+#slice3 = #tilegpu.slice<{dim = 0, parent = #blocked2}>
+#slice4 = #tilegpu.slice<{dim = 0, parent = #blocked}>
+#slice5 = #tilegpu.slice<{dim = 1, parent = #blocked}>
+#slice6 = #tilegpu.slice<{dim = 0, parent = #blocked1}>
+#slice7 = #tilegpu.slice<{dim = 1, parent = #blocked1}>
+module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
+  func.func @branches_tight(%arg0: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg1: !tile.ptr<bf16> {tile.divisibility = 16 : i32}, %arg2: !tile.ptr<f32> {tile.divisibility = 16 : i32}, %arg3: i32 {tile.divisibility = 16 : i32}, %arg4: i32) attributes {tile.kernel} {
+    %cst = arith.constant dense<128> : tensor<128x1xi32, #blocked>
+    %cst_0 = arith.constant dense<128> : tensor<128x1xi32, #blocked1>
+    %cst_1 = arith.constant dense<2.000000e+00> : tensor<64x64xbf16, #blocked2>
+    %cst_2 = arith.constant dense<64> : tensor<64x1xi32, #blocked3>
+    %cst_3 = arith.constant dense<64> : tensor<64x1xi32, #blocked2>
+    %cst_4 = arith.constant dense<0.000000e+00> : tensor<128x128xf32, #mma>
+    %cst_5 = arith.constant dense<0.000000e+00> : tensor<64x64xf32, #mma1>
+    %c0_i32 = arith.constant 0 : i32
+    %c64_i32 = arith.constant 64 : i32
+    %0 = tile.make_range 0, 64 : tensor<64xi32, #slice>
+    %1 = tile.make_range 0, 64 : tensor<64xi32, #slice1>
+    %2 = tile.make_range 0, 64 : tensor<64xi32, #slice2>
+    %3 = tile.make_range 0, 64 : tensor<64xi32, #slice3>
+    %4 = tile.expand_dims %1 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked2>
+    %5 = arith.muli %4, %cst_3 : tensor<64x1xi32, #blocked2>
+    %6 = tile.splat %arg0 : tensor<64x1x!tile.ptr<bf16>, #blocked2>
+    %7 = tile.addptr %6, %5 : tensor<64x1x!tile.ptr<bf16>, #blocked2>, tensor<64x1xi32, #blocked2>
+    %8 = tile.expand_dims %3 {axis = 0 : i32} : tensor<64xi32, #slice3> -> tensor<1x64xi32, #blocked2>
+    %9 = tile.broadcast %7 : tensor<64x1x!tile.ptr<bf16>, #blocked2> -> tensor<64x64x!tile.ptr<bf16>, #blocked2>
+    %10 = tile.broadcast %8 : tensor<1x64xi32, #blocked2> -> tensor<64x64xi32, #blocked2>
+    %11 = tile.addptr %9, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked2>, tensor<64x64xi32, #blocked2>
+    %12 = tile.load %11 : tensor<64x64x!tile.ptr<bf16>, #blocked2>
+    %13 = tilegpu.local_alloc %12 : tensor<64x64xbf16, #blocked2> -> !tilegpu.memdesc<64x64xbf16, #shared>
+    %14 = arith.cmpi sgt, %arg4, %c0_i32 : i32
+    scf.if %14 {
+      %15 = scf.for %arg5 = %c0_i32 to %arg3 step %c64_i32 iter_args(%arg6 = %cst_5) -> (tensor<64x64xf32, #mma1>)  : i32 {
+        %25 = tile.splat %arg5 : tensor<64xi32, #slice1>
+        %26 = arith.addi %25, %1 : tensor<64xi32, #slice1>
+        %27 = tile.expand_dims %26 {axis = 1 : i32} : tensor<64xi32, #slice1> -> tensor<64x1xi32, #blocked2>
+        %28 = arith.muli %27, %cst_3 : tensor<64x1xi32, #blocked2>
+        %29 = tile.splat %arg1 : tensor<64x1x!tile.ptr<bf16>, #blocked2>
+        %30 = tile.addptr %29, %28 : tensor<64x1x!tile.ptr<bf16>, #blocked2>, tensor<64x1xi32, #blocked2>
+        %31 = tile.broadcast %30 : tensor<64x1x!tile.ptr<bf16>, #blocked2> -> tensor<64x64x!tile.ptr<bf16>, #blocked2>
+        %32 = tile.addptr %31, %10 : tensor<64x64x!tile.ptr<bf16>, #blocked2>, tensor<64x64xi32, #blocked2>
+        %33 = tile.load %32 : tensor<64x64x!tile.ptr<bf16>, #blocked2>
+        %34 = arith.mulf %33, %cst_1 : tensor<64x64xbf16, #blocked2>
+        %35 = tilegpu.local_alloc %34 : tensor<64x64xbf16, #blocked2> -> !tilegpu.memdesc<64x64xbf16, #shared>
+        %36 = tilegpu.warp_group_dot %13, %35, %arg6 : !tilegpu.memdesc<64x64xbf16, #shared>, !tilegpu.memdesc<64x64xbf16, #shared>, tensor<64x64xf32, #mma1> -> tensor<64x64xf32, #mma1>
+        scf.yield %36 : tensor<64x64xf32, #mma1>
+      }
+      %16 = tile.expand_dims %0 {axis = 1 : i32} : tensor<64xi32, #slice> -> tensor<64x1xi32, #blocked3>
+      %17 = arith.muli %16, %cst_2 : tensor<64x1xi32, #blocked3>
+      %18 = tile.splat %arg2 : tensor<64x1x!tile.ptr<f32>, #blocked3>
+      %19 = tile.addptr %18, %17 : tensor<64x1x!tile.ptr<f32>, #blocked3>, tensor<64x1xi32, #blocked3>
+      %20 = tile.expand_dims %2 {axis = 0 : i32} : tensor<64xi32, #slice2> -> tensor<1x64xi32, #blocked3>
+      %21 = tile.broadcast %19 : tensor<64x1x!tile.ptr<f32>, #blocked3> -> tensor<64x64x!tile.ptr<f32>, #blocked3>
+      %22 = tile.broadcast %20 : tensor<1x64xi32, #blocked3> -> tensor<64x64xi32, #blocked3>
+      %23 = tile.addptr %21, %22 : tensor<64x64x!tile.ptr<f32>, #blocked3>, tensor<64x64xi32, #blocked3>
+      %24 = tilegpu.convert_layout %15 : tensor<64x64xf32, #mma1> -> tensor<64x64xf32, #blocked3>
+      tile.store %23, %24 : tensor<64x64x!tile.ptr<f32>, #blocked3>
+    } else {
+      %15 = tile.make_range 0, 128 : tensor<128xi32, #slice4>
+      %16 = tile.make_range 0, 128 : tensor<128xi32, #slice5>
+      %17 = tile.make_range 0, 128 : tensor<128xi32, #slice6>
+      %18 = tile.make_range 0, 128 : tensor<128xi32, #slice7>
+      %19 = tile.expand_dims %18 {axis = 1 : i32} : tensor<128xi32, #slice7> -> tensor<128x1xi32, #blocked1>
+      %20 = arith.muli %19, %cst_0 : tensor<128x1xi32, #blocked1>
+      %21 = tile.splat %arg1 : tensor<128x1x!tile.ptr<bf16>, #blocked1>
+      %22 = tile.addptr %21, %20 : tensor<128x1x!tile.ptr<bf16>, #blocked1>, tensor<128x1xi32, #blocked1>
+      %23 = tile.expand_dims %17 {axis = 0 : i32} : tensor<128xi32, #slice6> -> tensor<1x128xi32, #blocked1>
+      %24 = tile.broadcast %22 : tensor<128x1x!tile.ptr<bf16>, #blocked1> -> tensor<128x128x!tile.ptr<bf16>, #blocked1>
+      %25 = tile.broadcast %23 : tensor<1x128xi32, #blocked1> -> tensor<128x128xi32, #blocked1>
+      %26 = tile.addptr %24, %25 : tensor<128x128x!tile.ptr<bf16>, #blocked1>, tensor<128x128xi32, #blocked1>
+      %27 = tile.load %26 : tensor<128x128x!tile.ptr<bf16>, #blocked1>
+      %28 = tilegpu.local_alloc %27 : tensor<128x128xbf16, #blocked1> -> !tilegpu.memdesc<128x128xbf16, #shared>
+      %29 = tile.expand_dims %16 {axis = 1 : i32} : tensor<128xi32, #slice5> -> tensor<128x1xi32, #blocked>
+      %30 = arith.muli %29, %cst : tensor<128x1xi32, #blocked>
+      %31 = tile.splat %arg2 : tensor<128x1x!tile.ptr<f32>, #blocked>
+      %32 = tile.addptr %31, %30 : tensor<128x1x!tile.ptr<f32>, #blocked>, tensor<128x1xi32, #blocked>
+      %33 = tile.expand_dims %15 {axis = 0 : i32} : tensor<128xi32, #slice4> -> tensor<1x128xi32, #blocked>
+      %34 = tile.broadcast %32 : tensor<128x1x!tile.ptr<f32>, #blocked> -> tensor<128x128x!tile.ptr<f32>, #blocked>
+      %35 = tile.broadcast %33 : tensor<1x128xi32, #blocked> -> tensor<128x128xi32, #blocked>
+      %36 = tile.addptr %34, %35 : tensor<128x128x!tile.ptr<f32>, #blocked>, tensor<128x128xi32, #blocked>
+      %37 = tilegpu.warp_group_dot %28, %28, %cst_4 : !tilegpu.memdesc<128x128xbf16, #shared>, !tilegpu.memdesc<128x128xbf16, #shared>, tensor<128x128xf32, #mma> -> tensor<128x128xf32, #mma>
+      %38 = tilegpu.convert_layout %37 : tensor<128x128xf32, #mma> -> tensor<128x128xf32, #blocked>
+      tile.store %36, %38 : tensor<128x128x!tile.ptr<f32>, #blocked>
+    }
     return
   }
 }

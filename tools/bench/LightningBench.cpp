@@ -28,8 +28,8 @@
 // The configuration (slice, BLOCK, warps) comes from configFor() per shape; the flags override it.
 // --multiprocessors sizes the op's segment rule for N SMs instead of the GPU's (to explore the
 // rule, or to reach the segmented forward on the interpreter, which has none); --segments N cuts
-// every sequence into N segments instead of the rule's, --state-block B sets the block of the forward's
-// walk for the segments' own states.
+// every sequence into N segments instead of the rule's, --state-block B sets the block of the
+// walks for the segments' own states.
 // Writes a CSV (--csv) that tools/bench/lightning_sdpa.py extends with PyTorch's SDPA and plots.
 // --smoke: tiny ragged shapes on the CPU interpreter (where there is no GPU), for CI.
 //

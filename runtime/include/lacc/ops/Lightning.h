@@ -131,8 +131,9 @@ public:
     int multiprocessors = 0;
     /// Segments per sequence of the forward and backward (0: segmentsFor's rule; 1: none).
     int segments = 0;
-    /// Sequence block of the forward's walk for each segment's own state (0: twice `block`):
-    /// with one product per block, a longer block halves the steps of its serial chain.
+    /// Sequence block of the walks for each segment's own states, forward and backward (0:
+    /// twice `block`): with one product per block, a longer block halves the steps of their
+    /// serial chain.
     int stateBlock = 0;
     /// A folder to read lightning_{fwd,bwd,decode}.tile from instead of the copies built
     /// into the program (Context::loadEmbedded's, or $LACC_KERNELS_DIR's); empty: those.
@@ -206,8 +207,7 @@ private:
   Kernel kernel(const Module &module, const std::string &name, DType type, int64_t H, int64_t D,
                 int64_t E, bool stateIn = false, bool stateOut = false, bool output = true,
                 bool reverse = false, unsigned stages = 0, int block = 0);
-  /// The sequence block of the forward's segment-state walk: Options::stateBlock, else twice
-  /// the block.
+  /// The sequence block of the segment-state walks: Options::stateBlock, else twice the block.
   int stateBlock() const;
 
   /// The whole-sequence backward's dq, dk and dv kernels, `suffix` "" or "_varlen": dq walks
