@@ -2,9 +2,9 @@
 //
 // In a loop whose body loads a tile from global memory to stage it in shared
 // memory for a dot (tile.load -> tilegpu.local_alloc -> local_load or
-// warp_group_dot; on sm_90a also staged transposed, local_alloc(trans(load)),
-// and read in registers besides: the slot is then viewed transposed,
-// memdesc_trans, and read back, local_load),
+// warp_group_dot; on sm_90a a pointer load also staged transposed,
+// local_alloc(trans(load)), or read in registers: the slot is then viewed
+// transposed, memdesc_trans, and read back, local_load),
 // the load of iteration i is issued num_stages - 1 iterations ahead (see below
 // for num_stages - 2), as an
 // async copy (cp.async: global -> shared without registers) into a ring of
@@ -181,7 +181,10 @@ struct SoftwarePipelinePass
     if (auto load = dyn_cast<tile::LoadOp>(op))
       if (!isZeroConstant(load.getOther()) || !copiesWholeWords(load, axisInfo))
         return std::nullopt;
-    if (isa<tile::DescriptorLoadOp>(op) && !planTMACopy(stream.slotType))
+    // TMA streams are staged for dots as they are (read back, they have no test on a GPU yet).
+    if (isa<tile::DescriptorLoadOp>(op) &&
+        (stream.readInRegisters || !stream.stagingTransposed.empty() ||
+         !planTMACopy(stream.slotType)))
       return std::nullopt;
     return stream;
   }
