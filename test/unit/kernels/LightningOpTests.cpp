@@ -544,6 +544,36 @@ TEST_P(LightningOpSegments, MatchRecurrenceWithStates) {
   EXPECT_LT(relativeError(toDouble(downloadBF16(o2B)), refO), kTolerance);
 }
 
+/// A strong decay (slopes 4 and 3) and BLOCK 64, so that the own-state walk's blocks of 128
+/// would weigh the rows past a segment's ragged end by up to exp(4 * 127) (infinite in f32,
+/// and inf * 0 = NaN) were their exponents not clamped: o and the state out stay finite and match
+/// the recurrence.
+TEST(LightningOpSegments, StrongDecayRowsPastTheEnd) {
+  lacc::Context &ctx = testContext();
+  const int n = 1100, D = 16, E = 16; // segments of 576 and 524 tokens
+  LightningAttention::Options opts;
+  opts.multiprocessors = 4;
+  LightningAttention attn(ctx, opts);
+  ASSERT_EQ(attn.segmentsFor(kBH, n, D, E).count, 2);
+  const std::vector<float> slopes = {4.0f, 3.0f};
+  std::vector<double> qd, kd, vd, s0d;
+  BF16 q = randomBF16(size_t(kBH) * n * D, 71, qd), k = randomBF16(size_t(kBH) * n * D, 72, kd);
+  BF16 v = randomBF16(size_t(kBH) * n * E, 73, vd);
+  std::vector<float> s0 = randomF32(size_t(kBH) * D * E, 74, s0d);
+  lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v);
+  lacc::DeviceBuffer slopeB = ctx.upload(slopes), s0B = ctx.upload(s0);
+  lacc::DeviceBuffer oB = poisoned(v.size() * 2), s1B = poisoned(s0.size() * 4);
+  const std::vector<int64_t> sD{kBatch, kHeads, n, D}, sE{kBatch, kHeads, n, E};
+  Tensor to(oB, sE), sIn(s0B, {kBH, D, E}, DType::F32), sOut(s1B, {kBH, D, E}, DType::F32);
+  ASSERT_NO_THROW(attn.forward({qB, sD}, {kB, sD}, {vB, sE}, slopeB, to, &sIn, &sOut));
+  std::vector<double> refO(size_t(kBH) * n * E), refState(s0.begin(), s0.end());
+  for (int bh = 0; bh < kBH; ++bh)
+    recur(std::exp(-double(slopes[bh % kHeads])), bh * n, n, D, E, qd, kd, vd,
+          &refState[size_t(bh) * D * E], refO);
+  EXPECT_LT(relativeError(toDouble(downloadBF16(oB)), refO), kTolerance);
+  EXPECT_LT(relativeError(toDouble(s1B.download<float>()), refState), kTolerance);
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, LightningOpSegments,
                          ::testing::Values(SegShape{701, 32, 16, true, 8, 4},
                                            SegShape{300, 16, 32, false, 4, 2}),
@@ -629,6 +659,36 @@ TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
   // The segment states' walks (one kernel), the forward and the reverse scans, dq's, dk's and
   // dv's walks.
   EXPECT_EQ(attn.configCount(), 6u);
+}
+
+/// The backward's own-state walks at a strong decay (slopes 4 and 3, blocks of 128 from BLOCK
+/// 64): the rows past a segment's ragged end keep finite weights; dq, dk, dv match the fp64
+/// reference.
+TEST(LightningOpSegmentsBackward, StrongDecayRowsPastTheEnd) {
+  lacc::Context &ctx = testContext();
+  const int n = 1100, D = 16, E = 16;
+  LightningAttention::Options opts;
+  opts.multiprocessors = 4;
+  LightningAttention attn(ctx, opts);
+  ASSERT_EQ(attn.segmentsFor(kBH, n, D, E, /*backward=*/true).count, 2);
+  const std::vector<float> slopes = {4.0f, 3.0f};
+  std::vector<double> qd, kd, vd, dOd;
+  const size_t nq = size_t(kBH) * n * D, nv = size_t(kBH) * n * E;
+  BF16 q = randomBF16(nq, 91, qd), k = randomBF16(nq, 92, kd);
+  BF16 v = randomBF16(nv, 93, vd), dO = randomBF16(nv, 94, dOd);
+  lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v);
+  lacc::DeviceBuffer dOB = ctx.upload(dO), slopeB = ctx.upload(slopes);
+  lacc::DeviceBuffer dqB = poisoned(nq * 2), dkB = poisoned(nq * 2), dvB = poisoned(nv * 2);
+  const std::vector<int64_t> sD{kBatch, kHeads, n, D}, sE{kBatch, kHeads, n, E};
+  Tensor tdq(dqB, sD), tdk(dkB, sD), tdv(dvB, sE);
+  ASSERT_NO_THROW(attn.backward({qB, sD}, {kB, sD}, {vB, sE}, {dOB, sE}, slopeB, tdq, tdk, tdv));
+  std::vector<double> lambda;
+  for (int bh = 0; bh < kBH; ++bh)
+    lambda.push_back(std::exp(-double(slopes[bh % kHeads])));
+  auto ref = reference::lightningBackward({kBH, n, D, E}, lambda, qd, kd, vd, dOd);
+  EXPECT_LT(worstPieceError(toDouble(downloadBF16(dqB)), ref.dq, n, D, 64), kTolerance);
+  EXPECT_LT(worstPieceError(toDouble(downloadBF16(dkB)), ref.dk, n, D, 64), kTolerance);
+  EXPECT_LT(worstPieceError(toDouble(downloadBF16(dvB)), ref.dv, n, E, 64), kTolerance);
 }
 
 INSTANTIATE_TEST_SUITE_P(
