@@ -79,7 +79,8 @@ struct Accesses {
 Interval bufferOf(Value memdesc, int64_t totalBytes) {
   // A ring's slot is tracked as the whole ring: which slot is a run-time index.
   for (Operation *def = memdesc.getDefiningOp();
-       def && isa<MemDescSubviewOp, MemDescSliceOp, MemDescTransOp>(def); def = memdesc.getDefiningOp())
+       def && isa<MemDescSubviewOp, MemDescSliceOp, MemDescTransOp>(def);
+       def = memdesc.getDefiningOp())
     memdesc = def->getOperand(0);
   if (auto alloc = memdesc.getDefiningOp<LocalAllocOp>())
     if (std::optional<Interval> interval = getSharedInterval(alloc))

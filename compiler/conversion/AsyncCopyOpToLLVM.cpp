@@ -115,20 +115,12 @@ struct MemDescSubviewToLLVM : OpConversionPattern<MemDescSubviewOp> {
   }
 };
 
-/// A slice is its buffer's address: the offsets are in its type, used where it is accessed.
-struct MemDescSliceToLLVM : OpConversionPattern<MemDescSliceOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(MemDescSliceOp op, OneToNOpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, adaptor.getSrc()[0]);
-    return success();
-  }
-};
-
-/// A transposed view is its buffer's address: the permutation is in its type's layout.
-struct MemDescTransToLLVM : OpConversionPattern<MemDescTransOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(MemDescTransOp op, OneToNOpAdaptor adaptor,
+/// A static view (a slice, a transpose) is its buffer's address: the offsets or the permutation
+/// are in its type, used where it is accessed.
+template <typename ViewOp> struct MemDescViewToLLVM : OpConversionPattern<ViewOp> {
+  using OpConversionPattern<ViewOp>::OpConversionPattern;
+  LogicalResult matchAndRewrite(ViewOp op, typename ViewOp::template GenericAdaptor<
+                                               ArrayRef<ValueRange>> adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, adaptor.getSrc()[0]);
     return success();
@@ -142,6 +134,6 @@ void lacc::conversion::populateAsyncCopyOpToLLVMPatterns(TileTypeConverter &conv
                                                         const LoweringContext &context) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<AsyncCopyToLLVM, AsyncWaitToLLVM>(converter, ctx, context);
-  patterns.add<AsyncCommitGroupToLLVM, MemDescSubviewToLLVM, MemDescSliceToLLVM,
-               MemDescTransToLLVM>(converter, ctx);
+  patterns.add<AsyncCommitGroupToLLVM, MemDescSubviewToLLVM, MemDescViewToLLVM<MemDescSliceOp>,
+               MemDescViewToLLVM<MemDescTransOp>>(converter, ctx);
 }

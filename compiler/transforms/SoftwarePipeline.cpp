@@ -82,6 +82,8 @@ struct Stream {
 
   tile::LoadOp pointerLoad() const { return dyn_cast<tile::LoadOp>(load); }
   tile::DescriptorLoadOp descriptorLoad() const { return dyn_cast<tile::DescriptorLoadOp>(load); }
+  /// Whether the loop reads the slot other than as the buffer it was staged in.
+  bool readsBack() const { return readInRegisters || !stagingTransposed.empty(); }
   SmallVector<Operation *> stagingOps() const {
     SmallVector<Operation *> ops(staging.begin(), staging.end());
     ops.append(stagingTransposed.begin(), stagingTransposed.end());
@@ -183,8 +185,7 @@ struct SoftwarePipelinePass
         return std::nullopt;
     // TMA streams are staged for dots as they are (read back, they have no test on a GPU yet).
     if (isa<tile::DescriptorLoadOp>(op) &&
-        (stream.readInRegisters || !stream.stagingTransposed.empty() ||
-         !planTMACopy(stream.slotType)))
+        (stream.readsBack() || !planTMACopy(stream.slotType)))
       return std::nullopt;
     return stream;
   }
@@ -229,11 +230,9 @@ struct SoftwarePipelinePass
     bytes += scratch;
     for (Stream &s : streams)
       bytes += stages * s.slotType.getSizeInBytes();
-    auto readBack = [](const Stream &s) {
-      return s.readInRegisters || !s.stagingTransposed.empty();
-    };
     while (bytes > target.getSharedMemory()) {
-      auto last = llvm::find_if(llvm::reverse(streams), readBack);
+      auto last =
+          llvm::find_if(llvm::reverse(streams), [](const Stream &s) { return s.readsBack(); });
       if (last == streams.rend())
         return;
       bytes -= stages * last->slotType.getSizeInBytes();
@@ -249,11 +248,11 @@ struct SoftwarePipelinePass
     // memory; on sm_80, where mma.sync holds them in registers, the lightning kernels' ring
     // addresses would spill (16-24 bytes at 255 registers).
     TargetAttr target = getTarget(loop);
-    bool readBack = target && target.hasHopperFeatures();
+    bool canReadBack = target && target.hasHopperFeatures();
     for (Operation &op : *loop.getBody())
       if (isa<tile::LoadOp, tile::DescriptorLoadOp>(op))
         if (std::optional<Stream> stream = streamOf(&op, loop, axisInfo))
-          if (readBack || (!stream->readInRegisters && stream->stagingTransposed.empty()))
+          if (canReadBack || !stream->readsBack())
             streams.push_back(std::move(*stream));
     dropStreamsPastSharedMemory(loop, streams, stages);
     if (streams.empty())
