@@ -1170,6 +1170,17 @@ TEST(LightningOpErrors, Options) {
   o.numStages = 9;
   EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
               HasSubstr("numStages = 9 must be in 1..8"));
+  o.numStages = 0;
+  o.segments = -1;
+  EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
+              HasSubstr("segments = -1 must not be negative"));
+  o.segments = 0;
+  o.stateBlock = 96;
+  EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
+              HasSubstr("stateBlock = 96 must be a power of two >= 16"));
+  o.stateBlock = 8;
+  EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
+              HasSubstr("stateBlock = 8 must be a power of two >= 16"));
 }
 
 } // namespace
