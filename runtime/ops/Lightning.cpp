@@ -255,6 +255,9 @@ LightningAttention::LightningAttention(Context &ctx, Options options)
   if (options_.segments < 0)
     fail("options", "segments = " + std::to_string(options_.segments) +
                         " must not be negative (0: the rule's)");
+  if (options_.pieces < 0)
+    fail("options", "pieces = " + std::to_string(options_.pieces) +
+                        " must not be negative (0: the rule's)");
   if (options_.numStages > 8)
     fail("options", "numStages = " + std::to_string(options_.numStages) +
                         " must be in 1..8 (0: the compiler's default)");
@@ -369,10 +372,22 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   }
   if (count <= 1)
     return {};
-  // Whole blocks per segment (only the last one ragged); rounding up may leave fewer segments.
-  const int64_t block = options_.block;
-  const int64_t length = ((n + count - 1) / count + block - 1) / block * block;
-  return {(n + length - 1) / length, length};
+  int64_t pieces = options_.pieces;
+  // The state blocks (powers of two) are whole sequence blocks too.
+  const int64_t unit = std::max<int64_t>(options_.block, stateBlock());
+  if (!pieces) {
+    // The own-state walks' programs with segments alone: (slice, sequence) pairs for all
+    // segments but the last; the backward's twice (S's and R's).
+    const int64_t walks = programs * (count - 1) * (backward ? 2 : 1);
+    pieces = std::max<int64_t>(1, std::min(2 * sms / walks, n / (count * 4 * unit)));
+  }
+  // Whole state blocks per piece (only the last one ragged); rounding up may leave fewer
+  // segments.
+  const int64_t pieceLength = ((n + count * pieces - 1) / (count * pieces) + unit - 1) / unit * unit;
+  const int64_t length = pieces * pieceLength;
+  if (length >= n)
+    return {};
+  return {(n + length - 1) / length, length, pieces, pieceLength};
 }
 
 std::shared_ptr<DeviceBuffer> LightningAttention::workspace(const Stream &stream, size_t bytes) {
@@ -390,26 +405,28 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
                                          const Tensor *stateIn, Tensor *stateOut, DType type,
                                          const Segments &segments) {
   const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3], E = v.shape[3];
-  const int64_t bh = b * h, S = segments.count;
-  std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * S * D * E) * 4);
+  const int64_t bh = b * h, S = segments.count, P = segments.pieces;
+  const int64_t pieces = (n + segments.pieceLength - 1) / segments.pieceLength;
+  std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * pieces * D * E) * 4);
   const DeviceBuffer &states = *held;
   Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false, false,
                       0, stateBlock());
   Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
   Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true);
-  const Grid walks(slicesOf(E, sliceFor(D, E)), bh, S);
-  // The last segment's own state only reaches stateOut: without it, the scan skips it.
-  const Grid ownWalks(slicesOf(E, sliceFor(D, E)), bh, stateOut ? S : S - 1);
+  const int64_t eSlices = slicesOf(E, sliceFor(D, E));
+  // The last segment's pieces' own states only reach stateOut: without it, the scan skips them.
+  const int64_t made = stateOut ? pieces : (S - 1) * P;
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
+  const int32_t piece32 = int32_t(segments.pieceLength);
   const Stream &s = options_.stream;
   // Pointers a launch does not read or write: `states` stands in.
-  own.launch(ownWalks, s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32, seg32, states,
-             states);
-  scan.launch(Grid(D * E / std::min<int64_t>(D * E, 1024), bh), s, states, slope, n32, seg32,
-              statePtr(stateIn, states), statePtr(stateOut, states));
-  last.launch(walks, s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32, seg32, states,
-              states);
+  own.launch(Grid(eSlices, bh, made), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
+             seg32, piece32, states, states);
+  scan.launch(Grid(D * E / std::min<int64_t>(D * E, 1024), bh), s, states, slope, n32, piece32,
+              int32_t(made), statePtr(stateIn, states), statePtr(stateOut, states));
+  last.launch(Grid(eSlices, bh, S), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
+              seg32, piece32, states, states);
 }
 
 void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v,
@@ -525,15 +542,16 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
                                           const Tensor *dStateOut, Tensor *dStateIn, DType type,
                                           const Segments &segments) {
   const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3], E = v.shape[3];
-  const int64_t bh = b * h, S = segments.count;
-  // Two sets of segment states side by side, made in one launch: the forward's state S before
-  // each segment (dq's) and the reverse state R entering each from its right (dk's and dv's).
-  const int64_t setBytes = bh * S * D * E * 4;
+  const int64_t bh = b * h, S = segments.count, P = segments.pieces;
+  const int64_t pieces = (n + segments.pieceLength - 1) / segments.pieceLength;
+  // Two sets of piece states side by side, made in one launch: the forward's state S before
+  // each piece (dq's) and the reverse state R entering each from its right (dk's and dv's).
+  const int64_t setBytes = bh * pieces * D * E * 4;
   std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(2 * setBytes));
   const DevicePtr statesS = held->ptr(), statesR = held->ptr() + setBytes;
-  // Each segment's own S and R, then the scans: S from stateIn; R from dStateOut, from the last
-  // segment to the first, ending with dStateIn.
-  // The first segment's own R only reaches dStateIn: without it, the R scan skips it.
+  // Each piece's own S and R, then the scans: S from stateIn; R from dStateOut, from the last
+  // piece to the first, ending with dStateIn. The last segment's pieces' own S reach no output,
+  // nor, without dStateIn, the first segment's own R: the walks and the scans skip them.
   Kernel own = kernel(bwd_, "lightning_bwd_segment_states", type, h, D, E, false,
                       dStateIn != nullptr, true, false, 0, stateBlock());
   Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr);
@@ -546,16 +564,21 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   const Grid dWalks(dSlices, bh, S), eWalks(eSlices, bh, S);
   const Grid scans(D * E / std::min<int64_t>(D * E, 1024), bh);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
+  const int32_t piece32 = int32_t(segments.pieceLength);
+  const int32_t madeS = int32_t((S - 1) * P), madeR = int32_t(dStateIn ? pieces : pieces - P);
   const Stream &s = options_.stream;
   // The workspace stands in for the scans' s_in and s_out where not given.
-  own.launch(Grid(dSlices + eSlices, bh, S), s, *q.buffer, *k.buffer, *v.buffer, *dO.buffer,
-             slope, n32, seg32, statesS, statesR);
-  scanS.launch(scans, s, statesS, slope, n32, seg32, statePtr(stateIn, *held), statesS);
-  scanR.launch(scans, s, statesR, slope, n32, seg32, statePtr(dStateOut, *held),
+  own.launch(Grid(dSlices + eSlices, bh, pieces), s, *q.buffer, *k.buffer, *v.buffer,
+             *dO.buffer, slope, n32, seg32, piece32, statesS, statesR);
+  scanS.launch(scans, s, statesS, slope, n32, piece32, madeS, statePtr(stateIn, *held), statesS);
+  scanR.launch(scans, s, statesR, slope, n32, piece32, madeR, statePtr(dStateOut, *held),
                statePtr(dStateIn, *held));
-  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, seg32, statesS);
-  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, seg32, statesR);
-  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, statesR);
+  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, seg32, piece32,
+             statesS);
+  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, seg32, piece32,
+             statesR);
+  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, piece32,
+             statesR);
 }
 
 void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &v,

@@ -2,7 +2,7 @@
 //
 //   lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...,65536] [--tokens T]
 //                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S]
-//                        [--multiprocessors N] [--segments N] [--state-block B] [--target-ms MS]
+//                        [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] [--target-ms MS]
 //                        [--smoke]
 //
 // Times lacc::ops::LightningAttention (forward, and forward + backward) at the shape family of
@@ -28,8 +28,8 @@
 // The configuration (slice, BLOCK, warps) comes from configFor() per shape; the flags override it.
 // --multiprocessors sizes the op's segment rule for N SMs instead of the GPU's (to explore the
 // rule, or to reach the segmented forward on the interpreter, which has none); --segments N cuts
-// every sequence into N segments instead of the rule's, --state-block B sets the block of the
-// walks for the segments' own states.
+// every sequence into N segments instead of the rule's, --pieces P each segment into P pieces
+// for the own-state walks, --state-block B sets the block of those walks.
 // Writes a CSV (--csv) that tools/bench/lightning_sdpa.py extends with PyTorch's SDPA and plots.
 // --smoke: tiny ragged shapes on the CPU interpreter (where there is no GPU), for CI.
 //
@@ -66,6 +66,7 @@ struct Options {
   int slice = 0, block = 0, warps = 0, stages = 0; // 0: configFor's
   int multiprocessors = 0;             // the SM count the op's segment rule sizes for; 0: the GPU's
   int segments = 0;                    // segments per sequence; 0: the op's rule
+  int pieces = 0;                      // own-state pieces per segment; 0: the op's rule
   int stateBlock = 0;                  // block of the segment-state walks; 0: the op's
   double targetMs = 100;
 };
@@ -85,6 +86,7 @@ LightningAttention::Options configFor(int64_t /*dim*/, int64_t /*n*/, const Opti
     c.numStages = unsigned(opt.stages);
   c.multiprocessors = opt.multiprocessors;
   c.segments = opt.segments;
+  c.pieces = opt.pieces;
   c.stateBlock = opt.stateBlock;
   return c;
 }
@@ -172,10 +174,12 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
     out->fill(0xFF); // NaN: an element the kernels miss fails the check
 
   LightningAttention attn(ctx, cfg);
-  const int64_t segments = attn.segmentsFor(bh, n, D, E).count;
-  const int64_t bwdSegments = attn.segmentsFor(bh, n, D, E, /*backward=*/true).count;
+  const LightningAttention::Segments fwdCut = attn.segmentsFor(bh, n, D, E);
+  const LightningAttention::Segments bwdCut = attn.segmentsFor(bh, n, D, E, /*backward=*/true);
+  const int64_t segments = fwdCut.count, bwdSegments = bwdCut.count;
   if (segments > 1 || bwdSegments > 1)
-    row.config += " segments " + std::to_string(segments) + " / " + std::to_string(bwdSegments);
+    row.config += " segments " + std::to_string(segments) + "x" + std::to_string(fwdCut.pieces) +
+                  " / " + std::to_string(bwdSegments) + "x" + std::to_string(bwdCut.pieces);
   const ops::DType t = opt.dtype == DType::F16 ? ops::DType::F16 : ops::DType::BF16;
   const std::vector<int64_t> shapeD{b, h, n, D}, shapeE{b, h, n, E};
   Tensor tq(q, shapeD, t), tk(k, shapeD, t), tv(v, shapeE, t), tdO(dO, shapeE, t);
@@ -323,7 +327,7 @@ int main(int argc, char **argv) {
   Options opt;
   const char *usage =
       "usage: lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...] [--tokens T] "
-      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] [--segments N] [--state-block B] "
+      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] "
       "[--target-ms MS] [--smoke]\n";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -372,6 +376,8 @@ int main(int argc, char **argv) {
       opt.multiprocessors = std::atoi(value().c_str());
     else if (arg == "--segments")
       opt.segments = std::atoi(value().c_str());
+    else if (arg == "--pieces")
+      opt.pieces = std::atoi(value().c_str());
     else if (arg == "--state-block")
       opt.stateBlock = std::atoi(value().c_str());
     else if (arg == "--target-ms")

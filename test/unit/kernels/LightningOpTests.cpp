@@ -447,23 +447,39 @@ TEST(LightningOpSegments, Rule) {
     auto s = attn.segmentsFor(bh, n, E, E, backward);
     return std::make_pair(s.count, s.length);
   };
+  auto pieces = [&](int64_t bh, int64_t n, int64_t E, bool backward) {
+    auto s = attn.segmentsFor(bh, n, E, E, backward);
+    return std::make_pair(s.pieces, s.pieceLength);
+  };
   // The defaults (slices of 64, 4 warps), ANCHORS.md at n = 64K: 32 (batch, head)s x 2 slices
   // are 64 programs, under half the SMs: both passes cut 2 segments (one program per SM).
   EXPECT_EQ(segs(32, 65536, 128, false), std::make_pair(int64_t(2), int64_t(32768)));
   EXPECT_EQ(segs(32, 65536, 128, true), std::make_pair(int64_t(2), int64_t(32768)));
+  // The own-state walks of the first segment: 64 (slice, sequence)s in 4 pieces forward; the
+  // backward's S and R walks, 128, in 2.
+  EXPECT_EQ(pieces(32, 65536, 128, false), std::make_pair(int64_t(4), int64_t(8192)));
+  EXPECT_EQ(pieces(32, 65536, 128, true), std::make_pair(int64_t(2), int64_t(16384)));
   // At n = 32K the 128 programs leave 4 SMs idle: neither pass cuts.
   EXPECT_EQ(segs(64, 32768, 128, false).first, 1);
   EXPECT_EQ(segs(64, 32768, 128, true).first, 1);
   // d = 64 (one slice): 32 programs at n = 64K, 4 segments.
   EXPECT_EQ(segs(32, 65536, 64, true), std::make_pair(int64_t(4), int64_t(16384)));
-  // Few heads, a long sequence: 4 segments, whole blocks each but the last.
-  EXPECT_EQ(segs(16, 100000, 128, false), std::make_pair(int64_t(4), int64_t(25024)));
+  // Few heads, a long sequence: 4 segments of 2 pieces (96 walks), whole state blocks (128
+  // tokens) each but the last.
+  EXPECT_EQ(segs(16, 100000, 128, false), std::make_pair(int64_t(4), int64_t(25088)));
+  EXPECT_EQ(pieces(16, 100000, 128, false), std::make_pair(int64_t(2), int64_t(12544)));
+  // Pieces at least 4 state blocks long: 16 segments of 512 tokens, not cut (the walks would
+  // take 8 pieces each).
+  EXPECT_EQ(segs(1, 8192, 128, false), std::make_pair(int64_t(16), int64_t(512)));
+  EXPECT_EQ(pieces(1, 8192, 128, false), std::make_pair(int64_t(1), int64_t(512)));
   // Too short for segments of 8 blocks.
   EXPECT_EQ(segs(1, 1000, 128, false).first, 1);
   // Options::segments overrides the rule, 1 meaning none.
   LightningAttention::Options forced = o;
   forced.segments = 3;
   EXPECT_EQ(LightningAttention(testContext(), forced).segmentsFor(64, 32768, 128, 128).count, 3);
+  forced.pieces = 3;
+  EXPECT_EQ(LightningAttention(testContext(), forced).segmentsFor(64, 32768, 128, 128).pieces, 3);
   forced.segments = 1;
   EXPECT_EQ(LightningAttention(testContext(), forced).segmentsFor(32, 65536, 128, 128).count, 1);
   // No SM count (the interpreter): none.
@@ -491,11 +507,12 @@ struct SegShape {
   bool decay;
   int multiprocessors;
   int64_t segments; // what the rule gives, asserted so that the path is the one tested
+  int pieces;       // Options::pieces (0: the rule's, 1 at these lengths)
 };
 
 std::ostream &operator<<(std::ostream &os, const SegShape &s) {
   return os << "n" << s.n << "_D" << s.D << "_E" << s.E << (s.decay ? "_decay" : "_nodecay")
-            << "_sms" << s.multiprocessors;
+            << "_sms" << s.multiprocessors << "_pieces" << s.pieces;
 }
 
 class LightningOpSegments : public ::testing::TestWithParam<SegShape> {};
@@ -511,8 +528,10 @@ TEST_P(LightningOpSegments, MatchRecurrenceWithStates) {
   opts.block = 16;
   opts.slice = 32; // narrower than the wider head dims: states read at offsets
   opts.multiprocessors = p.multiprocessors;
+  opts.pieces = p.pieces;
   LightningAttention attn(ctx, opts);
   ASSERT_EQ(attn.segmentsFor(kBH, p.n, p.D, p.E).count, p.segments);
+  ASSERT_EQ(attn.segmentsFor(kBH, p.n, p.D, p.E).pieces, std::max(p.pieces, 1));
 
   std::vector<double> qd, kd, vd;
   uint32_t seed = p.n + p.D + p.E;
@@ -537,7 +556,7 @@ TEST_P(LightningOpSegments, MatchRecurrenceWithStates) {
   // The state walk, the scan and the last walk.
   EXPECT_EQ(attn.configCount(), 3u);
 
-  // Without stateOut the last segment's own state is neither made nor read: o is the same.
+  // Without stateOut the last segment's own states are neither made nor read: o is the same.
   lacc::DeviceBuffer o2B = poisoned(v.size() * 2);
   Tensor to2(o2B, sE);
   ASSERT_NO_THROW(attn.forward({qB, sD}, {kB, sD}, {vB, sE}, slopeB, to2, &sIn, nullptr));
@@ -575,8 +594,9 @@ TEST(LightningOpSegments, StrongDecayRowsPastTheEnd) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LightningOpSegments,
-                         ::testing::Values(SegShape{701, 32, 16, true, 8, 4},
-                                           SegShape{300, 16, 32, false, 4, 2}),
+                         ::testing::Values(SegShape{701, 32, 16, true, 8, 4, 0},
+                                           SegShape{701, 32, 16, true, 8, 4, 3},
+                                           SegShape{300, 16, 32, false, 4, 2, 2}),
                          [](const ::testing::TestParamInfo<SegShape> &info) {
                            std::ostringstream os;
                            os << info.param;
@@ -593,11 +613,13 @@ struct SegBwdShape {
   DType type;
   int multiprocessors;
   int64_t segments; // what the rule gives, asserted so that the path is the one tested
+  int pieces;       // Options::pieces (0: the rule's, 1 at these lengths)
 };
 
 std::ostream &operator<<(std::ostream &os, const SegBwdShape &s) {
   return os << "n" << s.n << "_D" << s.D << "_E" << s.E << (s.decay ? "_decay" : "_nodecay")
-            << (s.type == DType::F16 ? "_f16" : "_bf16") << "_sms" << s.multiprocessors;
+            << (s.type == DType::F16 ? "_f16" : "_bf16") << "_sms" << s.multiprocessors
+            << "_pieces" << s.pieces;
 }
 
 class LightningOpSegmentsBackward : public ::testing::TestWithParam<SegBwdShape> {};
@@ -614,10 +636,12 @@ TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
   opts.block = 16;
   opts.slice = 32; // narrower than the wider head dims: states read at offsets
   opts.multiprocessors = p.multiprocessors;
+  opts.pieces = p.pieces;
   LightningAttention attn(ctx, opts);
   const LightningAttention::Segments segments =
       attn.segmentsFor(kBH, p.n, p.D, p.E, /*backward=*/true);
   ASSERT_EQ(segments.count, p.segments);
+  ASSERT_EQ(segments.pieces, std::max(p.pieces, 1));
   // The same backward without segments.
   LightningAttention::Options wholeOpts = opts;
   wholeOpts.segments = 1;
@@ -693,11 +717,12 @@ TEST(LightningOpSegmentsBackward, StrongDecayRowsPastTheEnd) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, LightningOpSegmentsBackward,
-    ::testing::Values(SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4},
-                      SegBwdShape{300, 16, 32, false, DType::BF16, 4, 2},
-                      SegBwdShape{457, 32, 64, true, DType::BF16, 12, 3},
-                      SegBwdShape{529, 64, 32, true, DType::F16, 16, 4},
-                      SegBwdShape{390, 16, 64, false, DType::F16, 8, 2}),
+    ::testing::Values(SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4, 0},
+                      SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4, 3},
+                      SegBwdShape{300, 16, 32, false, DType::BF16, 4, 2, 2},
+                      SegBwdShape{457, 32, 64, true, DType::BF16, 12, 3, 0},
+                      SegBwdShape{529, 64, 32, true, DType::F16, 16, 3, 2},
+                      SegBwdShape{390, 16, 64, false, DType::F16, 8, 2, 0}),
     [](const ::testing::TestParamInfo<SegBwdShape> &info) {
       std::ostringstream os;
       os << info.param;
@@ -1175,6 +1200,10 @@ TEST(LightningOpErrors, Options) {
   EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
               HasSubstr("segments = -1 must not be negative"));
   o.segments = 0;
+  o.pieces = -2;
+  EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
+              HasSubstr("pieces = -2 must not be negative"));
+  o.pieces = 0;
   o.stateBlock = 96;
   EXPECT_THAT(errorOf([&] { LightningAttention(testContext(), o); }),
               HasSubstr("stateBlock = 96 must be a power of two >= 16"));

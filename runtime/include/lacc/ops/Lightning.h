@@ -131,6 +131,9 @@ public:
     int multiprocessors = 0;
     /// Segments per sequence of the forward and backward (0: segmentsFor's rule; 1: none).
     int segments = 0;
+    /// Pieces per segment whose own states the segmented passes walk for (0: segmentsFor's
+    /// rule; 1: the segments themselves).
+    int pieces = 0;
     /// Sequence block of the walks for each segment's own states, forward and backward (0:
     /// twice `block`): with one product per block, a longer block halves the steps of their
     /// serial chain.
@@ -182,8 +185,14 @@ public:
   /// backward 3.00 ms without, 3.93 with the backward in 2 segments; n = 64K, 64 programs,
   /// 3.65 with 2 segments, 3.90 with 4, 5.70 without). Each sequence is then cut into as many
   /// segments as give every SM a program, each at least 8 blocks long.
+  /// The states entering the segments come from walks over pieces of them, reading k and v
+  /// (the backward: q, k, v, dO) of all segments but the last (the backward: also but the
+  /// first); as many pieces per segment as give those walks up to two programs per SM
+  /// (Options::pieces when set), each at least 4 of their blocks long. Pieces and segments are
+  /// whole state blocks (only the last ragged).
   struct Segments {
     int64_t count = 1, length = 0;
+    int64_t pieces = 1, pieceLength = 0; // per segment
   };
   Segments segmentsFor(int64_t bh, int64_t n, int64_t D, int64_t E, bool backward = false) const;
 
