@@ -379,7 +379,7 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
     // The own-state walks' programs with segments alone: (slice, sequence) pairs for all
     // segments but the last; the backward's twice (S's and R's).
     const int64_t walks = programs * (count - 1) * (backward ? 2 : 1);
-    pieces = std::max<int64_t>(1, std::min(2 * sms / walks, n / (count * 4 * unit)));
+    pieces = std::max<int64_t>(1, std::min(sms / walks, n / (count * 4 * unit)));
   }
   // Whole state blocks per piece (only the last one ragged); rounding up may leave fewer
   // segments.

@@ -455,21 +455,21 @@ TEST(LightningOpSegments, Rule) {
   // are 64 programs, under half the SMs: both passes cut 2 segments (one program per SM).
   EXPECT_EQ(segs(32, 65536, 128, false), std::make_pair(int64_t(2), int64_t(32768)));
   EXPECT_EQ(segs(32, 65536, 128, true), std::make_pair(int64_t(2), int64_t(32768)));
-  // The own-state walks of the first segment: 64 (slice, sequence)s in 4 pieces forward; the
-  // backward's S and R walks, 128, in 2.
-  EXPECT_EQ(pieces(32, 65536, 128, false), std::make_pair(int64_t(4), int64_t(8192)));
-  EXPECT_EQ(pieces(32, 65536, 128, true), std::make_pair(int64_t(2), int64_t(16384)));
+  // The own-state walks of the first segment: 64 (slice, sequence)s in 2 pieces forward; the
+  // backward's S and R walks, 128, in 1.
+  EXPECT_EQ(pieces(32, 65536, 128, false), std::make_pair(int64_t(2), int64_t(16384)));
+  EXPECT_EQ(pieces(32, 65536, 128, true), std::make_pair(int64_t(1), int64_t(32768)));
   // At n = 32K the 128 programs leave 4 SMs idle: neither pass cuts.
   EXPECT_EQ(segs(64, 32768, 128, false).first, 1);
   EXPECT_EQ(segs(64, 32768, 128, true).first, 1);
   // d = 64 (one slice): 32 programs at n = 64K, 4 segments.
   EXPECT_EQ(segs(32, 65536, 64, true), std::make_pair(int64_t(4), int64_t(16384)));
-  // Few heads, a long sequence: 4 segments of 2 pieces (96 walks), whole state blocks (128
+  // Few heads, a long sequence: 4 segments (96 walks: one piece each), whole state blocks (128
   // tokens) each but the last.
   EXPECT_EQ(segs(16, 100000, 128, false), std::make_pair(int64_t(4), int64_t(25088)));
-  EXPECT_EQ(pieces(16, 100000, 128, false), std::make_pair(int64_t(2), int64_t(12544)));
-  // Pieces at least 4 state blocks long: 16 segments of 512 tokens, not cut (the walks would
-  // take 8 pieces each).
+  EXPECT_EQ(pieces(16, 100000, 128, false), std::make_pair(int64_t(1), int64_t(25088)));
+  // Pieces at least 4 state blocks long: 16 segments of 512 tokens, not cut (the 30 walks would
+  // take 4 pieces each).
   EXPECT_EQ(segs(1, 8192, 128, false), std::make_pair(int64_t(16), int64_t(512)));
   EXPECT_EQ(pieces(1, 8192, 128, false), std::make_pair(int64_t(1), int64_t(512)));
   // Too short for segments of 8 blocks.
