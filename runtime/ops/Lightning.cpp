@@ -7,6 +7,7 @@
 #include "lacc/ops/Lightning.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <sstream>
 
@@ -258,6 +259,9 @@ LightningAttention::LightningAttention(Context &ctx, Options options)
   if (options_.pieces < 0)
     fail("options", "pieces = " + std::to_string(options_.pieces) +
                         " must not be negative (0: the rule's)");
+  if (!(options_.headStart < 1))
+    fail("options", "headStart = " + std::to_string(options_.headStart) +
+                        " must be below 1 (a share of the sequence; < 0: the rule's)");
   if (options_.numStages > 8)
     fail("options", "numStages = " + std::to_string(options_.numStages) +
                         " must be in 1..8 (0: the compiler's default)");
@@ -270,12 +274,12 @@ size_t LightningAttention::configCount() const {
 
 Kernel LightningAttention::kernel(const Module &module, const std::string &name, DType type,
                                   int64_t H, int64_t D, int64_t E, bool stateIn, bool stateOut,
-                                  bool output, bool reverse, unsigned stages, int block) {
+                                  bool reverse, unsigned stages, int block) {
   if (!stages)
     stages = options_.numStages;
   if (!block)
     block = options_.block;
-  Key key{name, type, H, D, E, stateIn, stateOut, output, reverse, stages, block};
+  Key key{name, type, H, D, E, stateIn, stateOut, reverse, stages, block};
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = kernels_.find(key);
   if (it != kernels_.end())
@@ -297,21 +301,23 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     if (name != "lightning_decode")
       c["BLOCK"] = int64_t(block);
   }
-  // The state flags, where a kernel has them: the forward's and the scan's both, the
-  // whole-sequence and varlen backward's STATE_IN and dv's STATE_OUT (the backward's segment
-  // kernels always start from zeros or the workspace's states).
-  const bool fwdOrScan = name.rfind("lightning_fwd", 0) == 0 || name == "lightning_segment_scan";
-  const bool bwdWalk =
-      name.rfind("lightning_bwd", 0) == 0 && name.find("segment") == std::string::npos;
-  if (fwdOrScan || bwdWalk)
+  // The state flags, where a kernel has them: the whole-sequence, varlen and scan kernels'
+  // both, the segmented forward's first walk STATE_IN, the whole-sequence and varlen
+  // backward's STATE_IN and dv's STATE_OUT (the other segment kernels start from zeros or the
+  // workspace's states).
+  const bool segment = name.find("segment") != std::string::npos;
+  const bool fwdOrScan = name == "lightning_fwd" || name == "lightning_fwd_varlen" ||
+                         name == "lightning_segment_scan";
+  const bool bwdWalk = name.rfind("lightning_bwd", 0) == 0 && !segment;
+  if (fwdOrScan || bwdWalk || name == "lightning_fwd_first")
     c["STATE_IN"] = stateIn;
   if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dv", 0) == 0) ||
       name == "lightning_bwd_segment_states")
     c["STATE_OUT"] = stateOut;
   if (name == "lightning_segment_scan")
     c["REVERSE"] = reverse;
-  if (name == "lightning_fwd_segments")
-    c["OUTPUT"] = output;
+  if (name == "lightning_fwd_first")
+    c["STATE_BLOCK"] = int64_t(stateBlock());
   KernelOptions ko;
   ko.numWarps = warpsFor(D, E);
   if (stages)
@@ -372,22 +378,30 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   }
   if (count <= 1)
     return {};
-  int64_t pieces = options_.pieces;
   // The state blocks (powers of two) are whole sequence blocks too.
   const int64_t unit = std::max<int64_t>(options_.block, stateBlock());
-  if (!pieces) {
+  const int64_t longest = std::max<int64_t>(1, n / (count * 4 * unit));
+  int64_t per = options_.pieces;
+  if (!per) {
     // The own-state walks' programs with segments alone: (slice, sequence) pairs for all
-    // segments but the last; the backward's twice (S's and R's).
+    // segments but the last; the backward's twice (S's and R's). The forward's pieces also
+    // set how finely its first segment's head start is cut: at least 8 per segment.
     const int64_t walks = programs * (count - 1) * (backward ? 2 : 1);
-    pieces = std::max<int64_t>(1, std::min(sms / walks, n / (count * 4 * unit)));
+    per = std::max<int64_t>(1, std::min(std::max<int64_t>(sms / walks, backward ? 1 : 8), longest));
   }
-  // Whole state blocks per piece (only the last one ragged); rounding up may leave fewer
-  // segments.
-  const int64_t pieceLength = ((n + count * pieces - 1) / (count * pieces) + unit - 1) / unit * unit;
-  const int64_t length = pieces * pieceLength;
-  if (length >= n)
+  // Whole state blocks per piece (only the last one ragged).
+  const int64_t pieceLength = ((n + count * per - 1) / (count * per) + unit - 1) / unit * unit;
+  const int64_t pieces = (n + pieceLength - 1) / pieceLength;
+  // The forward's first segment needs no state from the others: it starts at once, longer by
+  // what theirs walk while the own states are made.
+  const double share = backward ? 0.0 : options_.headStart >= 0 ? options_.headStart : 0.1;
+  const int64_t extra = std::llround(share * double(n) / double(pieceLength));
+  per = (pieces - extra + count - 1) / count;
+  const int64_t head = per + extra;
+  if (per < 1 || head >= pieces)
     return {};
-  return {(n + length - 1) / length, length, pieces, pieceLength};
+  // Rounding may leave fewer segments.
+  return {1 + (pieces - head + per - 1) / per, per * pieceLength, per, pieceLength, head};
 }
 
 std::shared_ptr<DeviceBuffer> LightningAttention::workspace(const Stream &stream, size_t bytes) {
@@ -409,24 +423,23 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
   const int64_t pieces = (n + segments.pieceLength - 1) / segments.pieceLength;
   std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * pieces * D * E) * 4);
   const DeviceBuffer &states = *held;
-  Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false, false,
-                      0, stateBlock());
+  Kernel first = kernel(fwd_, "lightning_fwd_first", type, h, D, E, stateIn != nullptr);
   Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
-  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true);
+  Kernel rest = kernel(fwd_, "lightning_fwd_segments", type, h, D, E);
   const int64_t eSlices = slicesOf(E, sliceFor(D, E));
   // The last segment's pieces' own states only reach stateOut: without it, the scan skips them.
-  const int64_t made = stateOut ? pieces : (S - 1) * P;
-  const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
-  const int32_t piece32 = int32_t(segments.pieceLength);
+  const int64_t made = stateOut ? pieces : segments.head + (S - 2) * P;
+  const int32_t n32 = int32_t(n), piece32 = int32_t(segments.pieceLength);
+  const int32_t head32 = int32_t(segments.head), per32 = int32_t(P);
   const Stream &s = options_.stream;
   // Pointers a launch does not read or write: `states` stands in.
-  own.launch(Grid(eSlices, bh, made), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
-             seg32, piece32, states, states);
+  first.launch(Grid(eSlices, bh, 1 + made), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope,
+               n32, piece32, head32, statePtr(stateIn, states), states);
   scan.launch(Grid(D * E / std::min<int64_t>(D * E, 1024), bh), s, states, slope, n32, piece32,
               int32_t(made), statePtr(stateIn, states), statePtr(stateOut, states));
-  last.launch(Grid(eSlices, bh, S), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
-              seg32, piece32, states, states);
+  rest.launch(Grid(eSlices, bh, S - 1), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
+              piece32, head32, per32, states);
 }
 
 void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v,
@@ -553,10 +566,10 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   // piece to the first, ending with dStateIn. The last segment's pieces' own S reach no output,
   // nor, without dStateIn, the first segment's own R: the walks and the scans skip them.
   Kernel own = kernel(bwd_, "lightning_bwd_segment_states", type, h, D, E, false,
-                      dStateIn != nullptr, true, false, 0, stateBlock());
+                      dStateIn != nullptr, false, 0, stateBlock());
   Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr);
   Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, dStateOut != nullptr,
-                        dStateIn != nullptr, true, true);
+                        dStateIn != nullptr, true);
   Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E);
   Kernel kdk = kernel(bwd_, "lightning_bwd_dk_segments", type, h, D, E);
   Kernel kdv = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E);
