@@ -259,9 +259,6 @@ LightningAttention::LightningAttention(Context &ctx, Options options)
   if (options_.pieces < 0)
     fail("options", "pieces = " + std::to_string(options_.pieces) +
                         " must not be negative (0: the rule's)");
-  if (!(options_.headStart < 1))
-    fail("options", "headStart = " + std::to_string(options_.headStart) +
-                        " must be below 1 (a share of the sequence; < 0: the rule's)");
   if (options_.numStages > 8)
     fail("options", "numStages = " + std::to_string(options_.numStages) +
                         " must be in 1..8 (0: the compiler's default)");
@@ -378,30 +375,33 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   }
   if (count <= 1)
     return {};
-  // The state blocks (powers of two) are whole sequence blocks too.
+  // The state blocks (powers of two) are whole sequence blocks too; pieces are at least 4 long.
   const int64_t unit = std::max<int64_t>(options_.block, stateBlock());
   const int64_t longest = std::max<int64_t>(1, n / (count * 4 * unit));
-  int64_t per = options_.pieces;
-  if (!per) {
-    // The own-state walks' programs with segments alone: (slice, sequence) pairs for all
-    // segments but the last; the backward's twice (S's and R's). The forward's pieces also
-    // set how finely its first segment's head start is cut: at least 8 per segment.
-    const int64_t walks = programs * (count - 1) * (backward ? 2 : 1);
-    per = std::max<int64_t>(1, std::min(std::max<int64_t>(sms / walks, backward ? 1 : 8), longest));
+  auto pieceLengthFor = [&](int64_t parts) { // whole state blocks, only the last one ragged
+    return ((n + parts - 1) / parts + unit - 1) / unit * unit;
+  };
+  if (backward) {
+    // As many pieces as give the own-state walks (the (slice, sequence) pairs of all segments
+    // but the last, S's and R's) up to one program per SM.
+    const int64_t walks = 2 * programs * (count - 1);
+    const int64_t per =
+        options_.pieces ? options_.pieces : std::max<int64_t>(1, std::min(sms / walks, longest));
+    const int64_t pieceLength = pieceLengthFor(count * per);
+    const int64_t pieces = (n + pieceLength - 1) / pieceLength;
+    if (pieces <= per)
+      return {};
+    return {(pieces + per - 1) / per, per * pieceLength, per, pieceLength, per};
   }
-  // Whole state blocks per piece (only the last one ragged).
-  const int64_t pieceLength = ((n + count * per - 1) / (count * per) + unit - 1) / unit * unit;
+  // The forward: a first segment of one piece, which needs no state but stateIn, is walked
+  // beside the own-state walks; then `count` segments of `per` pieces each, from the states the
+  // scan makes. Its length is what the later ones could walk meanwhile.
+  const int64_t per = options_.pieces ? options_.pieces : std::min<int64_t>(5, longest);
+  const int64_t pieceLength = pieceLengthFor(1 + count * per);
   const int64_t pieces = (n + pieceLength - 1) / pieceLength;
-  // The forward's first segment needs no state from the others: it starts at once, longer by
-  // what theirs walk while the own states are made.
-  const double share = backward ? 0.0 : options_.headStart >= 0 ? options_.headStart : 0.1;
-  const int64_t extra = std::llround(share * double(n) / double(pieceLength));
-  per = (pieces - extra + count - 1) / count;
-  const int64_t head = per + extra;
-  if (per < 1 || head >= pieces)
+  if (pieces <= 1)
     return {};
-  // Rounding may leave fewer segments.
-  return {1 + (pieces - head + per - 1) / per, per * pieceLength, per, pieceLength, head};
+  return {1 + (pieces - 1 + per - 1) / per, per * pieceLength, per, pieceLength, 1};
 }
 
 std::shared_ptr<DeviceBuffer> LightningAttention::workspace(const Stream &stream, size_t bytes) {

@@ -3,7 +3,7 @@
 //   lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...,65536] [--tokens T]
 //                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B]
 //                        [--warps W] [--stages S] [--multiprocessors N] [--segments N]
-//                        [--pieces P] [--head-start F] [--state-block B] [--target-ms MS]
+//                        [--pieces P] [--state-block B] [--target-ms MS]
 //                        [--smoke]
 //
 // Times lacc::ops::LightningAttention (forward, and forward + backward) at the shape family of
@@ -30,8 +30,7 @@
 // --multiprocessors sizes the op's segment rule for N SMs instead of the GPU's (to explore the
 // rule, or to reach the segmented forward on the interpreter, which has none); --segments N cuts
 // every sequence into N segments instead of the rule's, --pieces P each segment into P pieces
-// for the own-state walks, --head-start F makes the forward's first segment longer by F n,
-// --state-block B sets the block of the own-state walks.
+// for the own-state walks, --state-block B sets the block of those walks.
 // Writes a CSV (--csv) that tools/bench/lightning_sdpa.py extends with PyTorch's SDPA and plots.
 // --smoke: tiny ragged shapes on the CPU interpreter (where there is no GPU), for CI.
 //
@@ -69,7 +68,6 @@ struct Options {
   int multiprocessors = 0;             // the SM count the op's segment rule sizes for; 0: the GPU's
   int segments = 0;                    // segments per sequence; 0: the op's rule
   int pieces = 0;                      // own-state pieces per segment; 0: the op's rule
-  double headStart = -1;               // the forward's first segment's extra share; < 0: the rule's
   int stateBlock = 0;                  // block of the segment-state walks; 0: the op's
   double targetMs = 100;
 };
@@ -90,7 +88,6 @@ LightningAttention::Options configFor(int64_t /*dim*/, int64_t /*n*/, const Opti
   c.multiprocessors = opt.multiprocessors;
   c.segments = opt.segments;
   c.pieces = opt.pieces;
-  c.headStart = opt.headStart;
   c.stateBlock = opt.stateBlock;
   return c;
 }
@@ -183,7 +180,7 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
   const int64_t segments = fwdCut.count, bwdSegments = bwdCut.count;
   if (segments > 1 || bwdSegments > 1)
     row.config += " segments " + std::to_string(segments) + "x" + std::to_string(fwdCut.pieces) +
-                  "+" + std::to_string(fwdCut.head - fwdCut.pieces) + " / " +
+                  " / " +
                   std::to_string(bwdSegments) + "x" + std::to_string(bwdCut.pieces);
   const ops::DType t = opt.dtype == DType::F16 ? ops::DType::F16 : ops::DType::BF16;
   const std::vector<int64_t> shapeD{b, h, n, D}, shapeE{b, h, n, E};
@@ -332,7 +329,7 @@ int main(int argc, char **argv) {
   Options opt;
   const char *usage =
       "usage: lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...] [--tokens T] "
-      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] [--segments N] [--pieces P] [--head-start F] [--state-block B] "
+      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] "
       "[--target-ms MS] [--smoke]\n";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -383,8 +380,6 @@ int main(int argc, char **argv) {
       opt.segments = std::atoi(value().c_str());
     else if (arg == "--pieces")
       opt.pieces = std::atoi(value().c_str());
-    else if (arg == "--head-start")
-      opt.headStart = std::atof(value().c_str());
     else if (arg == "--state-block")
       opt.stateBlock = std::atoi(value().c_str());
     else if (arg == "--target-ms")

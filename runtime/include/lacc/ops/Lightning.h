@@ -134,9 +134,6 @@ public:
     /// Pieces per segment whose own states the segmented passes walk for (0: segmentsFor's
     /// rule; 1: the segments themselves).
     int pieces = 0;
-    /// How much longer than the others the forward's first segment is, as a share of the
-    /// sequence (< 0: segmentsFor's rule; 0: none).
-    double headStart = -1;
     /// Sequence block of the walks for each segment's own states, forward and backward (0:
     /// twice `block`): with one product per block, a longer block halves the steps of their
     /// serial chain.
