@@ -7,7 +7,6 @@
 #include "lacc/ops/Lightning.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <sstream>
 
@@ -271,12 +270,12 @@ size_t LightningAttention::configCount() const {
 
 Kernel LightningAttention::kernel(const Module &module, const std::string &name, DType type,
                                   int64_t H, int64_t D, int64_t E, bool stateIn, bool stateOut,
-                                  bool reverse, unsigned stages, int block) {
+                                  bool output, bool reverse, unsigned stages, int block) {
   if (!stages)
     stages = options_.numStages;
   if (!block)
     block = options_.block;
-  Key key{name, type, H, D, E, stateIn, stateOut, reverse, stages, block};
+  Key key{name, type, H, D, E, stateIn, stateOut, output, reverse, stages, block};
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = kernels_.find(key);
   if (it != kernels_.end())
@@ -298,23 +297,21 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     if (name != "lightning_decode")
       c["BLOCK"] = int64_t(block);
   }
-  // The state flags, where a kernel has them: the whole-sequence, varlen and scan kernels'
-  // both, the segmented forward's first walk STATE_IN, the whole-sequence and varlen
-  // backward's STATE_IN and dv's STATE_OUT (the other segment kernels start from zeros or the
-  // workspace's states).
-  const bool segment = name.find("segment") != std::string::npos;
-  const bool fwdOrScan = name == "lightning_fwd" || name == "lightning_fwd_varlen" ||
-                         name == "lightning_segment_scan";
-  const bool bwdWalk = name.rfind("lightning_bwd", 0) == 0 && !segment;
-  if (fwdOrScan || bwdWalk || name == "lightning_fwd_first")
+  // The state flags, where a kernel has them: the forward's and the scan's both, the
+  // whole-sequence and varlen backward's STATE_IN and dv's STATE_OUT (the backward's segment
+  // kernels always start from zeros or the workspace's states).
+  const bool fwdOrScan = name.rfind("lightning_fwd", 0) == 0 || name == "lightning_segment_scan";
+  const bool bwdWalk =
+      name.rfind("lightning_bwd", 0) == 0 && name.find("segment") == std::string::npos;
+  if (fwdOrScan || bwdWalk)
     c["STATE_IN"] = stateIn;
   if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dv", 0) == 0) ||
       name == "lightning_bwd_segment_states")
     c["STATE_OUT"] = stateOut;
   if (name == "lightning_segment_scan")
     c["REVERSE"] = reverse;
-  if (name == "lightning_fwd_first")
-    c["STATE_BLOCK"] = int64_t(stateBlock());
+  if (name == "lightning_fwd_segments")
+    c["OUTPUT"] = output;
   KernelOptions ko;
   ko.numWarps = warpsFor(D, E);
   if (stages)
@@ -375,33 +372,22 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   }
   if (count <= 1)
     return {};
-  // The state blocks (powers of two) are whole sequence blocks too; pieces are at least 4 long.
+  int64_t pieces = options_.pieces;
+  // The state blocks (powers of two) are whole sequence blocks too.
   const int64_t unit = std::max<int64_t>(options_.block, stateBlock());
-  const int64_t longest = std::max<int64_t>(1, n / (count * 4 * unit));
-  auto pieceLengthFor = [&](int64_t parts) { // whole state blocks, only the last one ragged
-    return ((n + parts - 1) / parts + unit - 1) / unit * unit;
-  };
-  if (backward) {
-    // As many pieces as give the own-state walks (the (slice, sequence) pairs of all segments
-    // but the last, S's and R's) up to one program per SM.
-    const int64_t walks = 2 * programs * (count - 1);
-    const int64_t per =
-        options_.pieces ? options_.pieces : std::max<int64_t>(1, std::min(sms / walks, longest));
-    const int64_t pieceLength = pieceLengthFor(count * per);
-    const int64_t pieces = (n + pieceLength - 1) / pieceLength;
-    if (pieces <= per)
-      return {};
-    return {(pieces + per - 1) / per, per * pieceLength, per, pieceLength, per};
+  if (!pieces) {
+    // The own-state walks' programs with segments alone: (slice, sequence) pairs for all
+    // segments but the last; the backward's twice (S's and R's).
+    const int64_t walks = programs * (count - 1) * (backward ? 2 : 1);
+    pieces = std::max<int64_t>(1, std::min(sms / walks, n / (count * 4 * unit)));
   }
-  // The forward: a first segment of one piece, which needs no state but stateIn, is walked
-  // beside the own-state walks; then `count` segments of `per` pieces each, from the states the
-  // scan makes. Its length is what the later ones could walk meanwhile.
-  const int64_t per = options_.pieces ? options_.pieces : std::min<int64_t>(5, longest);
-  const int64_t pieceLength = pieceLengthFor(1 + count * per);
-  const int64_t pieces = (n + pieceLength - 1) / pieceLength;
-  if (pieces <= 1)
+  // Whole state blocks per piece (only the last one ragged); rounding up may leave fewer
+  // segments.
+  const int64_t pieceLength = ((n + count * pieces - 1) / (count * pieces) + unit - 1) / unit * unit;
+  const int64_t length = pieces * pieceLength;
+  if (length >= n)
     return {};
-  return {1 + (pieces - 1 + per - 1) / per, per * pieceLength, per, pieceLength, 1};
+  return {(n + length - 1) / length, length, pieces, pieceLength};
 }
 
 std::shared_ptr<DeviceBuffer> LightningAttention::workspace(const Stream &stream, size_t bytes) {
@@ -423,23 +409,24 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
   const int64_t pieces = (n + segments.pieceLength - 1) / segments.pieceLength;
   std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * pieces * D * E) * 4);
   const DeviceBuffer &states = *held;
-  Kernel first = kernel(fwd_, "lightning_fwd_first", type, h, D, E, stateIn != nullptr);
+  Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false, false,
+                      0, stateBlock());
   Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
-  Kernel rest = kernel(fwd_, "lightning_fwd_segments", type, h, D, E);
+  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true);
   const int64_t eSlices = slicesOf(E, sliceFor(D, E));
   // The last segment's pieces' own states only reach stateOut: without it, the scan skips them.
-  const int64_t made = stateOut ? pieces : segments.head + (S - 2) * P;
-  const int32_t n32 = int32_t(n), piece32 = int32_t(segments.pieceLength);
-  const int32_t head32 = int32_t(segments.head), per32 = int32_t(P);
+  const int64_t made = stateOut ? pieces : (S - 1) * P;
+  const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
+  const int32_t piece32 = int32_t(segments.pieceLength);
   const Stream &s = options_.stream;
   // Pointers a launch does not read or write: `states` stands in.
-  first.launch(Grid(eSlices, bh, 1 + made), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope,
-               n32, piece32, head32, statePtr(stateIn, states), states);
+  own.launch(Grid(eSlices, bh, made), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
+             seg32, piece32, states, states);
   scan.launch(Grid(D * E / std::min<int64_t>(D * E, 1024), bh), s, states, slope, n32, piece32,
               int32_t(made), statePtr(stateIn, states), statePtr(stateOut, states));
-  rest.launch(Grid(eSlices, bh, S - 1), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
-              piece32, head32, per32, states);
+  last.launch(Grid(eSlices, bh, S), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
+              seg32, piece32, states, states);
 }
 
 void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v,
@@ -566,10 +553,10 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   // piece to the first, ending with dStateIn. The last segment's pieces' own S reach no output,
   // nor, without dStateIn, the first segment's own R: the walks and the scans skip them.
   Kernel own = kernel(bwd_, "lightning_bwd_segment_states", type, h, D, E, false,
-                      dStateIn != nullptr, false, 0, stateBlock());
+                      dStateIn != nullptr, true, false, 0, stateBlock());
   Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr);
   Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, dStateOut != nullptr,
-                        dStateIn != nullptr, true);
+                        dStateIn != nullptr, true, true);
   Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E);
   Kernel kdk = kernel(bwd_, "lightning_bwd_dk_segments", type, h, D, E);
   Kernel kdv = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E);

@@ -1,9 +1,8 @@
 //===- LightningBench.cpp - lightning attention at the ANCHORS.md shapes ---------===//
 //
 //   lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...,65536] [--tokens T]
-//                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B]
-//                        [--warps W] [--stages S] [--multiprocessors N] [--segments N]
-//                        [--pieces P] [--state-block B] [--target-ms MS]
+//                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S]
+//                        [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] [--target-ms MS]
 //                        [--smoke]
 //
 // Times lacc::ops::LightningAttention (forward, and forward + backward) at the shape family of
@@ -180,8 +179,7 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
   const int64_t segments = fwdCut.count, bwdSegments = bwdCut.count;
   if (segments > 1 || bwdSegments > 1)
     row.config += " segments " + std::to_string(segments) + "x" + std::to_string(fwdCut.pieces) +
-                  " / " +
-                  std::to_string(bwdSegments) + "x" + std::to_string(bwdCut.pieces);
+                  " / " + std::to_string(bwdSegments) + "x" + std::to_string(bwdCut.pieces);
   const ops::DType t = opt.dtype == DType::F16 ? ops::DType::F16 : ops::DType::BF16;
   const std::vector<int64_t> shapeD{b, h, n, D}, shapeE{b, h, n, E};
   Tensor tq(q, shapeD, t), tk(k, shapeD, t), tv(v, shapeE, t), tdO(dO, shapeE, t);

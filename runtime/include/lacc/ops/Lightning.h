@@ -193,9 +193,8 @@ public:
   /// walks keep 1: 2.455 ms, against 2.482 with 2). Pieces and segments are whole state blocks
   /// (only the last ragged).
   struct Segments {
-    int64_t count = 1, length = 0;        // segments; the length of all but the first and last
-    int64_t pieces = 1, pieceLength = 0;  // pieces per segment but the first and last
-    int64_t head = 1;                     // pieces of the first segment
+    int64_t count = 1, length = 0;
+    int64_t pieces = 1, pieceLength = 0; // per segment
   };
   Segments segmentsFor(int64_t bh, int64_t n, int64_t D, int64_t E, bool backward = false) const;
 
@@ -211,14 +210,14 @@ public:
   size_t configCount() const;
 
 private:
-  // (kernel name, element type, H, D, E, state in, state out, reverse, stages, block)
-  using Key =
-      std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool, unsigned, int>;
+  // (kernel name, element type, H, D, E, state in, state out, output, reverse, stages, block)
+  using Key = std::tuple<std::string, DType, int64_t, int64_t, int64_t, bool, bool, bool, bool,
+                         unsigned, int>;
   /// `stages`: the pipelining depth (0: Options::numStages, else the compiler's default);
   /// `block`: the sequence block (0: Options::block).
   Kernel kernel(const Module &module, const std::string &name, DType type, int64_t H, int64_t D,
-                int64_t E, bool stateIn = false, bool stateOut = false, bool reverse = false,
-                unsigned stages = 0, int block = 0);
+                int64_t E, bool stateIn = false, bool stateOut = false, bool output = true,
+                bool reverse = false, unsigned stages = 0, int block = 0);
   /// The sequence block of the segment-state walks: Options::stateBlock, else twice the block.
   int stateBlock() const;
 
