@@ -240,6 +240,9 @@ struct SoftwarePipelinePass
     bytes += scratch;
     for (Stream &s : streams)
       bytes += stages * s.slotType.getSizeInBytes();
+    // TMA streams share a ring of one mbarrier (8 bytes) per slot.
+    if (llvm::any_of(streams, [](const Stream &s) { return s.descriptorLoad(); }))
+      bytes += stages * 8;
     while (bytes > target.getSharedMemory()) {
       auto last =
           llvm::find_if(llvm::reverse(streams), [](const Stream &s) { return s.readsBack(); });
