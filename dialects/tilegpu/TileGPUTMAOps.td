@@ -81,8 +81,8 @@ def TileGPU_AsyncTMACopyGlobalToLocalOp : TileGPU_Op<"async_tma_copy_global_to_l
     A tensor of higher rank (up to 5) takes one more coordinate per
     dimension, leading ones first: its box has unit extent along them
     (`%map[%bh, %row, %col]` copies box 1 x rows x cols into a rows x cols
-    buffer). The copy's bytes count against the barrier's expected transaction bytes (see
-    tilegpu.barrier_expect). The buffer's layout must be one the TMA writes:
+    buffer). The copy's bytes count against the barrier's expected
+    transaction bytes (see tilegpu.barrier_expect). The buffer's layout must be one the TMA writes:
     unswizzled rows, or rows of 32, 64 or 128 bytes per block with the
     matching swizzle (wgmma's layouts); wider blocks take one box per block.
     Nothing happens where `pred` is false.

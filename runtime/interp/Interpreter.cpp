@@ -415,7 +415,8 @@ private:
             // The block's shape: a result that drops its leading unit dimensions holds the
             // same elements in the same order.
             I.opc = Opc::DescLoad;
-            I.shape = cast<tile::TensorDescType>(l.getDesc().getType()).getBlockType().getShape().vec();
+            auto desc = cast<tile::TensorDescType>(l.getDesc().getType());
+            I.shape = desc.getBlockType().getShape().vec();
             I.a = (int64_t(1) << I.shape.size()) - 1; // every dimension checked
             I.b = static_cast<int64_t>(Padding::Zero);
             return success();
