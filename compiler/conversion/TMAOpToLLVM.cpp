@@ -6,7 +6,9 @@
 // swizzled layout is one cp.async.bulk.tensor per swizzled block (its box is
 // as wide as the swizzle), at the block's coordinates and shared address
 // (tilegpu::planTMACopy). The tensor map is the address of the kernel's
-// grid-constant parameter; coordinates go innermost first.
+// grid-constant parameter; coordinates go innermost first. A tensor of higher
+// rank than the buffer has a box of 1 along its leading dimensions, whose
+// coordinates pass through unchanged.
 //
 //===----------------------------------------------------------------------===//
 
@@ -114,10 +116,13 @@ struct AsyncTMACopyToLLVM : OpConversionPattern<AsyncTMACopyGlobalToLocalOp> {
     for (const TMACopyPlan::Piece &piece : plan->pieces) {
       Value dst = LLVM::GEPOp::create(rewriter, loc, base.getType(), rewriter.getI8Type(), base,
                                       ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(piece.byteOffset)});
+      // The pieces tile the buffer's dimensions, the tensor's last ones.
+      int lead = int(coords.size()) - int(piece.offset.size());
       SmallVector<Value> innermostFirst;
-      for (int d = int(coords.size()) - 1; d >= 0; --d)
-        innermostFirst.push_back(piece.offset[d] ? e.add(coords[d], e.i32(piece.offset[d]))
-                                                 : coords[d]);
+      for (int d = int(coords.size()) - 1; d >= 0; --d) {
+        int64_t offset = d >= lead ? piece.offset[d - lead] : 0;
+        innermostFirst.push_back(offset ? e.add(coords[d], e.i32(offset)) : coords[d]);
+      }
       NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
           rewriter, loc, dst, map, innermostFirst, adaptor.getBarrier()[0],
           /*im2colOffsets=*/ValueRange(), /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),

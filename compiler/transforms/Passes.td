@@ -19,14 +19,16 @@ def TileRewriteBlockPointers : Pass<"tile-rewrite-block-pointers", "::mlir::Modu
     on the boundary-checked dimensions and padded with 0 or NaN. The first
     pass of code generation.
 
-    Tensor descriptor loads (desc.load) become block loads the same way,
-    except, with `keep-tma-loads` (sm_90a), those the TMA serves (rank 2):
-    tilegpu-lower-descriptor-loads and the software pipeliner make them TMA
-    copies.
+    Tensor descriptor loads (desc.load) become block loads the same way
+    (reshaped to the load's type), after folding the reshapes that drop their
+    blocks' leading unit dimensions, except, with `keep-tma-loads` (sm_90a),
+    those the TMA serves (a 2-D result: a rank-2 block, or 1 x .. x 1 x rows
+    x cols): tilegpu-lower-descriptor-loads and the software pipeliner make
+    them TMA copies.
   }];
   let options = [
     Option<"keepTMALoads", "keep-tma-loads", "bool", /*default=*/"false",
-           "leave rank-2 descriptor loads to the TMA lowering (sm_90a)">,
+           "leave descriptor loads of 2-D results to the TMA lowering (sm_90a)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }

@@ -15,8 +15,14 @@
 //
 // Tensor descriptor loads go the same way first: `desc.load(offsets)` is a
 // block load of a block pointer at those offsets with every dimension
-// checked. With keep-tma-loads (sm_90a) the loads that the TMA serves (rank
-// 2) are left as they are, for the pipeliner and tilegpu-lower-descriptor-loads.
+// checked (then reshaped, for a load whose result drops the block's leading
+// unit dimensions). With keep-tma-loads (sm_90a) the loads that the TMA
+// serves are left as they are, for the pipeliner and
+// tilegpu-lower-descriptor-loads: those with a 2-D result, of a rank-2 block
+// or of a higher-rank one of 1 x ... x 1 x rows x cols. A reshape that drops
+// a load's leading unit dimensions is folded into it first (the
+// canonicalization, which runs only after this pass), so that
+// `reshape(desc.load([bh, row, 0]), (rows, cols))` is such a load.
 //
 // It runs first in code generation.
 //
@@ -191,9 +197,14 @@ struct BlockStoreRewrite : OpConversionPattern<tile::BlockStoreOp> {
 };
 
 /// `desc.load(offsets)` -> block_load(make_block_ptr(base, shape, strides, offsets),
-/// boundary_check = every dimension, padding zero); descriptors left unused are erased.
-/// With `keepTMALoads`, rank-2 loads stay.
+/// boundary_check = every dimension, padding zero), reshaped to the load's type; descriptors
+/// left unused are erased. With `keepTMALoads`, loads of a 2-D result stay.
 void descriptorLoadsToBlockLoads(ModuleOp module, bool keepTMALoads) {
+  SmallVector<tile::ReshapeOp> reshapes;
+  module.walk([&](tile::ReshapeOp op) { reshapes.push_back(op); });
+  IRRewriter rewriter(module.getContext());
+  for (tile::ReshapeOp op : reshapes)
+    (void)tile::foldReshapeIntoDescriptorLoad(op, rewriter);
   SmallVector<tile::DescriptorLoadOp> loads;
   module.walk([&](tile::DescriptorLoadOp op) {
     if (!keepTMALoads || cast<RankedTensorType>(op.getType()).getRank() != 2)
@@ -211,7 +222,7 @@ void descriptorLoadsToBlockLoads(ModuleOp module, bool keepTMALoads) {
                           : arith::ExtSIOp::create(b, loc, b.getI64Type(), v).getResult());
       return out;
     };
-    auto block = cast<RankedTensorType>(op.getType());
+    RankedTensorType block = cast<tile::TensorDescType>(desc.getType()).getBlockType();
     int32_t rank = static_cast<int32_t>(block.getRank());
     SmallVector<int32_t> order, dims;
     for (int32_t d = 0; d < rank; ++d)
@@ -219,8 +230,10 @@ void descriptorLoadsToBlockLoads(ModuleOp module, bool keepTMALoads) {
     auto ptr = tile::MakeBlockPtrOp::create(
         b, loc, tile::BlockPointerType::get(block), desc.getBase(), toI64(desc.getShape()),
         toI64(desc.getStrides()), op.getOffsets(), order);
-    op.replaceAllUsesWith(
-        tile::BlockLoadOp::create(b, loc, block, ptr, dims, tile::Padding::Zero).getResult());
+    Value loaded = tile::BlockLoadOp::create(b, loc, block, ptr, dims, tile::Padding::Zero);
+    if (loaded.getType() != op.getType())
+      loaded = tile::ReshapeOp::create(b, loc, op.getType(), loaded);
+    op.replaceAllUsesWith(loaded);
     op.erase();
   }
   module.walk([&](tile::MakeTensorDescOp op) {

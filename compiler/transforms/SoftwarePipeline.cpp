@@ -25,7 +25,11 @@
 // iteration's reads of the slot the copy then overwrites.
 //
 // A tensor descriptor load (sm_90) staged for a dot in a layout the TMA
-// writes is a TMA stream instead: its copies are TMA copies, and each slot
+// writes (or read back from its slot, as pointer loads are, or only read in
+// registers, from a slot in chooseTMALayout's layout; a descriptor of rank 3
+// to 5 whose load drops the block's leading unit dimensions copies with one
+// coordinate per tensor dimension) is a TMA stream instead: its copies are
+// TMA copies, and each slot
 // has an mbarrier (a ring of them, initialized before the loop and
 // invalidated after it) that one thread arms with the bytes of every TMA copy
 // into the slot; iteration i waits for phase (i / S) % 2 of its slot's
@@ -178,14 +182,20 @@ struct SoftwarePipelinePass
       stream.slotType = MemDescType::get(
           op->getContext(), type.getShape(), type.getElementType(),
           SharedEncodingAttr::get(op->getContext(), 1, 1, 1, blocked.getOrder(), 0));
+    // A descriptor load read only in registers gets the layout a one-shot TMA load would.
+    if (!stream.slotType && isa<tile::DescriptorLoadOp>(op) && type.getRank() == 2)
+      stream.slotType =
+          MemDescType::get(op->getContext(), type.getShape(), type.getElementType(),
+                           chooseTMALayout(op->getContext(), type.getShape(),
+                                           type.getElementType()));
     if (!stream.slotType || stream.slotType.isView())
       return std::nullopt;
     if (auto load = dyn_cast<tile::LoadOp>(op))
       if (!isZeroConstant(load.getOther()) || !copiesWholeWords(load, axisInfo))
         return std::nullopt;
-    // TMA streams are staged for dots as they are (read back, they have no test on a GPU yet).
-    if (isa<tile::DescriptorLoadOp>(op) &&
-        (stream.readsBack() || !planTMACopy(stream.slotType)))
+    // The TMA writes the slot in its layout, which the loop may also read transposed or
+    // into registers (Stream::readsBack, within the shared-memory budget below).
+    if (isa<tile::DescriptorLoadOp>(op) && !planTMACopy(stream.slotType))
       return std::nullopt;
     return stream;
   }
@@ -230,6 +240,9 @@ struct SoftwarePipelinePass
     bytes += scratch;
     for (Stream &s : streams)
       bytes += stages * s.slotType.getSizeInBytes();
+    // TMA streams share a ring of one mbarrier (8 bytes) per slot.
+    if (llvm::any_of(streams, [](const Stream &s) { return s.descriptorLoad(); }))
+      bytes += stages * 8;
     while (bytes > target.getSharedMemory()) {
       auto last =
           llvm::find_if(llvm::reverse(streams), [](const Stream &s) { return s.readsBack(); });

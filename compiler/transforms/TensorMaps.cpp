@@ -21,13 +21,17 @@ Value lacc::getOrAddTensorMap(tile::MakeTensorDescOp desc, const TMACopyPlan &pl
       constants.push_back(constant ? c.getInt() : 0);
     }
   auto type = cast<tile::TensorDescType>(desc.getType());
+  // The box is the buffer's, 1 wide along the tensor's leading dimensions (a 2-D tile of a
+  // rank-3 tensor's [1, rows, cols] block).
+  SmallVector<int64_t> box(type.getRank() - int64_t(plan.box.size()), 1);
+  llvm::append_range(box, plan.box);
   DictionaryAttr description = b.getDictionaryAttr({
       b.getNamedAttr("base", b.getI64IntegerAttr(cast<BlockArgument>(desc.getBase()).getArgNumber())),
       b.getNamedAttr("params", b.getDenseI64ArrayAttr(params)),
       b.getNamedAttr("constants", b.getDenseI64ArrayAttr(constants)),
       b.getNamedAttr("element_bytes",
                      b.getI64IntegerAttr(type.getElementType().getIntOrFloatBitWidth() / 8)),
-      b.getNamedAttr("box", b.getDenseI64ArrayAttr(plan.box)),
+      b.getNamedAttr("box", b.getDenseI64ArrayAttr(box)),
       b.getNamedAttr("swizzle", b.getI64IntegerAttr(plan.swizzleBytes)),
   });
   for (BlockArgument arg : kernel.getArguments())

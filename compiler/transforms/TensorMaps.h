@@ -12,6 +12,8 @@
 //
 // (params / constants: the shape then the strides, outermost first; each entry
 // the index of the kernel parameter that holds it, or -1 and the constant).
+// A descriptor of higher rank than the buffer has a box of 1 along its leading
+// dimensions (box = array<i64: 1, 64, 64> for a 64x64 tile of a rank-3 tensor).
 //
 //===----------------------------------------------------------------------===//
 

@@ -3,6 +3,7 @@
 #include "dialects/tile/TileDialect.h"
 
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace lacc::tile;
@@ -47,6 +48,17 @@ LogicalResult MakeTensorDescOp::verify() {
   return success();
 }
 
+/// Whether `result` is `block` (its shape and element type), or `block` with leading
+/// dimensions of 1 dropped (at least one dimension left).
+static bool dropsLeadingUnitDims(RankedTensorType block, RankedTensorType result) {
+  int64_t lead = block.getRank() - result.getRank();
+  if (result.getElementType() != block.getElementType() || result.getRank() < 1 || lead < 0)
+    return false;
+  ArrayRef<int64_t> shape = block.getShape();
+  return llvm::all_of(shape.take_front(lead), [](int64_t d) { return d == 1; }) &&
+         shape.drop_front(lead) == result.getShape();
+}
+
 MakeTensorDescOp DescriptorLoadOp::getDescOp() {
   return getDesc().getDefiningOp<MakeTensorDescOp>();
 }
@@ -60,10 +72,41 @@ LogicalResult DescriptorLoadOp::verify() {
     return emitOpError("descriptor must come from tile.make_tensor_desc");
   RankedTensorType block = cast<TensorDescType>(getDesc().getType()).getBlockType();
   auto result = cast<RankedTensorType>(getType());
-  if (result.getShape() != block.getShape() || result.getElementType() != block.getElementType())
+  if (!dropsLeadingUnitDims(block, result))
     return emitOpError("result type must be the descriptor's block type ")
-           << block << " (with a layout or not), got " << result;
+           << block << " (with a layout or not), or that block with leading unit dimensions "
+           << "dropped, got " << result;
   return success();
+}
+
+LogicalResult lacc::tile::foldReshapeIntoDescriptorLoad(ReshapeOp reshape,
+                                                        RewriterBase &rewriter) {
+  auto load = reshape.getSrc().getDefiningOp<DescriptorLoadOp>();
+  if (!load || !load->hasOneUse())
+    return failure();
+  RankedTensorType block = cast<TensorDescType>(load.getDesc().getType()).getBlockType();
+  if (!dropsLeadingUnitDims(block, reshape.getType()))
+    return failure();
+  rewriter.setInsertionPoint(load);
+  auto folded = DescriptorLoadOp::create(rewriter, load.getLoc(), reshape.getType(),
+                                         load.getDesc(), load.getOffsets());
+  rewriter.replaceOp(reshape, folded);
+  rewriter.eraseOp(load);
+  return success();
+}
+
+namespace {
+struct ReshapeOfDescriptorLoad : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    return foldReshapeIntoDescriptorLoad(op, rewriter);
+  }
+};
+} // namespace
+
+void DescriptorLoadOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                   MLIRContext *context) {
+  results.add<ReshapeOfDescriptorLoad>(context);
 }
 
 void DescriptorLoadOp::getEffects(

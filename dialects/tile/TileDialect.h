@@ -41,4 +41,16 @@ bool isKernelParameterOrConstant(mlir::Value v);
 #define GET_OP_CLASSES
 #include "dialects/tile/TileOps.h.inc"
 
+namespace mlir {
+class RewriterBase;
+} // namespace mlir
+
+namespace lacc::tile {
+/// reshape(descriptor_load) -> descriptor_load of the reshape's type, where the reshape only
+/// drops leading unit dimensions of the descriptor's block and is the load's one use (the
+/// canonicalization; tile-rewrite-block-pointers applies it first, so that rank-3 descriptor
+/// loads reshaped to 2-D stay for the TMA). Fails, changing nothing, elsewhere.
+mlir::LogicalResult foldReshapeIntoDescriptorLoad(ReshapeOp reshape, mlir::RewriterBase &rewriter);
+} // namespace lacc::tile
+
 #endif // LACC_DIALECTS_TILE_TILEDIALECT_H

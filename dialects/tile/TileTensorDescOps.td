@@ -38,8 +38,11 @@ def Tile_DescriptorLoadOp : Tile_Op<"descriptor_load", [
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
   let summary = "read the block of a tensor descriptor at offsets (zero outside the tensor)";
   let description = [{
-    The result is the descriptor's block type; at the tilegpu level (on
-    sm_90a, where the TMA serves these loads) it also carries a layout.
+    The result is the descriptor's block type, or that block with leading
+    unit dimensions dropped (a block of 1xBLOCKxD read as BLOCKxD: what
+    `reshape(desc.load(...))` folds into, so that a rank-3 descriptor's
+    block still fills a 2-D tile); at the tilegpu level (on sm_90a, where the
+    TMA serves these loads) it also carries a layout.
   }];
   let arguments = (ins Tile_TensorDesc:$desc, Variadic<I32>:$offsets);
   let results = (outs Tile_AnyTile:$result);
@@ -47,6 +50,7 @@ def Tile_DescriptorLoadOp : Tile_Op<"descriptor_load", [
     $desc `[` $offsets `]` attr-dict `:` qualified(type($desc)) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     /// The op that made the descriptor (the verifier checks there is one).
     MakeTensorDescOp getDescOp();

@@ -325,9 +325,12 @@ LogicalResult WaitBarrierOp::verify() { return verifyBarrier(*this, getBarrier()
 
 LogicalResult AsyncTMACopyGlobalToLocalOp::verify() {
   MemDescType dst = getDst().getType();
-  if (int64_t(getCoords().size()) != dst.getRank())
+  // One coordinate per dimension of the buffer, after those of the tensor's leading
+  // dimensions, along which the box is 1 element wide (the TMA's tensors have rank 1 to 5).
+  if (int64_t(getCoords().size()) < dst.getRank() || getCoords().size() > 5)
     return emitOpError("needs one coordinate per dimension of the buffer (")
-           << dst.getRank() << "), got " << getCoords().size();
+           << dst.getRank() << "), after one per leading unit dimension of the box, at most 5 "
+           << "in all; got " << getCoords().size();
   if (!planTMACopy(dst))
     return emitOpError("the TMA cannot write a buffer of type ")
            << dst << " (rank 2, the last dimension contiguous, unswizzled rows of 16..256 "

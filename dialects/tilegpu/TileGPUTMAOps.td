@@ -77,9 +77,12 @@ def TileGPU_AsyncTMACopyGlobalToLocalOp : TileGPU_Op<"async_tma_copy_global_to_l
     `tilegpu.async_tma_copy_global_to_local %map[%row, %col] %buf, %bar, %pred`
     copies the block of the buffer's shape whose first element is at
     (%row, %col) of the tensor `%map` describes (outermost coordinate first;
-    outside the tensor it reads zeros) into `%buf`, completing on `%bar`:
-    the bytes count against the barrier's expected transaction bytes (see
-    tilegpu.barrier_expect). The buffer's layout must be one the TMA writes:
+    outside the tensor it reads zeros) into `%buf`, completing on `%bar`.
+    A tensor of higher rank (up to 5) takes one more coordinate per
+    dimension, leading ones first: its box has unit extent along them
+    (`%map[%bh, %row, %col]` copies box 1 x rows x cols into a rows x cols
+    buffer). The copy's bytes count against the barrier's expected
+    transaction bytes (see tilegpu.barrier_expect). The buffer's layout must be one the TMA writes:
     unswizzled rows, or rows of 32, 64 or 128 bytes per block with the
     matching swizzle (wgmma's layouts); wider blocks take one box per block.
     Nothing happens where `pred` is false.

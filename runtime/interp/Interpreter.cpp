@@ -411,9 +411,12 @@ private:
             I.opc = Opc::MakeBlockPtr;
             return success();
           })
-          .Case([&](tile::DescriptorLoadOp) {
+          .Case([&](tile::DescriptorLoadOp l) {
+            // The block's shape: a result that drops its leading unit dimensions holds the
+            // same elements in the same order.
             I.opc = Opc::DescLoad;
-            I.shape = tile::getShape(type).vec();
+            auto desc = cast<tile::TensorDescType>(l.getDesc().getType());
+            I.shape = desc.getBlockType().getShape().vec();
             I.a = (int64_t(1) << I.shape.size()) - 1; // every dimension checked
             I.b = static_cast<int64_t>(Padding::Zero);
             return success();

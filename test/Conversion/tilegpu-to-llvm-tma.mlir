@@ -42,6 +42,17 @@
 // PTX: mbarrier.try_wait.parity.shared.b64
 // PTX: mbarrier.inval.shared.b64
 
+// The same block of one head of a rank-3 tensor (box 1x64x64): three coordinates, innermost
+// first (column, row, head); the second block moves the column only.
+// CHECK-LABEL: llvm.func @tma_load_rank3(
+// CHECK-SAME: tilegpu.tensor_maps = [{base = 0 : i64, box = array<i64: 1, 64, 64>
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[MAP3:.*]], %[[BAR3:.*]], box[%[[C3:.*]], %[[R3:.*]], %[[H3:.*]]] predicate
+// CHECK: %[[C64:.*]] = llvm.add %[[C3]], %{{.*}} : i32
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[MAP3]], %[[BAR3]], box[%[[C64]], %[[R3]], %[[H3]]] predicate
+// PTX: .entry tma_load_rank3(
+// PTX-COUNT-2: cp.async.bulk.tensor.3d.shared::cluster.global.mbarrier::complete_tx::bytes [%r{{[0-9]+}}], [%rd{{[0-9]+}}, {{[{]}}{{[0-9%r]+}},%r{{[0-9]+}},%r{{[0-9]+}}{{[}]}} ]
+// PTX-NOT: cp.async.bulk.tensor.2d
+
 #blocked = #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
 #sw = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
 #bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
@@ -55,6 +66,21 @@ module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
     tilegpu.init_barrier %b, 1 : !tilegpu.memdesc<1xi64, #bar>
     tilegpu.barrier_expect %b, 16384, %true : !tilegpu.memdesc<1xi64, #bar>
     tilegpu.async_tma_copy_global_to_local %map[%row, %c0] %buf, %b, %true : !tilegpu.memdesc<64x128xbf16, #sw>, !tilegpu.memdesc<1xi64, #bar>
+    tilegpu.wait_barrier %b, %c0 : !tilegpu.memdesc<1xi64, #bar>
+    tilegpu.inval_barrier %b : !tilegpu.memdesc<1xi64, #bar>
+    %t = tilegpu.local_load %buf : !tilegpu.memdesc<64x128xbf16, #sw> -> tensor<64x128xbf16, #blocked>
+    tile.store %ptrs, %t : tensor<64x128x!tile.ptr<bf16>, #blocked>
+    return
+  }
+
+  func.func @tma_load_rank3(%ptrs: tensor<64x128x!tile.ptr<bf16>, #blocked>, %bh: i32, %row: i32, %map: !tilegpu.tensor_map {tilegpu.tensor_map = {base = 0 : i64, box = array<i64: 1, 64, 64>, constants = array<i64: 0, 0, 128, 0, 128, 1>, element_bytes = 2 : i64, params = array<i64: 1, 2, -1, 2, -1, -1>, swizzle = 128 : i64}}) attributes {tile.kernel} {
+    %c0 = arith.constant 0 : i32
+    %true = arith.constant true
+    %buf = tilegpu.local_alloc -> !tilegpu.memdesc<64x128xbf16, #sw>
+    %b = tilegpu.local_alloc -> !tilegpu.memdesc<1xi64, #bar>
+    tilegpu.init_barrier %b, 1 : !tilegpu.memdesc<1xi64, #bar>
+    tilegpu.barrier_expect %b, 16384, %true : !tilegpu.memdesc<1xi64, #bar>
+    tilegpu.async_tma_copy_global_to_local %map[%bh, %row, %c0] %buf, %b, %true : !tilegpu.memdesc<64x128xbf16, #sw>, !tilegpu.memdesc<1xi64, #bar>
     tilegpu.wait_barrier %b, %c0 : !tilegpu.memdesc<1xi64, #bar>
     tilegpu.inval_barrier %b : !tilegpu.memdesc<1xi64, #bar>
     %t = tilegpu.local_load %buf : !tilegpu.memdesc<64x128xbf16, #sw> -> tensor<64x128xbf16, #blocked>

@@ -11,6 +11,9 @@
 //  - @staged: a 64x64 bf16 block only staged for a dot, in a layout the TMA writes: the copy
 //    goes straight into a buffer of the staging type, which replaces it; no local_load.
 //  - Two loads of one descriptor into buffers of one layout share a tensor map.
+//  - @rank3: one head's 32x64 f32 rows of a rank-3 tensor (block 1x32x64): the same buffer and
+//    copy as @to_registers's, with three coordinates [bh, row, 0] and a rank-3 tensor map whose
+//    box is 1x32x32.
 // With barriers placed (prefix BAR), the inits are ordered before the waits of other threads, the waits before the
 // invalidation; the data needs no barrier between the wait and its reads.
 
@@ -51,6 +54,21 @@ module attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = #target} {
     %t = tile.descriptor_load %d[%row, %c0] : !tile.tensor_desc<tensor<32x64xf32>> -> tensor<32x64xf32, #blocked>
     %u = tile.descriptor_load %d[%c0, %c0] : !tile.tensor_desc<tensor<32x64xf32>> -> tensor<32x64xf32, #blocked>
     return %t, %u : tensor<32x64xf32, #blocked>, tensor<32x64xf32, #blocked>
+  }
+
+  // CHECK-LABEL: func.func @rank3
+  // CHECK-SAME: %[[MAP3:arg5]]: !tilegpu.tensor_map {tilegpu.tensor_map = {base = 0 : i64, box = array<i64: 1, 32, 32>, constants = array<i64: 0, 0, 64, 0, 64, 1>, element_bytes = 4 : i64, params = array<i64: 1, 2, -1, 3, -1, -1>, swizzle = 128 : i64}})
+  // CHECK: %[[BUF3:.*]] = tilegpu.local_alloc -> !tilegpu.memdesc<32x64xf32, #[[F32SW]]>
+  // CHECK: tilegpu.barrier_expect %{{.*}}, 8192, %true
+  // CHECK: tilegpu.async_tma_copy_global_to_local %[[MAP3]][%arg4, %arg2, %c0_i32] %[[BUF3]]
+  // CHECK: tilegpu.local_load %[[BUF3]] : {{.*}} -> tensor<32x64xf32, #blocked>
+  func.func @rank3(%p: !tile.ptr<f32>, %bh: i32, %n: i32, %ld: i32, %b: i32) -> tensor<32x64xf32, #blocked> attributes {tile.kernel} {
+    %c0 = arith.constant 0 : i32
+    %c64 = arith.constant 64 : i32
+    %one = arith.constant 1 : i32
+    %d = tile.make_tensor_desc %p, [%bh, %n, %c64], [%ld, %c64, %one] : [i32, i32, i32], [i32, i32, i32] -> !tile.tensor_desc<tensor<1x32x64xf32>>
+    %t = tile.descriptor_load %d[%b, %n, %c0] : !tile.tensor_desc<tensor<1x32x64xf32>> -> tensor<32x64xf32, #blocked>
+    return %t : tensor<32x64xf32, #blocked>
   }
 
   // CHECK-LABEL: func.func @staged

@@ -71,3 +71,39 @@ func.func @untouched(%p: !tile.ptr<f32>) attributes {tile.kernel} {
   tile.store %p, %v : !tile.ptr<f32>
   return
 }
+
+// Tensor descriptor loads. A reshape that drops a load's leading unit dimensions is folded
+// into it first. Without keep-tma-loads every load becomes a block load of the descriptor's
+// block (every dimension checked: rows past a ragged end read zero), reshaped to the load's
+// type; with it (prefix TMA), the loads of a 2-D result stay: the folded rank-3 one and the
+// rank-2 one, but not one that keeps its 1x16x32 shape.
+// RUN: lacc-opt %s --tile-rewrite-block-pointers=keep-tma-loads=true | FileCheck %s --check-prefix=TMA
+// CHECK-LABEL: func.func @descriptors(
+// CHECK-NOT:     tile.descriptor_load
+// CHECK:         %[[L:.*]] = tile.load {{.*}} : tensor<1x16x32x!tile.ptr<f32>>
+// CHECK:         tile.reshape %[[L]] : tensor<1x16x32xf32> -> tensor<16x32xf32>
+// CHECK:         tile.load {{.*}} : tensor<1x16x32x!tile.ptr<f32>>
+// CHECK:         tile.load {{.*}} : tensor<16x32x!tile.ptr<f32>>
+// CHECK-NOT:     tile.descriptor_load
+// CHECK:         return
+// TMA-LABEL: func.func @descriptors(
+// TMA:           %[[D3:.*]] = tile.make_tensor_desc %arg0, [%arg1, %arg2, %c32_i32]
+// TMA:           %[[D2:.*]] = tile.make_tensor_desc %arg0, [%arg2, %c32_i32]
+// TMA-NEXT:      %[[A:.*]] = tile.descriptor_load %[[D3]][%arg3, %arg4, %c0_i32] : !tile.tensor_desc<tensor<1x16x32xf32>> -> tensor<16x32xf32>
+// TMA-NOT:       -> tensor<16x32xf32>
+// TMA:           tile.load {{.*}} : tensor<1x16x32x!tile.ptr<f32>>
+// TMA-NOT:       -> tensor<16x32xf32>
+// TMA:           %[[C:.*]] = tile.descriptor_load %[[D2]][%arg4, %c0_i32] : !tile.tensor_desc<tensor<16x32xf32>> -> tensor<16x32xf32>
+// TMA:           return %[[A]], %{{.*}}, %[[C]]
+func.func @descriptors(%p: !tile.ptr<f32>, %bh: i32, %n: i32, %b: i32, %row: i32) -> (tensor<16x32xf32>, tensor<1x16x32xf32>, tensor<16x32xf32>) attributes {tile.kernel} {
+  %c0 = arith.constant 0 : i32
+  %c32 = arith.constant 32 : i32
+  %one = arith.constant 1 : i32
+  %d3 = tile.make_tensor_desc %p, [%bh, %n, %c32], [%n, %c32, %one] : [i32, i32, i32], [i32, i32, i32] -> !tile.tensor_desc<tensor<1x16x32xf32>>
+  %d2 = tile.make_tensor_desc %p, [%n, %c32], [%c32, %one] : [i32, i32], [i32, i32] -> !tile.tensor_desc<tensor<16x32xf32>>
+  %a = tile.descriptor_load %d3[%b, %row, %c0] : !tile.tensor_desc<tensor<1x16x32xf32>> -> tensor<1x16x32xf32>
+  %ra = tile.reshape %a : tensor<1x16x32xf32> -> tensor<16x32xf32>
+  %k = tile.descriptor_load %d3[%b, %row, %c0] : !tile.tensor_desc<tensor<1x16x32xf32>> -> tensor<1x16x32xf32>
+  %c = tile.descriptor_load %d2[%row, %c0] : !tile.tensor_desc<tensor<16x32xf32>> -> tensor<16x32xf32>
+  return %ra, %k, %c : tensor<16x32xf32>, tensor<1x16x32xf32>, tensor<16x32xf32>
+}

@@ -392,6 +392,57 @@ func.func @store_true_mask(%p: tensor<16x!tile.ptr<f32>>, %v: tensor<16xf32>, %m
 }
 
 //===----------------------------------------------------------------------===//
+// Descriptor loads fold a reshape that drops their block's leading unit dimensions
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// CHECK-LABEL: func.func @reshape_of_descriptor_load
+// CHECK: %[[D:.*]] = tile.make_tensor_desc
+// CHECK-NEXT: %[[L:.*]] = tile.descriptor_load %[[D]][%arg3, %arg4, %arg4] : !tile.tensor_desc<tensor<1x64x32xbf16>> -> tensor<64x32xbf16>
+// CHECK-NEXT: return %[[L]]
+func.func @reshape_of_descriptor_load(%p: !tile.ptr<bf16>, %n: i32, %ld: i64, %bh: i32, %o: i32) -> tensor<64x32xbf16> {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n, %n], [%ld, %ld, %one] : [i32, i32, i32], [i64, i64, i64] -> !tile.tensor_desc<tensor<1x64x32xbf16>>
+  %t = tile.descriptor_load %d[%bh, %o, %o] : !tile.tensor_desc<tensor<1x64x32xbf16>> -> tensor<1x64x32xbf16>
+  %r = tile.reshape %t : tensor<1x64x32xbf16> -> tensor<64x32xbf16>
+  return %r : tensor<64x32xbf16>
+}
+
+// -----
+
+// Two leading unit dimensions, and a load that already dropped one.
+// CHECK-LABEL: func.func @reshape_of_descriptor_load_rank4
+// CHECK: tile.descriptor_load %{{.*}} -> tensor<64x32xbf16>
+// CHECK-NOT: tile.reshape
+func.func @reshape_of_descriptor_load_rank4(%p: !tile.ptr<bf16>, %n: i32, %ld: i64, %o: i32) -> tensor<64x32xbf16> {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n, %n, %n], [%ld, %ld, %ld, %one] : [i32, i32, i32, i32], [i64, i64, i64, i64] -> !tile.tensor_desc<tensor<1x1x64x32xbf16>>
+  %t = tile.descriptor_load %d[%o, %o, %o, %o] : !tile.tensor_desc<tensor<1x1x64x32xbf16>> -> tensor<1x64x32xbf16>
+  %r = tile.reshape %t : tensor<1x64x32xbf16> -> tensor<64x32xbf16>
+  return %r : tensor<64x32xbf16>
+}
+
+// -----
+
+// Not folded: a reshape that does more than drop unit dimensions, and a load with another use
+// (which would then be read twice).
+// CHECK-LABEL: func.func @reshape_of_descriptor_load_kept
+// CHECK: %[[A:.*]] = tile.descriptor_load %{{.*}} -> tensor<1x64x32xbf16>
+// CHECK-NEXT: tile.reshape %[[A]] : tensor<1x64x32xbf16> -> tensor<32x64xbf16>
+// CHECK: %[[B:.*]] = tile.descriptor_load %{{.*}} -> tensor<1x64x32xbf16>
+// CHECK-NEXT: tile.reshape %[[B]] : tensor<1x64x32xbf16> -> tensor<64x32xbf16>
+func.func @reshape_of_descriptor_load_kept(%p: !tile.ptr<bf16>, %n: i32, %ld: i64, %o: i32) -> (tensor<32x64xbf16>, tensor<64x32xbf16>, tensor<1x64x32xbf16>) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n, %n], [%ld, %ld, %one] : [i32, i32, i32], [i64, i64, i64] -> !tile.tensor_desc<tensor<1x64x32xbf16>>
+  %a = tile.descriptor_load %d[%o, %o, %o] : !tile.tensor_desc<tensor<1x64x32xbf16>> -> tensor<1x64x32xbf16>
+  %ra = tile.reshape %a : tensor<1x64x32xbf16> -> tensor<32x64xbf16>
+  %b = tile.descriptor_load %d[%o, %o, %o] : !tile.tensor_desc<tensor<1x64x32xbf16>> -> tensor<1x64x32xbf16>
+  %rb = tile.reshape %b : tensor<1x64x32xbf16> -> tensor<64x32xbf16>
+  return %ra, %rb, %b : tensor<32x64xbf16>, tensor<64x32xbf16>, tensor<1x64x32xbf16>
+}
+
+//===----------------------------------------------------------------------===//
 // Memory effects: loads without uses are dead, stores and atomics are not
 //===----------------------------------------------------------------------===//
 

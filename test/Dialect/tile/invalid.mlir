@@ -1088,7 +1088,40 @@ func.func @descriptor_load_offsets(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
 func.func @descriptor_load_type(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
   %one = arith.constant 1 : i64
   %d = tile.make_tensor_desc %p, [%n, %n], [%n, %one] : [i32, i32], [i32, i64] -> !tile.tensor_desc<tensor<16x16xf32>>
-  // expected-error @+1 {{result type must be the descriptor's block type 'tensor<16x16xf32>' (with a layout or not), got 'tensor<16x8xf32>'}}
+  // expected-error @+1 {{result type must be the descriptor's block type 'tensor<16x16xf32>' (with a layout or not), or that block with leading unit dimensions dropped, got 'tensor<16x8xf32>'}}
   %t = tile.descriptor_load %d[%o, %o] : !tile.tensor_desc<tensor<16x16xf32>> -> tensor<16x8xf32>
+  return
+}
+
+// -----
+
+// Only leading dimensions of 1 may be dropped: not a 2 ...
+func.func @descriptor_load_drop_non_unit(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n, %n], [%n, %n, %one] : [i32, i32, i32], [i32, i32, i64] -> !tile.tensor_desc<tensor<2x16x16xf32>>
+  // expected-error @+1 {{or that block with leading unit dimensions dropped, got 'tensor<16x16xf32>'}}
+  %t = tile.descriptor_load %d[%o, %o, %o] : !tile.tensor_desc<tensor<2x16x16xf32>> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+// ... nor a unit dimension in the middle ...
+func.func @descriptor_load_drop_inner_unit(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n, %n], [%n, %n, %one] : [i32, i32, i32], [i32, i32, i64] -> !tile.tensor_desc<tensor<16x1x16xf32>>
+  // expected-error @+1 {{or that block with leading unit dimensions dropped, got 'tensor<16x16xf32>'}}
+  %t = tile.descriptor_load %d[%o, %o, %o] : !tile.tensor_desc<tensor<16x1x16xf32>> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+// ... nor every dimension (a tile has rank 1 at least).
+func.func @descriptor_load_drop_all(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n], [%n, %one] : [i32, i32], [i32, i64] -> !tile.tensor_desc<tensor<1x4xf32>>
+  // expected-error @+1 {{or that block with leading unit dimensions dropped, got 'tensor<f32>'}}
+  %t = tile.descriptor_load %d[%o, %o] : !tile.tensor_desc<tensor<1x4xf32>> -> tensor<f32>
   return
 }

@@ -256,3 +256,13 @@ func.func @tensor_descriptor(%p: !tile.ptr<bf16>, %m: i32, %n: i32, %ld: i64, %o
   %t = tile.descriptor_load %d[%o, %o] : !tile.tensor_desc<tensor<64x32xbf16>> -> tensor<64x32xbf16>
   return %t : tensor<64x32xbf16>
 }
+
+// A rank-3 descriptor's 1x64x32 block, read as the 64x32 tile it holds.
+// CHECK-LABEL: func.func @tensor_descriptor_rank3
+// CHECK: tile.descriptor_load %{{.*}}[%arg4, %arg4, %arg4] : !tile.tensor_desc<tensor<1x64x32xbf16>> -> tensor<64x32xbf16>
+func.func @tensor_descriptor_rank3(%p: !tile.ptr<bf16>, %m: i32, %n: i32, %ld: i64, %o: i32) -> tensor<64x32xbf16> {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%m, %n, %n], [%ld, %ld, %one] : [i32, i32, i32], [i64, i64, i64] -> !tile.tensor_desc<tensor<1x64x32xbf16>>
+  %t = tile.descriptor_load %d[%o, %o, %o] : !tile.tensor_desc<tensor<1x64x32xbf16>> -> tensor<64x32xbf16>
+  return %t : tensor<64x32xbf16>
+}

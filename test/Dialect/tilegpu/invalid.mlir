@@ -206,7 +206,18 @@ func.func @tma_swizzle(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegp
 #swz = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
 #bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
 func.func @tma_coords(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu.memdesc<64x64xbf16, #swz>, %b: !tilegpu.memdesc<1xi64, #bar>) {
-  // expected-error @+1 {{needs one coordinate per dimension of the buffer (2), got 1}}
+  // expected-error @+1 {{needs one coordinate per dimension of the buffer (2), after one per leading unit dimension of the box, at most 5 in all; got 1}}
   tilegpu.async_tma_copy_global_to_local %map[%i] %buf, %b, %p : !tilegpu.memdesc<64x64xbf16, #swz>, !tilegpu.memdesc<1xi64, #bar>
+  return
+}
+
+// -----
+
+// A tensor of rank 6: the TMA's tensors have rank 5 at most.
+#swz = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+#bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @tma_coords_rank6(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu.memdesc<64x64xbf16, #swz>, %b: !tilegpu.memdesc<1xi64, #bar>) {
+  // expected-error @+1 {{at most 5 in all; got 6}}
+  tilegpu.async_tma_copy_global_to_local %map[%i, %i, %i, %i, %i, %i] %buf, %b, %p : !tilegpu.memdesc<64x64xbf16, #swz>, !tilegpu.memdesc<1xi64, #bar>
   return
 }

@@ -51,6 +51,8 @@ func.func @trans(%m: !tilegpu.memdesc<64x128xbf16, #kt>) {
 // CHECK: tilegpu.init_barrier %{{.*}}, 1 : !tilegpu.memdesc<1xi64, #{{.*}}>
 // CHECK: tilegpu.barrier_expect %{{.*}}, 16384, %{{.*}} : !tilegpu.memdesc<1xi64, #{{.*}}>
 // CHECK: tilegpu.async_tma_copy_global_to_local %arg0[%arg1, %arg2] %{{.*}}, %{{.*}}, %{{.*}} : !tilegpu.memdesc<64x128xbf16, #{{.*}}>, !tilegpu.memdesc<1xi64, #{{.*}}>
+// A rank-3 tensor's block (1, 64, 128) into the same buffer: its leading coordinate first.
+// CHECK: tilegpu.async_tma_copy_global_to_local %arg0[%arg4, %arg1, %arg2] %{{.*}}, %{{.*}}, %{{.*}} : !tilegpu.memdesc<64x128xbf16, #{{.*}}>
 // CHECK: tilegpu.wait_barrier %{{.*}}, %{{.*}} : !tilegpu.memdesc<1xi64, #{{.*}}>
 // CHECK: tilegpu.inval_barrier %{{.*}} : !tilegpu.memdesc<1xi64, #{{.*}}>
 #swz = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
@@ -61,6 +63,7 @@ func.func @tma(%map: !tilegpu.tensor_map, %row: i32, %col: i32, %pred: i1, %phas
   tilegpu.init_barrier %bar, 1 : !tilegpu.memdesc<1xi64, #bar>
   tilegpu.barrier_expect %bar, 16384, %pred : !tilegpu.memdesc<1xi64, #bar>
   tilegpu.async_tma_copy_global_to_local %map[%row, %col] %buf, %bar, %pred : !tilegpu.memdesc<64x128xbf16, #swz>, !tilegpu.memdesc<1xi64, #bar>
+  tilegpu.async_tma_copy_global_to_local %map[%phase, %row, %col] %buf, %bar, %pred : !tilegpu.memdesc<64x128xbf16, #swz>, !tilegpu.memdesc<1xi64, #bar>
   tilegpu.wait_barrier %bar, %phase : !tilegpu.memdesc<1xi64, #bar>
   tilegpu.inval_barrier %bar : !tilegpu.memdesc<1xi64, #bar>
   return

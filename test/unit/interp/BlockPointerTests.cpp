@@ -183,6 +183,59 @@ TEST(InterpBlockPointers, TransposedBlocksAdvancedInALoop) {
     EXPECT_TRUE(std::isnan(out[c])) << "wrote past the end at " << c;
 }
 
+/// Blocks of 8 rows x 4 columns of one head of an [H, N, 4] f32 tensor through a rank-3 tensor
+/// descriptor with block 1x8x4, whose load yields the 8x4 tile (the form reshape(desc.load)
+/// folds into): program (h, b) dumps head h's rows 8b .. 8b+7 to tiles[(h * GB + b) * 32 ..].
+const char *kRank3Descriptor = R"(
+func.func @heads(%src: !tile.ptr<f32>, %tiles: !tile.ptr<f32>, %h: i32, %n: i32, %ld: i32) attributes {tile.kernel} {
+  %ph = tile.program_id 0 : i32
+  %pb = tile.program_id 1 : i32
+  %c0 = arith.constant 0 : i32
+  %c8 = arith.constant 8 : i32
+  %c4 = arith.constant 4 : i64
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %src, [%h, %n, %c4], [%ld, %c4, %one] : [i32, i32, i64], [i32, i64, i64] -> !tile.tensor_desc<tensor<1x8x4xf32>>
+  %row = arith.muli %pb, %c8 : i32
+  %blk = tile.descriptor_load %d[%ph, %row, %c0] : !tile.tensor_desc<tensor<1x8x4xf32>> -> tensor<8x4xf32>
+  %gb = tile.num_programs 1 : i32
+  %lin0 = arith.muli %ph, %gb : i32
+  %lin = arith.addi %lin0, %pb : i32
+  %c32 = arith.constant 32 : i32
+  %base = arith.muli %lin, %c32 : i32
+  %tp = tile.addptr %tiles, %base : !tile.ptr<f32>, i32
+  %r = tile.make_range 0, 32 : tensor<32xi32>
+  %r2 = tile.reshape %r : tensor<32xi32> -> tensor<8x4xi32>
+  %ts = tile.splat %tp : tensor<8x4x!tile.ptr<f32>>
+  %tpp = tile.addptr %ts, %r2 : tensor<8x4x!tile.ptr<f32>>, tensor<8x4xi32>
+  tile.store %tpp, %blk : tensor<8x4x!tile.ptr<f32>>
+  return
+}
+)";
+
+// The heads lie back to back: a block past a ragged end reads zeros, not the next head's rows,
+// interpreted as written and after tile-rewrite-block-pointers (a block load of 1x8x4, reshaped).
+TEST(InterpBlockPointers, Rank3DescriptorBlocksOfOneHead) {
+  const int H = 3, N = 13, GB = (N + 7) / 8;
+  auto src = randomFloats(H * N * 4, 85);
+  std::vector<float> tiles(H * GB * 32, NAN);
+  ASSERT_EQ(runBothWays<float>(kRank3Descriptor, "heads", {H, GB, 1},
+                               {KernelArg::pointer(src.data()), KernelArg::pointer(tiles.data()),
+                                KernelArg::i32(H), KernelArg::i32(N), KernelArg::i32(N * 4)},
+                               {buf(src), buf(tiles)}, {&tiles}),
+            "");
+  for (int h = 0; h < H; ++h)
+    for (int b = 0; b < GB; ++b)
+      for (int i = 0; i < 8; ++i)
+        for (int c = 0; c < 4; ++c) {
+          float got = tiles[(h * GB + b) * 32 + i * 4 + c];
+          int r = b * 8 + i;
+          if (r < N)
+            ASSERT_EQ(got, src[(h * N + r) * 4 + c]) << h << "," << r << "," << c;
+          else
+            ASSERT_TRUE(got == 0 && !std::signbit(got)) << h << "," << r << "," << c;
+        }
+}
+
 /// A 1-D block of 8 at offset -3 of a 5-element i32 tensor: lanes 3..7 read
 /// elements 0..4, lanes 0..2 are padding.
 const char *kNegative = R"(

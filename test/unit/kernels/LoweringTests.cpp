@@ -420,4 +420,88 @@ TEST(DeviceAssert, FailingConditionStopsTheKernel) {
       ::testing::ExitedWithCode(0), "CUDA_ERROR_ASSERT");
 }
 
+
+//===----------------------------------------------------------------------===//
+// Issue 9: rank-3 tensor descriptors, the lightning kernels' walk (kernels/tests/tma_rank3.tile)
+//===----------------------------------------------------------------------===//
+
+struct Rank3Walk {
+  int heads, n, gap; // gap: rows of NaN between one head's n rows and the next's
+};
+
+std::string rank3WalkName(const ::testing::TestParamInfo<Rank3Walk> &info) {
+  const Rank3Walk &w = info.param;
+  return "h" + std::to_string(w.heads) + "_n" + std::to_string(w.n) + "_gap" +
+         std::to_string(w.gap);
+}
+
+class TmaRank3 : public ::testing::TestWithParam<Rank3Walk> {};
+
+/// rank3_walk on (heads, n, 64) bf16 q, k, v in blocks of 64 rows, against fp64 (rounding to
+/// bf16 where the kernel does). The heads lie back to back (gap 0), so a block that read past a
+/// ragged end would take the next head's rows; or `gap` NaN rows apart, so that it would read
+/// NaN. On sm_90a the loads are TMA rings of rank-3 tensor maps, k's slot read both as K^T by
+/// wgmma and into registers; elsewhere masked pointer loads.
+TEST_P(TmaRank3, LightningWalkMatchesFp64) {
+  const auto [heads, n, gap] = GetParam();
+  const int D = 64, BLOCK = 64, rows = n + gap;
+  auto k = Kernel::load("tests/tma_rank3.tile", "rank3_walk", {{"D", D}, {"BLOCK", BLOCK}});
+  ASSERT_TRUE(k);
+  std::vector<double> qd, kd, vd;
+  const size_t elements = size_t(heads) * rows * D;
+  BF16 q = randomBF16(elements, 91 + n, qd), kk = randomBF16(elements, 92 + n, kd),
+       v = randomBF16(elements, 93 + n, vd);
+  for (int h = 0; h < heads; ++h)
+    for (int i = n; i < rows; ++i)
+      for (int d = 0; d < D; ++d)
+        q[(size_t(h) * rows + i) * D + d] = kk[(size_t(h) * rows + i) * D + d] =
+            v[(size_t(h) * rows + i) * D + d] = 0x7fc1;
+  std::vector<float> w = randomFloats(size_t(heads) * n, 94 + n, 0.5f, 1.5f);
+  std::vector<float> o(size_t(heads) * n * D, NAN), state(size_t(heads) * D * D, NAN);
+  k->run(lacc::Grid(heads), q, kk, v, w, o, state, heads, n, rows * D);
+
+  auto round = [](double x) { return double(bf16ToFloat(floatToBF16(float(x)))); };
+  std::vector<double> oRef(o.size()), stateRef(state.size());
+  for (int h = 0; h < heads; ++h) {
+    auto at = [&](const std::vector<double> &x, int i, int d) {
+      return x[(size_t(h) * rows + i) * D + d];
+    };
+    std::vector<double> S(size_t(D) * D, 0.0);
+    for (int start = 0; start < n; start += BLOCK) {
+      const int end = std::min(start + BLOCK, n);
+      for (int i = start; i < end; ++i)
+        for (int e = 0; e < D; ++e) {
+          double sum = 0;
+          for (int d = 0; d < D; ++d)
+            sum += at(qd, i, d) * round(S[d * D + e]);
+          oRef[(size_t(h) * n + i) * D + e] = sum;
+        }
+      for (int i = start; i < end; ++i)
+        for (int j = start; j < end; ++j) {
+          double score = 0;
+          for (int d = 0; d < D; ++d)
+            score += at(qd, i, d) * at(kd, j, d);
+          for (int e = 0; e < D; ++e)
+            oRef[(size_t(h) * n + i) * D + e] += round(score) * at(vd, j, e);
+        }
+      for (int j = start; j < end; ++j)
+        for (int d = 0; d < D; ++d) {
+          double kw = round(at(kd, j, d) * double(w[size_t(h) * n + j]));
+          for (int e = 0; e < D; ++e)
+            S[d * D + e] += kw * at(vd, j, e);
+        }
+    }
+    std::copy(S.begin(), S.end(), stateRef.begin() + size_t(h) * D * D);
+  }
+  EXPECT_LT(relativeError(toDouble(o), oRef), 5e-3);
+  EXPECT_LT(relativeError(toDouble(state), stateRef), 5e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, TmaRank3,
+                         ::testing::Values(Rank3Walk{3, 1, 0}, Rank3Walk{3, 63, 0},
+                                           Rank3Walk{2, 64, 0}, Rank3Walk{3, 100, 0},
+                                           Rank3Walk{3, 200, 0}, Rank3Walk{2, 100, 5},
+                                           Rank3Walk{2, 130, 3}),
+                         rank3WalkName);
+
 } // namespace
