@@ -9,6 +9,12 @@
 // one contiguous span. Conversions to and from the neighbours' layouts are
 // inserted; RemoveLayoutConversions then removes most of them.
 //
+// A tensor descriptor load left for the TMA is read from the shared memory the
+// TMA wrote: it gets the layout of a contiguous row-major access, 16 bytes per
+// thread along the rows, which the swizzled buffers' 16-byte chunks serve.
+// (The default layout, one element per thread, made a read-back tile weighed
+// by a row vector hold a register per row.)
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/analysis/AxisInfo.h"
@@ -49,6 +55,32 @@ BlockedEncodingAttr getCoalescedLayout(Operation *op, Value ptr, Value mask,
                                          sizePerThread, order);
 }
 
+/// The layout of a TMA-loaded tile read back from shared memory (see the header).
+BlockedEncodingAttr getDescriptorLoadLayout(RankedTensorType type, unsigned numWarps) {
+  unsigned rank = type.getRank();
+  SmallVector<unsigned> order;
+  for (unsigned d = rank; d-- > 0;)
+    order.push_back(d);
+  int64_t vec = 128 / type.getElementType().getIntOrFloatBitWidth();
+  int64_t perThread = std::max<int64_t>(1, type.getNumElements() / (32 * numWarps));
+  vec = std::min({vec, perThread, type.getDimSize(rank - 1)});
+  SmallVector<unsigned> sizePerThread(rank, 1);
+  sizePerThread[rank - 1] = vec;
+  return BlockedEncodingAttr::getDefault(type.getContext(), type.getShape(), numWarps,
+                                         sizePerThread, order);
+}
+
+/// Gives `op`'s one result `layout`, converted back for its users.
+void relayoutResult(Operation *op, BlockedEncodingAttr layout) {
+  Value result = op->getResult(0);
+  auto type = cast<RankedTensorType>(result.getType());
+  result.setType(RankedTensorType::get(type.getShape(), type.getElementType(), layout));
+  OpBuilder builder(op->getContext());
+  builder.setInsertionPointAfter(op);
+  auto back = ConvertLayoutOp::create(builder, op->getLoc(), type, result);
+  result.replaceAllUsesExcept(back, back);
+}
+
 void relayout(Operation *op, BlockedEncodingAttr layout) {
   OpBuilder builder(op);
   for (OpOperand &operand : op->getOpOperands()) {
@@ -74,8 +106,21 @@ struct CoalescePass : lacc::impl::TileGPUCoalesceBase<CoalescePass> {
     ModuleOp module = getOperation();
     AxisInfoAnalysis axisInfo(module);
     SmallVector<std::pair<Operation *, BlockedEncodingAttr>> plan;
+    SmallVector<std::pair<Operation *, BlockedEncodingAttr>> results;
     module.walk([&](Operation *op) {
       Value ptr, mask;
+      if (auto load = dyn_cast<tile::DescriptorLoadOp>(op)) {
+        auto type = cast<RankedTensorType>(load.getType());
+        int numWarps = getNumWarps(op);
+        if (numWarps <= 0) {
+          op->emitError("coalescing needs layouts: run tile-to-tilegpu first");
+          return signalPassFailure();
+        }
+        BlockedEncodingAttr layout = getDescriptorLoadLayout(type, numWarps);
+        if (layout != type.getEncoding())
+          results.emplace_back(op, layout);
+        return;
+      }
       if (auto load = dyn_cast<tile::LoadOp>(op))
         ptr = load.getPtr(), mask = load.getMask();
       else if (auto store = dyn_cast<tile::StoreOp>(op))
@@ -96,6 +141,8 @@ struct CoalescePass : lacc::impl::TileGPUCoalesceBase<CoalescePass> {
     // Rewrite after the walk: the analysis refers to the values as they were.
     for (auto [op, layout] : plan)
       relayout(op, layout);
+    for (auto [op, layout] : results)
+      relayoutResult(op, layout);
   }
 };
 

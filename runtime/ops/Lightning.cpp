@@ -7,6 +7,7 @@
 #include "lacc/ops/Lightning.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 
@@ -310,6 +311,8 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["STATE_OUT"] = stateOut;
   if (name == "lightning_segment_scan")
     c["REVERSE"] = reverse;
+  if (name == "lightning_fwd" || name == "lightning_fwd_segments")
+    c["TMA"] = tma();
   if (name == "lightning_fwd_segments")
     c["OUTPUT"] = output;
   KernelOptions ko;
@@ -339,9 +342,19 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   Kernel kern = kernel(fwd_, "lightning_fwd", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
   // Without a state, s_in / s_out are never touched: slope stands in.
+  // The kernel reads q, k, v through [b * h, n, dim] tensor descriptors.
   kern.launch(Grid(slicesOf(E, sliceFor(D, E)), b * h), options_.stream, *q.buffer, *k.buffer,
-              *v.buffer, *o.buffer, slope, int32_t(n), statePtr(stateIn, slope),
-              statePtr(stateOut, slope));
+              *v.buffer, *o.buffer, slope, int32_t(n), int32_t(b * h), int64_t(n * D),
+              int64_t(n * E), statePtr(stateIn, slope), statePtr(stateOut, slope));
+}
+
+bool LightningAttention::tma() const {
+  if (!options_.tma)
+    return false;
+  // sm_NN[a]: the TMA from sm_90 on. The interpreter runs either form (its context says
+  // sm_90a unless told otherwise).
+  const std::string &arch = ctx_.arch();
+  return arch.rfind("sm_", 0) == 0 && std::atoi(arch.c_str() + 3) >= 90;
 }
 
 int LightningAttention::stateBlock() const {
@@ -421,12 +434,14 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
   const int32_t piece32 = int32_t(segments.pieceLength);
   const Stream &s = options_.stream;
   // Pointers a launch does not read or write: `states` stands in.
+  const int32_t bh32 = int32_t(bh);
+  const int64_t qkStride = n * D, voStride = n * E;
   own.launch(Grid(eSlices, bh, made), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
-             seg32, piece32, states, states);
+             bh32, qkStride, voStride, seg32, piece32, states, states);
   scan.launch(Grid(D * E / std::min<int64_t>(D * E, 1024), bh), s, states, slope, n32, piece32,
               int32_t(made), statePtr(stateIn, states), statePtr(stateOut, states));
   last.launch(Grid(eSlices, bh, S), s, *q.buffer, *k.buffer, *v.buffer, *o.buffer, slope, n32,
-              seg32, piece32, states, states);
+              bh32, qkStride, voStride, seg32, piece32, states, states);
 }
 
 void LightningAttention::forwardVarlen(const Tensor &q, const Tensor &k, const Tensor &v,

@@ -29,7 +29,8 @@
 // --multiprocessors sizes the op's segment rule for N SMs instead of the GPU's (to explore the
 // rule, or to reach the segmented forward on the interpreter, which has none); --segments N cuts
 // every sequence into N segments instead of the rule's, --pieces P each segment into P pieces
-// for the own-state walks, --state-block B sets the block of those walks.
+// for the own-state walks, --state-block B sets the block of those walks, --no-tma reads the
+// forward's inputs with pointer loads (cp.async) on sm_90a too.
 // Writes a CSV (--csv) that tools/bench/lightning_sdpa.py extends with PyTorch's SDPA and plots.
 // --smoke: tiny ragged shapes on the CPU interpreter (where there is no GPU), for CI.
 //
@@ -67,6 +68,7 @@ struct Options {
   int multiprocessors = 0;             // the SM count the op's segment rule sizes for; 0: the GPU's
   int segments = 0;                    // segments per sequence; 0: the op's rule
   int pieces = 0;                      // own-state pieces per segment; 0: the op's rule
+  bool tma = true;                     // the forward through the TMA (sm_90a)
   int stateBlock = 0;                  // block of the segment-state walks; 0: the op's
   double targetMs = 100;
 };
@@ -87,6 +89,7 @@ LightningAttention::Options configFor(int64_t /*dim*/, int64_t /*n*/, const Opti
   c.multiprocessors = opt.multiprocessors;
   c.segments = opt.segments;
   c.pieces = opt.pieces;
+  c.tma = opt.tma;
   c.stateBlock = opt.stateBlock;
   return c;
 }
@@ -95,7 +98,7 @@ std::string configText(const LightningAttention &attn, int64_t D, int64_t E) {
   const LightningAttention::Options &c = attn.options();
   return "slice " + std::to_string(std::min(attn.sliceFor(D, E), std::max(D, E))) + " BLOCK " +
          std::to_string(c.block) + " w" + std::to_string(attn.warpsFor(D, E)) +
-         (c.numStages ? " s" + std::to_string(c.numStages) : "");
+         (c.numStages ? " s" + std::to_string(c.numStages) : "") + (c.tma ? "" : " no-tma");
 }
 
 /// One (batch, head) slice's inputs and outputs, read back for the fp64 check.
@@ -327,7 +330,7 @@ int main(int argc, char **argv) {
   Options opt;
   const char *usage =
       "usage: lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...] [--tokens T] "
-      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] "
+      "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] [--no-tma] "
       "[--target-ms MS] [--smoke]\n";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -378,6 +381,8 @@ int main(int argc, char **argv) {
       opt.segments = std::atoi(value().c_str());
     else if (arg == "--pieces")
       opt.pieces = std::atoi(value().c_str());
+    else if (arg == "--no-tma")
+      opt.tma = false;
     else if (arg == "--state-block")
       opt.stateBlock = std::atoi(value().c_str());
     else if (arg == "--target-ms")

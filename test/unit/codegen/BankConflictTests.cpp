@@ -234,18 +234,19 @@ OwningOpRef<ModuleOp> compileToTileGPU(MLIRContext &context, const std::string &
   return parseSourceString<ModuleOp>(result.tileGPUIR, &context);
 }
 
-/// A kernel, its state pointers (after the shared arguments) and the defines that make it
-/// read and write them.
+/// A kernel, its arguments after the shared ones (the forward's descriptor sizes), its state
+/// pointers after those, and the defines that make it read and write them.
 struct KernelCase {
-  const char *file, *kernel;
+  const char *file, *kernel, *moreArgs;
   int statePointers;
   std::vector<std::pair<std::string, std::string>> stateDefines;
 };
 const KernelCase kKernels[] = {
-    {"lightning_fwd.tile", "lightning_fwd", 2, {{"STATE_IN", "True"}, {"STATE_OUT", "True"}}},
-    {"lightning_bwd.tile", "lightning_bwd_dq", 1, {{"STATE_IN", "True"}}},
-    {"lightning_bwd.tile", "lightning_bwd_dk", 1, {{"STATE_IN", "True"}}},
-    {"lightning_bwd.tile", "lightning_bwd_dv", 2, {{"STATE_IN", "True"}, {"STATE_OUT", "True"}}},
+    {"lightning_fwd.tile", "lightning_fwd", ",i32,i64,i64", 2,
+     {{"STATE_IN", "True"}, {"STATE_OUT", "True"}}},
+    {"lightning_bwd.tile", "lightning_bwd_dq", "", 1, {{"STATE_IN", "True"}}},
+    {"lightning_bwd.tile", "lightning_bwd_dk", "", 1, {{"STATE_IN", "True"}}},
+    {"lightning_bwd.tile", "lightning_bwd_dv", "", 2, {{"STATE_IN", "True"}, {"STATE_OUT", "True"}}},
 };
 /// As lacc compiles them with no signature, and as the runtime specializes them: 16-byte
 /// aligned pointers, with a sequence length that is a multiple of 16 or not (then the state
@@ -312,6 +313,8 @@ TEST_F(BankConflicts, LightningKernels) {
     for (const KernelCase &k : kKernels) {
       for (auto [variant, shared] : kVariants) {
         std::string signature = shared;
+        if (*shared)
+          signature += k.moreArgs;
         for (int i = 0; *shared && i < k.statePointers; ++i)
           signature += ",*fp32:16";
         std::string what = std::string(k.kernel) + " (" + variant + ", " + arch;

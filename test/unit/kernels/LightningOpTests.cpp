@@ -124,8 +124,8 @@ TEST_P(LightningOp, ForwardMatchesDirectLaunchAndReference) {
   auto fwd = Kernel::load("lightning_fwd.tile", "lightning_fwd", p.defines("BLOCK_E", sliceOf(p.s.E)));
   ASSERT_TRUE(fwd);
   BF16 direct = poisonedBF16(p.v.size());
-  fwd->run(lacc::Grid(p.s.E / sliceOf(p.s.E), kBH), p.q, p.k, p.v, direct, p.slope, p.s.n,
-           p.slope, p.slope);
+  fwd->run(lacc::Grid(p.s.E / sliceOf(p.s.E), kBH), p.q, p.k, p.v, direct, p.slope, p.s.n, kBH,
+           int64_t(p.s.n) * p.s.D, int64_t(p.s.n) * p.s.E, p.slope, p.slope);
   EXPECT_EQ(got, direct);
   auto ref = reference::lightningForward(p.ref(), lambdas(p.s.decay), p.qd, p.kd, p.vd);
   EXPECT_LT(relativeError(toDouble(got), ref), kTolerance);

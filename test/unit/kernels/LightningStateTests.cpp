@@ -121,7 +121,8 @@ FwdResult runForward(const Problem &p, int begin, int end, const std::vector<flo
   std::vector<float> slope = p.slope;
   std::vector<float> sIn = stateIn ? *stateIn : std::vector<float>(1, NAN);
   std::vector<float> sOut(size_t(kBH) * p.s.D * p.s.E, NAN);
-  fwd->run(lacc::Grid(p.s.E / sliceOf(p.s.E), kBH), q, k, v, o, slope, n, sIn, sOut);
+  fwd->run(lacc::Grid(p.s.E / sliceOf(p.s.E), kBH), q, k, v, o, slope, n, kBH,
+           int64_t(n) * p.s.D, int64_t(n) * p.s.E, sIn, sOut);
   return {toDouble(o), toDouble(sOut)};
 }
 

@@ -84,8 +84,9 @@ std::vector<double> runForward(Problem &p) {
     return {};
   BF16 o = poisonedBF16(p.v.size());
   // No STATE_IN/STATE_OUT: s_in and s_out are never touched (slope stands in).
+  // q, k, v as [b * h, n, dim] tensor descriptors: b * h and the heads' strides.
   fwd->run(lacc::Grid(p.s.E / sliceOf(p.s.E), kBatch * kHeads), p.q, p.k, p.v, o, p.slope, p.s.n,
-           p.slope, p.slope);
+           kBatch * kHeads, int64_t(p.s.n) * p.s.D, int64_t(p.s.n) * p.s.E, p.slope, p.slope);
   return toDouble(o);
 }
 
