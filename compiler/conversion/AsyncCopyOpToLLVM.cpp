@@ -5,7 +5,7 @@
 // bytes) that the pointers' contiguity and alignment, the mask's constancy
 // and the buffer's layout allow; a masked-off piece copies zero bytes and
 // fills zeros (cp.async's src-size operand). Elements a thread holds only as
-// a replica are not copied twice. Commit and wait are cp.async's group
+// a replica, in another register, lane or warp, are not copied twice. Commit and wait are cp.async's group
 // instructions; a memdesc_subview is the ring's base plus the slot's bytes.
 //
 //===----------------------------------------------------------------------===//
@@ -55,15 +55,23 @@ public:
     int32_t pieceBytes = vec * bytes;
     auto modifier = pieceBytes == 16 ? NVVM::LoadCacheModifierKind::CG
                                      : NVVM::LoadCacheModifierKind::CA;
-    for (int64_t r = 0, group = 0; r < int64_t(ptrs.size()); r += vec, ++group) {
-      if (r & redundant)
-        continue;
-      Value size = masks.empty()
-                       ? Value()
-                       : e.select(masks[r], e.i32(pieceBytes), e.i32(0));
-      NVVM::CpAsyncOp::create(rewriter, op.getLoc(), addresses[group], ptrs[r], pieceBytes,
-                              modifier, size);
-    }
+    auto copy = [&] {
+      for (int64_t r = 0, group = 0; r < int64_t(ptrs.size()); r += vec, ++group) {
+        if (r & redundant)
+          continue;
+        Value size = masks.empty()
+                         ? Value()
+                         : e.select(masks[r], e.i32(pieceBytes), e.i32(0));
+        NVVM::CpAsyncOp::create(rewriter, op.getLoc(), addresses[group], ptrs[r], pieceBytes,
+                                modifier, size);
+      }
+    };
+    // Lanes and warps that hold replicas copy nothing: each byte is written once, by its
+    // canonical holder (a tile smaller than its layout, e.g. 64 elements over 128 threads).
+    if (Value owner = emitThreadOwnership(e, layout))
+      emitIf(rewriter, op.getLoc(), owner, copy);
+    else
+      copy();
     rewriter.eraseOp(op);
     return success();
   }

@@ -7,7 +7,10 @@
 //    mask is false the piece copies 0 bytes and zero-fills (src-size = select(mask, 16, 0));
 //    without a mask there is no src-size operand; commit_group closes each group and
 //    wait_group 1 leaves one in flight;
-//  - @words: nothing is known of the pointer's alignment: 4-byte pieces, cp.async.ca.
+//  - @words: nothing is known of the pointer's alignment: 4-byte pieces, cp.async.ca;
+//  - @replicas: 64 elements over 128 threads (warps 2 and 3 hold replicas of warps 0 and 1):
+//    only the canonical holders copy, behind a branch on the warp, so that no byte is written
+//    twice (racecheck reports two threads writing one byte as a hazard).
 //
 // RUN: lacc-opt %s --convert-tilegpu-to-llvm | FileCheck %s
 // RUN: lacc-opt %s --convert-tilegpu-to-llvm | %llvm_dialect_to_ptx -mcpu=sm_80 -o %t.sm_80.ptx
@@ -87,6 +90,26 @@ module attributes {tilegpu.num_warps = 4 : i32} {
     %ptrs = tile.addptr %ps, %r : tensor<128x!tile.ptr<f32>, #b1>, tensor<128xi32, #b1>
     %buf = tilegpu.local_alloc {tilegpu.shared_offset = 0 : i32} -> !tilegpu.memdesc<128xf32, #flat>
     tilegpu.async_copy_global_to_local %ptrs, %buf : tensor<128x!tile.ptr<f32>, #b1> -> !tilegpu.memdesc<128xf32, #flat>
+    tilegpu.async_commit_group
+    tilegpu.async_wait {num = 0 : i32}
+    return
+  }
+  // CHECK-LABEL: llvm.func @replicas(
+  // CHECK: cf.cond_br %{{.*}}, ^[[COPY:bb[0-9]+]], ^[[DONE:bb[0-9]+]]
+  // CHECK: ^[[COPY]]:
+  // CHECK-NEXT: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache = ca : !llvm.ptr<3>, !llvm.ptr<1>{{$}}
+  // CHECK-NEXT: cf.br ^[[DONE]]
+  // CHECK: ^[[DONE]]:
+  // CHECK-NEXT: nvvm.cp.async.commit.group
+  // PTX-LABEL: .entry replicas(
+  // PTX: @%p{{[0-9]+}} bra
+  // PTX: cp.async.ca.shared.global [{{.*}}], [{{.*}}], 4;
+  func.func @replicas(%p: !tile.ptr<f32>) attributes {tile.kernel} {
+    %r = tile.make_range 0, 64 : tensor<64xi32, #b1>
+    %ps = tile.splat %p : tensor<64x!tile.ptr<f32>, #b1>
+    %ptrs = tile.addptr %ps, %r : tensor<64x!tile.ptr<f32>, #b1>, tensor<64xi32, #b1>
+    %buf = tilegpu.local_alloc {tilegpu.shared_offset = 0 : i32} -> !tilegpu.memdesc<64xf32, #flat>
+    tilegpu.async_copy_global_to_local %ptrs, %buf : tensor<64x!tile.ptr<f32>, #b1> -> !tilegpu.memdesc<64xf32, #flat>
     tilegpu.async_commit_group
     tilegpu.async_wait {num = 0 : i32}
     return
