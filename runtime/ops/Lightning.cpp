@@ -311,7 +311,9 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["STATE_OUT"] = stateOut;
   if (name == "lightning_segment_scan")
     c["REVERSE"] = reverse;
-  if (name == "lightning_fwd" || name == "lightning_fwd_segments")
+  // The whole-sequence and segment walks read through tensor descriptors (varlen's cannot).
+  if ((name.rfind("lightning_fwd", 0) == 0 || name.rfind("lightning_bwd", 0) == 0) &&
+      name.find("varlen") == std::string::npos)
     c["TMA"] = tma();
   if (name == "lightning_fwd_segments")
     c["OUTPUT"] = output;
@@ -532,15 +534,16 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
   auto [kdq, kdk, kdv] = backwardKernels("", type, h, D, E, stateIn != nullptr,
                                          dStateOut != nullptr, dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
-  const int32_t n32 = int32_t(n);
+  const int32_t n32 = int32_t(n), bh32 = int32_t(b * h);
+  const int64_t qkStride = n * D, voStride = n * E; // the [b * h, n, dim] descriptors'
   const Stream &s = options_.stream;
   const DevicePtr sIn = statePtr(stateIn, slope), gOut = statePtr(dStateOut, slope);
   kdq.launch(Grid(dSlices, b * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32,
-             sIn);
+             bh32, qkStride, voStride, sIn);
   kdk.launch(Grid(dSlices, b * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32,
-             gOut);
+             bh32, qkStride, voStride, gOut);
   kdv.launch(Grid(eSlices, b * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32,
-             gOut, statePtr(dStateIn, slope));
+             bh32, qkStride, voStride, gOut, statePtr(dStateIn, slope));
 }
 
 LightningAttention::BackwardKernels
@@ -579,21 +582,22 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   const Grid dWalks(dSlices, bh, S), eWalks(eSlices, bh, S);
   const Grid scans(D * E / std::min<int64_t>(D * E, 1024), bh);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
-  const int32_t piece32 = int32_t(segments.pieceLength);
+  const int32_t piece32 = int32_t(segments.pieceLength), bh32 = int32_t(bh);
+  const int64_t qkStride = n * D, voStride = n * E; // the [b * h, n, dim] descriptors'
   const int32_t madeS = int32_t((S - 1) * P), madeR = int32_t(dStateIn ? pieces : pieces - P);
   const Stream &s = options_.stream;
   // The workspace stands in for the scans' s_in and s_out where not given.
   own.launch(Grid(dSlices + eSlices, bh, pieces), s, *q.buffer, *k.buffer, *v.buffer,
-             *dO.buffer, slope, n32, seg32, piece32, statesS, statesR);
+             *dO.buffer, slope, n32, bh32, qkStride, voStride, seg32, piece32, statesS, statesR);
   scanS.launch(scans, s, statesS, slope, n32, piece32, madeS, statePtr(stateIn, *held), statesS);
   scanR.launch(scans, s, statesR, slope, n32, piece32, madeR, statePtr(dStateOut, *held),
                statePtr(dStateIn, *held));
-  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, seg32, piece32,
-             statesS);
-  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, seg32, piece32,
-             statesR);
-  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, seg32, piece32,
-             statesR);
+  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, bh32, qkStride,
+             voStride, seg32, piece32, statesS);
+  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, bh32, qkStride,
+             voStride, seg32, piece32, statesR);
+  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, bh32, qkStride,
+             voStride, seg32, piece32, statesR);
 }
 
 void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &v,

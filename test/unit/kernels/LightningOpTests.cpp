@@ -147,9 +147,13 @@ TEST_P(LightningOp, BackwardMatchesDirectLaunchAndReference) {
   ASSERT_TRUE(kdq && kdk && kdv);
   BF16 rq = poisonedBF16(p.q.size()), rk = poisonedBF16(p.k.size()), rv = poisonedBF16(p.v.size());
   const int dS = p.s.D / sliceOf(p.s.D), eS = p.s.E / sliceOf(p.s.E);
-  kdq->run(lacc::Grid(dS, kBH), p.k, p.v, p.dO, rq, p.slope, p.s.n, p.slope);
-  kdk->run(lacc::Grid(dS, kBH), p.q, p.v, p.dO, rk, p.slope, p.s.n, p.slope);
-  kdv->run(lacc::Grid(eS, kBH), p.q, p.k, p.dO, rv, p.slope, p.s.n, p.slope, p.slope);
+  const int64_t qkStride = int64_t(p.s.n) * p.s.D, voStride = int64_t(p.s.n) * p.s.E;
+  kdq->run(lacc::Grid(dS, kBH), p.k, p.v, p.dO, rq, p.slope, p.s.n, kBH, qkStride, voStride,
+           p.slope);
+  kdk->run(lacc::Grid(dS, kBH), p.q, p.v, p.dO, rk, p.slope, p.s.n, kBH, qkStride, voStride,
+           p.slope);
+  kdv->run(lacc::Grid(eS, kBH), p.q, p.k, p.dO, rv, p.slope, p.s.n, kBH, qkStride, voStride,
+           p.slope, p.slope);
   EXPECT_EQ(gq, rq);
   EXPECT_EQ(gk, rk);
   EXPECT_EQ(gv, rv);

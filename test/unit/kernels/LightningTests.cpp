@@ -102,9 +102,13 @@ LightningGrads runBackward(Problem &p) {
   const int n = p.s.n, bh = kBatch * kHeads;
   const int dSlices = p.s.D / sliceOf(p.s.D), eSlices = p.s.E / sliceOf(p.s.E);
   // No states: s_in and s_out are never touched (slope stands in).
-  dq->run(lacc::Grid(dSlices, bh), p.k, p.v, p.dO, dqOut, p.slope, n, p.slope);
-  dk->run(lacc::Grid(dSlices, bh), p.q, p.v, p.dO, dkOut, p.slope, n, p.slope);
-  dv->run(lacc::Grid(eSlices, bh), p.q, p.k, p.dO, dvOut, p.slope, n, p.slope, p.slope);
+  const int64_t qkStride = int64_t(n) * p.s.D, voStride = int64_t(n) * p.s.E;
+  dq->run(lacc::Grid(dSlices, bh), p.k, p.v, p.dO, dqOut, p.slope, n, bh, qkStride, voStride,
+          p.slope);
+  dk->run(lacc::Grid(dSlices, bh), p.q, p.v, p.dO, dkOut, p.slope, n, bh, qkStride, voStride,
+          p.slope);
+  dv->run(lacc::Grid(eSlices, bh), p.q, p.k, p.dO, dvOut, p.slope, n, bh, qkStride, voStride,
+          p.slope, p.slope);
   return {toDouble(dqOut), toDouble(dkOut), toDouble(dvOut)};
 }
 

@@ -138,8 +138,9 @@ public:
     /// twice `block`): with one product per block, a longer block halves the steps of their
     /// serial chain.
     int stateBlock = 0;
-    /// Read the forward's q, k, v through the TMA where the target has one (sm_90 and later;
-    /// false or elsewhere: pointer loads through cp.async).
+    /// Read the inputs of the forward's and backward's walks (not varlen's) through the TMA
+    /// where the target has one (sm_90 and later; false or elsewhere: pointer loads through
+    /// cp.async).
     bool tma = true;
     /// A folder to read lightning_{fwd,bwd,decode}.tile from instead of the copies built
     /// into the program (Context::loadEmbedded's, or $LACC_KERNELS_DIR's); empty: those.
@@ -223,7 +224,7 @@ private:
                 bool reverse = false, unsigned stages = 0, int block = 0);
   /// The sequence block of the segment-state walks: Options::stateBlock, else twice the block.
   int stateBlock() const;
-  /// Whether the forward's kernels read through the TMA (Options::tma and the target).
+  /// Whether the walks read through the TMA (Options::tma and the target).
   bool tma() const;
 
   /// The whole-sequence backward's dq, dk and dv kernels, `suffix` "" or "_varlen": dq walks
