@@ -5,8 +5,9 @@
 // bytes) that the pointers' contiguity and alignment, the mask's constancy
 // and the buffer's layout allow; a masked-off piece copies zero bytes and
 // fills zeros (cp.async's src-size operand). Elements a thread holds only as
-// a replica, in another register, lane or warp, are not copied twice. Commit and wait are cp.async's group
-// instructions; a memdesc_subview is the ring's base plus the slot's bytes.
+// a replica, in another register, lane or warp, are not copied twice. Commit
+// and wait are cp.async's group instructions; a memdesc_subview is the ring's
+// base plus the slot's bytes.
 //
 //===----------------------------------------------------------------------===//
 
