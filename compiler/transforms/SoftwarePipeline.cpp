@@ -29,13 +29,13 @@
 // registers, from a slot in chooseTMALayout's layout; a descriptor of rank 3
 // to 5 whose load drops the block's leading unit dimensions copies with one
 // coordinate per tensor dimension) is a TMA stream instead: its copies are
-// TMA copies, and each slot
-// has an mbarrier (a ring of them, initialized before the loop and
-// invalidated after it) that one thread arms with the bytes of every TMA copy
-// into the slot; iteration i waits for phase (i / S) % 2 of its slot's
-// barrier, after which the data is visible to each waiting thread without a
-// CTA barrier. The CTA barrier tilegpu-insert-barriers places before the
-// copies then orders the previous reads of the slot they overwrite.
+// TMA copies, and each slot has an mbarrier (a ring of them, initialized
+// before the loop and invalidated after it) that one thread arms with the
+// bytes of every TMA copy into the slot; iteration i waits for phase
+// (i / S) % 2 of its slot's barrier, after which the data is visible to each
+// waiting thread without a CTA barrier. The CTA barrier
+// tilegpu-insert-barriers places before the copies then orders the previous
+// reads of the slot they overwrite.
 //
 // A wgmma accumulation chain in such a loop (tilegpu.warp_group_dot whose
 // accumulator is carried by the loop, reading only ring slots and buffers the
