@@ -198,7 +198,7 @@ public:
   /// (only the last ragged).
   struct Segments {
     int64_t count = 1, length = 0;
-    int64_t pieces = 1, pieceLength = 0; // per segment
+    int64_t pieces = 1, pieceLength = 0; // pieces per segment, and their length
   };
   Segments segmentsFor(int64_t bh, int64_t n, int64_t D, int64_t E, bool backward = false) const;
 
