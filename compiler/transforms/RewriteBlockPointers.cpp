@@ -15,13 +15,13 @@
 //
 // Tensor descriptor loads go the same way first: `desc.load(offsets)` is a
 // block load of a block pointer at those offsets with every dimension
-// checked (then reshaped, for a load whose result drops the block's leading
-// unit dimensions). With keep-tma-loads (sm_90a) the loads that the TMA
-// serves are left as they are, for the pipeliner and
-// tilegpu-lower-descriptor-loads: those with a 2-D result, of a rank-2 block
-// or of a higher-rank one of 1 x ... x 1 x rows x cols. A reshape that drops
-// a load's leading unit dimensions is folded into it first (the
-// canonicalization, which runs only after this pass), so that
+// checked (a load whose result drops the block's leading unit dimensions adds
+// their offsets to the base, and reads zeros outside them). With
+// keep-tma-loads (sm_90a) the loads that the TMA serves are left as they are,
+// for the pipeliner and tilegpu-lower-descriptor-loads: those with a 2-D
+// result, of a rank-2 block or of a higher-rank one of 1 x ... x 1 x rows x
+// cols. A reshape that drops a load's leading unit dimensions is folded into
+// it first (the canonicalization, which runs only after this pass), so that
 // `reshape(desc.load([bh, row, 0]), (rows, cols))` is such a load.
 //
 // It runs first in code generation.
@@ -197,8 +197,8 @@ struct BlockStoreRewrite : OpConversionPattern<tile::BlockStoreOp> {
 };
 
 /// `desc.load(offsets)` -> block_load(make_block_ptr(base, shape, strides, offsets),
-/// boundary_check = every dimension, padding zero), reshaped to the load's type; descriptors
-/// left unused are erased. With `keepTMALoads`, loads of a 2-D result stay.
+/// boundary_check = every dimension, padding zero), over the dimensions the load keeps;
+/// descriptors left unused are erased. With `keepTMALoads`, loads of a 2-D result stay.
 void descriptorLoadsToBlockLoads(ModuleOp module, bool keepTMALoads) {
   SmallVector<tile::ReshapeOp> reshapes;
   module.walk([&](tile::ReshapeOp op) { reshapes.push_back(op); });
@@ -223,17 +223,38 @@ void descriptorLoadsToBlockLoads(ModuleOp module, bool keepTMALoads) {
       return out;
     };
     RankedTensorType block = cast<tile::TensorDescType>(desc.getType()).getBlockType();
-    int32_t rank = static_cast<int32_t>(block.getRank());
+    auto result = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> shape = toI64(desc.getShape()), strides = toI64(desc.getStrides());
+    SmallVector<Value> offsets(op.getOffsets());
+    // The leading unit dimensions the load drops move into the base (a scalar offset, not a
+    // dimension of every element's address and mask). Outside them the block reads zeros, as
+    // the TMA's does: the first kept dimension then starts a whole block before the tensor.
+    int64_t lead = block.getRank() - result.getRank();
+    Value base = desc.getBase(), inside;
+    for (int64_t d = 0; d < lead; ++d) {
+      Value offset = toI64(offsets[d])[0];
+      base = tile::AddPtrOp::create(b, loc, base.getType(), base,
+                                    arith::MulIOp::create(b, loc, offset, strides[d]));
+      Value zero = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0);
+      Value within = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, offset, zero),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, offset, shape[d]));
+      inside = inside ? arith::AndIOp::create(b, loc, inside, within).getResult() : within;
+    }
+    if (inside) {
+      Value before = arith::ConstantIntOp::create(b, loc, b.getI32Type(), -result.getDimSize(0));
+      offsets[lead] = arith::SelectOp::create(b, loc, inside, offsets[lead], before);
+    }
+    int32_t rank = static_cast<int32_t>(result.getRank());
     SmallVector<int32_t> order, dims;
     for (int32_t d = 0; d < rank; ++d)
       order.push_back(rank - 1 - d), dims.push_back(d);
     auto ptr = tile::MakeBlockPtrOp::create(
-        b, loc, tile::BlockPointerType::get(block), desc.getBase(), toI64(desc.getShape()),
-        toI64(desc.getStrides()), op.getOffsets(), order);
-    Value loaded = tile::BlockLoadOp::create(b, loc, block, ptr, dims, tile::Padding::Zero);
-    if (loaded.getType() != op.getType())
-      loaded = tile::ReshapeOp::create(b, loc, op.getType(), loaded);
-    op.replaceAllUsesWith(loaded);
+        b, loc, tile::BlockPointerType::get(result), base, ArrayRef(shape).drop_front(lead),
+        ArrayRef(strides).drop_front(lead), ArrayRef(offsets).drop_front(lead), order);
+    op.replaceAllUsesWith(
+        tile::BlockLoadOp::create(b, loc, result, ptr, dims, tile::Padding::Zero).getResult());
     op.erase();
   }
   module.walk([&](tile::MakeTensorDescOp op) {

@@ -73,15 +73,26 @@ func.func @untouched(%p: !tile.ptr<f32>) attributes {tile.kernel} {
 }
 
 // Tensor descriptor loads. A reshape that drops a load's leading unit dimensions is folded
-// into it first. Without keep-tma-loads every load becomes a block load of the descriptor's
-// block (every dimension checked: rows past a ragged end read zero), reshaped to the load's
-// type; with it (prefix TMA), the loads of a 2-D result stay: the folded rank-3 one and the
-// rank-2 one, but not one that keeps its 1x16x32 shape.
+// into it first. Without keep-tma-loads every load becomes a block load over the dimensions it
+// keeps (every one checked: rows past a ragged end read zero): the folded one adds its leading
+// offset times its stride to the base (a scalar), and where that offset is outside the tensor
+// its rows start a whole block before it (-16), so the block reads zeros; the one that keeps
+// its 1x16x32 shape is a 3-D load. With keep-tma-loads (prefix TMA), the loads of a 2-D result
+// stay: the folded rank-3 one and the rank-2 one, but not the 1x16x32 one.
 // RUN: lacc-opt %s --tile-rewrite-block-pointers=keep-tma-loads=true | FileCheck %s --check-prefix=TMA
 // CHECK-LABEL: func.func @descriptors(
 // CHECK-NOT:     tile.descriptor_load
-// CHECK:         %[[L:.*]] = tile.load {{.*}} : tensor<1x16x32x!tile.ptr<f32>>
-// CHECK:         tile.reshape %[[L]] : tensor<1x16x32xf32> -> tensor<16x32xf32>
+// CHECK:         %[[B:.*]] = arith.extsi %arg3 : i32 to i64
+// CHECK:         %[[BOFF:.*]] = arith.muli %[[B]], %{{.*}} : i64
+// CHECK:         %[[BASE:.*]] = tile.addptr %arg0, %[[BOFF]] : !tile.ptr<f32>, i64
+// CHECK:         %[[LT:.*]] = arith.cmpi slt, %[[B]], %{{.*}} : i64
+// CHECK:         %[[GE:.*]] = arith.cmpi sge, %[[B]], %{{.*}} : i64
+// CHECK:         %[[IN:.*]] = arith.andi %[[GE]], %[[LT]] : i1
+// CHECK:         %[[BEFORE:.*]] = arith.constant -16 : i32
+// CHECK:         arith.select %[[IN]], %arg4, %[[BEFORE]] : i32
+// CHECK:         tile.splat %[[BASE]] : tensor<16x32x!tile.ptr<f32>>
+// CHECK:         %[[L:.*]] = tile.load {{.*}} : tensor<16x32x!tile.ptr<f32>>
+// CHECK-NOT:     tile.reshape %[[L]]
 // CHECK:         tile.load {{.*}} : tensor<1x16x32x!tile.ptr<f32>>
 // CHECK:         tile.load {{.*}} : tensor<16x32x!tile.ptr<f32>>
 // CHECK-NOT:     tile.descriptor_load
