@@ -31,6 +31,16 @@ using namespace lacc::tilegpu;
 
 namespace {
 
+/// Each thread `vec` consecutive elements along order[0], consecutive threads consecutive
+/// vectors; `vec` no wider than the tile spread over all threads (every thread busy).
+BlockedEncodingAttr getVectorLayout(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                                    ArrayRef<unsigned> order, int64_t vec, unsigned numWarps) {
+  int64_t perThread = std::max<int64_t>(1, ShapedType::getNumElements(shape) / (32 * numWarps));
+  SmallVector<unsigned> sizePerThread(shape.size(), 1);
+  sizePerThread[order[0]] = std::min({vec, perThread, shape[order[0]]});
+  return BlockedEncodingAttr::getDefault(ctx, shape, numWarps, sizePerThread, order);
+}
+
 /// The blocked layout that makes `op`'s access to global memory coalesced.
 BlockedEncodingAttr getCoalescedLayout(Operation *op, Value ptr, Value mask,
                                        const AxisInfoAnalysis &axisInfo, unsigned numWarps) {
@@ -46,28 +56,17 @@ BlockedEncodingAttr getCoalescedLayout(Operation *op, Value ptr, Value mask,
   });
   unsigned bits = getElementTypeOrSelf(tile::getPointeeType(type)).getIntOrFloatBitWidth();
   int64_t vec = axisInfo.getVectorWidth(ptr, mask, order[0], bits);
-  // Keep every thread busy: no wider than the tile spread over all threads.
-  int64_t perThread = std::max<int64_t>(1, type.getNumElements() / (32 * numWarps));
-  vec = std::min({vec, perThread, type.getDimSize(order[0])});
-  SmallVector<unsigned> sizePerThread(rank, 1);
-  sizePerThread[order[0]] = vec;
-  return BlockedEncodingAttr::getDefault(op->getContext(), type.getShape(), numWarps,
-                                         sizePerThread, order);
+  return getVectorLayout(op->getContext(), type.getShape(), order, vec, numWarps);
 }
 
-/// The layout of a TMA-loaded tile read back from shared memory (see the header).
+/// The layout of a TMA-loaded tile read back from shared memory (see the header): row-major,
+/// 16 bytes per thread.
 BlockedEncodingAttr getDescriptorLoadLayout(RankedTensorType type, unsigned numWarps) {
-  unsigned rank = type.getRank();
   SmallVector<unsigned> order;
-  for (unsigned d = rank; d-- > 0;)
+  for (unsigned d = type.getRank(); d-- > 0;)
     order.push_back(d);
   int64_t vec = 128 / type.getElementType().getIntOrFloatBitWidth();
-  int64_t perThread = std::max<int64_t>(1, type.getNumElements() / (32 * numWarps));
-  vec = std::min({vec, perThread, type.getDimSize(rank - 1)});
-  SmallVector<unsigned> sizePerThread(rank, 1);
-  sizePerThread[rank - 1] = vec;
-  return BlockedEncodingAttr::getDefault(type.getContext(), type.getShape(), numWarps,
-                                         sizePerThread, order);
+  return getVectorLayout(type.getContext(), type.getShape(), order, vec, numWarps);
 }
 
 /// Gives `op`'s one result `layout`, converted back for its users.
@@ -109,30 +108,26 @@ struct CoalescePass : lacc::impl::TileGPUCoalesceBase<CoalescePass> {
     SmallVector<std::pair<Operation *, BlockedEncodingAttr>> results;
     module.walk([&](Operation *op) {
       Value ptr, mask;
-      if (auto load = dyn_cast<tile::DescriptorLoadOp>(op)) {
-        auto type = cast<RankedTensorType>(load.getType());
-        int numWarps = getNumWarps(op);
-        if (numWarps <= 0) {
-          op->emitError("coalescing needs layouts: run tile-to-tilegpu first");
-          return signalPassFailure();
-        }
-        BlockedEncodingAttr layout = getDescriptorLoadLayout(type, numWarps);
-        if (layout != type.getEncoding())
-          results.emplace_back(op, layout);
-        return;
-      }
+      auto descriptorLoad = dyn_cast<tile::DescriptorLoadOp>(op);
       if (auto load = dyn_cast<tile::LoadOp>(op))
         ptr = load.getPtr(), mask = load.getMask();
       else if (auto store = dyn_cast<tile::StoreOp>(op))
         ptr = store.getPtr(), mask = store.getMask();
       else if (auto atomic = dyn_cast<tile::AtomicRMWOp>(op))
         ptr = atomic.getPtr(), mask = atomic.getMask();
-      if (!ptr || !isa<RankedTensorType>(ptr.getType()))
+      if (!descriptorLoad && (!ptr || !isa<RankedTensorType>(ptr.getType())))
         return;
       int numWarps = getNumWarps(op);
       if (numWarps <= 0) {
         op->emitError("coalescing needs layouts: run tile-to-tilegpu first");
         return signalPassFailure();
+      }
+      if (descriptorLoad) {
+        auto type = cast<RankedTensorType>(descriptorLoad.getType());
+        BlockedEncodingAttr layout = getDescriptorLoadLayout(type, numWarps);
+        if (layout != type.getEncoding())
+          results.emplace_back(op, layout);
+        return;
       }
       BlockedEncodingAttr layout = getCoalescedLayout(op, ptr, mask, axisInfo, numWarps);
       if (layout != cast<RankedTensorType>(ptr.getType()).getEncoding())

@@ -231,11 +231,11 @@ void descriptorLoadsToBlockLoads(ModuleOp module, bool keepTMALoads) {
     // the TMA's does: the first kept dimension then starts a whole block before the tensor.
     int64_t lead = block.getRank() - result.getRank();
     Value base = desc.getBase(), inside;
+    Value zero = lead ? arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0) : Value();
     for (int64_t d = 0; d < lead; ++d) {
       Value offset = toI64(offsets[d])[0];
       base = tile::AddPtrOp::create(b, loc, base.getType(), base,
                                     arith::MulIOp::create(b, loc, offset, strides[d]));
-      Value zero = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0);
       Value within = arith::AndIOp::create(
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, offset, zero),
