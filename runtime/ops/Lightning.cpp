@@ -398,7 +398,8 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   }
   // Whole state blocks per piece (only the last one ragged); rounding up may leave fewer
   // segments.
-  const int64_t pieceLength = ((n + count * pieces - 1) / (count * pieces) + unit - 1) / unit * unit;
+  const int64_t pieceLength =
+      ((n + count * pieces - 1) / (count * pieces) + unit - 1) / unit * unit;
   const int64_t length = pieces * pieceLength;
   if (length >= n)
     return {};
@@ -421,7 +422,7 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
                                          const Segments &segments) {
   const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3], E = v.shape[3];
   const int64_t bh = b * h, S = segments.count, P = segments.pieces;
-  const int64_t pieces = (n + segments.pieceLength - 1) / segments.pieceLength;
+  const int64_t pieces = segments.piecesOf(n);
   std::shared_ptr<DeviceBuffer> held = workspace(options_.stream, size_t(bh * pieces * D * E) * 4);
   const DeviceBuffer &states = *held;
   Kernel own = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, false, true, false, false,
@@ -561,7 +562,7 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
                                           const Segments &segments) {
   const int64_t b = q.shape[0], h = q.shape[1], n = q.shape[2], D = q.shape[3], E = v.shape[3];
   const int64_t bh = b * h, S = segments.count, P = segments.pieces;
-  const int64_t pieces = (n + segments.pieceLength - 1) / segments.pieceLength;
+  const int64_t pieces = segments.piecesOf(n);
   // Two sets of piece states side by side, made in one launch: the forward's state S before
   // each piece (dq's) and the reverse state R entering each from its right (dk's and dv's).
   const int64_t setBytes = bh * pieces * D * E * 4;

@@ -199,6 +199,8 @@ public:
   struct Segments {
     int64_t count = 1, length = 0;
     int64_t pieces = 1, pieceLength = 0; // pieces per segment, and their length
+    /// The pieces of a sequence of n tokens, all segments together.
+    int64_t piecesOf(int64_t n) const { return (n + pieceLength - 1) / pieceLength; }
   };
   Segments segmentsFor(int64_t bh, int64_t n, int64_t D, int64_t E, bool backward = false) const;
 
