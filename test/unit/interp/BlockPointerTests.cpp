@@ -213,7 +213,8 @@ func.func @heads(%src: !tile.ptr<f32>, %tiles: !tile.ptr<f32>, %h: i32, %n: i32,
 )";
 
 // The heads lie back to back: a block past a ragged end reads zeros, not the next head's rows,
-// interpreted as written and after tile-rewrite-block-pointers (a block load of 1x8x4, reshaped).
+// interpreted as written and after tile-rewrite-block-pointers (an 8x4 block load from the
+// head's base).
 TEST(InterpBlockPointers, Rank3DescriptorBlocksOfOneHead) {
   const int H = 3, N = 13, GB = (N + 7) / 8;
   auto src = randomFloats(H * N * 4, 85);
