@@ -1,4 +1,4 @@
-//===- TensorDescOps.cpp - make_tensor_desc, descriptor_load --------------===//
+//===- TensorDescOps.cpp - make_tensor_desc, descriptor_load/store --------===//
 
 #include "dialects/tile/TileDialect.h"
 
@@ -112,5 +112,34 @@ void DescriptorLoadOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void DescriptorLoadOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
   effects.emplace_back(MemoryEffects::Read::get(), &getDescMutable(),
+                       SideEffects::DefaultResource::get());
+}
+
+MakeTensorDescOp DescriptorStoreOp::getDescOp() {
+  return getDesc().getDefiningOp<MakeTensorDescOp>();
+}
+
+LogicalResult DescriptorStoreOp::verify() {
+  RankedTensorType block = cast<TensorDescType>(getDesc().getType()).getBlockType();
+  int64_t rank = block.getRank();
+  if (static_cast<int64_t>(getOffsets().size()) != rank)
+    return emitOpError("has ") << getOffsets().size() << " offsets for a rank-" << rank
+                               << " block";
+  if (!getDescOp())
+    return emitOpError("descriptor must come from tile.make_tensor_desc");
+  auto value = cast<RankedTensorType>(getValue().getType());
+  if (value.getElementType() != block.getElementType())
+    return emitOpError("value element type must be the descriptor's ")
+           << block.getElementType() << ", got " << value.getElementType();
+  if (!dropsLeadingUnitDims(block, value))
+    return emitOpError("value type must be the descriptor's block type ")
+           << block << " (with a layout or not), or that block with leading unit dimensions "
+           << "dropped, got " << value;
+  return success();
+}
+
+void DescriptorStoreOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  effects.emplace_back(MemoryEffects::Write::get(), &getDescMutable(),
                        SideEffects::DefaultResource::get());
 }

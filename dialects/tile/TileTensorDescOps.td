@@ -3,7 +3,8 @@
 // Triton's tensor descriptors. Element (i0, ..., in) of the block at `offsets`
 // is the tensor's element (offsets[d] + i_d)_d, at
 // `base + sum_d (offsets[d] + i_d) * strides[d]` elements from base; indices
-// outside [0, shape[d]) along any dimension read zero, as the TMA does.
+// outside [0, shape[d]) along any dimension read zero and are not written,
+// as the TMA does.
 //
 // The descriptor's operands are kernel parameters or constants only (the
 // verifier checks it): the runtime reads the same values from the launch's
@@ -51,6 +52,27 @@ def Tile_DescriptorLoadOp : Tile_Op<"descriptor_load", [
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    /// The op that made the descriptor (the verifier checks there is one).
+    MakeTensorDescOp getDescOp();
+  }];
+}
+
+def Tile_DescriptorStoreOp : Tile_Op<"descriptor_store", [
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "write a tile into the block of a tensor descriptor at offsets (clipped to the tensor)";
+  let description = [{
+    `value` is the descriptor's block type, or that block with leading unit
+    dimensions dropped (a 1xBLOCKxD block written from a BLOCKxD tile), with
+    a layout or not; its element type is the descriptor's. Elements whose
+    index lies outside [0, shape[d]) along any dimension are not written
+    (the TMA clips its stores the same way).
+  }];
+  let arguments = (ins Tile_TensorDesc:$desc, Variadic<I32>:$offsets, Tile_AnyTile:$value);
+  let assemblyFormat = [{
+    $desc `[` $offsets `]` `,` $value attr-dict `:` qualified(type($desc)) `,` type($value)
+  }];
+  let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The op that made the descriptor (the verifier checks there is one).
     MakeTensorDescOp getDescOp();

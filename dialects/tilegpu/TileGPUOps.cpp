@@ -323,19 +323,36 @@ LogicalResult BarrierExpectOp::verify() {
 
 LogicalResult WaitBarrierOp::verify() { return verifyBarrier(*this, getBarrier().getType()); }
 
-LogicalResult AsyncTMACopyGlobalToLocalOp::verify() {
-  MemDescType dst = getDst().getType();
-  // One coordinate per dimension of the buffer, after those of the tensor's leading
-  // dimensions, along which the box is 1 element wide (the TMA's tensors have rank 1 to 5).
-  if (int64_t(getCoords().size()) < dst.getRank() || getCoords().size() > 5)
-    return emitOpError("needs one coordinate per dimension of the buffer (")
-           << dst.getRank() << "), after one per leading unit dimension of the box, at most 5 "
-           << "in all; got " << getCoords().size();
-  if (!planTMACopy(dst))
-    return emitOpError("the TMA cannot write a buffer of type ")
-           << dst << " (rank 2, the last dimension contiguous, unswizzled rows of 16..256 "
+/// A TMA copy between `buffer` and the tensor at `coords`: one coordinate per dimension of
+/// the buffer, after those of the tensor's leading dimensions, along which the box is 1
+/// element wide (the TMA's tensors have rank 1 to 5); a buffer layout the TMA handles.
+static LogicalResult verifyTMACopy(Operation *op, ValueRange coords, MemDescType buffer) {
+  if (int64_t(coords.size()) < buffer.getRank() || coords.size() > 5)
+    return op->emitOpError("needs one coordinate per dimension of the buffer (")
+           << buffer.getRank() << "), after one per leading unit dimension of the box, at most "
+           << "5 in all; got " << coords.size();
+  if (!planTMACopy(buffer))
+    return op->emitOpError("the TMA cannot copy a buffer of type ")
+           << buffer << " (rank 2, the last dimension contiguous, unswizzled rows of 16..256 "
            << "elements or wgmma's 32/64/128-byte swizzled blocks)";
+  return success();
+}
+
+LogicalResult AsyncTMACopyGlobalToLocalOp::verify() {
+  if (failed(verifyTMACopy(*this, getCoords(), getDst().getType())))
+    return failure();
   return verifyBarrier(*this, getBarrier().getType());
+}
+
+LogicalResult AsyncTMACopyLocalToGlobalOp::verify() {
+  return verifyTMACopy(*this, getCoords(), getSrc().getType());
+}
+
+LogicalResult TMAStoreWaitOp::verify() {
+  int64_t pendings = getPendingsAttr().getValue().getSExtValue();
+  if (pendings < 0)
+    return emitOpError("pendings must not be negative, got ") << pendings;
+  return success();
 }
 
 LogicalResult ArriveBarrierOp::verify() { return verifyBarrier(*this, getBarrier().getType()); }

@@ -13,6 +13,13 @@
 // `tilegpu.leader_thread` attribute names: the producer warpgroup's first in
 // a warp-specialized kernel); every thread waits.
 //
+// The TMA also stores: every thread writes its part of a tile into a
+// buffer (generic proxy), fences those writes towards the async proxy
+// (fence_async_shared), and after a CTA barrier one thread copies the buffer
+// out (async_tma_copy_local_to_global, a bulk group of its own) and waits
+// until the TMA has read it (tma_store_wait), before the bytes may be
+// written again or the kernel exits.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef LACC_TILEGPU_TMA_OPS
@@ -92,6 +99,58 @@ def TileGPU_AsyncTMACopyGlobalToLocalOp : TileGPU_Op<"async_tma_copy_global_to_l
   let assemblyFormat = [{
     $map `[` $coords `]` $dst `,` $barrier `,` $pred attr-dict `:` qualified(type($dst)) `,`
     qualified(type($barrier))
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_FenceAsyncSharedOp : TileGPU_Op<"fence_async_shared", [
+    MemoryEffects<[MemRead<DefaultResource>, MemWrite<DefaultResource>]>]> {
+  let summary = "order this thread's shared-memory writes before later async-proxy reads";
+  let description = [{
+    Every thread that wrote a buffer (st.shared: the generic proxy) runs it
+    after its writes and before the CTA barrier that precedes a TMA store (or
+    wgmma) reading the buffer through the async proxy
+    (`fence.proxy.async.shared::cta`).
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def TileGPU_AsyncTMACopyLocalToGlobalOp : TileGPU_Op<"async_tma_copy_local_to_global", [
+    MemoryEffects<[MemRead<DefaultResource>, MemWrite<DefaultResource>]>]> {
+  let summary = "start a TMA store of a buffer into the block at `coords` of a tensor";
+  let description = [{
+    `tilegpu.async_tma_copy_local_to_global %map[%row, %col] %buf` copies
+    `%buf` into the block whose first element is at (%row, %col) of the
+    tensor `%map` describes; elements outside the tensor are not written.
+    Coordinates and buffer layouts are those of
+    tilegpu.async_tma_copy_global_to_local (leading coordinates of a tensor
+    of rank 3 to 5 first, its box 1 wide along them; one box per swizzled
+    block). One thread issues the copies and commits them as one bulk group;
+    the buffer must stay unchanged until a tilegpu.tma_store_wait says the
+    TMA has read it, and its writes must precede the copy through
+    tilegpu.fence_async_shared and a CTA barrier.
+  }];
+  let arguments = (ins TileGPU_TensorMapType:$map, Variadic<I32>:$coords,
+                       TileGPU_MemDescType:$src);
+  let assemblyFormat = [{
+    $map `[` $coords `]` $src attr-dict `:` qualified(type($src))
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_TMAStoreWaitOp : TileGPU_Op<"tma_store_wait", [
+    MemoryEffects<[MemRead<DefaultResource>, MemWrite<DefaultResource>]>]> {
+  let summary = "wait until at most `pendings` TMA store groups still read their buffers";
+  let description = [{
+    The thread that issued the stores waits (`cp.async.bulk.wait_group.read`);
+    the others have none in flight. `buffers` are the stores' sources that
+    the wait frees: they count as read up to here, so that the allocation
+    keeps them live and barrier placement orders later writes of their bytes
+    after it.
+  }];
+  let arguments = (ins Variadic<TileGPU_MemDescType>:$buffers, I32Attr:$pendings);
+  let assemblyFormat = [{
+    $pendings (`,` $buffers^ `:` qualified(type($buffers)))? attr-dict
   }];
   let hasVerifier = 1;
 }

@@ -1125,3 +1125,53 @@ func.func @descriptor_load_drop_all(%p: !tile.ptr<f32>, %n: i32, %o: i32) {
   %t = tile.descriptor_load %d[%o, %o] : !tile.tensor_desc<tensor<1x4xf32>> -> tensor<f32>
   return
 }
+
+// -----
+
+func.func @descriptor_store_offsets(%p: !tile.ptr<f32>, %n: i32, %o: i32, %v: tensor<16x16xf32>) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n], [%n, %one] : [i32, i32], [i32, i64] -> !tile.tensor_desc<tensor<16x16xf32>>
+  // expected-error @+1 {{'tile.descriptor_store' op has 3 offsets for a rank-2 block}}
+  tile.descriptor_store %d[%o, %o, %o], %v : !tile.tensor_desc<tensor<16x16xf32>>, tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @descriptor_store_shape(%p: !tile.ptr<f32>, %n: i32, %o: i32, %v: tensor<16x8xf32>) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n], [%n, %one] : [i32, i32], [i32, i64] -> !tile.tensor_desc<tensor<16x16xf32>>
+  // expected-error @+1 {{'tile.descriptor_store' op value type must be the descriptor's block type 'tensor<16x16xf32>' (with a layout or not), or that block with leading unit dimensions dropped, got 'tensor<16x8xf32>'}}
+  tile.descriptor_store %d[%o, %o], %v : !tile.tensor_desc<tensor<16x16xf32>>, tensor<16x8xf32>
+  return
+}
+
+// -----
+
+// The element type must be the descriptor's: no implicit conversion.
+func.func @descriptor_store_element(%p: !tile.ptr<bf16>, %n: i32, %o: i32, %v: tensor<16x16xf32>) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n], [%n, %one] : [i32, i32], [i32, i64] -> !tile.tensor_desc<tensor<16x16xbf16>>
+  // expected-error @+1 {{'tile.descriptor_store' op value element type must be the descriptor's 'bf16', got 'f32'}}
+  tile.descriptor_store %d[%o, %o], %v : !tile.tensor_desc<tensor<16x16xbf16>>, tensor<16x16xf32>
+  return
+}
+
+// -----
+
+// Only leading unit dimensions may be dropped.
+func.func @descriptor_store_drop_non_unit(%p: !tile.ptr<f32>, %n: i32, %o: i32, %v: tensor<16x16xf32>) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%n, %n, %n], [%n, %n, %one] : [i32, i32, i32], [i32, i32, i64] -> !tile.tensor_desc<tensor<2x16x16xf32>>
+  // expected-error @+1 {{or that block with leading unit dimensions dropped, got 'tensor<16x16xf32>'}}
+  tile.descriptor_store %d[%o, %o, %o], %v : !tile.tensor_desc<tensor<2x16x16xf32>>, tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @descriptor_store_not_made(%d: !tile.tensor_desc<tensor<16x16xf32>>, %o: i32, %v: tensor<16x16xf32>) {
+  // expected-error @+1 {{'tile.descriptor_store' op descriptor must come from tile.make_tensor_desc}}
+  tile.descriptor_store %d[%o, %o], %v : !tile.tensor_desc<tensor<16x16xf32>>, tensor<16x16xf32>
+  return
+}

@@ -257,6 +257,20 @@ func.func @tensor_descriptor(%p: !tile.ptr<bf16>, %m: i32, %n: i32, %ld: i64, %o
   return %t : tensor<64x32xbf16>
 }
 
+// Stores through a descriptor: the block's own type, or (rank 3) the 2-D tile a 1x64x32 block
+// holds.
+// CHECK-LABEL: func.func @descriptor_store
+// CHECK: tile.descriptor_store %{{.*}}[%arg4, %arg4], %arg5 : !tile.tensor_desc<tensor<64x32xbf16>>, tensor<64x32xbf16>
+// CHECK: tile.descriptor_store %{{.*}}[%arg4, %arg4, %arg4], %arg5 : !tile.tensor_desc<tensor<1x64x32xbf16>>, tensor<64x32xbf16>
+func.func @descriptor_store(%p: !tile.ptr<bf16>, %m: i32, %n: i32, %ld: i64, %o: i32, %v: tensor<64x32xbf16>) {
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %p, [%m, %n], [%ld, %one] : [i32, i32], [i64, i64] -> !tile.tensor_desc<tensor<64x32xbf16>>
+  tile.descriptor_store %d[%o, %o], %v : !tile.tensor_desc<tensor<64x32xbf16>>, tensor<64x32xbf16>
+  %d3 = tile.make_tensor_desc %p, [%m, %n, %n], [%ld, %ld, %one] : [i32, i32, i32], [i64, i64, i64] -> !tile.tensor_desc<tensor<1x64x32xbf16>>
+  tile.descriptor_store %d3[%o, %o, %o], %v : !tile.tensor_desc<tensor<1x64x32xbf16>>, tensor<64x32xbf16>
+  return
+}
+
 // A rank-3 descriptor's 1x64x32 block, read as the 64x32 tile it holds.
 // CHECK-LABEL: func.func @tensor_descriptor_rank3
 // CHECK: tile.descriptor_load %{{.*}}[%arg4, %arg4, %arg4] : !tile.tensor_desc<tensor<1x64x32xbf16>> -> tensor<64x32xbf16>

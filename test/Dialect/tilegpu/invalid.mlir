@@ -185,7 +185,7 @@ func.func @barrier_count(%b: !tilegpu.memdesc<1xi64, #bar>) {
 #colmajor = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1], chunk = 64}>
 #bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
 func.func @tma_layout(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu.memdesc<64x64xbf16, #colmajor>, %b: !tilegpu.memdesc<1xi64, #bar>) {
-  // expected-error @+1 {{the TMA cannot write a buffer of type}}
+  // expected-error @+1 {{the TMA cannot copy a buffer of type}}
   tilegpu.async_tma_copy_global_to_local %map[%i, %i] %buf, %b, %p : !tilegpu.memdesc<64x64xbf16, #colmajor>, !tilegpu.memdesc<1xi64, #bar>
   return
 }
@@ -196,7 +196,7 @@ func.func @tma_layout(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu
 #odd = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
 #bar = #tilegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
 func.func @tma_swizzle(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu.memdesc<64x32xbf16, #odd>, %b: !tilegpu.memdesc<1xi64, #bar>) {
-  // expected-error @+1 {{the TMA cannot write a buffer of type}}
+  // expected-error @+1 {{the TMA cannot copy a buffer of type}}
   tilegpu.async_tma_copy_global_to_local %map[%i, %i] %buf, %b, %p : !tilegpu.memdesc<64x32xbf16, #odd>, !tilegpu.memdesc<1xi64, #bar>
   return
 }
@@ -219,5 +219,43 @@ func.func @tma_coords(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu
 func.func @tma_coords_rank6(%map: !tilegpu.tensor_map, %i: i32, %p: i1, %buf: !tilegpu.memdesc<64x64xbf16, #swz>, %b: !tilegpu.memdesc<1xi64, #bar>) {
   // expected-error @+1 {{at most 5 in all; got 6}}
   tilegpu.async_tma_copy_global_to_local %map[%i, %i, %i, %i, %i, %i] %buf, %b, %p : !tilegpu.memdesc<64x64xbf16, #swz>, !tilegpu.memdesc<1xi64, #bar>
+  return
+}
+
+// -----
+
+// TMA stores read the buffer in the layouts TMA loads write: not a column-major one ...
+#colmajor = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1], chunk = 64}>
+func.func @tma_store_layout(%map: !tilegpu.tensor_map, %i: i32, %buf: !tilegpu.memdesc<64x64xbf16, #colmajor>) {
+  // expected-error @+1 {{'tilegpu.async_tma_copy_local_to_global' op the TMA cannot copy a buffer of type}}
+  tilegpu.async_tma_copy_local_to_global %map[%i, %i] %buf : !tilegpu.memdesc<64x64xbf16, #colmajor>
+  return
+}
+
+// -----
+
+// ... with one coordinate per buffer dimension at least ...
+#swz = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+func.func @tma_store_coords(%map: !tilegpu.tensor_map, %i: i32, %buf: !tilegpu.memdesc<64x64xbf16, #swz>) {
+  // expected-error @+1 {{'tilegpu.async_tma_copy_local_to_global' op needs one coordinate per dimension of the buffer (2), after one per leading unit dimension of the box, at most 5 in all; got 1}}
+  tilegpu.async_tma_copy_local_to_global %map[%i] %buf : !tilegpu.memdesc<64x64xbf16, #swz>
+  return
+}
+
+// -----
+
+// ... and at most 5.
+#swz = #tilegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], chunk = 64}>
+func.func @tma_store_coords_rank6(%map: !tilegpu.tensor_map, %i: i32, %buf: !tilegpu.memdesc<64x64xbf16, #swz>) {
+  // expected-error @+1 {{at most 5 in all; got 6}}
+  tilegpu.async_tma_copy_local_to_global %map[%i, %i, %i, %i, %i, %i] %buf : !tilegpu.memdesc<64x64xbf16, #swz>
+  return
+}
+
+// -----
+
+func.func @tma_store_wait_pendings() {
+  // expected-error @+1 {{'tilegpu.tma_store_wait' op pendings must not be negative, got -1}}
+  tilegpu.tma_store_wait -1
   return
 }

@@ -68,3 +68,21 @@ func.func @tma(%map: !tilegpu.tensor_map, %row: i32, %col: i32, %pred: i1, %phas
   tilegpu.inval_barrier %bar : !tilegpu.memdesc<1xi64, #bar>
   return
 }
+
+// TMA stores (TileGPUTMAOps.td): the fence after the buffer's writes, the copy out of the
+// 64x128 bf16 buffer (2-D, and to a rank-3 tensor's block), the wait for its reads.
+// CHECK-LABEL: func.func @tma_store
+// CHECK: tilegpu.fence_async_shared
+// CHECK: tilegpu.async_tma_copy_local_to_global %arg0[%arg1, %arg2] %[[BUF:.*]] : !tilegpu.memdesc<64x128xbf16, #{{.*}}>
+// CHECK: tilegpu.async_tma_copy_local_to_global %arg0[%arg3, %arg1, %arg2] %[[BUF]] : !tilegpu.memdesc<64x128xbf16, #{{.*}}>
+// CHECK: tilegpu.tma_store_wait 0, %[[BUF]] : !tilegpu.memdesc<64x128xbf16, #{{.*}}>
+// CHECK: tilegpu.tma_store_wait 1{{$}}
+func.func @tma_store(%map: !tilegpu.tensor_map, %row: i32, %col: i32, %bh: i32, %t: tensor<64x128xbf16, #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>>) {
+  %buf = tilegpu.local_alloc %t : tensor<64x128xbf16, #tilegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>> -> !tilegpu.memdesc<64x128xbf16, #swz>
+  tilegpu.fence_async_shared
+  tilegpu.async_tma_copy_local_to_global %map[%row, %col] %buf : !tilegpu.memdesc<64x128xbf16, #swz>
+  tilegpu.async_tma_copy_local_to_global %map[%bh, %row, %col] %buf : !tilegpu.memdesc<64x128xbf16, #swz>
+  tilegpu.tma_store_wait 0, %buf : !tilegpu.memdesc<64x128xbf16, #swz>
+  tilegpu.tma_store_wait 1
+  return
+}
