@@ -1110,9 +1110,11 @@ Val Generator::genMethodCall(const Val &self, const Expr &call) {
       return builtins::loadDescriptor(*this, self, *args, call.loc);
     }
     if (name == "store") {
-      error(call.base->loc, "store through a tensor descriptor is not supported yet; store "
-                            "through pointers or a block pointer");
-      return Val::error();
+      static const std::vector<Param> params = {{"self"}, {"offsets", true}, {"value", true}};
+      auto args = bindArgs(*this, call, "store", params, /*skip=*/1);
+      if (!args || (*args)[1].isError() || (*args)[2].isError())
+        return Val::error();
+      return builtins::storeDescriptor(*this, self, *args, call.loc);
     }
   }
   error(call.base->loc, describe(self) + " has no method '" + name + "'");

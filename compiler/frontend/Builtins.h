@@ -65,6 +65,8 @@ inline mlir::Type f32(Generator &g) { return g.builder().getF32Type(); }
 
 /// desc.load(offsets) on a tensor descriptor (a[1] holds the offsets).
 Val loadDescriptor(Generator &g, const Val &desc, const Args &a, SourceLoc l);
+/// desc.store(offsets, value) (a[1] the offsets, a[2] the value).
+Val storeDescriptor(Generator &g, const Val &desc, const Args &a, SourceLoc l);
 
 /// Adds load, store, the atomics, block pointers, hints and barriers.
 void addMemoryBuiltins(Table &table);

@@ -295,25 +295,76 @@ Val makeTensorDescriptor(Generator &g, const Args &a, SourceLoc l) {
 
 } // namespace
 
+/// The offsets (i32) of desc.load / desc.store (`fn`), one per dimension of the descriptor.
+static std::optional<SmallVector<Value>> descriptorOffsets(Generator &g, const Val &desc,
+                                                          const Args &a, SourceLoc l,
+                                                          const std::string &fn) {
+  auto type = cast<tile::TensorDescType>(desc.v.getType());
+  if (!desc.v.getDefiningOp<tile::MakeTensorDescOp>()) {
+    g.error(l, fn + "() needs the descriptor of one make_tensor_descriptor(): a descriptor "
+                    "cannot be chosen at run time (by an if or a loop)");
+    return std::nullopt;
+  }
+  auto offsets = blockOperands(g, a[1], a.loc(1), fn + "() offsets", g.builder().getI32Type());
+  if (!offsets)
+    return std::nullopt;
+  if (static_cast<int64_t>(offsets->size()) != type.getRank()) {
+    g.error(a.loc(1), fn + "() needs " + std::to_string(type.getRank()) + " offsets for a rank-" +
+                          std::to_string(type.getRank()) + " tensor descriptor, got " +
+                          std::to_string(offsets->size()));
+    return std::nullopt;
+  }
+  return offsets;
+}
+
 /// desc.load(offsets): the block at `offsets` (i32), zero outside the tensor.
 Val loadDescriptor(Generator &g, const Val &desc, const Args &a, SourceLoc l) {
   auto type = cast<tile::TensorDescType>(desc.v.getType());
-  if (!desc.v.getDefiningOp<tile::MakeTensorDescOp>()) {
-    g.error(l, "load() needs the descriptor of one make_tensor_descriptor(): a descriptor "
-               "cannot be chosen at run time (by an if or a loop)");
-    return Val::error();
-  }
-  auto offsets = blockOperands(g, a[1], a.loc(1), "load() offsets", g.builder().getI32Type());
+  auto offsets = descriptorOffsets(g, desc, a, l, "load");
   if (!offsets)
     return Val::error();
-  if (static_cast<int64_t>(offsets->size()) != type.getRank()) {
-    g.error(a.loc(1), "load() needs " + std::to_string(type.getRank()) + " offsets for a rank-" +
-                          std::to_string(type.getRank()) + " tensor descriptor, got " +
-                          std::to_string(offsets->size()));
-    return Val::error();
-  }
   return Val::dyn(tile::DescriptorLoadOp::create(g.builder(), g.loc(l), type.getBlockType(),
                                                  desc.v, *offsets));
+}
+
+/// desc.store(offsets, value): writes the block at `offsets`, not outside the tensor. The
+/// value is a tile of the block's shape, or of that shape without its leading 1s (a 2-D tile
+/// through a rank-3 descriptor of block (1, R, C)), and of the descriptor's element type
+/// exactly, as Triton's: a conversion is the user's, with .to().
+Val storeDescriptor(Generator &g, const Val &desc, const Args &a, SourceLoc l) {
+  auto type = cast<tile::TensorDescType>(desc.v.getType());
+  RankedTensorType block = type.getBlockType();
+  auto offsets = descriptorOffsets(g, desc, a, l, "store");
+  if (!offsets)
+    return Val::error();
+  const Val &v = a[2];
+  if (!v.isDyn() || !isa<RankedTensorType>(v.v.getType())) {
+    g.error(a.loc(2), "store() through a tensor descriptor needs a tile of its block " +
+                          g.typeName(block) + ", got " + g.describe(v));
+    return Val::error();
+  }
+  auto value = cast<RankedTensorType>(v.v.getType());
+  ArrayRef<int64_t> shape = block.getShape();
+  int64_t lead = block.getRank() - value.getRank();
+  bool fits = lead >= 0 && value.getRank() >= 1 &&
+              llvm::all_of(shape.take_front(std::max<int64_t>(lead, 0)),
+                           [](int64_t d) { return d == 1; }) &&
+              shape.drop_front(std::max<int64_t>(lead, 0)) == value.getShape();
+  if (!fits) {
+    g.error(a.loc(2), "shape mismatch in store(): the descriptor's block is " +
+                          g.typeName(block) + " (or that without its leading 1s), but " +
+                          g.describe(v) + " was given");
+    return Val::error();
+  }
+  if (value.getElementType() != block.getElementType()) {
+    g.error(a.loc(2), "store() through a tensor descriptor of " +
+                          g.typeName(block.getElementType()) + " needs " +
+                          g.typeName(block.getElementType()) + " values, got " + g.describe(v) +
+                          "; convert it with .to(" + g.typeName(block.getElementType()) + ")");
+    return Val::error();
+  }
+  tile::DescriptorStoreOp::create(g.builder(), g.loc(l), desc.v, *offsets, v.v);
+  return Val::none();
 }
 
 namespace {

@@ -13,16 +13,19 @@
 // padding (0 or NaN) as `other`. The canonicalizer that follows drops the
 // parts a loop never changes.
 //
-// Tensor descriptor loads go the same way first: `desc.load(offsets)` is a
-// block load of a block pointer at those offsets with every dimension
-// checked (a load whose result drops the block's leading unit dimensions adds
-// their offsets to the base, and reads zeros outside them). With
-// keep-tma-loads (sm_90a) the loads that the TMA serves are left as they are,
-// for the pipeliner and tilegpu-lower-descriptor-loads: those with a 2-D
-// result, of a rank-2 block or of a higher-rank one of 1 x ... x 1 x rows x
-// cols. A reshape that drops a load's leading unit dimensions is folded into
-// it first (the canonicalization, which runs only after this pass), so that
-// `reshape(desc.load([bh, row, 0]), (rows, cols))` is such a load.
+// Tensor descriptor loads and stores go the same way first:
+// `desc.load(offsets)` is a block load of a block pointer at those offsets
+// with every dimension checked (a load whose result drops the block's
+// leading unit dimensions adds their offsets to the base, and reads zeros
+// outside them), `desc.store(offsets, v)` a block store of the same (writing
+// nothing outside them). With keep-tma-loads (sm_90a) the accesses that the
+// TMA serves are left as they are, for the pipeliner and
+// tilegpu-lower-descriptor-loads/-stores: those of a 2-D tile, of a rank-2
+// block or of a higher-rank one of 1 x ... x 1 x rows x cols. A reshape that
+// drops a load's leading unit dimensions is folded into it first (the
+// canonicalization, which runs only after this pass), so that
+// `reshape(desc.load([bh, row, 0]), (rows, cols))` is such a load; a store
+// of a 1 x rows x cols value stores it reshaped to rows x cols.
 //
 // It runs first in code generation.
 //
@@ -196,66 +199,108 @@ struct BlockStoreRewrite : OpConversionPattern<tile::BlockStoreOp> {
   }
 };
 
+/// The block pointer over the last `rank` dimensions of `desc`'s block at `offsets` (the
+/// leading dimensions, of extent 1, move into the base: a scalar offset, not a dimension of
+/// every element's address and mask). Outside them the block is outside the tensor, as the
+/// TMA's would be: the first kept dimension then starts a whole block before the tensor, so
+/// that loads read zeros and stores write nothing.
+Value descriptorBlockPointer(OpBuilder &b, Location loc, tile::MakeTensorDescOp desc,
+                             ValueRange offsetValues, RankedTensorType tile) {
+  auto toI64 = [&](ValueRange values) {
+    SmallVector<Value> out;
+    for (Value v : values)
+      out.push_back(v.getType().isInteger(64)
+                        ? v
+                        : arith::ExtSIOp::create(b, loc, b.getI64Type(), v).getResult());
+    return out;
+  };
+  RankedTensorType block = cast<tile::TensorDescType>(desc.getType()).getBlockType();
+  SmallVector<Value> shape = toI64(desc.getShape()), strides = toI64(desc.getStrides());
+  SmallVector<Value> offsets(offsetValues);
+  int64_t lead = block.getRank() - tile.getRank();
+  Value base = desc.getBase(), inside;
+  Value zero = lead ? arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0) : Value();
+  for (int64_t d = 0; d < lead; ++d) {
+    Value offset = toI64(offsets[d])[0];
+    base = tile::AddPtrOp::create(b, loc, base.getType(), base,
+                                  arith::MulIOp::create(b, loc, offset, strides[d]));
+    Value within = arith::AndIOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, offset, zero),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, offset, shape[d]));
+    inside = inside ? arith::AndIOp::create(b, loc, inside, within).getResult() : within;
+  }
+  if (inside) {
+    Value before = arith::ConstantIntOp::create(b, loc, b.getI32Type(), -tile.getDimSize(0));
+    offsets[lead] = arith::SelectOp::create(b, loc, inside, offsets[lead], before);
+  }
+  int32_t rank = static_cast<int32_t>(tile.getRank());
+  SmallVector<int32_t> order;
+  for (int32_t d = 0; d < rank; ++d)
+    order.push_back(rank - 1 - d);
+  return tile::MakeBlockPtrOp::create(
+      b, loc, tile::BlockPointerType::get(tile), base, ArrayRef(shape).drop_front(lead),
+      ArrayRef(strides).drop_front(lead), ArrayRef(offsets).drop_front(lead), order);
+}
+
+/// Every dimension of a rank-`rank` block, boundary-checked.
+SmallVector<int32_t> allDims(int64_t rank) {
+  SmallVector<int32_t> dims;
+  for (int32_t d = 0; d < rank; ++d)
+    dims.push_back(d);
+  return dims;
+}
+
 /// `desc.load(offsets)` -> block_load(make_block_ptr(base, shape, strides, offsets),
-/// boundary_check = every dimension, padding zero), over the dimensions the load keeps;
-/// descriptors left unused are erased. With `keepTMALoads`, loads of a 2-D result stay.
-void descriptorLoadsToBlockLoads(ModuleOp module, bool keepTMALoads) {
+/// boundary_check = every dimension, padding zero), over the dimensions the load keeps, and
+/// `desc.store(offsets, v)` -> block_store of the same (v a 1 x .. x 1 x rows x cols block
+/// is first seen as its rows x cols tile); descriptors left unused are erased. With
+/// `keepTMA`, loads and stores of a 2-D tile stay.
+void descriptorAccessesToBlockAccesses(ModuleOp module, bool keepTMA) {
   SmallVector<tile::ReshapeOp> reshapes;
   module.walk([&](tile::ReshapeOp op) { reshapes.push_back(op); });
   IRRewriter rewriter(module.getContext());
   for (tile::ReshapeOp op : reshapes)
     (void)tile::foldReshapeIntoDescriptorLoad(op, rewriter);
-  SmallVector<tile::DescriptorLoadOp> loads;
-  module.walk([&](tile::DescriptorLoadOp op) {
-    if (!keepTMALoads || cast<RankedTensorType>(op.getType()).getRank() != 2)
-      loads.push_back(op);
-  });
-  for (tile::DescriptorLoadOp op : loads) {
-    tile::MakeTensorDescOp desc = op.getDescOp();
+  // A store of the whole block whose leading dimensions are 1 stores its 2-D tile (a free
+  // reshape), which the TMA takes.
+  module.walk([&](tile::DescriptorStoreOp op) {
+    auto value = cast<RankedTensorType>(op.getValue().getType());
+    ArrayRef<int64_t> shape = value.getShape();
+    if (value.getRank() <= 2 ||
+        !llvm::all_of(shape.drop_back(2), [](int64_t d) { return d == 1; }))
+      return;
     OpBuilder b(op);
-    Location loc = op.getLoc();
-    auto toI64 = [&](ValueRange values) {
-      SmallVector<Value> out;
-      for (Value v : values)
-        out.push_back(v.getType().isInteger(64)
-                          ? v
-                          : arith::ExtSIOp::create(b, loc, b.getI64Type(), v).getResult());
-      return out;
-    };
-    RankedTensorType block = cast<tile::TensorDescType>(desc.getType()).getBlockType();
-    auto result = cast<RankedTensorType>(op.getType());
-    SmallVector<Value> shape = toI64(desc.getShape()), strides = toI64(desc.getStrides());
-    SmallVector<Value> offsets(op.getOffsets());
-    // The leading unit dimensions the load drops move into the base (a scalar offset, not a
-    // dimension of every element's address and mask). Outside them the block reads zeros, as
-    // the TMA's does: the first kept dimension then starts a whole block before the tensor.
-    int64_t lead = block.getRank() - result.getRank();
-    Value base = desc.getBase(), inside;
-    Value zero = lead ? arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0) : Value();
-    for (int64_t d = 0; d < lead; ++d) {
-      Value offset = toI64(offsets[d])[0];
-      base = tile::AddPtrOp::create(b, loc, base.getType(), base,
-                                    arith::MulIOp::create(b, loc, offset, strides[d]));
-      Value within = arith::AndIOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, offset, zero),
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, offset, shape[d]));
-      inside = inside ? arith::AndIOp::create(b, loc, inside, within).getResult() : within;
+    Value rowsByCols = tile::ReshapeOp::create(b, op.getLoc(), value.clone(shape.take_back(2)),
+                                               op.getValue());
+    op.getValueMutable().assign(rowsByCols);
+  });
+  SmallVector<Operation *> accesses;
+  module.walk([&](Operation *op) {
+    Value accessed;
+    if (auto load = dyn_cast<tile::DescriptorLoadOp>(op))
+      accessed = load.getResult();
+    else if (auto store = dyn_cast<tile::DescriptorStoreOp>(op))
+      accessed = store.getValue();
+    if (accessed && (!keepTMA || cast<RankedTensorType>(accessed.getType()).getRank() != 2))
+      accesses.push_back(op);
+  });
+  for (Operation *op : accesses) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    if (auto load = dyn_cast<tile::DescriptorLoadOp>(op)) {
+      auto result = cast<RankedTensorType>(load.getType());
+      Value ptr = descriptorBlockPointer(b, loc, load.getDescOp(), load.getOffsets(), result);
+      load.replaceAllUsesWith(tile::BlockLoadOp::create(b, loc, result, ptr,
+                                                        allDims(result.getRank()),
+                                                        tile::Padding::Zero)
+                                  .getResult());
+    } else {
+      auto store = cast<tile::DescriptorStoreOp>(op);
+      auto value = cast<RankedTensorType>(store.getValue().getType());
+      Value ptr = descriptorBlockPointer(b, loc, store.getDescOp(), store.getOffsets(), value);
+      tile::BlockStoreOp::create(b, loc, ptr, store.getValue(), allDims(value.getRank()));
     }
-    if (inside) {
-      Value before = arith::ConstantIntOp::create(b, loc, b.getI32Type(), -result.getDimSize(0));
-      offsets[lead] = arith::SelectOp::create(b, loc, inside, offsets[lead], before);
-    }
-    int32_t rank = static_cast<int32_t>(result.getRank());
-    SmallVector<int32_t> order, dims;
-    for (int32_t d = 0; d < rank; ++d)
-      order.push_back(rank - 1 - d), dims.push_back(d);
-    auto ptr = tile::MakeBlockPtrOp::create(
-        b, loc, tile::BlockPointerType::get(result), base, ArrayRef(shape).drop_front(lead),
-        ArrayRef(strides).drop_front(lead), ArrayRef(offsets).drop_front(lead), order);
-    op.replaceAllUsesWith(
-        tile::BlockLoadOp::create(b, loc, result, ptr, dims, tile::Padding::Zero).getResult());
-    op.erase();
+    op->erase();
   }
   module.walk([&](tile::MakeTensorDescOp op) {
     if (op->use_empty())
@@ -268,7 +313,7 @@ struct TileRewriteBlockPointers
   using TileRewriteBlockPointersBase::TileRewriteBlockPointersBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    descriptorLoadsToBlockLoads(module, keepTMALoads);
+    descriptorAccessesToBlockAccesses(module, keepTMALoads);
     bool any = false;
     module.walk([&](Operation *op) {
       any |= isa<tile::MakeBlockPtrOp>(op);

@@ -521,9 +521,9 @@ private:
     });
   }
 
-  bool blockStore(const Instr &I) {
-    const int64_t *bp = s[I.in[0]].i.data();
-    const Slot &v = s[I.in[1]];
+  /// Writes the value slot `v` through the block pointer `bp`; nothing outside the checked
+  /// bounds.
+  bool blockStore(const Instr &I, const int64_t *bp, const Slot &v) {
     int64_t bytes = byteSize(I.elt);
     bool fl = isFloat(I.elt);
     return forEachBlockElement(I, bp, [&](int64_t k, int64_t offset, bool inside) {
@@ -1161,8 +1161,14 @@ bool Machine::exec(const Instr &I) {
       bp.push_back(s[I.in[d]].i[0]);
     return blockLoad(I, bp.data());
   }
+  case Opc::DescStore: {
+    std::vector<int64_t> bp = s[I.in[0]].i; // the descriptor, then the offsets; the value last
+    for (size_t d = 1; d + 1 < I.in.size(); ++d)
+      bp.push_back(s[I.in[d]].i[0]);
+    return blockStore(I, bp.data(), s[I.in.back()]);
+  }
   case Opc::BlockStore:
-    return blockStore(I);
+    return blockStore(I, s[I.in[0]].i.data(), s[I.in[1]]);
   case Opc::Dot:
     dot(I);
     return true;

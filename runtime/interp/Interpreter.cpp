@@ -421,6 +421,16 @@ private:
             I.b = static_cast<int64_t>(Padding::Zero);
             return success();
           })
+          .Case([&](tile::DescriptorStoreOp st) {
+            // As a load's: the block's shape and order, every dimension checked.
+            I.opc = Opc::DescStore;
+            Type value = st.getValue().getType();
+            I.elt = *eltOf(value);
+            I.n = numElements(value);
+            I.shape = st.getDescOp().getType().getBlockType().getShape().vec();
+            I.a = (int64_t(1) << I.shape.size()) - 1;
+            return success();
+          })
           .Case([&](tile::AdvanceOp) {
             I.opc = Opc::Advance;
             return success();

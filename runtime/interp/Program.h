@@ -59,7 +59,7 @@ enum class Opc : uint8_t {
   // Block pointers.
   MakeBlockPtr, Advance, BlockLoad, BlockStore,
   // Tensor descriptors (made by MakeBlockPtr: [base, shape..., strides...]).
-  DescLoad,
+  DescLoad, DescStore,
   // Control flow (regions index Program::blocks).
   For, If, While,
 };

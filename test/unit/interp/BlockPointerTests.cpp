@@ -237,6 +237,74 @@ TEST(InterpBlockPointers, Rank3DescriptorBlocksOfOneHead) {
         }
 }
 
+/// Stores through a rank-3 tensor descriptor (block 1x8x4 of an [H, N, 4] f32 tensor whose
+/// heads are `ld` elements apart, N rows each and a gap after them): program (h, b) stores its
+/// own 8x4 tile of `src` (elements (h * GB + b) * 32 ..) at head h, rows 8b - shift .., the
+/// 2-D tile (VALUE = tile) or the whole 1x8x4 block (VALUE = block). Rows outside [0, N) and
+/// heads outside [0, H) are not written.
+const char *kRank3Store = R"(
+func.func @store_heads(%src: !tile.ptr<f32>, %dst: !tile.ptr<f32>, %h: i32, %n: i32, %ld: i32, %shift: i32) attributes {tile.kernel} {
+  %ph = tile.program_id 0 : i32
+  %pb = tile.program_id 1 : i32
+  %c0 = arith.constant 0 : i32
+  %c8 = arith.constant 8 : i32
+  %c4 = arith.constant 4 : i64
+  %one = arith.constant 1 : i64
+  %d = tile.make_tensor_desc %dst, [%h, %n, %c4], [%ld, %c4, %one] : [i32, i32, i64], [i32, i64, i64] -> !tile.tensor_desc<tensor<1x8x4xf32>>
+  %row0 = arith.muli %pb, %c8 : i32
+  %row = arith.subi %row0, %shift : i32
+  %gb = tile.num_programs 1 : i32
+  %lin0 = arith.muli %ph, %gb : i32
+  %lin = arith.addi %lin0, %pb : i32
+  %c32 = arith.constant 32 : i32
+  %base = arith.muli %lin, %c32 : i32
+  %sp = tile.addptr %src, %base : !tile.ptr<f32>, i32
+  %r = tile.make_range 0, 32 : tensor<32xi32>
+  %r2 = tile.reshape %r : tensor<32xi32> -> tensor<8x4xi32>
+  %ss = tile.splat %sp : tensor<8x4x!tile.ptr<f32>>
+  %spp = tile.addptr %ss, %r2 : tensor<8x4x!tile.ptr<f32>>, tensor<8x4xi32>
+  %tile = tile.load %spp : tensor<8x4x!tile.ptr<f32>>
+  %block = tile.reshape %tile : tensor<8x4xf32> -> tensor<1x8x4xf32>
+  tile.descriptor_store %d[%ph, %row, %c0], %VALUE : !tile.tensor_desc<tensor<1x8x4xf32>>, TYPE
+  return
+}
+)";
+
+// Ragged ends, a block before row 0 (shift 3), a block past the rows and a head past the
+// heads: only [0, H) x [0, N) is written, each element once with its program's value, and the
+// gap rows, the guard head and the rows before head 0 (outside the buffer: an error if
+// touched) stay as they were; the same after tile-rewrite-block-pointers (a masked 2-D store
+// from the head's base, its rows moved a block before the tensor for the head past the end).
+TEST(InterpBlockPointers, Rank3DescriptorStoresAreClipped) {
+  const int H = 3, N = 13, gap = 2, shift = 3, GB = 3, rows = N + gap;
+  for (bool block : {false, true}) {
+    SCOPED_TRACE(block ? "1x8x4 block" : "8x4 tile");
+    std::string kernel =
+        subst(kRank3Store, {{"VALUE", block ? "block" : "tile"},
+                            {"TYPE", block ? "tensor<1x8x4xf32>" : "tensor<8x4xf32>"}});
+    auto src = randomFloats((H + 1) * GB * 32, 86);
+    std::vector<float> dst((H + 1) * rows * 4, NAN);
+    ASSERT_EQ(runBothWays<float>(kernel, "store_heads", {H + 1, GB, 1},
+                                 {KernelArg::pointer(src.data()), KernelArg::pointer(dst.data()),
+                                  KernelArg::i32(H), KernelArg::i32(N), KernelArg::i32(rows * 4),
+                                  KernelArg::i32(shift)},
+                                 {buf(src), buf(dst)}, {&dst}),
+              "");
+    for (int h = 0; h <= H; ++h)
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < 4; ++c) {
+          float got = dst[(h * rows + r) * 4 + c];
+          if (h < H && r < N) {
+            int b = (r + shift) / 8, i = (r + shift) % 8;
+            ASSERT_EQ(got, src[(h * GB + b) * 32 + i * 4 + c]) << h << "," << r << "," << c;
+          } else {
+            ASSERT_TRUE(std::isnan(got)) << "wrote outside the tensor at " << h << "," << r
+                                         << "," << c;
+          }
+        }
+  }
+}
+
 /// A 1-D block of 8 at offset -3 of a 5-element i32 tensor: lanes 3..7 read
 /// elements 0..4, lanes 0..2 are padding.
 const char *kNegative = R"(
