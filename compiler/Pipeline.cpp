@@ -96,6 +96,7 @@ void lacc::buildTileToTileGPUPipeline(OpPassManager &pm, const KernelConfig &con
   addPass(pm, createTileGPUWarpSpecialize({config.warpSpecialize, config.numStages}));
   addPass(pm, createTileGPUSoftwarePipeline({config.numStages}));
   addPass(pm, createTileGPULowerDescriptorLoads());
+  addPass(pm, createTileGPULowerDescriptorStores());
   addPass(pm, createTileGPUSplitDotK());
   addPass(pm, createCanonicalizerPass());
   addPass(pm, createTileGPUAllocateSharedMemory());

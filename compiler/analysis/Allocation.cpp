@@ -127,9 +127,12 @@ FailureOr<SharedMemoryAllocation> SharedMemoryAllocation::plan(func::FuncOp func
           end = std::max(end, lastId[inBlock ? inBlock : user]);
           if (isa<MemDescSubviewOp, MemDescSliceOp, MemDescTransOp>(user))
             views.push_back(user->getResult(0));
-          // wgmma's operands and TMA destinations: swizzles are functions of the address.
+          // wgmma's operands and TMA destinations and sources: swizzles are functions of
+          // the address. (A TMA store's tma_store_wait is a use: the buffer stays live until
+          // the TMA has read it.)
           auto tma = dyn_cast<AsyncTMACopyGlobalToLocalOp>(user);
-          if (isa<WarpGroupDotOp>(user) || (tma && tma.getDst() == view))
+          if (isa<WarpGroupDotOp, AsyncTMACopyLocalToGlobalOp>(user) ||
+              (tma && tma.getDst() == view))
             alignment = kSwizzledAlignment;
         }
       }

@@ -118,6 +118,13 @@ private:
     } else if (auto copy = dyn_cast<AsyncTMACopyGlobalToLocalOp>(op)) {
       acc.writes.push_back(bufferOf(copy.getDst(), totalBytes));
       acc.asyncWrite = acc.visibleThroughMBarrier = true;
+    } else if (auto store = dyn_cast<AsyncTMACopyLocalToGlobalOp>(op)) {
+      // A TMA store reads its buffer from here until its tma_store_wait (which reads it
+      // too): the writes before it need a barrier, and so do later writes after the wait.
+      acc.reads.push_back(bufferOf(store.getSrc(), totalBytes));
+    } else if (auto wait = dyn_cast<TMAStoreWaitOp>(op)) {
+      for (Value buffer : wait.getBuffers())
+        acc.reads.push_back(bufferOf(buffer, totalBytes));
     } else if (isa<InitBarrierOp, InvalBarrierOp>(op)) {
       // One thread writes the barrier; the others may only use it after a CTA barrier.
       acc.writes.push_back(bufferOf(op->getOperand(0), totalBytes));

@@ -43,7 +43,8 @@ struct LocalAllocToLLVM : OpConversionPattern<LocalAllocOp> {
       SharedOffsetMap shared = sharedOffsetsOf(op.getType());
       unsigned vec = getSharedVectorWidth(layout, shared, maxVectorOf(srcType.getElementType()));
       storeToShared(e, base, layout, shared, adaptor.getSrc(), vec);
-      if (context.usesWarpGroupMMA)
+      // (A TMA store's staging buffer is followed by its own fence.)
+      if (context.usesWarpGroupMMA && !isa_and_nonnull<FenceAsyncSharedOp>(op->getNextNode()))
         e.fenceAsyncProxy();
     }
     rewriter.replaceOp(op, base);

@@ -10,6 +10,12 @@
 // rank than the buffer has a box of 1 along its leading dimensions, whose
 // coordinates pass through unchanged.
 //
+// TMA stores: every thread fences its shared-memory writes towards the async
+// proxy (fence.proxy.async.shared::cta); under a branch on thread 0, one
+// cp.async.bulk.tensor.global.shared::cta per block of the same plan, then
+// commit_group; the wait (wait_group.read) under the same branch: only that
+// thread has bulk groups.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/Utility.h"
@@ -99,6 +105,19 @@ struct ArriveBarrierToLLVM : OpConversionPattern<ArriveBarrierOp> {
   }
 };
 
+/// The coordinates of `piece` of a copy at `coords`, innermost first. The pieces tile the
+/// buffer's dimensions, the tensor's last ones.
+SmallVector<Value> pieceCoordinates(Emitter &e, ArrayRef<Value> coords,
+                                    const TMACopyPlan::Piece &piece) {
+  int lead = int(coords.size()) - int(piece.offset.size());
+  SmallVector<Value> innermostFirst;
+  for (int d = int(coords.size()) - 1; d >= 0; --d) {
+    int64_t offset = d >= lead ? piece.offset[d - lead] : 0;
+    innermostFirst.push_back(offset ? e.add(coords[d], e.i32(offset)) : coords[d]);
+  }
+  return innermostFirst;
+}
+
 struct AsyncTMACopyToLLVM : OpConversionPattern<AsyncTMACopyGlobalToLocalOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(AsyncTMACopyGlobalToLocalOp op, OneToNOpAdaptor adaptor,
@@ -116,19 +135,68 @@ struct AsyncTMACopyToLLVM : OpConversionPattern<AsyncTMACopyGlobalToLocalOp> {
     for (const TMACopyPlan::Piece &piece : plan->pieces) {
       Value dst = LLVM::GEPOp::create(rewriter, loc, base.getType(), rewriter.getI8Type(), base,
                                       ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(piece.byteOffset)});
-      // The pieces tile the buffer's dimensions, the tensor's last ones.
-      int lead = int(coords.size()) - int(piece.offset.size());
-      SmallVector<Value> innermostFirst;
-      for (int d = int(coords.size()) - 1; d >= 0; --d) {
-        int64_t offset = d >= lead ? piece.offset[d - lead] : 0;
-        innermostFirst.push_back(offset ? e.add(coords[d], e.i32(offset)) : coords[d]);
-      }
       NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-          rewriter, loc, dst, map, innermostFirst, adaptor.getBarrier()[0],
+          rewriter, loc, dst, map, pieceCoordinates(e, coords, piece), adaptor.getBarrier()[0],
           /*im2colOffsets=*/ValueRange(), /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
           NVVM::TMALoadModeAttr::get(rewriter.getContext(), NVVM::TMALoadMode::TILE),
           rewriter.getBoolAttr(false), NVVM::CTAGroupKindAttr(), pred);
     }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct FenceAsyncSharedToLLVM : OpConversionPattern<FenceAsyncSharedOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(FenceAsyncSharedOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Emitter(rewriter, op.getLoc()).fenceAsyncProxy();
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// One bulk tensor store per block of the buffer's plan, committed as one group.
+struct AsyncTMAStoreToLLVM : OpConversionPattern<AsyncTMACopyLocalToGlobalOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(AsyncTMACopyLocalToGlobalOp op, OneToNOpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Emitter e(rewriter, loc);
+    std::optional<TMACopyPlan> plan = planTMACopy(op.getSrc().getType());
+    if (!plan) // the verifier checks it
+      return failure();
+    Value base = adaptor.getSrc()[0], map = adaptor.getMap()[0];
+    SmallVector<Value> coords;
+    for (ValueRange c : adaptor.getCoords())
+      coords.push_back(c[0]);
+    emitIf(rewriter, loc, leaderPredicate(e, op), [&] {
+      for (const TMACopyPlan::Piece &piece : plan->pieces) {
+        Value src = LLVM::GEPOp::create(rewriter, loc, base.getType(), rewriter.getI8Type(),
+                                        base,
+                                        ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(piece.byteOffset)});
+        NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
+            rewriter, loc, map, src, pieceCoordinates(e, coords, piece),
+            /*l2CacheHint=*/Value(), NVVM::TMAStoreMode::TILE, /*predicate=*/Value());
+      }
+      NVVM::CpAsyncBulkCommitGroupOp::create(rewriter, loc);
+    });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// The issuing thread waits until the TMA has read the sources of all but `pendings` groups.
+struct TMAStoreWaitToLLVM : OpConversionPattern<TMAStoreWaitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TMAStoreWaitOp op, OneToNOpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    emitIf(rewriter, op.getLoc(), leaderPredicate(e, op), [&] {
+      NVVM::CpAsyncBulkWaitGroupOp::create(rewriter, op.getLoc(),
+                                           static_cast<uint32_t>(op.getPendings()),
+                                           rewriter.getUnitAttr());
+    });
     rewriter.eraseOp(op);
     return success();
   }
@@ -139,5 +207,6 @@ struct AsyncTMACopyToLLVM : OpConversionPattern<AsyncTMACopyGlobalToLocalOp> {
 void lacc::conversion::populateTMAOpToLLVMPatterns(TileTypeConverter &converter,
                                                   RewritePatternSet &patterns) {
   patterns.add<InitBarrierToLLVM, InvalBarrierToLLVM, BarrierExpectToLLVM, WaitBarrierToLLVM,
-               ArriveBarrierToLLVM, AsyncTMACopyToLLVM>(converter, patterns.getContext());
+               ArriveBarrierToLLVM, AsyncTMACopyToLLVM, FenceAsyncSharedToLLVM,
+               AsyncTMAStoreToLLVM, TMAStoreWaitToLLVM>(converter, patterns.getContext());
 }

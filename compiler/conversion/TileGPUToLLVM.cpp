@@ -77,7 +77,9 @@ struct ConvertTileGPUToLLVMPass
     splitWarpRoles(module, numWarps);
     bool usesWarpGroupMMA = false, usesTMA = false;
     module.walk([&](WarpGroupDotOp) { usesWarpGroupMMA = true; });
-    module.walk([&](AsyncTMACopyGlobalToLocalOp) { usesTMA = true; });
+    module.walk([&](Operation *op) {
+      usesTMA |= isa<AsyncTMACopyGlobalToLocalOp, AsyncTMACopyLocalToGlobalOp>(op);
+    });
     declareSharedMemory(module, usesWarpGroupMMA || usesTMA);
     LoweringContext context{&axisInfo, numWarps, usesWarpGroupMMA};
 

@@ -19,16 +19,17 @@ def TileRewriteBlockPointers : Pass<"tile-rewrite-block-pointers", "::mlir::Modu
     on the boundary-checked dimensions and padded with 0 or NaN. The first
     pass of code generation.
 
-    Tensor descriptor loads (desc.load) become block loads the same way
-    (reshaped to the load's type), after folding the reshapes that drop their
-    blocks' leading unit dimensions, except, with `keep-tma-loads` (sm_90a),
-    those the TMA serves (a 2-D result: a rank-2 block, or 1 x .. x 1 x rows
-    x cols): tilegpu-lower-descriptor-loads and the software pipeliner make
-    them TMA copies.
+    Tensor descriptor loads and stores (desc.load, desc.store) become block
+    loads and stores the same way (of the load's or the stored tile's type),
+    after folding the reshapes that drop their blocks' leading unit
+    dimensions, except, with `keep-tma-loads` (sm_90a), those the TMA serves
+    (a 2-D tile: a rank-2 block, or 1 x .. x 1 x rows x cols):
+    tilegpu-lower-descriptor-loads, the software pipeliner and
+    tilegpu-lower-descriptor-stores make them TMA copies.
   }];
   let options = [
     Option<"keepTMALoads", "keep-tma-loads", "bool", /*default=*/"false",
-           "leave descriptor loads of 2-D results to the TMA lowering (sm_90a)">,
+           "leave descriptor loads and stores of 2-D tiles to the TMA lowering (sm_90a)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }
@@ -145,6 +146,20 @@ def TileGPULowerDescriptorLoads : Pass<"tilegpu-lower-descriptor-loads", "::mlir
     !tilegpu.tensor_map (see compiler/transforms/TensorMaps.h).
   }];
   let dependentDialects = ["::lacc::tilegpu::TileGPUDialect", "::mlir::arith::ArithDialect"];
+}
+
+def TileGPULowerDescriptorStores : Pass<"tilegpu-lower-descriptor-stores", "::mlir::ModuleOp"> {
+  let summary = "tensor descriptor stores become TMA stores through a shared staging buffer";
+  let description = [{
+    On sm_90a, each tile.descriptor_store left by tile-rewrite-block-pointers
+    becomes: the tile written into a buffer of the TMA's (swizzled) layout,
+    fence_async_shared, a TMA store of the buffer by one thread (after the
+    CTA barrier tilegpu-insert-barriers places before it), and that thread's
+    tma_store_wait for the TMA's reads of the buffer, which keeps the buffer
+    allocated until then. The descriptor becomes a hidden kernel parameter of
+    type !tilegpu.tensor_map (see compiler/transforms/TensorMaps.h).
+  }];
+  let dependentDialects = ["::lacc::tilegpu::TileGPUDialect"];
 }
 
 def TileGPUSplitDotK : Pass<"tilegpu-split-dot-k", "::mlir::ModuleOp"> {

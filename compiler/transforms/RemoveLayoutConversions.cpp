@@ -8,7 +8,8 @@
 //
 //   anchors      loads, stores and atomics keep their coalesced layout; dots
 //                their accumulator and operand layouts; other ops the pass
-//                does not know keep theirs;
+//                does not know keep theirs; shared-memory writes and TMA
+//                stores take their source's;
 //   derived      an elementwise op (and addptr, assume) takes the layout of its
 //                operands (a dot's result wins over others when they differ);
 //                join pairs its operands in one thread's registers, split
@@ -191,8 +192,9 @@ private:
       require(dot.getAccMutable(), encodingOf(dot.getResult()));
       return;
     }
-    if (isa<LocalAllocOp, LocalStoreOp>(op)) {
-      // Shared-memory writes read their source in any layout.
+    if (isa<LocalAllocOp, LocalStoreOp, tile::DescriptorStoreOp>(op)) {
+      // Shared-memory writes read their source in any layout (a descriptor store left here
+      // is a TMA store, through a staging buffer).
       for (OpOperand &operand : op->getOpOperands())
         if (isTile(operand.get()))
           require(operand, sourceLayout(operand.get()));
