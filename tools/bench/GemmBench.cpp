@@ -1,7 +1,7 @@
 //===- GemmBench.cpp - kernels/gemm.tile against cuBLAS' rate --------------------===//
 //
 //   lacc-bench-gemm [--smoke] [--csv FILE] [--only bf16|fp16] [--target-ms MS] [--no-ws]
-//                   [--kernel gemm|gemm_tma|gemm_persistent|gemm_tma_persistent]
+//                   [--kernel gemm|gemm_tma|gemm_persistent|gemm_tma_persistent] [--tma-store]
 //
 // Times kernels/gemm.tile on the GPU for the shapes (4096^3, 8192^3 and the TNL-385M
 // projections at 16K tokens), bf16 and fp16 in and out with f32 accumulation, over a list of
@@ -18,6 +18,8 @@
 // interpreter has no SMs: there they run min(4, tiles) programs, so that the smoke shapes loop.
 // --no-ws: no warp specialization (KernelOptions::warpSpecialize; on by default, it takes
 // gemm_tma's 8-warp configurations on sm_90a), to compare.
+// --tma-store: the gemm_tma kernels write C through a tensor descriptor (TMA_STORE: on sm_90a a
+// TMA store from shared memory) instead of masked st.global, to compare.
 //
 //===----------------------------------------------------------------------===//
 
@@ -117,6 +119,7 @@ struct Options {
   const GemmKernel *kernel = &kKernels[0];
   double targetMs = 200;
   bool warpSpecialize = true;
+  bool tmaStore = false;
 };
 
 /// Relative error of C on a sample of entries against the fp64 product of the inputs there.
@@ -166,6 +169,8 @@ int run(const Options &opt) {
               ctx.interpreting() ? "the CPU interpreter" : ctx.deviceName().c_str());
   if (opt.kernel->persistent)
     std::printf(", grid min(%d, tiles)", maxPrograms(ctx));
+  if (opt.tmaStore)
+    std::printf(", C through a tensor descriptor (TMA_STORE)");
   std::printf("\n");
   struct Best {
     std::string dtype, shape, config;
@@ -193,11 +198,12 @@ int run(const Options &opt) {
           ko.numStages = cfg.stages;
           ko.warpSpecialize = opt.warpSpecialize;
           const char *type = t == DType::BF16 ? "bf16" : "f16";
-          Kernel k = module.kernel(opt.kernel->name,
-                                   {{"BLOCK_M", cfg.blockM}, {"BLOCK_N", cfg.blockN},
-                                    {"BLOCK_K", cfg.blockK}, {"GROUP_M", 8},
-                                    {"AB_T", ConstValue::type(type)}, {"C_T", ConstValue::type(type)}},
-                                   ko);
+          ConstMap constants = {{"BLOCK_M", cfg.blockM}, {"BLOCK_N", cfg.blockN},
+                                {"BLOCK_K", cfg.blockK}, {"GROUP_M", 8},
+                                {"AB_T", ConstValue::type(type)}, {"C_T", ConstValue::type(type)}};
+          if (opt.tmaStore)
+            constants["TMA_STORE"] = true;
+          Kernel k = module.kernel(opt.kernel->name, constants, ko);
           int64_t tiles = ((s.m + cfg.blockM - 1) / cfg.blockM) * ((s.n + cfg.blockN - 1) / cfg.blockN);
           Grid grid(opt.kernel->persistent ? std::min<int64_t>(maxPrograms(ctx), tiles) : tiles);
           auto launch = [&] {
@@ -273,6 +279,8 @@ int main(int argc, char **argv) {
       opt.only = value();
     else if (arg == "--no-ws")
       opt.warpSpecialize = false;
+    else if (arg == "--tma-store")
+      opt.tmaStore = true;
     else if (arg == "--target-ms")
       opt.targetMs = std::atof(value().c_str());
     else if (arg == "--kernel") {
@@ -285,10 +293,14 @@ int main(int argc, char **argv) {
     } else {
       std::fprintf(stderr,
                    "usage: lacc-bench-gemm [--smoke] [--csv FILE] [--only bf16|fp16] "
-                   "[--target-ms MS] [--no-ws] [--kernel %s]\n",
+                   "[--target-ms MS] [--no-ws] [--kernel %s] [--tma-store]\n",
                    kernelNames().c_str());
       return 2;
     }
+  }
+  if (opt.tmaStore && !opt.kernel->descriptors) {
+    std::fprintf(stderr, "lacc-bench-gemm: --tma-store needs gemm_tma or gemm_tma_persistent\n");
+    return 2;
   }
   try {
     return run(opt);

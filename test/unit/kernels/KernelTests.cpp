@@ -427,19 +427,18 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Gemm,
 
 class GemmTma : public ::testing::TestWithParam<GemmShape> {};
 
-// Ragged M, N, K: the operands' rows are padded to a multiple of 8 elements (16 bytes, as a
-// descriptor's strides must be) and the padding is NaN, so a read past K that is not zero
-// shows in C.
 /// C = A @ B through gemm_tma with `defines` and `options`, for the ragged M x N x K of `s`,
 /// against fp64: the operands' rows are padded to a multiple of 8 elements (16 bytes, as a
 /// descriptor's strides must be) and the padding is NaN, so a read past K that is not zero
-/// shows in C.
+/// shows in C. C's rows are padded too, past a multiple of 8, and C has two rows more: the
+/// padding is a sentinel (NaN bits 0x7fc1) that must survive, with the st.global epilogue as
+/// with the one through a descriptor (TMA_STORE, a TMA store on sm_90a).
 void checkGemmTma(const GemmShape &s, const Defines &defines, int64_t tile,
                   const lacc::KernelOptions &options = {}) {
   auto [M, N, K, unused, programs] = s;
   auto k = Kernel::load("gemm_tma.tile", gemmKernel("gemm_tma", s), defines, options);
   ASSERT_TRUE(k);
-  const int lda = (K + 7) / 8 * 8, ldb = (N + 7) / 8 * 8;
+  const int lda = (K + 7) / 8 * 8, ldb = (N + 7) / 8 * 8, ldc = (N + 7) / 8 * 8 + 8;
   std::vector<double> ad, bd;
   BF16 a = randomBF16(static_cast<size_t>(M) * lda, 71 + M, ad);
   BF16 b = randomBF16(static_cast<size_t>(K) * ldb, 72 + N, bd);
@@ -449,40 +448,55 @@ void checkGemmTma(const GemmShape &s, const Defines &defines, int64_t tile,
   for (int kk = 0; kk < K; ++kk)
     for (int nn = N; nn < ldb; ++nn)
       b[kk * ldb + nn] = 0x7fc1;
-  BF16 c = poisonedBF16(static_cast<size_t>(M) * N);
+  BF16 c = poisonedBF16(static_cast<size_t>(M + 2) * ldc);
   lacc::Grid grid = programs ? gemmGrid(s) : lacc::Grid(((M + tile - 1) / tile) * ((N + tile - 1) / tile));
-  k->run(grid, a, b, c, M, N, K, lda, ldb, N, 1);
-  std::vector<double> ref(static_cast<size_t>(M) * N);
+  k->run(grid, a, b, c, M, N, K, lda, ldb, ldc, 1);
+  std::vector<double> ref(static_cast<size_t>(M) * N), got(ref.size());
   for (int m = 0; m < M; ++m)
     for (int nn = 0; nn < N; ++nn) {
       double sum = 0;
       for (int kk = 0; kk < K; ++kk)
         sum += ad[m * lda + kk] * bd[kk * ldb + nn];
       ref[m * N + nn] = sum;
+      got[m * N + nn] = bf16ToFloat(c[m * ldc + nn]);
     }
-  EXPECT_LT(relativeError(toDouble(c), ref), kBF16Tolerance);
+  EXPECT_LT(relativeError(got, ref), kBF16Tolerance);
+  for (int m = 0; m < M + 2; ++m)
+    for (int nn = m < M ? N : 0; nn < ldc; ++nn)
+      ASSERT_EQ(c[m * ldc + nn], 0x7fc1) << "wrote outside C at (" << m << ", " << nn << ")";
 }
 
 TEST_P(GemmTma, MatchesFp64) {
-  checkGemmTma(GetParam(), {{"BLOCK_M", 32}, {"BLOCK_N", 32}, {"BLOCK_K", 16}, {"GROUP_M", 2}},
-               32);
+  for (bool tmaStore : {false, true}) {
+    SCOPED_TRACE(tmaStore ? "TMA_STORE" : "st.global epilogue");
+    checkGemmTma(GetParam(),
+                 {{"BLOCK_M", 32}, {"BLOCK_N", 32}, {"BLOCK_K", 16}, {"GROUP_M", 2},
+                  {"TMA_STORE", tmaStore}},
+                 32);
+  }
 }
 
 // 128 x 128 x 64 tiles at 8 warps and 3 stages: on sm_90a the K loop is warp-specialized (a TMA
 // producer warpgroup, two consumer warpgroups; compiler/transforms/WarpSpecialize.cpp), and the
 // same without (the software pipeliner's loop); K of 1, 2, 3 and 5 blocks, ragged everywhere.
+// Each also with C through a TMA store (TMA_STORE: the 128x128 tile two 128x64 boxes, its
+// staging buffer reusing the rings' bytes after the loop).
 TEST(GemmTmaWarpSpecialized, MatchesFp64WithAndWithout) {
-  for (bool specialize : {true, false})
-    for (GemmShape s : {GemmShape{130, 200, 40, false}, GemmShape{257, 136, 100, false},
-                        GemmShape{128, 128, 192, false}, GemmShape{300, 260, 320, false}}) {
-      SCOPED_TRACE(std::string(specialize ? "specialized " : "pipelined ") + gemmShapeName({s, 0}));
-      lacc::KernelOptions options;
-      options.numWarps = 8;
-      options.numStages = 3;
-      options.warpSpecialize = specialize;
-      checkGemmTma(s, {{"BLOCK_M", 128}, {"BLOCK_N", 128}, {"BLOCK_K", 64}, {"GROUP_M", 2}}, 128,
-                   options);
-    }
+  for (bool tmaStore : {false, true})
+    for (bool specialize : {true, false})
+      for (GemmShape s : {GemmShape{130, 200, 40, false}, GemmShape{257, 136, 100, false},
+                          GemmShape{128, 128, 192, false}, GemmShape{300, 260, 320, false}}) {
+        SCOPED_TRACE(std::string(specialize ? "specialized " : "pipelined ") +
+                     (tmaStore ? "TMA_STORE " : "") + gemmShapeName({s, 0}));
+        lacc::KernelOptions options;
+        options.numWarps = 8;
+        options.numStages = 3;
+        options.warpSpecialize = specialize;
+        checkGemmTma(s,
+                     {{"BLOCK_M", 128}, {"BLOCK_N", 128}, {"BLOCK_K", 64}, {"GROUP_M", 2},
+                      {"TMA_STORE", tmaStore}},
+                     128, options);
+      }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmTma,

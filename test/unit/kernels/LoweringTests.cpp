@@ -504,4 +504,93 @@ INSTANTIATE_TEST_SUITE_P(Shapes, TmaRank3,
                                            Rank3Walk{2, 130, 3}),
                          rank3WalkName);
 
+//===----------------------------------------------------------------------===//
+// Issue 9: stores through tensor descriptors (kernels/tests/tma_store.tile)
+//===----------------------------------------------------------------------===//
+
+struct StoreShape {
+  int M, N;
+};
+
+std::ostream &operator<<(std::ostream &os, const StoreShape &s) {
+  return os << s.M << "x" << s.N;
+}
+
+class TmaStore2D : public ::testing::TestWithParam<StoreShape> {};
+
+/// store_2d's copy of x into y for f32 64x64 tiles (on sm_90a two 64x32 boxes of the 128-byte
+/// swizzle) and bf16 64x128 tiles (two 64x64 boxes), with one more tile row and column than
+/// the tensor needs: y's rows are padded past a multiple of 8 elements and y has a tile's rows
+/// more, all of a sentinel that must survive.
+TEST_P(TmaStore2D, RaggedTilesAreClipped) {
+  const auto [M, N] = GetParam();
+  const int ld = (N + 7) / 8 * 8 + 8;
+  for (bool bf16 : {false, true}) {
+    SCOPED_TRACE(bf16 ? "bf16 64x128" : "f32 64x64");
+    const int BM = 64, BN = bf16 ? 128 : 64;
+    auto k = Kernel::load("tests/tma_store.tile", "store_2d",
+                          {{"BM", BM}, {"BN", BN},
+                           {"T", lacc::ConstValue::type(bf16 ? "bf16" : "f32")}});
+    ASSERT_TRUE(k);
+    lacc::Grid grid((M + BM - 1) / BM + 1, (N + BN - 1) / BN + 1);
+    const size_t size = size_t(M + BM) * ld;
+    auto inside = [&](size_t i) { return int(i / ld) < M && int(i % ld) < N; };
+    std::vector<double> values;
+    if (bf16) {
+      BF16 x = randomBF16(size, 95 + M, values), y(size, 0x7fc1);
+      k->run(grid, x, y, M, N, ld, ld);
+      for (size_t i = 0; i < size; ++i)
+        ASSERT_EQ(y[i], inside(i) ? x[i] : 0x7fc1) << "row " << i / ld << ", column " << i % ld;
+    } else {
+      std::vector<float> x = randomF32(size, 96 + M, values), y(size, -12345.0f);
+      k->run(grid, x, y, M, N, ld, ld);
+      for (size_t i = 0; i < size; ++i)
+        ASSERT_EQ(y[i], inside(i) ? x[i] : -12345.0f) << "row " << i / ld << ", column " << i % ld;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, TmaStore2D,
+                         ::testing::Values(StoreShape{1, 1}, StoreShape{63, 65},
+                                           StoreShape{64, 128}, StoreShape{130, 200},
+                                           StoreShape{100, 37}),
+                         [](const ::testing::TestParamInfo<StoreShape> &info) {
+                           return std::to_string(info.param.M) + "x" +
+                                  std::to_string(info.param.N);
+                         });
+
+class TmaStoreHeads : public ::testing::TestWithParam<Rank3Walk> {};
+
+/// store_heads on (heads, n, 64) bf16 in blocks of 64 rows through a rank-3 descriptor (on
+/// sm_90a TMA stores of rank-3 tensor maps, box 1x64x64), the block shifted 5 rows up (the
+/// first block starts before row 0), a head past the last and a block past the rows: y's
+/// `gap` rows after each head's n, the head after the last (y has one more) and everything
+/// outside [0, n) stay the sentinel. With the 2-D tile and with the whole 1x64x64 block.
+TEST_P(TmaStoreHeads, BlocksOfOneHeadAreClipped) {
+  const auto [heads, n, gap] = GetParam();
+  const int D = 64, BLOCK = 64, rows = n + gap, shift = 5;
+  for (bool full : {false, true}) {
+    SCOPED_TRACE(full ? "1x64x64 block" : "64x64 tile");
+    auto k = Kernel::load("tests/tma_store.tile", "store_heads",
+                          {{"D", D}, {"BLOCK", BLOCK}, {"FULL", full}});
+    ASSERT_TRUE(k);
+    const size_t size = size_t(heads + 1) * rows * D;
+    std::vector<double> values;
+    BF16 x = randomBF16(size, 97 + n, values), y(size, 0x7fc1);
+    lacc::Grid grid(heads + 1, (n + shift + BLOCK - 1) / BLOCK + 1);
+    k->run(grid, x, y, heads, n, rows * D, shift);
+    for (size_t i = 0; i < size; ++i) {
+      int h = int(i / (size_t(rows) * D)), r = int(i / D % rows);
+      ASSERT_EQ(y[i], h < heads && r < n ? x[i] : 0x7fc1)
+          << "head " << h << ", row " << r << ", column " << i % D;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, TmaStoreHeads,
+                         ::testing::Values(Rank3Walk{2, 1, 3}, Rank3Walk{3, 63, 0},
+                                           Rank3Walk{2, 64, 1}, Rank3Walk{3, 100, 5},
+                                           Rank3Walk{2, 130, 3}),
+                         rank3WalkName);
+
 } // namespace
