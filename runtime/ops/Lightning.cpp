@@ -286,11 +286,11 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["BLOCK"] = std::min<int64_t>(D * E, 1024);
   } else {
     c["DTYPE"] = ConstValue::type(type == DType::F16 ? "f16" : "bf16");
-    // dq's and dk's programs hold slices of D, the others slices of E; the segment states'
-    // kernel has programs of both.
-    const bool dSlices =
-        name.rfind("lightning_bwd_dq", 0) == 0 || name.rfind("lightning_bwd_dk", 0) == 0;
-    const bool both = name == "lightning_bwd_segment_states";
+    // dq's programs hold slices of D, the forward's slices of E; the dk-and-dv and the
+    // segment states' kernels have programs of both.
+    const bool dSlices = name.rfind("lightning_bwd_dq", 0) == 0;
+    const bool both =
+        name.rfind("lightning_bwd_dkdv", 0) == 0 || name == "lightning_bwd_segment_states";
     if (dSlices || both)
       c["BLOCK_D"] = std::min<int64_t>(D, sliceFor(D, E));
     if (!dSlices || both)
@@ -299,14 +299,14 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
       c["BLOCK"] = int64_t(block);
   }
   // The state flags, where a kernel has them: the forward's and the scan's both, the
-  // whole-sequence and varlen backward's STATE_IN and dv's STATE_OUT (the backward's segment
-  // kernels always start from zeros or the workspace's states).
+  // whole-sequence and varlen backward's STATE_IN and dk-and-dv's STATE_OUT (the backward's
+  // segment kernels always start from zeros or the workspace's states).
   const bool fwdOrScan = name.rfind("lightning_fwd", 0) == 0 || name == "lightning_segment_scan";
   const bool bwdWalk =
       name.rfind("lightning_bwd", 0) == 0 && name.find("segment") == std::string::npos;
   if (fwdOrScan || bwdWalk)
     c["STATE_IN"] = stateIn;
-  if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dv", 0) == 0) ||
+  if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dkdv", 0) == 0) ||
       name == "lightning_bwd_segment_states")
     c["STATE_OUT"] = stateOut;
   if (name == "lightning_segment_scan")
@@ -491,19 +491,17 @@ void LightningAttention::backwardVarlen(const Tensor &q, const Tensor &k, const 
               {{"stateIn", stateIn}, {"dStateOut", dStateOut}, {"dStateIn", dStateIn}});
 
   // Without states, slope stands in for their pointers (never touched).
-  auto [kdq, kdk, kdv] = backwardKernels("_varlen", type, h, D, E, stateIn != nullptr,
-                                         dStateOut != nullptr, dStateIn != nullptr);
+  auto [kdq, kdkdv] = backwardKernels("_varlen", type, h, D, E, stateIn != nullptr,
+                                       dStateOut != nullptr, dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t T32 = int32_t(T);
   const Stream &s = options_.stream;
   const DeviceBuffer &cu = *cuSeqlens.buffer;
-  const DevicePtr sIn = statePtr(stateIn, slope), gOut = statePtr(dStateOut, slope);
   kdq.launch(Grid(dSlices, N * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, cu, T32,
-             sIn);
-  kdk.launch(Grid(dSlices, N * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, cu, T32,
-             gOut);
-  kdv.launch(Grid(eSlices, N * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, cu, T32,
-             gOut, statePtr(dStateIn, slope));
+             statePtr(stateIn, slope));
+  kdkdv.launch(Grid(dSlices + eSlices, N * h), s, *q.buffer, *k.buffer, *v.buffer, *dO.buffer,
+               *dk.buffer, *dv.buffer, slope, cu, T32, statePtr(dStateOut, slope),
+               statePtr(dStateIn, slope));
 }
 
 void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor &v,
@@ -532,27 +530,24 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
     return backwardSegments(q, k, v, dO, slope, dq, dk, dv, stateIn, dStateOut, dStateIn, type,
                             segments);
   // Without states, slope stands in for their pointers (never touched).
-  auto [kdq, kdk, kdv] = backwardKernels("", type, h, D, E, stateIn != nullptr,
-                                         dStateOut != nullptr, dStateIn != nullptr);
+  auto [kdq, kdkdv] = backwardKernels("", type, h, D, E, stateIn != nullptr,
+                                       dStateOut != nullptr, dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t n32 = int32_t(n), bh32 = int32_t(b * h);
   const int64_t qkStride = n * D, voStride = n * E; // the [b * h, n, dim] descriptors'
   const Stream &s = options_.stream;
-  const DevicePtr sIn = statePtr(stateIn, slope), gOut = statePtr(dStateOut, slope);
   kdq.launch(Grid(dSlices, b * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32,
-             bh32, qkStride, voStride, sIn);
-  kdk.launch(Grid(dSlices, b * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32,
-             bh32, qkStride, voStride, gOut);
-  kdv.launch(Grid(eSlices, b * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32,
-             bh32, qkStride, voStride, gOut, statePtr(dStateIn, slope));
+             bh32, qkStride, voStride, statePtr(stateIn, slope));
+  kdkdv.launch(Grid(dSlices + eSlices, b * h), s, *q.buffer, *k.buffer, *v.buffer, *dO.buffer,
+               *dk.buffer, *dv.buffer, slope, n32, bh32, qkStride, voStride,
+               statePtr(dStateOut, slope), statePtr(dStateIn, slope));
 }
 
 LightningAttention::BackwardKernels
 LightningAttention::backwardKernels(const std::string &suffix, DType type, int64_t H, int64_t D,
                                     int64_t E, bool stateIn, bool dStateOut, bool dStateIn) {
   return {kernel(bwd_, "lightning_bwd_dq" + suffix, type, H, D, E, stateIn),
-          kernel(bwd_, "lightning_bwd_dk" + suffix, type, H, D, E, dStateOut),
-          kernel(bwd_, "lightning_bwd_dv" + suffix, type, H, D, E, dStateOut, dStateIn)};
+          kernel(bwd_, "lightning_bwd_dkdv" + suffix, type, H, D, E, dStateOut, dStateIn)};
 }
 
 void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
@@ -577,10 +572,8 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, dStateOut != nullptr,
                         dStateIn != nullptr, true, true);
   Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E);
-  Kernel kdk = kernel(bwd_, "lightning_bwd_dk_segments", type, h, D, E);
-  Kernel kdv = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E);
+  Kernel kdkdv = kernel(bwd_, "lightning_bwd_dkdv_segments", type, h, D, E);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
-  const Grid dWalks(dSlices, bh, S), eWalks(eSlices, bh, S);
   const Grid scans(D * E / std::min<int64_t>(D * E, 1024), bh);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const int32_t piece32 = int32_t(segments.pieceLength), bh32 = int32_t(bh);
@@ -593,12 +586,11 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   scanS.launch(scans, s, statesS, slope, n32, piece32, madeS, statePtr(stateIn, *held), statesS);
   scanR.launch(scans, s, statesR, slope, n32, piece32, madeR, statePtr(dStateOut, *held),
                statePtr(dStateIn, *held));
-  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, bh32, qkStride,
-             voStride, seg32, piece32, statesS);
-  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, bh32, qkStride,
-             voStride, seg32, piece32, statesR);
-  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, bh32, qkStride,
-             voStride, seg32, piece32, statesR);
+  kdq.launch(Grid(dSlices, bh, S), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32,
+             bh32, qkStride, voStride, seg32, piece32, statesS);
+  kdkdv.launch(Grid(dSlices + eSlices, bh, S), s, *q.buffer, *k.buffer, *v.buffer, *dO.buffer,
+               *dk.buffer, *dv.buffer, slope, n32, bh32, qkStride, voStride, seg32, piece32,
+               statesR);
 }
 
 void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &v,

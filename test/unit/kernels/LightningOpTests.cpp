@@ -72,6 +72,12 @@ struct Problem {
   Defines defines(const char *sliceName, int slice) const {
     return {{"H", kHeads}, {"D", s.D}, {"E", s.E}, {"BLOCK", 64}, {sliceName, slice}, {"DECAY", s.decay}};
   }
+  /// lightning_bwd_dkdv's: slices of both head dims.
+  Defines defines(const char *dName, int dSlice, const char *eName, int eSlice) const {
+    Defines d = defines(dName, dSlice);
+    d[eName] = eSlice;
+    return d;
+  }
 };
 
 lacc::DeviceBuffer poisoned(size_t bytes) {
@@ -142,18 +148,16 @@ TEST_P(LightningOp, BackwardMatchesDirectLaunchAndReference) {
   BF16 gq = downloadBF16(dqB), gk = downloadBF16(dkB), gv = downloadBF16(dvB);
 
   auto kdq = Kernel::load("lightning_bwd.tile", "lightning_bwd_dq", p.defines("BLOCK_D", sliceOf(p.s.D)));
-  auto kdk = Kernel::load("lightning_bwd.tile", "lightning_bwd_dk", p.defines("BLOCK_D", sliceOf(p.s.D)));
-  auto kdv = Kernel::load("lightning_bwd.tile", "lightning_bwd_dv", p.defines("BLOCK_E", sliceOf(p.s.E)));
-  ASSERT_TRUE(kdq && kdk && kdv);
+  auto kdkdv = Kernel::load("lightning_bwd.tile", "lightning_bwd_dkdv",
+                            p.defines("BLOCK_D", sliceOf(p.s.D), "BLOCK_E", sliceOf(p.s.E)));
+  ASSERT_TRUE(kdq && kdkdv);
   BF16 rq = poisonedBF16(p.q.size()), rk = poisonedBF16(p.k.size()), rv = poisonedBF16(p.v.size());
   const int dS = p.s.D / sliceOf(p.s.D), eS = p.s.E / sliceOf(p.s.E);
   const int64_t qkStride = int64_t(p.s.n) * p.s.D, voStride = int64_t(p.s.n) * p.s.E;
   kdq->run(lacc::Grid(dS, kBH), p.k, p.v, p.dO, rq, p.slope, p.s.n, kBH, qkStride, voStride,
            p.slope);
-  kdk->run(lacc::Grid(dS, kBH), p.q, p.v, p.dO, rk, p.slope, p.s.n, kBH, qkStride, voStride,
-           p.slope);
-  kdv->run(lacc::Grid(eS, kBH), p.q, p.k, p.dO, rv, p.slope, p.s.n, kBH, qkStride, voStride,
-           p.slope, p.slope);
+  kdkdv->run(lacc::Grid(dS + eS, kBH), p.q, p.k, p.v, p.dO, rk, rv, p.slope, p.s.n, kBH, qkStride,
+             voStride, p.slope, p.slope);
   EXPECT_EQ(gq, rq);
   EXPECT_EQ(gk, rk);
   EXPECT_EQ(gv, rv);
@@ -435,8 +439,8 @@ TEST(LightningOpF16, ForwardBackwardDecodeMatchReference) {
   }
   EXPECT_LT(relativeError(toDouble(stateB.download<float>()), wantState), kTolerance);
   EXPECT_LT(relativeError(bitsToDouble(DType::F16, downloadBF16(o1B)), want), kTolerance);
-  // f16 kernels are their own configurations: fwd with STATE_OUT, dq, dk, dv, decode.
-  EXPECT_EQ(attn.configCount(), 5u);
+  // f16 kernels are their own configurations: fwd with STATE_OUT, dq, dk-and-dv, decode.
+  EXPECT_EQ(attn.configCount(), 4u);
 }
 
 //===----------------------------------------------------------------------===//
@@ -684,9 +688,9 @@ TEST_P(LightningOpSegmentsBackward, MatchesReferenceAndUnsegmented) {
   EXPECT_LT(worstPieceError(dq[0], dq[1], p.n, p.D, L), kSame);
   EXPECT_LT(worstPieceError(dk[0], dk[1], p.n, p.D, L), kSame);
   EXPECT_LT(worstPieceError(dv[0], dv[1], p.n, p.E, L), kSame);
-  // The segment states' walks (one kernel), the forward and the reverse scans, dq's, dk's and
-  // dv's walks.
-  EXPECT_EQ(attn.configCount(), 6u);
+  // The segment states' walks (one kernel), the forward and the reverse scans, dq's walks and
+  // dk's and dv's (one kernel).
+  EXPECT_EQ(attn.configCount(), 5u);
 }
 
 /// The backward's own-state walks at a strong decay (slopes 4 and 3, blocks of 128 from BLOCK

@@ -229,10 +229,10 @@ private:
   /// Whether the walks read through the TMA (Options::tma and the target).
   bool tma() const;
 
-  /// The whole-sequence backward's dq, dk and dv kernels, `suffix` "" or "_varlen": dq walks
-  /// from the forward's stateIn, dk and dv back from dStateOut, dv ending with dStateIn.
+  /// The whole-sequence backward's kernels, `suffix` "" or "_varlen": dq walks from the
+  /// forward's stateIn; dk and dv (one launch) back from dStateOut, dv ending with dStateIn.
   struct BackwardKernels {
-    Kernel dq, dk, dv;
+    Kernel dq, dkdv;
   };
   BackwardKernels backwardKernels(const std::string &suffix, DType type, int64_t H, int64_t D,
                                   int64_t E, bool stateIn, bool dStateOut, bool dStateIn);
