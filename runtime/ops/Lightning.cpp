@@ -341,11 +341,12 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   Segments segments = segmentsFor(b * h, n, D, E);
   if (segments.count > 1)
     return forwardSegments(q, k, v, slope, o, stateIn, stateOut, type, segments);
+  const int64_t eSlices = slicesOf(E, sliceFor(D, E));
   Kernel kern = kernel(fwd_, "lightning_fwd", type, h, D, E, stateIn != nullptr,
-                       stateOut != nullptr);
+                       stateOut != nullptr, true, false, walkStages(eSlices * b * h, D, E));
   // Without a state, s_in / s_out are never touched: slope stands in.
   // The kernel reads q, k, v through [b * h, n, dim] tensor descriptors.
-  kern.launch(Grid(slicesOf(E, sliceFor(D, E)), b * h), options_.stream, *q.buffer, *k.buffer,
+  kern.launch(Grid(eSlices, b * h), options_.stream, *q.buffer, *k.buffer,
               *v.buffer, *o.buffer, slope, int32_t(n), int32_t(b * h), int64_t(n * D),
               int64_t(n * E), statePtr(stateIn, slope), statePtr(stateOut, slope));
 }
@@ -361,6 +362,31 @@ bool LightningAttention::tma() const {
 
 int LightningAttention::stateBlock() const {
   return options_.stateBlock ? options_.stateBlock : 2 * options_.block;
+}
+
+unsigned LightningAttention::walkStages(int64_t programs, int64_t D, int64_t E) const {
+  if (options_.numStages)
+    return options_.numStages;
+  const int64_t sms =
+      options_.multiprocessors > 0 ? options_.multiprocessors : ctx_.multiprocessorCount();
+  // cp.async copies (no TMA) still go out after the compute: they need the third stage.
+  if (sms == 0 || programs <= sms || !tma())
+    return 3;
+  // A walk's shared memory at S stages, from above: S blocks of two full-width inputs and a
+  // slice, the state's slice and two block slices staged for dots, 2 bytes each (d = 128:
+  // 152 KB at 3 stages, 112 at 2; the compiler's 147 and 106). The copies go out at the top
+  // of each iteration, so 2 stages still give them a whole iteration to land, and a second
+  // program on the SM hides the latencies of the other's chain of dots (d = 128: 0.59-0.66
+  // against 0.69-0.79 ms forward, docs/benchmarks.md). With programs for one wave at one per
+  // SM, the third stage serves better.
+  const int64_t width = std::max(D, E), slice = std::min(width, sliceFor(D, E));
+  const int64_t block = options_.block;
+  auto twoFit = [&](int64_t stages) {
+    const int64_t bytes = 2 * (stages * block * (2 * width + slice) + width * slice + 2 * block * slice);
+    constexpr int64_t kSharedPerSM = 228 * 1024, kReservedPerProgram = 1024;
+    return 2 * (bytes + kReservedPerProgram) <= kSharedPerSM;
+  };
+  return !twoFit(3) && twoFit(2) ? 2 : 3;
 }
 
 int64_t LightningAttention::sliceFor(int64_t D, int64_t E) const {
@@ -429,8 +455,9 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
                       0, stateBlock());
   Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
-  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true);
   const int64_t eSlices = slicesOf(E, sliceFor(D, E));
+  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true, false,
+                       walkStages(eSlices * bh * S, D, E));
   // The last segment's pieces' own states only reach stateOut: without it, the scan skips them.
   const int64_t made = stateOut ? pieces : (S - 1) * P;
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
@@ -491,7 +518,8 @@ void LightningAttention::backwardVarlen(const Tensor &q, const Tensor &k, const 
               {{"stateIn", stateIn}, {"dStateOut", dStateOut}, {"dStateIn", dStateIn}});
 
   // Without states, slope stands in for their pointers (never touched).
-  auto [kdq, kdkdv] = backwardKernels("_varlen", type, h, D, E, stateIn != nullptr,
+  // Varlen's cp.async rings keep 3 stages (sequences 0).
+  auto [kdq, kdkdv] = backwardKernels("_varlen", type, h, D, E, 0, stateIn != nullptr,
                                        dStateOut != nullptr, dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t T32 = int32_t(T);
@@ -530,7 +558,7 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
     return backwardSegments(q, k, v, dO, slope, dq, dk, dv, stateIn, dStateOut, dStateIn, type,
                             segments);
   // Without states, slope stands in for their pointers (never touched).
-  auto [kdq, kdkdv] = backwardKernels("", type, h, D, E, stateIn != nullptr,
+  auto [kdq, kdkdv] = backwardKernels("", type, h, D, E, b * h, stateIn != nullptr,
                                        dStateOut != nullptr, dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t n32 = int32_t(n), bh32 = int32_t(b * h);
@@ -545,9 +573,13 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
 
 LightningAttention::BackwardKernels
 LightningAttention::backwardKernels(const std::string &suffix, DType type, int64_t H, int64_t D,
-                                    int64_t E, bool stateIn, bool dStateOut, bool dStateIn) {
-  return {kernel(bwd_, "lightning_bwd_dq" + suffix, type, H, D, E, stateIn),
-          kernel(bwd_, "lightning_bwd_dkdv" + suffix, type, H, D, E, dStateOut, dStateIn)};
+                                    int64_t E, int64_t sequences, bool stateIn, bool dStateOut,
+                                    bool dStateIn) {
+  const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
+  return {kernel(bwd_, "lightning_bwd_dq" + suffix, type, H, D, E, stateIn, false, true, false,
+                 walkStages(dSlices * sequences, D, E)),
+          kernel(bwd_, "lightning_bwd_dkdv" + suffix, type, H, D, E, dStateOut, dStateIn, true,
+                 false, walkStages((dSlices + eSlices) * sequences, D, E))};
 }
 
 void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
@@ -571,9 +603,11 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr);
   Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, dStateOut != nullptr,
                         dStateIn != nullptr, true, true);
-  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E);
-  Kernel kdkdv = kernel(bwd_, "lightning_bwd_dkdv_segments", type, h, D, E);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
+  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E, false, false, true, false,
+                      walkStages(dSlices * bh * S, D, E));
+  Kernel kdkdv = kernel(bwd_, "lightning_bwd_dkdv_segments", type, h, D, E, false, false, true,
+                        false, walkStages((dSlices + eSlices) * bh * S, D, E));
   const Grid scans(D * E / std::min<int64_t>(D * E, 1024), bh);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const int32_t piece32 = int32_t(segments.pieceLength), bh32 = int32_t(bh);

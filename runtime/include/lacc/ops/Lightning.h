@@ -226,6 +226,10 @@ private:
                 bool reverse = false, unsigned stages = 0, int block = 0);
   /// The sequence block of the segment-state walks: Options::stateBlock, else twice the block.
   int stateBlock() const;
+  /// The pipelining depth of a walk launched as `programs` programs: Options::numStages, else
+  /// 2 where that alone lets two programs share an SM and there are more programs than SMs,
+  /// else 3.
+  unsigned walkStages(int64_t programs, int64_t D, int64_t E) const;
   /// Whether the walks read through the TMA (Options::tma and the target).
   bool tma() const;
 
@@ -234,8 +238,10 @@ private:
   struct BackwardKernels {
     Kernel dq, dkdv;
   };
+  /// `sequences`: b * h, whose walks' programs set their pipelining depth (walkStages).
   BackwardKernels backwardKernels(const std::string &suffix, DType type, int64_t H, int64_t D,
-                                  int64_t E, bool stateIn, bool dStateOut, bool dStateIn);
+                                  int64_t E, int64_t sequences, bool stateIn, bool dStateOut,
+                                  bool dStateIn);
 
   /// The segmented forward (arguments checked).
   void forwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
