@@ -47,7 +47,9 @@
 // Configuration: each head dim is cut into slices of min(dim, 64) per program, BLOCK 64,
 // 4 warps (the measured best of tools/lightning on the H200 at d = 128: one warpgroup, so that
 // on sm_90a every dot, the chained ones too, runs on wgmma; docs/benchmarks.md); at d = 256,
-// slices of 32 (sliceFor, warpsFor). When b * h (times the slices of a head
+// slices of 32 (sliceFor, warpsFor); 2 pipeline stages where only they let two programs
+// share an SM and there are more programs than SMs, else 3 (walkStages). When b * h (times
+// the slices of a head
 // dim) is too few programs to fill the GPU, forward() and backward() cut each sequence into
 // segments walked in parallel (segmentsFor() has the rule): each segment's own state, a short
 // scan over the segments with lambda^L, then each segment's outputs from the state entering it
