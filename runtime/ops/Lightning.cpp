@@ -382,7 +382,8 @@ unsigned LightningAttention::walkStages(int64_t programs, int64_t D, int64_t E) 
   const int64_t width = std::max(D, E), slice = std::min(width, sliceFor(D, E));
   const int64_t block = options_.block;
   auto twoFit = [&](int64_t stages) {
-    const int64_t bytes = 2 * (stages * block * (2 * width + slice) + width * slice + 2 * block * slice);
+    const int64_t bytes =
+        2 * (stages * block * (2 * width + slice) + width * slice + 2 * block * slice);
     constexpr int64_t kSharedPerSM = 228 * 1024, kReservedPerProgram = 1024;
     return 2 * (bytes + kReservedPerProgram) <= kSharedPerSM;
   };

@@ -447,6 +447,29 @@ TEST(LightningOpF16, ForwardBackwardDecodeMatchReference) {
 // The segment-parallel forward
 //===----------------------------------------------------------------------===//
 
+/// Two walks per SM at 2 stages where only 2 let two share an SM and there are more programs
+/// than SMs (docs/lightning.md); else 3, or what the options say.
+TEST(LightningOpStages, Rule) {
+  LightningAttention::Options o;
+  o.multiprocessors = 132; // an H200
+  LightningAttention attn(testContext(), o);
+  if (!attn.tma())
+    GTEST_SKIP() << "the rule is for walks through the TMA (sm_90a)";
+  // d = 128: 147 KB at 3 stages, one program per SM; 106 KB at 2, two.
+  EXPECT_EQ(attn.walkStages(1024, 128, 128), 2u);
+  EXPECT_EQ(attn.walkStages(133, 128, 128), 2u);
+  EXPECT_EQ(attn.walkStages(132, 128, 128), 3u); // one wave at one per SM
+  // d = 64 fits two at 3 stages; d = 256 (slices of 32) not even at 2.
+  EXPECT_EQ(attn.walkStages(1024, 64, 64), 3u);
+  EXPECT_EQ(attn.walkStages(1024, 256, 256), 3u);
+  LightningAttention::Options forced = o;
+  forced.numStages = 4;
+  EXPECT_EQ(LightningAttention(testContext(), forced).walkStages(1024, 128, 128), 4u);
+  LightningAttention::Options noTMA = o;
+  noTMA.tma = false; // cp.async copies go out after the compute: they keep the third stage
+  EXPECT_EQ(LightningAttention(testContext(), noTMA).walkStages(1024, 128, 128), 3u);
+}
+
 TEST(LightningOpSegments, Rule) {
   LightningAttention::Options o;
   o.multiprocessors = 132; // an H200

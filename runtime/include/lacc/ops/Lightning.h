@@ -205,6 +205,12 @@ public:
     int64_t piecesOf(int64_t n) const { return (n + pieceLength - 1) / pieceLength; }
   };
   Segments segmentsFor(int64_t bh, int64_t n, int64_t D, int64_t E, bool backward = false) const;
+  /// The pipelining depth of a walk launched as `programs` programs: Options::numStages, else
+  /// 2 where that alone lets two programs share an SM (through the TMA) and there are more
+  /// programs than SMs, else 3.
+  unsigned walkStages(int64_t programs, int64_t D, int64_t E) const;
+  /// Whether the walks read through the TMA (Options::tma and the target).
+  bool tma() const;
 
   /// The slice of a head dim per program and the warps per program for head dims D and E:
   /// Options' when set; else, measured on the H200, 4 warps (one warpgroup: every dot on
@@ -228,12 +234,6 @@ private:
                 bool reverse = false, unsigned stages = 0, int block = 0);
   /// The sequence block of the segment-state walks: Options::stateBlock, else twice the block.
   int stateBlock() const;
-  /// The pipelining depth of a walk launched as `programs` programs: Options::numStages, else
-  /// 2 where that alone lets two programs share an SM and there are more programs than SMs,
-  /// else 3.
-  unsigned walkStages(int64_t programs, int64_t D, int64_t E) const;
-  /// Whether the walks read through the TMA (Options::tma and the target).
-  bool tma() const;
 
   /// The whole-sequence backward's kernels, `suffix` "" or "_varlen": dq walks from the
   /// forward's stateIn; dk and dv (one launch) back from dStateOut, dv ending with dStateIn.
