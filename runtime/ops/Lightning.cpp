@@ -346,9 +346,9 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
                        stateOut != nullptr, true, false, walkStages(eSlices * b * h, D, E));
   // Without a state, s_in / s_out are never touched: slope stands in.
   // The kernel reads q, k, v through [b * h, n, dim] tensor descriptors.
-  kern.launch(Grid(eSlices, b * h), options_.stream, *q.buffer, *k.buffer,
-              *v.buffer, *o.buffer, slope, int32_t(n), int32_t(b * h), int64_t(n * D),
-              int64_t(n * E), statePtr(stateIn, slope), statePtr(stateOut, slope));
+  kern.launch(Grid(eSlices, b * h), options_.stream, *q.buffer, *k.buffer, *v.buffer, *o.buffer,
+              slope, int32_t(n), int32_t(b * h), int64_t(n * D), int64_t(n * E),
+              statePtr(stateIn, slope), statePtr(stateOut, slope));
 }
 
 bool LightningAttention::tma() const {

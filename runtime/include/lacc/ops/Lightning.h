@@ -240,7 +240,8 @@ private:
   struct BackwardKernels {
     Kernel dq, dkdv;
   };
-  /// `sequences`: b * h, whose walks' programs set their pipelining depth (walkStages).
+  /// `sequences`: b * h, whose walks' programs set their pipelining depth (walkStages); 0 for
+  /// varlen, whose walks load through cp.async and keep 3 stages.
   BackwardKernels backwardKernels(const std::string &suffix, DType type, int64_t H, int64_t D,
                                   int64_t E, int64_t sequences, bool stateIn, bool dStateOut,
                                   bool dStateIn);
