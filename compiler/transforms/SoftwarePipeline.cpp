@@ -14,6 +14,7 @@
 //   iteration i  wait until iteration i's group has landed (S-2 groups may stay in
 //                flight); read slot i % S; compute; copy iteration i+S-1 into slot
 //                (i+S-1) % S, the one read in iteration i-1, and close its group
+//                (TMA copies: right after the wait, before the compute)
 //   after        wait for everything
 //
 // The addresses and masks of the copies ahead are the loop's own address
@@ -422,16 +423,24 @@ struct SoftwarePipelinePass
                                          constI32(b, stages));
       return arith::SelectOp::create(b, loc, wrap, constI32(b, 0), next);
     };
+    // The ops issuing the copies ahead in the loop, moved to the top of the body below.
+    SmallVector<Operation *> issuedInLoop;
     // Runs before the old body moves into the new loop: ops go into the old body, and its
     // block arguments become the new loop's when it moves.
     auto newYields = [&](OpBuilder &b, Location, ArrayRef<BlockArgument> args) {
       scf::ForOp forOp = loop;
+      Block *body = b.getInsertionBlock();
+      Operation *terminator = &*b.getInsertionPoint();
+      Operation *lastBefore = terminator->getPrevNode();
       SmallVector<Value> values(args.begin(), args.begin() + carried.size());
       Value readSlot = args[carried.size()], writeSlot = args[carried.size() + 1];
       IRMapping mapping;
       Value iv = ivAt(b, forOp.getInductionVar(), ahead);
       bind(mapping, forOp, iv, values);
       issue(b, mapping, iv, writeSlot, /*ahead=*/true);
+      for (Operation *op = lastBefore ? lastBefore->getNextNode() : &body->front();
+           op != terminator; op = op->getNextNode())
+        issuedInLoop.push_back(op);
       SmallVector<Value> yields = advance(forOp, mapping);
       Value nextRead = bump(b, readSlot);
       yields.push_back(nextRead);
@@ -461,6 +470,15 @@ struct SoftwarePipelinePass
     if (anyTMA)
       WaitBarrierOp::create(rewriter, loc, barrier(rewriter, readSlot),
                             newLoop.getRegionIterArgs()[firstNew + carried.size() + 2]);
+    // TMA copies go out at the top of the iteration, right after the wait: the slot they
+    // overwrite was read in the iteration before (or two before, with MMAs in flight), so
+    // they may, and they then have `ahead` whole iterations to land (after the compute, as
+    // cp.async copies are ordered by the loop's barrier, one less: none with 2 stages).
+    if (anyTMA && !anyCpAsync) {
+      Operation *firstOfBody = &*rewriter.getInsertionPoint();
+      for (Operation *op : issuedInLoop)
+        op->moveBefore(firstOfBody);
+    }
     for (Stream &s : streams) {
       rewriter.setInsertionPoint(s.load);
       Value read = slot(rewriter, s, readSlot);

@@ -286,11 +286,11 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["BLOCK"] = std::min<int64_t>(D * E, 1024);
   } else {
     c["DTYPE"] = ConstValue::type(type == DType::F16 ? "f16" : "bf16");
-    // dq's and dk's programs hold slices of D, the others slices of E; the segment states'
-    // kernel has programs of both.
-    const bool dSlices =
-        name.rfind("lightning_bwd_dq", 0) == 0 || name.rfind("lightning_bwd_dk", 0) == 0;
-    const bool both = name == "lightning_bwd_segment_states";
+    // dq's programs hold slices of D, the forward's slices of E; the dk-and-dv and the
+    // segment states' kernels have programs of both.
+    const bool dSlices = name.rfind("lightning_bwd_dq", 0) == 0;
+    const bool both =
+        name.rfind("lightning_bwd_dkdv", 0) == 0 || name == "lightning_bwd_segment_states";
     if (dSlices || both)
       c["BLOCK_D"] = std::min<int64_t>(D, sliceFor(D, E));
     if (!dSlices || both)
@@ -299,14 +299,14 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
       c["BLOCK"] = int64_t(block);
   }
   // The state flags, where a kernel has them: the forward's and the scan's both, the
-  // whole-sequence and varlen backward's STATE_IN and dv's STATE_OUT (the backward's segment
-  // kernels always start from zeros or the workspace's states).
+  // whole-sequence and varlen backward's STATE_IN and dk-and-dv's STATE_OUT (the backward's
+  // segment kernels always start from zeros or the workspace's states).
   const bool fwdOrScan = name.rfind("lightning_fwd", 0) == 0 || name == "lightning_segment_scan";
   const bool bwdWalk =
       name.rfind("lightning_bwd", 0) == 0 && name.find("segment") == std::string::npos;
   if (fwdOrScan || bwdWalk)
     c["STATE_IN"] = stateIn;
-  if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dv", 0) == 0) ||
+  if (fwdOrScan || (bwdWalk && name.rfind("lightning_bwd_dkdv", 0) == 0) ||
       name == "lightning_bwd_segment_states")
     c["STATE_OUT"] = stateOut;
   if (name == "lightning_segment_scan")
@@ -341,13 +341,14 @@ void LightningAttention::forward(const Tensor &q, const Tensor &k, const Tensor 
   Segments segments = segmentsFor(b * h, n, D, E);
   if (segments.count > 1)
     return forwardSegments(q, k, v, slope, o, stateIn, stateOut, type, segments);
+  const int64_t eSlices = slicesOf(E, sliceFor(D, E));
   Kernel kern = kernel(fwd_, "lightning_fwd", type, h, D, E, stateIn != nullptr,
-                       stateOut != nullptr);
+                       stateOut != nullptr, true, false, walkStages(eSlices * b * h, D, E));
   // Without a state, s_in / s_out are never touched: slope stands in.
   // The kernel reads q, k, v through [b * h, n, dim] tensor descriptors.
-  kern.launch(Grid(slicesOf(E, sliceFor(D, E)), b * h), options_.stream, *q.buffer, *k.buffer,
-              *v.buffer, *o.buffer, slope, int32_t(n), int32_t(b * h), int64_t(n * D),
-              int64_t(n * E), statePtr(stateIn, slope), statePtr(stateOut, slope));
+  kern.launch(Grid(eSlices, b * h), options_.stream, *q.buffer, *k.buffer, *v.buffer, *o.buffer,
+              slope, int32_t(n), int32_t(b * h), int64_t(n * D), int64_t(n * E),
+              statePtr(stateIn, slope), statePtr(stateOut, slope));
 }
 
 bool LightningAttention::tma() const {
@@ -361,6 +362,32 @@ bool LightningAttention::tma() const {
 
 int LightningAttention::stateBlock() const {
   return options_.stateBlock ? options_.stateBlock : 2 * options_.block;
+}
+
+unsigned LightningAttention::walkStages(int64_t programs, int64_t D, int64_t E) const {
+  if (options_.numStages)
+    return options_.numStages;
+  const int64_t sms =
+      options_.multiprocessors > 0 ? options_.multiprocessors : ctx_.multiprocessorCount();
+  // cp.async copies (no TMA) still go out after the compute: they need the third stage.
+  if (sms == 0 || programs <= sms || !tma())
+    return 3;
+  // A walk's shared memory at S stages, from above: S blocks of two full-width inputs and a
+  // slice, the state's slice and two block slices staged for dots, 2 bytes each (d = 128:
+  // 152 KB at 3 stages, 112 at 2; the compiler's 147 and 106). The copies go out at the top
+  // of each iteration, so 2 stages still give them a whole iteration to land, and a second
+  // program on the SM hides the latencies of the other's chain of dots (d = 128: 0.59-0.66
+  // against 0.69-0.79 ms forward, docs/benchmarks.md). With programs for one wave at one per
+  // SM, the third stage serves better.
+  const int64_t width = std::max(D, E), slice = std::min(width, sliceFor(D, E));
+  const int64_t block = options_.block;
+  auto twoFit = [&](int64_t stages) {
+    const int64_t bytes =
+        2 * (stages * block * (2 * width + slice) + width * slice + 2 * block * slice);
+    constexpr int64_t kSharedPerSM = 228 * 1024, kReservedPerProgram = 1024;
+    return 2 * (bytes + kReservedPerProgram) <= kSharedPerSM;
+  };
+  return !twoFit(3) && twoFit(2) ? 2 : 3;
 }
 
 int64_t LightningAttention::sliceFor(int64_t D, int64_t E) const {
@@ -429,8 +456,9 @@ void LightningAttention::forwardSegments(const Tensor &q, const Tensor &k, const
                       0, stateBlock());
   Kernel scan = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr,
                        stateOut != nullptr);
-  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true);
   const int64_t eSlices = slicesOf(E, sliceFor(D, E));
+  Kernel last = kernel(fwd_, "lightning_fwd_segments", type, h, D, E, true, false, true, false,
+                       walkStages(eSlices * bh * S, D, E));
   // The last segment's pieces' own states only reach stateOut: without it, the scan skips them.
   const int64_t made = stateOut ? pieces : (S - 1) * P;
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
@@ -491,19 +519,18 @@ void LightningAttention::backwardVarlen(const Tensor &q, const Tensor &k, const 
               {{"stateIn", stateIn}, {"dStateOut", dStateOut}, {"dStateIn", dStateIn}});
 
   // Without states, slope stands in for their pointers (never touched).
-  auto [kdq, kdk, kdv] = backwardKernels("_varlen", type, h, D, E, stateIn != nullptr,
-                                         dStateOut != nullptr, dStateIn != nullptr);
+  // Varlen's cp.async rings keep 3 stages (sequences 0).
+  auto [kdq, kdkdv] = backwardKernels("_varlen", type, h, D, E, 0, stateIn != nullptr,
+                                       dStateOut != nullptr, dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t T32 = int32_t(T);
   const Stream &s = options_.stream;
   const DeviceBuffer &cu = *cuSeqlens.buffer;
-  const DevicePtr sIn = statePtr(stateIn, slope), gOut = statePtr(dStateOut, slope);
   kdq.launch(Grid(dSlices, N * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, cu, T32,
-             sIn);
-  kdk.launch(Grid(dSlices, N * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, cu, T32,
-             gOut);
-  kdv.launch(Grid(eSlices, N * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, cu, T32,
-             gOut, statePtr(dStateIn, slope));
+             statePtr(stateIn, slope));
+  kdkdv.launch(Grid(dSlices + eSlices, N * h), s, *q.buffer, *k.buffer, *v.buffer, *dO.buffer,
+               *dk.buffer, *dv.buffer, slope, cu, T32, statePtr(dStateOut, slope),
+               statePtr(dStateIn, slope));
 }
 
 void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor &v,
@@ -532,27 +559,28 @@ void LightningAttention::backward(const Tensor &q, const Tensor &k, const Tensor
     return backwardSegments(q, k, v, dO, slope, dq, dk, dv, stateIn, dStateOut, dStateIn, type,
                             segments);
   // Without states, slope stands in for their pointers (never touched).
-  auto [kdq, kdk, kdv] = backwardKernels("", type, h, D, E, stateIn != nullptr,
-                                         dStateOut != nullptr, dStateIn != nullptr);
+  auto [kdq, kdkdv] = backwardKernels("", type, h, D, E, b * h, stateIn != nullptr,
+                                       dStateOut != nullptr, dStateIn != nullptr);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
   const int32_t n32 = int32_t(n), bh32 = int32_t(b * h);
   const int64_t qkStride = n * D, voStride = n * E; // the [b * h, n, dim] descriptors'
   const Stream &s = options_.stream;
-  const DevicePtr sIn = statePtr(stateIn, slope), gOut = statePtr(dStateOut, slope);
   kdq.launch(Grid(dSlices, b * h), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32,
-             bh32, qkStride, voStride, sIn);
-  kdk.launch(Grid(dSlices, b * h), s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32,
-             bh32, qkStride, voStride, gOut);
-  kdv.launch(Grid(eSlices, b * h), s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32,
-             bh32, qkStride, voStride, gOut, statePtr(dStateIn, slope));
+             bh32, qkStride, voStride, statePtr(stateIn, slope));
+  kdkdv.launch(Grid(dSlices + eSlices, b * h), s, *q.buffer, *k.buffer, *v.buffer, *dO.buffer,
+               *dk.buffer, *dv.buffer, slope, n32, bh32, qkStride, voStride,
+               statePtr(dStateOut, slope), statePtr(dStateIn, slope));
 }
 
 LightningAttention::BackwardKernels
 LightningAttention::backwardKernels(const std::string &suffix, DType type, int64_t H, int64_t D,
-                                    int64_t E, bool stateIn, bool dStateOut, bool dStateIn) {
-  return {kernel(bwd_, "lightning_bwd_dq" + suffix, type, H, D, E, stateIn),
-          kernel(bwd_, "lightning_bwd_dk" + suffix, type, H, D, E, dStateOut),
-          kernel(bwd_, "lightning_bwd_dv" + suffix, type, H, D, E, dStateOut, dStateIn)};
+                                    int64_t E, int64_t sequences, bool stateIn, bool dStateOut,
+                                    bool dStateIn) {
+  const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
+  return {kernel(bwd_, "lightning_bwd_dq" + suffix, type, H, D, E, stateIn, false, true, false,
+                 walkStages(dSlices * sequences, D, E)),
+          kernel(bwd_, "lightning_bwd_dkdv" + suffix, type, H, D, E, dStateOut, dStateIn, true,
+                 false, walkStages((dSlices + eSlices) * sequences, D, E))};
 }
 
 void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
@@ -576,11 +604,11 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   Kernel scanS = kernel(fwd_, "lightning_segment_scan", type, h, D, E, stateIn != nullptr);
   Kernel scanR = kernel(fwd_, "lightning_segment_scan", type, h, D, E, dStateOut != nullptr,
                         dStateIn != nullptr, true, true);
-  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E);
-  Kernel kdk = kernel(bwd_, "lightning_bwd_dk_segments", type, h, D, E);
-  Kernel kdv = kernel(bwd_, "lightning_bwd_dv_segments", type, h, D, E);
   const int64_t dSlices = slicesOf(D, sliceFor(D, E)), eSlices = slicesOf(E, sliceFor(D, E));
-  const Grid dWalks(dSlices, bh, S), eWalks(eSlices, bh, S);
+  Kernel kdq = kernel(bwd_, "lightning_bwd_dq_segments", type, h, D, E, false, false, true, false,
+                      walkStages(dSlices * bh * S, D, E));
+  Kernel kdkdv = kernel(bwd_, "lightning_bwd_dkdv_segments", type, h, D, E, false, false, true,
+                        false, walkStages((dSlices + eSlices) * bh * S, D, E));
   const Grid scans(D * E / std::min<int64_t>(D * E, 1024), bh);
   const int32_t n32 = int32_t(n), seg32 = int32_t(segments.length);
   const int32_t piece32 = int32_t(segments.pieceLength), bh32 = int32_t(bh);
@@ -593,12 +621,11 @@ void LightningAttention::backwardSegments(const Tensor &q, const Tensor &k, cons
   scanS.launch(scans, s, statesS, slope, n32, piece32, madeS, statePtr(stateIn, *held), statesS);
   scanR.launch(scans, s, statesR, slope, n32, piece32, madeR, statePtr(dStateOut, *held),
                statePtr(dStateIn, *held));
-  kdq.launch(dWalks, s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32, bh32, qkStride,
-             voStride, seg32, piece32, statesS);
-  kdk.launch(dWalks, s, *q.buffer, *v.buffer, *dO.buffer, *dk.buffer, slope, n32, bh32, qkStride,
-             voStride, seg32, piece32, statesR);
-  kdv.launch(eWalks, s, *q.buffer, *k.buffer, *dO.buffer, *dv.buffer, slope, n32, bh32, qkStride,
-             voStride, seg32, piece32, statesR);
+  kdq.launch(Grid(dSlices, bh, S), s, *k.buffer, *v.buffer, *dO.buffer, *dq.buffer, slope, n32,
+             bh32, qkStride, voStride, seg32, piece32, statesS);
+  kdkdv.launch(Grid(dSlices + eSlices, bh, S), s, *q.buffer, *k.buffer, *v.buffer, *dO.buffer,
+               *dk.buffer, *dv.buffer, slope, n32, bh32, qkStride, voStride, seg32, piece32,
+               statesR);
 }
 
 void LightningAttention::decode(const Tensor &q, const Tensor &k, const Tensor &v,

@@ -12,15 +12,17 @@
 //     ahead: the prologue arms slot 0's barrier with both copies' bytes (8192 + 16384), for
 //     iteration 0 only if the loop runs (0 < K), and issues the two TMA copies at iteration
 //     0's offsets;
-//   - in the loop: wait on the read slot's barrier with the carried parity, read the slots,
-//     then arm the write slot's barrier and copy iteration i+1's blocks into it (k + 64);
+//   - in the loop: wait on the read slot's barrier with the carried parity, then (before the
+//     compute, so that the copies have a whole iteration to land) arm the write slot's barrier
+//     and copy iteration i+1's blocks into it (k + 64), then read the slots;
 //     the read slot, write slot and parity are carried (0, 1, 0), the parity flipping when the
 //     read slot wraps to 0;
 //   - no cp.async, no async_wait; the barriers are invalidated after the loop.
-// With barriers placed (prefix BAR): one before the loop (the inits, by thread 0, before any thread
-// waits), one in the loop before the copies (they overwrite the slot read two iterations
-// back), none between the inits, none between a wait and the reads of the data it waited for,
-// and none before the invalidations (the loop's barrier already follows every wait).
+// With barriers placed (prefix BAR): one, at the top of the loop, before its wait and copies: it
+// orders the inits (by thread 0) before any thread waits, and the reads of the slot the copies
+// overwrite (two iterations back) before them; none before the loop, none between the inits,
+// none between the copies and the reads of the data waited for; and one after the loop, before
+// the invalidations (the last iteration's waits follow the loop's barrier).
 
 // CHECK-LABEL: func.func @gemm
 // CHECK-SAME: %[[MAPA:arg9]]: !tilegpu.tensor_map {tilegpu.tensor_map = {base = 0 : i64, box = array<i64: 64, 64>, constants = array<i64: 0, 0, 0, 1>, element_bytes = 2 : i64, params = array<i64: 2, 4, 5, -1>, swizzle = 128 : i64}}
@@ -36,14 +38,14 @@
 // CHECK: scf.for %[[K:.*]] = {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[READ:.*]] = %c0_i32{{.*}}, %[[WRITE:.*]] = %c1_i32{{.*}}, %[[PHASE:.*]] = %c0_i32{{.*}})
 // CHECK: %[[RB0:.*]] = tilegpu.memdesc_subview %[[BARS]][%[[READ]]]
 // CHECK-NEXT: tilegpu.wait_barrier %[[RB0]], %[[PHASE]]
-// CHECK: tilegpu.warp_group_dot {{.*}} {async}
-// CHECK: tilegpu.warp_group_dot_wait %{{.*}} {pendings = 1 : i32}
 // CHECK: %[[NEXT:.*]] = arith.addi %[[K]], %{{.*}} : i32
 // CHECK: %[[VN:.*]] = arith.cmpi slt, %[[NEXT]], %arg4
 // CHECK: %[[WB:.*]] = tilegpu.memdesc_subview %[[BARS]][%[[WRITE]]]
 // CHECK: tilegpu.barrier_expect %[[WB]], 24576, %[[VN]]
 // CHECK: tilegpu.async_tma_copy_global_to_local %[[MAPA]][%arg7, %[[NEXT]]] %{{.*}}, %[[WB]], %[[VN]]
 // CHECK: tilegpu.async_tma_copy_global_to_local %[[MAPB]][%[[NEXT]], %arg8] %{{.*}}, %[[WB]], %[[VN]]
+// CHECK: tilegpu.warp_group_dot {{.*}} {async}
+// CHECK: tilegpu.warp_group_dot_wait %{{.*}} {pendings = 1 : i32}
 // CHECK: %[[WRAP:.*]] = arith.cmpi eq, %[[NR:.*]], %c0_i32
 // CHECK: %[[FLIP:.*]] = arith.xori %[[PHASE]], %c1_i32
 // CHECK: %[[NP:.*]] = arith.select %[[WRAP]], %[[FLIP]], %[[PHASE]]
@@ -61,19 +63,19 @@
 // BAR: tilegpu.init_barrier
 // BAR-NOT: tilegpu.barrier{{ *$}}
 // BAR: tilegpu.async_tma_copy_global_to_local
-// BAR: tilegpu.barrier{{ *$}}
-// BAR-NEXT: scf.for
-// BAR: tilegpu.wait_barrier
 // BAR-NOT: tilegpu.barrier{{ *$}}
-// BAR: tilegpu.warp_group_dot
-// BAR: tilegpu.barrier_expect
+// BAR: scf.for
 // BAR-NEXT: tilegpu.memdesc_subview
 // BAR-NEXT: tilegpu.barrier{{ *$}}
-// BAR-NEXT: tilegpu.async_tma_copy_global_to_local
+// BAR-NEXT: tilegpu.wait_barrier
+// BAR-NOT: tilegpu.barrier{{ *$}}
+// BAR: tilegpu.async_tma_copy_global_to_local
+// BAR-NOT: tilegpu.barrier{{ *$}}
+// BAR: tilegpu.warp_group_dot
 // BAR-NOT: tilegpu.barrier{{ *$}}
 // BAR: scf.yield
-// BAR-NOT: tilegpu.barrier{{ *$}}
-// BAR: tilegpu.inval_barrier
+// BAR: tilegpu.barrier{{ *$}}
+// BAR-NEXT: tilegpu.inval_barrier
 // BAR-NOT: tilegpu.barrier{{ *$}}
 // BAR: tilegpu.inval_barrier
 // BAR-NOT: tilegpu.barrier{{ *$}}

@@ -51,6 +51,12 @@ struct Problem {
     return {{"H", kHeads}, {"D", s.D}, {"E", s.E},
             {"BLOCK", s.block}, {sliceName, slice}, {"DECAY", s.decay}};
   }
+  /// lightning_bwd_dkdv's: slices of both head dims.
+  Defines defines(const char *dName, int dSlice, const char *eName, int eSlice) const {
+    Defines d = defines(dName, dSlice);
+    d[eName] = eSlice;
+    return d;
+  }
 };
 
 using reference::LightningGrads;
@@ -93,9 +99,9 @@ std::vector<double> runForward(Problem &p) {
 LightningGrads runBackward(Problem &p) {
   LightningGrads g;
   auto dq = Kernel::load("lightning_bwd.tile", "lightning_bwd_dq", p.defines("BLOCK_D", sliceOf(p.s.D)));
-  auto dk = Kernel::load("lightning_bwd.tile", "lightning_bwd_dk", p.defines("BLOCK_D", sliceOf(p.s.D)));
-  auto dv = Kernel::load("lightning_bwd.tile", "lightning_bwd_dv", p.defines("BLOCK_E", sliceOf(p.s.E)));
-  if (!dq || !dk || !dv)
+  auto dkdv = Kernel::load("lightning_bwd.tile", "lightning_bwd_dkdv",
+                           p.defines("BLOCK_D", sliceOf(p.s.D), "BLOCK_E", sliceOf(p.s.E)));
+  if (!dq || !dkdv)
     return g;
   BF16 dqOut = poisonedBF16(p.q.size()), dkOut = poisonedBF16(p.k.size());
   BF16 dvOut = poisonedBF16(p.v.size());
@@ -105,10 +111,8 @@ LightningGrads runBackward(Problem &p) {
   const int64_t qkStride = int64_t(n) * p.s.D, voStride = int64_t(n) * p.s.E;
   dq->run(lacc::Grid(dSlices, bh), p.k, p.v, p.dO, dqOut, p.slope, n, bh, qkStride, voStride,
           p.slope);
-  dk->run(lacc::Grid(dSlices, bh), p.q, p.v, p.dO, dkOut, p.slope, n, bh, qkStride, voStride,
-          p.slope);
-  dv->run(lacc::Grid(eSlices, bh), p.q, p.k, p.dO, dvOut, p.slope, n, bh, qkStride, voStride,
-          p.slope, p.slope);
+  dkdv->run(lacc::Grid(dSlices + eSlices, bh), p.q, p.k, p.v, p.dO, dkOut, dvOut, p.slope, n, bh,
+            qkStride, voStride, p.slope, p.slope);
   return {toDouble(dqOut), toDouble(dkOut), toDouble(dvOut)};
 }
 

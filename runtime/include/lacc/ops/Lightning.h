@@ -47,7 +47,9 @@
 // Configuration: each head dim is cut into slices of min(dim, 64) per program, BLOCK 64,
 // 4 warps (the measured best of tools/lightning on the H200 at d = 128: one warpgroup, so that
 // on sm_90a every dot, the chained ones too, runs on wgmma; docs/benchmarks.md); at d = 256,
-// slices of 32 (sliceFor, warpsFor). When b * h (times the slices of a head
+// slices of 32 (sliceFor, warpsFor); 2 pipeline stages where only they let two programs
+// share an SM and there are more programs than SMs, else 3 (walkStages). When b * h (times
+// the slices of a head
 // dim) is too few programs to fill the GPU, forward() and backward() cut each sequence into
 // segments walked in parallel (segmentsFor() has the rule): each segment's own state, a short
 // scan over the segments with lambda^L, then each segment's outputs from the state entering it
@@ -203,6 +205,12 @@ public:
     int64_t piecesOf(int64_t n) const { return (n + pieceLength - 1) / pieceLength; }
   };
   Segments segmentsFor(int64_t bh, int64_t n, int64_t D, int64_t E, bool backward = false) const;
+  /// The pipelining depth of a walk launched as `programs` programs: Options::numStages, else
+  /// 2 where that alone lets two programs share an SM (through the TMA) and there are more
+  /// programs than SMs, else 3.
+  unsigned walkStages(int64_t programs, int64_t D, int64_t E) const;
+  /// Whether the walks read through the TMA (Options::tma and the target).
+  bool tma() const;
 
   /// The slice of a head dim per program and the warps per program for head dims D and E:
   /// Options' when set; else, measured on the H200, 4 warps (one warpgroup: every dot on
@@ -226,16 +234,17 @@ private:
                 bool reverse = false, unsigned stages = 0, int block = 0);
   /// The sequence block of the segment-state walks: Options::stateBlock, else twice the block.
   int stateBlock() const;
-  /// Whether the walks read through the TMA (Options::tma and the target).
-  bool tma() const;
 
-  /// The whole-sequence backward's dq, dk and dv kernels, `suffix` "" or "_varlen": dq walks
-  /// from the forward's stateIn, dk and dv back from dStateOut, dv ending with dStateIn.
+  /// The whole-sequence backward's kernels, `suffix` "" or "_varlen": dq walks from the
+  /// forward's stateIn; dk and dv (one launch) back from dStateOut, dv ending with dStateIn.
   struct BackwardKernels {
-    Kernel dq, dk, dv;
+    Kernel dq, dkdv;
   };
+  /// `sequences`: b * h, whose walks' programs set their pipelining depth (walkStages); 0 for
+  /// varlen, whose walks load through cp.async and keep 3 stages.
   BackwardKernels backwardKernels(const std::string &suffix, DType type, int64_t H, int64_t D,
-                                  int64_t E, bool stateIn, bool dStateOut, bool dStateIn);
+                                  int64_t E, int64_t sequences, bool stateIn, bool dStateOut,
+                                  bool dStateIn);
 
   /// The segmented forward (arguments checked).
   void forwardSegments(const Tensor &q, const Tensor &k, const Tensor &v,
