@@ -31,10 +31,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/analysis/AxisInfo.h"
 #include "compiler/transforms/Passes.h"
 #include "dialects/tile/TileDialect.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace lacc {
@@ -250,6 +253,85 @@ SmallVector<int32_t> allDims(int64_t rank) {
   return dims;
 }
 
+/// Whether `v` is known to be >= 0: a constant, a program id or count, or sums, products,
+/// quotients, remainders, minima and maxima of such. Wrap-around of i32 index arithmetic is
+/// ignored here as everywhere else (an offset that wrapped would address the wrong block).
+bool knownNonNegative(Value v, int depth = 0) {
+  IntegerAttr c;
+  if (matchPattern(v, m_Constant(&c)))
+    return c.getInt() >= 0;
+  Operation *op = v.getDefiningOp();
+  if (!op || depth > 8)
+    return false;
+  if (isa<tile::ProgramIdOp, tile::NumProgramsOp>(op))
+    return true;
+  if (isa<arith::AddIOp, arith::MulIOp, arith::DivSIOp, arith::DivUIOp, arith::MinSIOp,
+          arith::MaxSIOp>(op))
+    return llvm::all_of(op->getOperands(),
+                        [&](Value operand) { return knownNonNegative(operand, depth + 1); });
+  if (isa<arith::RemSIOp>(op)) // the sign of the dividend
+    return knownNonNegative(op->getOperand(0), depth + 1);
+  return false;
+}
+
+/// Where the TMA cannot store as desc.store promises, a pointer store (returned, for the
+/// caller to rewrite) replaces `store` or backs it up on a uniform branch:
+/// - it writes whole 16-byte chunks of a row, so past the end of a row whose bytes are not a
+///   multiple of 16 it would write the padding (the innermost extent: a constant, an argument
+///   specialized as a multiple of 16, or tested);
+/// - a block at a negative coordinate faults (CUDA_ERROR_ILLEGAL_INSTRUCTION on the H200)
+///   instead of being clipped (each offset not known to be >= 0, tested).
+/// Returns null where the TMA store stays as it is.
+Operation *guardTMAStore(tile::DescriptorStoreOp store) {
+  tile::MakeTensorDescOp desc = store.getDescOp();
+  auto type = cast<tile::TensorDescType>(desc.getType());
+  const int64_t perChunk =
+      std::max<int64_t>(1, 128 / type.getElementType().getIntOrFloatBitWidth());
+  OpBuilder b(store);
+  Location loc = store.getLoc();
+  auto constant = [&](Value v) -> std::optional<int64_t> {
+    IntegerAttr c;
+    return matchPattern(v, m_Constant(&c)) ? std::optional(c.getInt()) : std::nullopt;
+  };
+  auto zero = [&](Type t) { return arith::ConstantIntOp::create(b, loc, t, 0); };
+  // A kernel argument the runtime specialized as a multiple of 16 needs no test.
+  auto promisedMultiple = [&](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : func::FuncOp();
+    auto divisibility =
+        func ? func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), kDivisibilityAttrName)
+             : IntegerAttr();
+    return divisibility && divisibility.getInt() % perChunk == 0;
+  };
+  SmallVector<Value> conditions;
+  Value width = desc.getShape().back();
+  if (std::optional<int64_t> w = constant(width)) {
+    if (*w % perChunk)
+      return store;
+  } else if (!promisedMultiple(width)) {
+    Value rest = arith::AndIOp::create(
+        b, loc, width, arith::ConstantIntOp::create(b, loc, width.getType(), perChunk - 1));
+    conditions.push_back(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rest, zero(width.getType())));
+  }
+  for (Value offset : store.getOffsets()) {
+    if (knownNonNegative(offset))
+      continue;
+    conditions.push_back(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, offset, zero(offset.getType())));
+  }
+  if (conditions.empty())
+    return nullptr;
+  Value all = conditions.front();
+  for (Value c : ArrayRef(conditions).drop_front())
+    all = arith::AndIOp::create(b, loc, all, c);
+  auto branch = scf::IfOp::create(b, loc, TypeRange{}, all, /*withElseRegion=*/true);
+  b.setInsertionPointToStart(branch.elseBlock());
+  Operation *fallback = b.clone(*store);
+  store->moveBefore(branch.thenBlock()->getTerminator());
+  return fallback;
+}
+
 /// `desc.load(offsets)` -> block_load(make_block_ptr(base, shape, strides, offsets),
 /// boundary_check = every dimension, padding zero), over the dimensions the load keeps, and
 /// `desc.store(offsets, v)` -> block_store of the same (v a 1 x .. x 1 x rows x cols block
@@ -284,6 +366,16 @@ void descriptorAccessesToBlockAccesses(ModuleOp module, bool keepTMA) {
     if (accessed && (!keepTMA || cast<RankedTensorType>(accessed.getType()).getRank() != 2))
       accesses.push_back(op);
   });
+  if (keepTMA) {
+    SmallVector<tile::DescriptorStoreOp> tmaStores;
+    module.walk([&](tile::DescriptorStoreOp store) {
+      if (cast<RankedTensorType>(store.getValue().getType()).getRank() == 2)
+        tmaStores.push_back(store);
+    });
+    for (tile::DescriptorStoreOp store : tmaStores)
+      if (Operation *fallback = guardTMAStore(store))
+        accesses.push_back(fallback);
+  }
   for (Operation *op : accesses) {
     OpBuilder b(op);
     Location loc = op->getLoc();

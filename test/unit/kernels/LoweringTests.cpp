@@ -562,29 +562,32 @@ INSTANTIATE_TEST_SUITE_P(Shapes, TmaStore2D,
 class TmaStoreHeads : public ::testing::TestWithParam<Rank3Walk> {};
 
 /// store_heads on (heads, n, 64) bf16 in blocks of 64 rows through a rank-3 descriptor (on
-/// sm_90a TMA stores of rank-3 tensor maps, box 1x64x64), the block shifted 5 rows up (the
-/// first block starts before row 0), a head past the last and a block past the rows: y's
+/// sm_90a TMA stores of rank-3 tensor maps, box 1x64x64), the blocks aligned or shifted 5
+/// rows up (the first block starts before row 0: the TMA faults on a negative coordinate, so
+/// that block takes the pointer store), a head past the last and a block past the rows: y's
 /// `gap` rows after each head's n, the head after the last (y has one more) and everything
 /// outside [0, n) stay the sentinel. With the 2-D tile and with the whole 1x64x64 block.
 TEST_P(TmaStoreHeads, BlocksOfOneHeadAreClipped) {
   const auto [heads, n, gap] = GetParam();
-  const int D = 64, BLOCK = 64, rows = n + gap, shift = 5;
-  for (bool full : {false, true}) {
-    SCOPED_TRACE(full ? "1x64x64 block" : "64x64 tile");
-    auto k = Kernel::load("tests/tma_store.tile", "store_heads",
-                          {{"D", D}, {"BLOCK", BLOCK}, {"FULL", full}});
-    ASSERT_TRUE(k);
-    const size_t size = size_t(heads + 1) * rows * D;
-    std::vector<double> values;
-    BF16 x = randomBF16(size, 97 + n, values), y(size, 0x7fc1);
-    lacc::Grid grid(heads + 1, (n + shift + BLOCK - 1) / BLOCK + 1);
-    k->run(grid, x, y, heads, n, rows * D, shift);
-    for (size_t i = 0; i < size; ++i) {
-      int h = int(i / (size_t(rows) * D)), r = int(i / D % rows);
-      ASSERT_EQ(y[i], h < heads && r < n ? x[i] : 0x7fc1)
-          << "head " << h << ", row " << r << ", column " << i % D;
+  const int D = 64, BLOCK = 64, rows = n + gap;
+  for (int shift : {0, 5})
+    for (bool full : {false, true}) {
+      SCOPED_TRACE(std::string(full ? "1x64x64 block" : "64x64 tile") + ", shift " +
+                   std::to_string(shift));
+      auto k = Kernel::load("tests/tma_store.tile", "store_heads",
+                            {{"D", D}, {"BLOCK", BLOCK}, {"FULL", full}});
+      ASSERT_TRUE(k);
+      const size_t size = size_t(heads + 1) * rows * D;
+      std::vector<double> values;
+      BF16 x = randomBF16(size, 97 + n + shift, values), y(size, 0x7fc1);
+      lacc::Grid grid(heads + 1, (n + shift + BLOCK - 1) / BLOCK + 1);
+      k->run(grid, x, y, heads, n, rows * D, shift);
+      for (size_t i = 0; i < size; ++i) {
+        int h = int(i / (size_t(rows) * D)), r = int(i / D % rows);
+        ASSERT_EQ(y[i], h < heads && r < n ? x[i] : 0x7fc1)
+            << "head " << h << ", row " << r << ", column " << i % D;
+      }
     }
-  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, TmaStoreHeads,
