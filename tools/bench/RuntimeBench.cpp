@@ -11,7 +11,10 @@
 //     launch-ready kernel (compile + disk-cache write + driver JIT);
 //   - warm start from the disk cache in a fresh process (median of 5):
 //     loadFile + kernel() + first lookup, excluding context creation (cuInit
-//     and the primary context, shown separately).
+//     and the primary context, shown separately);
+//   - on sm_90a, the host time of a launch of kernels/gemm_tma.tile, which
+//     encodes three tensor maps per launch, against kernels/gemm.tile's with
+//     the same arguments, and one cuTensorMapEncodeTiled alone.
 // Exits 0 with a message where there is no GPU.
 //
 //===----------------------------------------------------------------------===//
@@ -204,6 +207,53 @@ int main(int argc, char **argv) {
       add.cuFunction(x, y, z, n);
     double lookupNs = std::chrono::duration<double, std::nano>(Clock::now() - t2).count() / lookups;
 
+    // A kernel that reads through the TMA encodes its tensor maps (cuTensorMapEncodeTiled) at
+    // every launch: gemm_tma (three maps) at 64^3, launches in rounds short enough not to
+    // fill the launch queue, and one encode alone (a 64 x 64 bf16 box of a 4096^2 tensor).
+    double tmaUs = 0, plainUs = 0, encodeNs = 0;
+    const bool tma = ctx.arch() == "sm_90a" && d.cuTensorMapEncodeTiled;
+    if (tma) {
+      const int m = 64, shortRound = 200;
+      DeviceBuffer a = ctx.alloc(m * m * 2), b = ctx.alloc(m * m * 2), c = ctx.alloc(m * m * 2);
+      Kernel gemm = ctx.loadEmbedded("gemm_tma.tile")
+                        .kernel("gemm_tma", {{"BLOCK_M", 64}, {"BLOCK_N", 64}, {"BLOCK_K", 64}});
+      Kernel plain = ctx.loadEmbedded("gemm.tile")
+                         .kernel("gemm", {{"BLOCK_M", 64}, {"BLOCK_N", 64}, {"BLOCK_K", 64}});
+      auto launchTma = [&] { gemm.launch(Grid(1), a, b, c, m, m, m, m, m, m, 1); };
+      auto launchPlain = [&] { plain.launch(Grid(1), a, b, c, m, m, m, m, 1, m, 1, m, 1); };
+      auto timeLaunches = [&](auto launch) {
+        std::vector<double> us;
+        for (int r = 0; r < rounds; ++r) {
+          auto t = Clock::now();
+          for (int i = 0; i < shortRound; ++i)
+            launch();
+          us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t).count() /
+                       shortRound);
+          ctx.synchronize();
+        }
+        return median(us);
+      };
+      timeLaunches(launchTma);
+      timeLaunches(launchPlain);
+      tmaUs = timeLaunches(launchTma);
+      plainUs = timeLaunches(launchPlain);
+      CUtensorMap map;
+      cuuint64_t dims[2] = {4096, 4096}, strides[1] = {4096 * 2};
+      cuuint32_t box[2] = {64, 64}, elementStrides[2] = {1, 1};
+      const int encodes = 100000;
+      auto t = Clock::now();
+      for (int i = 0; i < encodes; ++i)
+        detail::check(d,
+                      d.cuTensorMapEncodeTiled(
+                          &map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2,
+                          reinterpret_cast<void *>(a.ptr().address), dims, strides, box,
+                          elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                          CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                          CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE),
+                      "cuTensorMapEncodeTiled");
+      encodeNs = std::chrono::duration<double, std::nano>(Clock::now() - t).count() / encodes;
+    }
+
     std::printf("# lacc runtime benchmark\n\n");
     std::printf("device: %s (%s); kernel: vector_add from %s; %d launches x %d rounds\n\n",
                 ctx.deviceName().c_str(), ctx.arch().c_str(), mod.fileName().c_str(), launches,
@@ -221,6 +271,13 @@ int main(int argc, char **argv) {
     std::printf("| context creation (cuInit + primary context), new process | %.1f ms |\n",
                 median(ctxChild));
     std::printf("| context creation, this process | %.1f ms |\n", ctxMs);
+    if (tma) {
+      std::printf("| launch, gemm_tma (3 tensor maps encoded), lacc (median) | %.2f us |\n",
+                  tmaUs);
+      std::printf("| launch, gemm (pointers, same arguments), lacc (median) | %.2f us |\n",
+                  plainUs);
+      std::printf("| cuTensorMapEncodeTiled alone, one 2-D map | %.0f ns |\n", encodeNs);
+    }
   } catch (const Error &e) {
     std::fprintf(stderr, "lacc-bench-runtime: %s\n", e.what());
     cleanup();
