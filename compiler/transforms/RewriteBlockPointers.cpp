@@ -277,38 +277,26 @@ bool knownNonNegative(Value v, int depth = 0) {
 /// Where the TMA cannot store as desc.store promises, a pointer store (returned, for the
 /// caller to rewrite) replaces `store` or backs it up on a uniform branch:
 /// - it writes whole 16-byte chunks of a row, so past the end of a row whose bytes are not a
-///   multiple of 16 it would write the padding (the innermost extent: a constant, an argument
-///   specialized as a multiple of 16, or tested);
+///   multiple of 16 it would write the padding (the innermost extent: a constant, or a value
+///   the axis info proves a multiple, e.g. an argument specialized as one, else tested);
 /// - a block at a negative coordinate faults (CUDA_ERROR_ILLEGAL_INSTRUCTION on the H200)
 ///   instead of being clipped (each offset not known to be >= 0, tested).
 /// Returns null where the TMA store stays as it is.
-Operation *guardTMAStore(tile::DescriptorStoreOp store) {
+Operation *guardTMAStore(tile::DescriptorStoreOp store, const AxisInfoAnalysis &axisInfo) {
   tile::MakeTensorDescOp desc = store.getDescOp();
   auto type = cast<tile::TensorDescType>(desc.getType());
   const int64_t perChunk =
       std::max<int64_t>(1, 128 / type.getElementType().getIntOrFloatBitWidth());
   OpBuilder b(store);
   Location loc = store.getLoc();
-  auto constant = [&](Value v) -> std::optional<int64_t> {
-    IntegerAttr c;
-    return matchPattern(v, m_Constant(&c)) ? std::optional(c.getInt()) : std::nullopt;
-  };
   auto zero = [&](Type t) { return arith::ConstantIntOp::create(b, loc, t, 0); };
-  // A kernel argument the runtime specialized as a multiple of 16 needs no test.
-  auto promisedMultiple = [&](Value v) {
-    auto arg = dyn_cast<BlockArgument>(v);
-    auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : func::FuncOp();
-    auto divisibility =
-        func ? func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), kDivisibilityAttrName)
-             : IntegerAttr();
-    return divisibility && divisibility.getInt() % perChunk == 0;
-  };
   SmallVector<Value> conditions;
   Value width = desc.getShape().back();
-  if (std::optional<int64_t> w = constant(width)) {
-    if (*w % perChunk)
+  AxisInfo widthInfo = axisInfo.get(width);
+  if (widthInfo.constant) {
+    if (*widthInfo.constant % perChunk)
       return store;
-  } else if (!promisedMultiple(width)) {
+  } else if (widthInfo.divisibility[0] % perChunk) {
     Value rest = arith::AndIOp::create(
         b, loc, width, arith::ConstantIntOp::create(b, loc, width.getType(), perChunk - 1));
     conditions.push_back(
@@ -357,23 +345,24 @@ void descriptorAccessesToBlockAccesses(ModuleOp module, bool keepTMA) {
     op.getValueMutable().assign(rowsByCols);
   });
   SmallVector<Operation *> accesses;
+  SmallVector<tile::DescriptorStoreOp> tmaStores;
   module.walk([&](Operation *op) {
     Value accessed;
     if (auto load = dyn_cast<tile::DescriptorLoadOp>(op))
       accessed = load.getResult();
     else if (auto store = dyn_cast<tile::DescriptorStoreOp>(op))
       accessed = store.getValue();
-    if (accessed && (!keepTMA || cast<RankedTensorType>(accessed.getType()).getRank() != 2))
+    if (!accessed)
+      return;
+    if (!keepTMA || cast<RankedTensorType>(accessed.getType()).getRank() != 2)
       accesses.push_back(op);
+    else if (auto store = dyn_cast<tile::DescriptorStoreOp>(op))
+      tmaStores.push_back(store);
   });
-  if (keepTMA) {
-    SmallVector<tile::DescriptorStoreOp> tmaStores;
-    module.walk([&](tile::DescriptorStoreOp store) {
-      if (cast<RankedTensorType>(store.getValue().getType()).getRank() == 2)
-        tmaStores.push_back(store);
-    });
+  if (!tmaStores.empty()) {
+    AxisInfoAnalysis axisInfo(module);
     for (tile::DescriptorStoreOp store : tmaStores)
-      if (Operation *fallback = guardTMAStore(store))
+      if (Operation *fallback = guardTMAStore(store, axisInfo))
         accesses.push_back(fallback);
   }
   for (Operation *op : accesses) {
