@@ -502,6 +502,15 @@ private:
     return true;
   }
 
+  /// The block pointer of a tensor descriptor access: the descriptor (operand 0) with the
+  /// `count` offsets that follow it.
+  std::vector<int64_t> descriptorBlock(const Instr &I, size_t count) {
+    std::vector<int64_t> bp = s[I.in[0]].i;
+    for (size_t d = 1; d <= count; ++d)
+      bp.push_back(s[I.in[d]].i[0]);
+    return bp;
+  }
+
   bool blockLoad(const Instr &I, const int64_t *bp) {
     int64_t bytes = byteSize(I.elt);
     Slot &r = s[I.out[0]];
@@ -1155,18 +1164,10 @@ bool Machine::exec(const Instr &I) {
   }
   case Opc::BlockLoad:
     return blockLoad(I, s[I.in[0]].i.data());
-  case Opc::DescLoad: {
-    std::vector<int64_t> bp = s[I.in[0]].i; // the descriptor, then this load's offsets
-    for (size_t d = 1; d < I.in.size(); ++d)
-      bp.push_back(s[I.in[d]].i[0]);
-    return blockLoad(I, bp.data());
-  }
-  case Opc::DescStore: {
-    std::vector<int64_t> bp = s[I.in[0]].i; // the descriptor, then the offsets; the value last
-    for (size_t d = 1; d + 1 < I.in.size(); ++d)
-      bp.push_back(s[I.in[d]].i[0]);
-    return blockStore(I, bp.data(), s[I.in.back()]);
-  }
+  case Opc::DescLoad: // the descriptor, then the offsets
+    return blockLoad(I, descriptorBlock(I, I.in.size() - 1).data());
+  case Opc::DescStore: // the descriptor, the offsets, then the value
+    return blockStore(I, descriptorBlock(I, I.in.size() - 2).data(), s[I.in.back()]);
   case Opc::BlockStore:
     return blockStore(I, s[I.in[0]].i.data(), s[I.in[1]]);
   case Opc::Dot:
