@@ -105,6 +105,13 @@ struct ArriveBarrierToLLVM : OpConversionPattern<ArriveBarrierOp> {
   }
 };
 
+/// The shared-memory address of `piece` of the buffer at `base`.
+Value pieceAddress(ConversionPatternRewriter &rewriter, Location loc, Value base,
+                   const TMACopyPlan::Piece &piece) {
+  return LLVM::GEPOp::create(rewriter, loc, base.getType(), rewriter.getI8Type(), base,
+                             ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(piece.byteOffset)});
+}
+
 /// The coordinates of `piece` of a copy at `coords`, innermost first. The pieces tile the
 /// buffer's dimensions, the tensor's last ones.
 SmallVector<Value> pieceCoordinates(Emitter &e, ArrayRef<Value> coords,
@@ -133,8 +140,7 @@ struct AsyncTMACopyToLLVM : OpConversionPattern<AsyncTMACopyGlobalToLocalOp> {
     for (ValueRange c : adaptor.getCoords())
       coords.push_back(c[0]);
     for (const TMACopyPlan::Piece &piece : plan->pieces) {
-      Value dst = LLVM::GEPOp::create(rewriter, loc, base.getType(), rewriter.getI8Type(), base,
-                                      ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(piece.byteOffset)});
+      Value dst = pieceAddress(rewriter, loc, base, piece);
       NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
           rewriter, loc, dst, map, pieceCoordinates(e, coords, piece), adaptor.getBarrier()[0],
           /*im2colOffsets=*/ValueRange(), /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
@@ -172,9 +178,7 @@ struct AsyncTMAStoreToLLVM : OpConversionPattern<AsyncTMACopyLocalToGlobalOp> {
       coords.push_back(c[0]);
     emitIf(rewriter, loc, leaderPredicate(e, op), [&] {
       for (const TMACopyPlan::Piece &piece : plan->pieces) {
-        Value src = LLVM::GEPOp::create(rewriter, loc, base.getType(), rewriter.getI8Type(),
-                                        base,
-                                        ArrayRef<LLVM::GEPArg>{LLVM::GEPArg(piece.byteOffset)});
+        Value src = pieceAddress(rewriter, loc, base, piece);
         NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
             rewriter, loc, map, src, pieceCoordinates(e, coords, piece),
             /*l2CacheHint=*/Value(), NVVM::TMAStoreMode::TILE, /*predicate=*/Value());
