@@ -317,6 +317,8 @@ Kernel LightningAttention::kernel(const Module &module, const std::string &name,
     c["TMA"] = tma();
   if (name == "lightning_fwd_segments")
     c["OUTPUT"] = output;
+  if (name == "lightning_fwd_segments" || name == "lightning_bwd_segment_states")
+    c["WINDOW"] = options_.window;
   KernelOptions ko;
   ko.numWarps = warpsFor(D, E);
   if (stages)
@@ -408,9 +410,16 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   const int64_t minLength = 8 * int64_t(options_.block);
   int64_t count = options_.segments;
   if (!count) {
-    if (sms == 0 || 2 * programs > sms)
+    if (sms == 0)
       return {};
-    count = std::min(sms / programs, n / minLength);
+    // With decay and windows, the walks for the states entering the segments cover at most
+    // decay_reach tokens each (TNL's slopes: 3.6K), so segments pay as soon as they give every
+    // SM two programs, which hide each other's latencies; otherwise only where the programs
+    // leave half of the SMs idle, since those walks read the segments again.
+    const int64_t perSM = options_.decay && options_.window ? 2 : 1;
+    if (2 * programs > perSM * sms)
+      return {};
+    count = std::min(perSM * sms / programs, n / minLength);
   }
   if (count <= 1)
     return {};

@@ -2,8 +2,8 @@
 //
 //   lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...,65536] [--tokens T]
 //                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S]
-//                        [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] [--target-ms MS]
-//                        [--smoke]
+//                        [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] [--no-tma]
+//                        [--no-window] [--slope-scale X] [--target-ms MS] [--smoke]
 //
 // Times lacc::ops::LightningAttention (forward, and forward + backward) at the shape family of
 // the project's ANCHORS.md: b * n = T tokens (65536; b = T / n), h = 32 heads with TNL's slopes
@@ -30,7 +30,10 @@
 // rule, or to reach the segmented forward on the interpreter, which has none); --segments N cuts
 // every sequence into N segments instead of the rule's, --pieces P each segment into P pieces
 // for the own-state walks, --state-block B sets the block of those walks, --no-tma reads the
-// forward's inputs with pointer loads (cp.async) on sm_90a too.
+// forward's inputs with pointer loads (cp.async) on sm_90a too, --no-window walks every token
+// for the states entering segments (LightningAttention::Options::window), --slope-scale X
+// multiplies the slopes (TNL scales a layer's by 1 - layer / (layers - 1) + 1e-5: 1e-5 is its
+// last layer's, with almost no decay).
 // Writes a CSV (--csv) that tools/bench/lightning_sdpa.py extends with PyTorch's SDPA and plots.
 // --smoke: tiny ragged shapes on the CPU interpreter (where there is no GPU), for CI.
 //
@@ -70,6 +73,8 @@ struct Options {
   int pieces = 0;                      // own-state pieces per segment; 0: the op's rule
   bool tma = true;                     // the forward through the TMA (sm_90a)
   int stateBlock = 0;                  // block of the segment-state walks; 0: the op's
+  bool window = true;                  // the segment-state walks leave out what decay forgot
+  double slopeScale = 1;               // TNL's per-layer factor on the slopes
   double targetMs = 100;
 };
 
@@ -91,6 +96,7 @@ LightningAttention::Options configFor(int64_t /*dim*/, int64_t /*n*/, const Opti
   c.pieces = opt.pieces;
   c.tma = opt.tma;
   c.stateBlock = opt.stateBlock;
+  c.window = opt.window;
   return c;
 }
 
@@ -98,7 +104,8 @@ std::string configText(const LightningAttention &attn, int64_t D, int64_t E) {
   const LightningAttention::Options &c = attn.options();
   return "slice " + std::to_string(std::min(attn.sliceFor(D, E), std::max(D, E))) + " BLOCK " +
          std::to_string(c.block) + " w" + std::to_string(attn.warpsFor(D, E)) +
-         (c.numStages ? " s" + std::to_string(c.numStages) : "") + (c.tma ? "" : " no-tma");
+         (c.numStages ? " s" + std::to_string(c.numStages) : "") + (c.tma ? "" : " no-tma") +
+         (c.window ? "" : " no-window");
 }
 
 /// One (batch, head) slice's inputs and outputs, read back for the fp64 check.
@@ -167,7 +174,7 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
   DeviceBuffer dk = ctx.alloc(qkBytes), dv = ctx.alloc(voBytes);
   std::vector<float> slopes;
   for (int64_t i = 1; i <= h; ++i)
-    slopes.push_back(std::exp2(-8.0f * float(i) / float(h)));
+    slopes.push_back(float(opt.slopeScale) * std::exp2(-8.0f * float(i) / float(h)));
   DeviceBuffer slope = ctx.upload(slopes);
   fill.uniform(q, opt.dtype, int64_t(qkElems), 11, -1, 1);
   fill.uniform(k, opt.dtype, int64_t(qkElems), 12, -1, 1);
@@ -331,7 +338,7 @@ int main(int argc, char **argv) {
   const char *usage =
       "usage: lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...] [--tokens T] "
       "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] [--no-tma] "
-      "[--target-ms MS] [--smoke]\n";
+      "[--no-window] [--slope-scale X] [--target-ms MS] [--smoke]\n";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -383,6 +390,10 @@ int main(int argc, char **argv) {
       opt.pieces = std::atoi(value().c_str());
     else if (arg == "--no-tma")
       opt.tma = false;
+    else if (arg == "--no-window")
+      opt.window = false;
+    else if (arg == "--slope-scale")
+      opt.slopeScale = std::atof(value().c_str());
     else if (arg == "--state-block")
       opt.stateBlock = std::atoi(value().c_str());
     else if (arg == "--target-ms")

@@ -482,29 +482,48 @@ TEST(LightningOpSegments, Rule) {
     auto s = attn.segmentsFor(bh, n, E, E, backward);
     return std::make_pair(s.pieces, s.pieceLength);
   };
-  // The defaults (slices of 64, 4 warps), ANCHORS.md at n = 64K: 32 (batch, head)s x 2 slices
-  // are 64 programs, under half the SMs: both passes cut 2 segments (one program per SM).
-  EXPECT_EQ(segs(32, 65536, 128, false), std::make_pair(int64_t(2), int64_t(32768)));
-  EXPECT_EQ(segs(32, 65536, 128, true), std::make_pair(int64_t(2), int64_t(32768)));
-  // The own-state walks of the first segment: 64 (slice, sequence)s in 2 pieces forward; the
-  // backward's S and R walks, 128, in 1.
-  EXPECT_EQ(pieces(32, 65536, 128, false), std::make_pair(int64_t(2), int64_t(16384)));
-  EXPECT_EQ(pieces(32, 65536, 128, true), std::make_pair(int64_t(1), int64_t(32768)));
-  // At n = 32K the 128 programs leave 4 SMs idle: neither pass cuts.
-  EXPECT_EQ(segs(64, 32768, 128, false).first, 1);
-  EXPECT_EQ(segs(64, 32768, 128, true).first, 1);
-  // d = 64 (one slice): 32 programs at n = 64K, 4 segments.
-  EXPECT_EQ(segs(32, 65536, 64, true), std::make_pair(int64_t(4), int64_t(16384)));
-  // Few heads, a long sequence: 4 segments (96 walks: one piece each), whole state blocks (128
+  // The defaults (decay, windows, slices of 64, 4 warps), ANCHORS.md: two programs per SM. At
+  // n = 64K 32 (batch, head)s x 2 slices are 64 programs: both passes cut 4 segments; the
+  // own-state walks of the first three, 192 (slice, sequence)s forward and 384 backward (S's and
+  // R's), take one piece each.
+  EXPECT_EQ(segs(32, 65536, 128, false), std::make_pair(int64_t(4), int64_t(16384)));
+  EXPECT_EQ(segs(32, 65536, 128, true), std::make_pair(int64_t(4), int64_t(16384)));
+  EXPECT_EQ(pieces(32, 65536, 128, false), std::make_pair(int64_t(1), int64_t(16384)));
+  EXPECT_EQ(pieces(32, 65536, 128, true), std::make_pair(int64_t(1), int64_t(16384)));
+  // At n = 32K the 128 programs cut 2; at 16K the 256 programs (for 264) none.
+  EXPECT_EQ(segs(64, 32768, 128, false), std::make_pair(int64_t(2), int64_t(16384)));
+  EXPECT_EQ(segs(64, 32768, 128, true), std::make_pair(int64_t(2), int64_t(16384)));
+  EXPECT_EQ(segs(128, 16384, 128, false).first, 1);
+  EXPECT_EQ(segs(128, 16384, 128, true).first, 1);
+  // d = 64 (one slice): 32 programs at n = 64K, 8 segments.
+  EXPECT_EQ(segs(32, 65536, 64, true), std::make_pair(int64_t(8), int64_t(8192)));
+  // Few heads, a long sequence: 8 segments (224 walks: one piece each), whole state blocks (128
   // tokens) each but the last.
-  EXPECT_EQ(segs(16, 100000, 128, false), std::make_pair(int64_t(4), int64_t(25088)));
-  EXPECT_EQ(pieces(16, 100000, 128, false), std::make_pair(int64_t(1), int64_t(25088)));
-  // Pieces at least 4 state blocks long: 16 segments of 512 tokens, not cut (the 30 walks would
-  // take 4 pieces each).
+  EXPECT_EQ(segs(16, 100000, 128, false), std::make_pair(int64_t(8), int64_t(12544)));
+  EXPECT_EQ(pieces(16, 100000, 128, false), std::make_pair(int64_t(1), int64_t(12544)));
+  // Segments at least 8 blocks long: 16 of 512 tokens, not cut into pieces (the 30 walks would
+  // take 4 each, but pieces are at least 4 state blocks long).
   EXPECT_EQ(segs(1, 8192, 128, false), std::make_pair(int64_t(16), int64_t(512)));
   EXPECT_EQ(pieces(1, 8192, 128, false), std::make_pair(int64_t(1), int64_t(512)));
   // Too short for segments of 8 blocks.
   EXPECT_EQ(segs(1, 1000, 128, false).first, 1);
+  // Without decay (or without windows) those walks read whole segments once more: segments
+  // only where the programs leave half of the SMs idle, one program per SM.
+  for (bool decay : {false, true}) {
+    LightningAttention::Options full = o;
+    full.decay = decay;
+    full.window = false;
+    LightningAttention read(testContext(), full);
+    auto cut = [&](int64_t bh, int64_t n, int64_t E, bool backward) {
+      auto s = read.segmentsFor(bh, n, E, E, backward);
+      return std::make_tuple(s.count, s.length, s.pieces);
+    };
+    // n = 64K: 2 segments; the first's 64 forward walks in 2 pieces, the backward's 128 in 1.
+    EXPECT_EQ(cut(32, 65536, 128, false), std::make_tuple(int64_t(2), int64_t(32768), int64_t(2)));
+    EXPECT_EQ(cut(32, 65536, 128, true), std::make_tuple(int64_t(2), int64_t(32768), int64_t(1)));
+    EXPECT_EQ(std::get<0>(cut(64, 32768, 128, false)), 1);
+    EXPECT_EQ(std::get<0>(cut(32, 65536, 64, true)), 4);
+  }
   // Options::segments overrides the rule, 1 meaning none.
   LightningAttention::Options forced = o;
   forced.segments = 3;
@@ -624,8 +643,75 @@ TEST(LightningOpSegments, StrongDecayRowsPastTheEnd) {
   EXPECT_LT(relativeError(toDouble(s1B.download<float>()), refState), kTolerance);
 }
 
+/// The walks for the states entering segments leave out what decay has made smaller than f32
+/// resolves (Options::window): with head 0's slope of 0.5 a state remembers 33 tokens. NaN in
+/// k and v of head 0's first 32 tokens, and in q and dO of its last 32, is more than that away
+/// from every segment boundary but the first segment's start and the last's end: o, dq, dk and
+/// dv of the segments between are finite and those of the inputs with the NaN read as zeros
+/// (what the unwindowed walks would carry is NaN). Without windows they are NaN.
+TEST(LightningOpSegments, WindowLeavesOutWhatDecayForgot) {
+  lacc::Context &ctx = testContext();
+  const int n = 701, D = 16, E = 16, S = 4, poison = 32;
+  LightningAttention::Options opts;
+  opts.block = 16;
+  opts.segments = S;
+  opts.multiprocessors = 8;
+  opts.pieces = 2;
+  std::vector<double> qd, kd, vd, dOd;
+  const size_t nq = size_t(kBH) * n * D, nv = size_t(kBH) * n * E;
+  BF16 q = randomBF16(nq, 51, qd), k = randomBF16(nq, 52, kd);
+  BF16 v = randomBF16(nv, 53, vd), dO = randomBF16(nv, 54, dOd);
+  constexpr uint16_t kNaN = 0x7fc0;
+  for (int t = 0; t < poison; ++t) { // head 0 is (batch, head) 0: rows 0 .. n of each tensor
+    for (int c = 0; c < D; ++c) {
+      k[size_t(t) * D + c] = kNaN, kd[size_t(t) * D + c] = 0;
+      q[size_t(n - 1 - t) * D + c] = kNaN, qd[size_t(n - 1 - t) * D + c] = 0;
+    }
+    for (int c = 0; c < E; ++c) {
+      v[size_t(t) * E + c] = kNaN, vd[size_t(t) * E + c] = 0;
+      dO[size_t(n - 1 - t) * E + c] = kNaN, dOd[size_t(n - 1 - t) * E + c] = 0;
+    }
+  }
+  lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v);
+  lacc::DeviceBuffer dOB = ctx.upload(dO), slopeB = ctx.upload(kSlopes);
+  const std::vector<int64_t> sD{kBatch, kHeads, n, D}, sE{kBatch, kHeads, n, E};
+  Tensor tq(qB, sD), tk(kB, sD), tv(vB, sE), tdO(dOB, sE);
+  const std::vector<double> lambda = lambdas(true);
+  const std::vector<double> refO = reference::lightningForward({kBH, n, D, E}, lambda, qd, kd, vd);
+  auto ref = reference::lightningBackward({kBH, n, D, E}, lambda, qd, kd, vd, dOd);
+  for (bool window : {true, false}) {
+    SCOPED_TRACE(window ? "windows" : "no windows");
+    opts.window = window;
+    LightningAttention attn(ctx, opts);
+    const LightningAttention::Segments cut = attn.segmentsFor(kBH, n, D, E);
+    ASSERT_EQ(cut.count, S);
+    lacc::DeviceBuffer oB = poisoned(nv * 2), dqB = poisoned(nq * 2), dkB = poisoned(nq * 2);
+    lacc::DeviceBuffer dvB = poisoned(nv * 2);
+    Tensor to(oB, sE), tdq(dqB, sD), tdk(dkB, sD), tdv(dvB, sE);
+    ASSERT_NO_THROW(attn.forward(tq, tk, tv, slopeB, to));
+    ASSERT_NO_THROW(attn.backward(tq, tk, tv, tdO, slopeB, tdq, tdk, tdv));
+    // Head 0's tokens of the segments between the first and the last.
+    const size_t first = size_t(cut.length), last = size_t((S - 1) * cut.length);
+    auto between = [&](const std::vector<double> &x, int dim) {
+      return std::vector<double>(x.begin() + first * dim, x.begin() + last * dim);
+    };
+    const std::vector<std::tuple<const char *, std::vector<double>, std::vector<double>, int>>
+        outputs = {{"o", toDouble(downloadBF16(oB)), refO, E},
+                   {"dq", toDouble(downloadBF16(dqB)), ref.dq, D},
+                   {"dk", toDouble(downloadBF16(dkB)), ref.dk, D},
+                   {"dv", toDouble(downloadBF16(dvB)), ref.dv, E}};
+    for (const auto &[name, got, want, dim] : outputs) {
+      const double error = relativeError(between(got, dim), between(want, dim));
+      if (window)
+        EXPECT_LT(error, kTolerance) << name;
+      else
+        EXPECT_TRUE(std::isnan(error)) << name << ": " << error;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, LightningOpSegments,
-                         ::testing::Values(SegShape{701, 32, 16, true, 8, 4, 0},
+                         ::testing::Values(SegShape{701, 32, 16, true, 8, 5, 0},
                                            SegShape{701, 32, 16, true, 8, 4, 3},
                                            SegShape{300, 16, 32, false, 4, 2, 2}),
                          [](const ::testing::TestParamInfo<SegShape> &info) {
@@ -748,7 +834,7 @@ TEST(LightningOpSegmentsBackward, StrongDecayRowsPastTheEnd) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, LightningOpSegmentsBackward,
-    ::testing::Values(SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4, 0},
+    ::testing::Values(SegBwdShape{701, 32, 16, true, DType::BF16, 8, 5, 0},
                       SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4, 3},
                       SegBwdShape{300, 16, 32, false, DType::BF16, 4, 2, 2},
                       SegBwdShape{457, 32, 64, true, DType::BF16, 12, 3, 0},
@@ -968,7 +1054,7 @@ INSTANTIATE_TEST_SUITE_P(
                       SegBwdShape{37, 16, 32, false, DType::BF16, 0, 1},
                       SegBwdShape{32, 16, 16, true, DType::BF16, 0, 1},
                       SegBwdShape{67, 16, 32, true, DType::F16, 0, 1},
-                      SegBwdShape{701, 32, 16, true, DType::BF16, 16, 4},
+                      SegBwdShape{701, 32, 16, true, DType::BF16, 16, 5},
                       SegBwdShape{600, 16, 32, false, DType::BF16, 8, 2},
                       SegBwdShape{529, 32, 16, true, DType::F16, 16, 4}),
     [](const ::testing::TestParamInfo<SegBwdShape> &info) {

@@ -140,6 +140,12 @@ public:
     /// twice `block`): with one product per block, a longer block halves the steps of their
     /// serial chain.
     int stateBlock = 0;
+    /// The walks for the states entering segments leave out the tokens that a segment's
+    /// boundary no longer remembers: with decay, those whose weight there, lambda^d, is below
+    /// 2^-24, f32's resolution (d >= 24 ln 2 / slope; kernels/lightning_fwd.tile's
+    /// decay_reach). What they would add is below the rounding of the state they would be
+    /// added to. false: every token of every piece is walked.
+    bool window = true;
     /// Read the inputs of the forward's and backward's walks (not varlen's) through the TMA
     /// where the target has one (sm_90 and later; false or elsewhere: pointer loads through
     /// cp.async).
