@@ -412,14 +412,19 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   if (!count) {
     if (sms == 0)
       return {};
-    // With decay and windows, the walks for the states entering the segments cover at most
-    // decay_reach tokens each (TNL's slopes: 3.6K), so segments pay as soon as they give every
-    // SM two programs, which hide each other's latencies; otherwise only where the programs
-    // leave half of the SMs idle, since those walks read the segments again.
-    const int64_t perSM = options_.decay && options_.window ? 2 : 1;
-    if (2 * programs > perSM * sms)
+    // Without windows (or decay) the walks for the states entering the segments read the
+    // segments once more: segments pay only where the programs leave half of the SMs idle,
+    // and then as many as give each SM one program. With them, those walks cover at most
+    // decay_reach tokens (TNL's slopes: 3.6K), and the segments give each SM two programs,
+    // which hide each other's latencies. The d = 128 forward then cuts where its programs
+    // leave any SM without a second: one program per SM leaves its chain of dots exposed
+    // there (H200, n = 32K: 0.707 ms against 0.655 in 2 segments), unlike d = 64's (16K:
+    // 0.273 either way) or the backward's (32K: 1.846 against 1.973).
+    const bool windows = options_.decay && options_.window;
+    const bool twoPerSM = windows && !backward && E >= 128;
+    if (2 * programs > (twoPerSM ? 2 : 1) * sms)
       return {};
-    count = std::min(perSM * sms / programs, n / minLength);
+    count = std::min((windows ? 2 : 1) * sms / programs, n / minLength);
   }
   if (count <= 1)
     return {};

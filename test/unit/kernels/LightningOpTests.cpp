@@ -490,13 +490,16 @@ TEST(LightningOpSegments, Rule) {
   EXPECT_EQ(segs(32, 65536, 128, true), std::make_pair(int64_t(4), int64_t(16384)));
   EXPECT_EQ(pieces(32, 65536, 128, false), std::make_pair(int64_t(1), int64_t(16384)));
   EXPECT_EQ(pieces(32, 65536, 128, true), std::make_pair(int64_t(1), int64_t(16384)));
-  // At n = 32K the 128 programs cut 2; at 16K the 256 programs (for 264) none.
+  // At n = 32K the forward's 128 programs cut 2, the backward's (one per SM) none; at 16K the
+  // 256 programs (for 264) none.
   EXPECT_EQ(segs(64, 32768, 128, false), std::make_pair(int64_t(2), int64_t(16384)));
-  EXPECT_EQ(segs(64, 32768, 128, true), std::make_pair(int64_t(2), int64_t(16384)));
+  EXPECT_EQ(segs(64, 32768, 128, true).first, 1);
   EXPECT_EQ(segs(128, 16384, 128, false).first, 1);
-  EXPECT_EQ(segs(128, 16384, 128, true).first, 1);
-  // d = 64 (one slice): 32 programs at n = 64K, 8 segments.
+  // d = 64 (one slice) cuts where half of the SMs are idle: 32 programs at n = 64K, 8 segments;
+  // 64 at 32K, 4; at 16K the 128 programs none.
   EXPECT_EQ(segs(32, 65536, 64, true), std::make_pair(int64_t(8), int64_t(8192)));
+  EXPECT_EQ(segs(64, 32768, 64, false), std::make_pair(int64_t(4), int64_t(8192)));
+  EXPECT_EQ(segs(128, 16384, 64, false).first, 1);
   // Few heads, a long sequence: 8 segments (224 walks: one piece each), whole state blocks (128
   // tokens) each but the last.
   EXPECT_EQ(segs(16, 100000, 128, false), std::make_pair(int64_t(8), int64_t(12544)));
