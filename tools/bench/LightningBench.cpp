@@ -3,7 +3,7 @@
 //   lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...,65536] [--tokens T]
 //                        [--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S]
 //                        [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] [--no-tma]
-//                        [--no-window] [--slope-scale X] [--target-ms MS] [--smoke]
+//                        [--no-window] [--slope-scale X] [--target-ms MS] [--rounds R] [--smoke]
 //
 // Times lacc::ops::LightningAttention (forward, and forward + backward) at the shape family of
 // the project's ANCHORS.md: b * n = T tokens (65536; b = T / n), h = 32 heads with TNL's slopes
@@ -11,7 +11,11 @@
 // drawn on the device.
 // For every shape it reports
 //   - the median ms of the forward, of the backward and of forward + backward (DeviceTimer.h: CUDA
-//     events, warm-up, L2 flushed before each run);
+//     events, warm-up, L2 flushed before each run), and of those over --rounds R rounds (3; 2
+//     with --smoke), each timing the whole family once in buffers of its own, so that one
+//     shape's slow or fast process-level luck (clocks, where its buffers lie) does not decide
+//     the comparison across n; then, per head dim, the spread across n of the forward and of
+//     forward + backward (slowest / fastest - 1);
 //   - TB/s: the bytes the kernels must move at least (each of q, k, v, o read or written once in
 //     the forward; q, k, v, dO read and dq, dk, dv written once more in the backward), over the time;
 //   - TFLOP/s: the tensor-core work of the blocked algorithm at the configuration's BLOCK B, per
@@ -76,6 +80,7 @@ struct Options {
   bool window = true;                  // the segment-state walks leave out what decay forgot
   double slopeScale = 1;               // TNL's per-layer factor on the slopes
   double targetMs = 100;
+  int rounds = 3; // times of the whole family; every time reported is the median over them
 };
 
 /// The configuration per shape: the op's defaults (the measured best, docs/benchmarks.md), or
@@ -248,6 +253,69 @@ Row runShape(Context &ctx, const Filler &fill, DeviceTimer &timer, int64_t D, in
   return row;
 }
 
+/// One shape over the rounds: the median of each time, the largest error and peak, the first
+/// round's first-run time, the first status that is not "ok".
+Row medianOf(const std::vector<Row> &rounds) {
+  Row r = rounds.front();
+  auto median = [&](double Row::*field) {
+    std::vector<double> v;
+    for (const Row &x : rounds)
+      v.push_back(x.*field);
+    std::sort(v.begin(), v.end());
+    const size_t m = v.size() / 2;
+    return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  for (double Row::*field : {&Row::fwdMs, &Row::bwdMs, &Row::fwdBwdMs, &Row::fwdUnsegmentedMs,
+                             &Row::bwdUnsegmentedMs})
+    r.*field = median(field);
+  for (const Row &x : rounds) {
+    r.peakGiB = std::max(r.peakGiB, x.peakGiB);
+    for (size_t i = 0; i < 4; ++i)
+      if (!std::isnan(r.errors[i]))
+        r.errors[i] = std::isnan(x.errors[i]) ? x.errors[i] : std::max(r.errors[i], x.errors[i]);
+    if (r.status == "ok")
+      r.status = x.status;
+  }
+  return r;
+}
+
+void printRow(const Row &r, const Options &opt, std::FILE *csv) {
+  const int64_t D = r.d, n = r.n;
+  auto per = [](double amount, double ms) { return ms > 0 ? amount / (ms * 1e-3) : 0.0; };
+  // A time with `digits` decimals, empty where not measured.
+  auto msText = [](double ms, int digits) {
+    char text[32] = "";
+    if (ms > 0)
+      std::snprintf(text, sizeof text, "%.*f", digits, ms);
+    return std::string(text);
+  };
+  const std::string unsegmented =
+      r.fwdUnsegmentedMs > 0 ? msText(r.fwdUnsegmentedMs, 3) + " / " + msText(r.bwdUnsegmentedMs, 3)
+                             : "-";
+  std::printf("| %lld | %lld | %lld | %s | %.3f | %.3f | %.3f | %s | %.2f | %.2f | %.1f | %.1f | "
+              "%.2f | %.1e / %.1e / %.1e / %.1e | %.2f | %s |\n",
+              (long long)D, (long long)n, (long long)r.b, r.config.c_str(), r.fwdMs, r.bwdMs,
+              r.fwdBwdMs, unsegmented.c_str(), per(r.fwdBytes, r.fwdMs) / 1e12,
+              per(r.fwdBwdBytes, r.fwdBwdMs) / 1e12, per(r.fwdFlops, r.fwdMs) / 1e12,
+              per(r.fwdBwdFlops, r.fwdBwdMs) / 1e12, r.peakGiB, r.errors[0], r.errors[1],
+              r.errors[2], r.errors[3], r.compileS, r.status.c_str());
+  std::fflush(stdout);
+  if (!csv)
+    return;
+  std::fprintf(csv, "lacc,%s,%lld,%lld,%lld,%lld,%lld,%s,%.6f,%.6f,%.4f,%.4f,%.3f,%.3f,"
+                    "%.6e,%.6e,%.6f,lacc allocation high-water mark,%.3e,%.3e,%.3e,%.3e,"
+                    "%d,%s,%.6f,%s,\"%s\"\n",
+               dtypeName(opt.dtype), (long long)D, (long long)n, (long long)r.b,
+               (long long)opt.heads, (long long)opt.tokens, r.config.c_str(), r.fwdMs, r.fwdBwdMs,
+               per(r.fwdBytes, r.fwdMs) / 1e12, per(r.fwdBwdBytes, r.fwdBwdMs) / 1e12,
+               per(r.fwdFlops, r.fwdMs) / 1e12, per(r.fwdBwdFlops, r.fwdBwdMs) / 1e12,
+               per(double(opt.tokens), r.fwdMs), per(double(opt.tokens), r.fwdBwdMs), r.peakGiB,
+               r.errors[0], r.errors[1], r.errors[2], r.errors[3], r.checked,
+               msText(r.fwdUnsegmentedMs, 6).c_str(), r.bwdMs,
+               msText(r.bwdUnsegmentedMs, 6).c_str(), r.status.c_str());
+  std::fflush(csv);
+}
+
 int run(Options opt) {
   ContextOptions contextOptions;
   Context ctx = opt.smoke ? Context::gpuOrInterpreter(contextOptions) : Context(contextOptions);
@@ -277,53 +345,35 @@ int run(Options opt) {
               "err o / dq / dk / dv | first run s | status |\n"
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   bool allOk = true;
-  for (int64_t D : opt.dims)
-    for (int64_t n : opt.ns) {
-      Row r;
-      try {
-        r = runShape(ctx, fill, timer, D, n, opt);
-      } catch (const Error &e) {
-        std::string what = e.what();
-        r = Row{D, n, opt.tokens / n};
-        r.status = "error: " + what.substr(0, what.find('\n'));
+  for (int64_t D : opt.dims) {
+    // Every round times the whole family once, each shape in buffers of its own.
+    std::vector<std::vector<Row>> rounds(opt.ns.size());
+    for (int round = 0; round < opt.rounds; ++round)
+      for (size_t i = 0; i < opt.ns.size(); ++i) {
+        const int64_t n = opt.ns[i];
+        Row r;
+        try {
+          r = runShape(ctx, fill, timer, D, n, opt);
+        } catch (const Error &e) {
+          std::string what = e.what();
+          r = Row{D, n, opt.tokens / n};
+          r.status = "error: " + what.substr(0, what.find('\n'));
+        }
+        rounds[i].push_back(std::move(r));
       }
+    double fwdLow = INFINITY, fwdHigh = 0, bothLow = INFINITY, bothHigh = 0;
+    for (const std::vector<Row> &shape : rounds) {
+      const Row r = medianOf(shape);
       allOk &= r.status == "ok";
-      auto per = [](double amount, double ms) { return ms > 0 ? amount / (ms * 1e-3) : 0.0; };
-      // A time with `digits` decimals, empty where not measured.
-      auto msText = [](double ms, int digits) {
-        char text[32] = "";
-        if (ms > 0)
-          std::snprintf(text, sizeof text, "%.*f", digits, ms);
-        return std::string(text);
-      };
-      const std::string unsegmented =
-          r.fwdUnsegmentedMs > 0
-              ? msText(r.fwdUnsegmentedMs, 3) + " / " + msText(r.bwdUnsegmentedMs, 3)
-              : "-";
-      std::printf("| %lld | %lld | %lld | %s | %.3f | %.3f | %.3f | %s | %.2f | %.2f | %.1f | %.1f | "
-                  "%.2f | %.1e / %.1e / %.1e / %.1e | %.2f | %s |\n",
-                  (long long)D, (long long)n, (long long)r.b, r.config.c_str(), r.fwdMs, r.bwdMs,
-                  r.fwdBwdMs, unsegmented.c_str(), per(r.fwdBytes, r.fwdMs) / 1e12,
-                  per(r.fwdBwdBytes, r.fwdBwdMs) / 1e12,
-                  per(r.fwdFlops, r.fwdMs) / 1e12, per(r.fwdBwdFlops, r.fwdBwdMs) / 1e12,
-                  r.peakGiB, r.errors[0], r.errors[1], r.errors[2], r.errors[3], r.compileS,
-                  r.status.c_str());
-      std::fflush(stdout);
-      if (csv) {
-        std::fprintf(csv, "lacc,%s,%lld,%lld,%lld,%lld,%lld,%s,%.6f,%.6f,%.4f,%.4f,%.3f,%.3f,"
-                          "%.6e,%.6e,%.6f,lacc allocation high-water mark,%.3e,%.3e,%.3e,%.3e,"
-                          "%d,%s,%.6f,%s,\"%s\"\n",
-                     dtypeName(opt.dtype), (long long)D, (long long)n, (long long)r.b,
-                     (long long)opt.heads, (long long)opt.tokens, r.config.c_str(), r.fwdMs, r.fwdBwdMs,
-                     per(r.fwdBytes, r.fwdMs) / 1e12, per(r.fwdBwdBytes, r.fwdBwdMs) / 1e12,
-                     per(r.fwdFlops, r.fwdMs) / 1e12, per(r.fwdBwdFlops, r.fwdBwdMs) / 1e12,
-                     per(double(opt.tokens), r.fwdMs), per(double(opt.tokens), r.fwdBwdMs),
-                     r.peakGiB, r.errors[0], r.errors[1], r.errors[2], r.errors[3], r.checked,
-                     msText(r.fwdUnsegmentedMs, 6).c_str(), r.bwdMs,
-                     msText(r.bwdUnsegmentedMs, 6).c_str(), r.status.c_str());
-        std::fflush(csv);
-      }
+      fwdLow = std::min(fwdLow, r.fwdMs), fwdHigh = std::max(fwdHigh, r.fwdMs);
+      bothLow = std::min(bothLow, r.fwdBwdMs), bothHigh = std::max(bothHigh, r.fwdBwdMs);
+      printRow(r, opt, csv);
     }
+    if (opt.ns.size() > 1)
+      std::printf("\nd = %lld, spread across n (slowest / fastest - 1, of the medians): forward "
+                  "%.1f%%, forward + backward %.1f%%\n\n",
+                  (long long)D, 100 * (fwdHigh / fwdLow - 1), 100 * (bothHigh / bothLow - 1));
+  }
   if (csv)
     std::fclose(csv);
   std::printf("\n%s\n", allOk ? "ALL OK: every shape ran, every error below 1e-2"
@@ -338,7 +388,7 @@ int main(int argc, char **argv) {
   const char *usage =
       "usage: lacc-bench-lightning [--csv FILE] [--dims 128,64] [--ns 1024,...] [--tokens T] "
       "[--heads H] [--dtype bf16|f16] [--no-decay] [--slice S] [--block B] [--warps W] [--stages S] [--multiprocessors N] [--segments N] [--pieces P] [--state-block B] [--no-tma] "
-      "[--no-window] [--slope-scale X] [--target-ms MS] [--smoke]\n";
+      "[--no-window] [--slope-scale X] [--target-ms MS] [--rounds R] [--smoke]\n";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -355,6 +405,7 @@ int main(int argc, char **argv) {
       opt.ns = {65, 130};
       opt.tokens = 260;
       opt.heads = 2;
+      opt.rounds = 2;
     } else if (arg == "--csv")
       opt.csv = value();
     else if (arg == "--dims")
@@ -398,13 +449,16 @@ int main(int argc, char **argv) {
       opt.stateBlock = std::atoi(value().c_str());
     else if (arg == "--target-ms")
       opt.targetMs = std::atof(value().c_str());
+    else if (arg == "--rounds")
+      opt.rounds = std::atoi(value().c_str());
     else {
       std::fprintf(stderr, "lacc-bench-lightning: unknown argument '%s'\n%s", arg.c_str(), usage);
       return 2;
     }
   }
-  if (opt.heads < 1 || opt.tokens < 1 || opt.dims.empty() || opt.ns.empty()) {
-    std::fprintf(stderr, "lacc-bench-lightning: need --heads, --tokens >= 1 and shapes\n%s", usage);
+  if (opt.heads < 1 || opt.tokens < 1 || opt.rounds < 1 || opt.dims.empty() || opt.ns.empty()) {
+    std::fprintf(stderr, "lacc-bench-lightning: need --heads, --tokens, --rounds >= 1 and shapes\n%s",
+                 usage);
     return 2;
   }
   for (int64_t n : opt.ns)

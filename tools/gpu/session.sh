@@ -74,7 +74,7 @@ fi
 if has bench-lightning; then
   export LACC_CACHE_DIR=$LOGS/cache-bench-lightning
   timed bench-lightning "$BIN/lacc-bench-lightning" --csv "$OUT/lightning.csv"
-  grep -h '^|\|ALL OK\|SOME FAILED' "$LOGS/bench-lightning.log" >> "$SUMMARY"
+  grep -h '^|\|spread\|ALL OK\|SOME FAILED' "$LOGS/bench-lightning.log" >> "$SUMMARY"
   PYTHONUNBUFFERED=1 timed bench-lightning-sdpa python3 "$HERE/../bench/lightning_sdpa.py" \
     "$OUT/lightning.csv" "$OUT/lightning.png"
   grep -h 'sdpa\|wrote\|Error\|error' "$LOGS/bench-lightning-sdpa.log" | head -n 20 >> "$SUMMARY"
