@@ -116,7 +116,7 @@ if has kernel-tests; then
 fi
 if has race; then
   export LACC_CACHE_DIR=$LOGS/cache-race LACC_TEST_DEVICE=gpu
-  filter='*Gemm*:*Softmax*:*RowNorm*:*Lightning*D64*:*LayerNormTutorial*:*Atomic*:*Lowering*:*TmaRank3*:*TmaStore*'
+  filter='*Gemm*:*Softmax*:*RowNorm*:*Lightning*D64*:*LightningOpSegments*:*LayerNormTutorial*:*Atomic*:*Lowering*:*TmaRank3*:*TmaStore*'
   for tool in racecheck memcheck; do
     timed "sanitizer-$tool" compute-sanitizer --tool "$tool" --error-exitcode 9 \
       "$BIN/KernelTests" --gtest_filter="$filter"
