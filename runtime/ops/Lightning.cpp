@@ -412,19 +412,13 @@ LightningAttention::Segments LightningAttention::segmentsFor(int64_t bh, int64_t
   if (!count) {
     if (sms == 0)
       return {};
-    // Without windows (or decay) the walks for the states entering the segments read the
-    // segments once more: segments pay only where the programs leave half of the SMs idle,
-    // and then as many as give each SM one program. With them, those walks cover at most
-    // decay_reach tokens (TNL's slopes: 3.6K), and the segments give each SM two programs,
-    // which hide each other's latencies. The d = 128 forward then cuts where its programs
-    // leave any SM without a second: one program per SM leaves its chain of dots exposed
-    // there (H200, n = 32K: 0.707 ms against 0.655 in 2 segments), unlike d = 64's (16K:
-    // 0.273 either way) or the backward's (32K: 1.846 against 1.973).
-    const bool windows = options_.decay && options_.window;
-    const bool twoPerSM = windows && !backward && E >= 128;
-    if (2 * programs > (twoPerSM ? 2 : 1) * sms)
+    // Without windows the own-state walks read the segments again: cut only where half of the
+    // SMs are idle, one program per SM. With them the walks are short, and at d = 128 two
+    // programs per SM hide each other's chains of dots (measurements: Lightning.h).
+    const bool twoPerSM = options_.decay && options_.window && std::max(D, E) >= 128;
+    if (2 * programs > (twoPerSM && !backward ? 2 : 1) * sms)
       return {};
-    count = std::min((windows ? 2 : 1) * sms / programs, n / minLength);
+    count = std::min((twoPerSM ? 2 : 1) * sms / programs, n / minLength);
   }
   if (count <= 1)
     return {};

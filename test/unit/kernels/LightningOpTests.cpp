@@ -495,10 +495,10 @@ TEST(LightningOpSegments, Rule) {
   EXPECT_EQ(segs(64, 32768, 128, false), std::make_pair(int64_t(2), int64_t(16384)));
   EXPECT_EQ(segs(64, 32768, 128, true).first, 1);
   EXPECT_EQ(segs(128, 16384, 128, false).first, 1);
-  // d = 64 (one slice) cuts where half of the SMs are idle: 32 programs at n = 64K, 8 segments;
-  // 64 at 32K, 4; at 16K the 128 programs none.
-  EXPECT_EQ(segs(32, 65536, 64, true), std::make_pair(int64_t(8), int64_t(8192)));
-  EXPECT_EQ(segs(64, 32768, 64, false), std::make_pair(int64_t(4), int64_t(8192)));
+  // d = 64 (one slice) cuts where half of the SMs are idle, one program per SM: 32 programs at
+  // n = 64K, 4 segments; 64 at 32K, 2; at 16K the 128 programs none.
+  EXPECT_EQ(segs(32, 65536, 64, true), std::make_pair(int64_t(4), int64_t(16384)));
+  EXPECT_EQ(segs(64, 32768, 64, false), std::make_pair(int64_t(2), int64_t(16384)));
   EXPECT_EQ(segs(128, 16384, 64, false).first, 1);
   // Few heads, a long sequence: 8 segments (224 walks: one piece each), whole state blocks (128
   // tokens) each but the last.
@@ -714,7 +714,7 @@ TEST(LightningOpSegments, WindowLeavesOutWhatDecayForgot) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LightningOpSegments,
-                         ::testing::Values(SegShape{701, 32, 16, true, 8, 5, 0},
+                         ::testing::Values(SegShape{701, 32, 16, true, 8, 4, 0},
                                            SegShape{701, 32, 16, true, 8, 4, 3},
                                            SegShape{300, 16, 32, false, 4, 2, 2}),
                          [](const ::testing::TestParamInfo<SegShape> &info) {
@@ -837,7 +837,7 @@ TEST(LightningOpSegmentsBackward, StrongDecayRowsPastTheEnd) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, LightningOpSegmentsBackward,
-    ::testing::Values(SegBwdShape{701, 32, 16, true, DType::BF16, 8, 5, 0},
+    ::testing::Values(SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4, 0},
                       SegBwdShape{701, 32, 16, true, DType::BF16, 8, 4, 3},
                       SegBwdShape{300, 16, 32, false, DType::BF16, 4, 2, 2},
                       SegBwdShape{457, 32, 64, true, DType::BF16, 12, 3, 0},
@@ -1057,7 +1057,7 @@ INSTANTIATE_TEST_SUITE_P(
                       SegBwdShape{37, 16, 32, false, DType::BF16, 0, 1},
                       SegBwdShape{32, 16, 16, true, DType::BF16, 0, 1},
                       SegBwdShape{67, 16, 32, true, DType::F16, 0, 1},
-                      SegBwdShape{701, 32, 16, true, DType::BF16, 16, 5},
+                      SegBwdShape{701, 32, 16, true, DType::BF16, 16, 4},
                       SegBwdShape{600, 16, 32, false, DType::BF16, 8, 2},
                       SegBwdShape{529, 32, 16, true, DType::F16, 16, 4}),
     [](const ::testing::TestParamInfo<SegBwdShape> &info) {

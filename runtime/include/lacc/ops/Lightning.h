@@ -53,7 +53,8 @@
 // dim) is too few programs to fill the GPU, forward() and backward() cut each sequence into
 // segments walked in parallel (segmentsFor() has the rule): each segment's own state, a short
 // scan over the segments with lambda^L, then each segment's outputs from the state entering it
-// (kernels/lightning_fwd.tile's lightning_fwd_segments). The backward does so twice at once: dq
+// (kernels/lightning_fwd.tile's lightning_fwd_segments). With decay, the walks for the own
+// states leave out the tokens a boundary no longer remembers (Options::window). The backward does so twice at once: dq
 // from the forward's state before each segment, dk and dv from the reverse state that enters
 // each segment from its right, scanned from the last segment (kernels/lightning_bwd.tile's
 // lightning_bwd_segment_states, one launch for both sets of own states, and *_segments; the
@@ -190,20 +191,26 @@ public:
   /// The segments forward() and backward() cut each of b * h sequences of n tokens into (1: none),
   /// and their length, for head dims D and E (the forward's programs slice E, the backward's
   /// the larger of D and E): Options::segments when set. The kernels hold a program per (batch,
-  /// head, slice) for the whole sequence, and one per SM runs as fast as two (their loads come
-  /// through rings of shared memory). Segments cost a walk over part of k and v (the backward:
-  /// of q, k, v, dO) for the states entering them, which pays only where the programs leave at
-  /// least half of the SMs without one (H200, d = 128: n = 32K, 128 programs, forward +
-  /// backward 3.00 ms without, 3.93 with the backward in 2 segments; n = 64K, 64 programs,
-  /// 3.65 with 2 segments, 3.90 with 4, 5.70 without). Each sequence is then cut into as many
-  /// segments as give every SM a program, each at least 8 blocks long.
+  /// head, slice) for the whole sequence. Segments cost walks for the states entering them:
+  /// without windows (Options::window) or decay, over the segments' k and v once more (the
+  /// backward: q, k, v, dO), which pays only where the programs leave at least half of the SMs
+  /// without one, and then as many segments as give every SM one program (H200, d = 128,
+  /// n = 64K: forward 0.83-0.88 ms in 2 segments, 1.42 without). With windows those walks
+  /// cover at most decay_reach tokens before each boundary (TNL's slopes at h = 32: 3.6K), and
+  /// at d = 128, where one program per SM leaves its chain of dots exposed, the segments give
+  /// every SM two programs, which hide each other's latencies: the forward cuts wherever its
+  /// programs leave an SM without a second one (n = 32K: 0.64-0.67 ms in 2 segments,
+  /// 0.70-0.74 without; 64K: 0.63-0.70 in 4, 0.73 in 2), the backward where half of the SMs
+  /// are idle (32K: 1.85-2.01 ms without, 1.97 in 2; 64K: 1.93-2.03 in 4, 2.05 in 2). At
+  /// d = 64 one program per SM keeps up (n = 16K: 0.270 ms unsegmented; 32K: 0.299 in 2
+  /// segments, 0.309 in 4); docs/benchmarks.md, 2026-12-02, fourth session. Segments are at
+  /// least 8 blocks long.
   /// The states entering the segments come from walks over pieces of them, reading k and v
   /// (the backward: q, k, v, dO) of all segments but the last (the backward: also but the
   /// first); as many pieces per segment as give those walks up to one program per SM
-  /// (Options::pieces when set), each at least 4 of their blocks long (H200, d = 128, n = 64K:
-  /// forward 0.835 ms with the rule's 2 pieces, 0.940 with 1, 0.844 with 4; the backward's 128
-  /// walks keep 1: 2.455 ms, against 2.482 with 2). Pieces and segments are whole state blocks
-  /// (only the last ragged).
+  /// (Options::pieces when set), each at least 4 of their blocks long (H200, d = 128, n = 64K
+  /// without windows: forward 0.835 ms with the rule's 2 pieces, 0.940 with 1, 0.844 with 4).
+  /// Pieces and segments are whole state blocks (only the last ragged).
   struct Segments {
     int64_t count = 1, length = 0;
     int64_t pieces = 1, pieceLength = 0; // pieces per segment, and their length
