@@ -713,6 +713,56 @@ TEST(LightningOpSegments, WindowLeavesOutWhatDecayForgot) {
   }
 }
 
+/// With and without windows, o, the state out, dq, dk and dv match the fp64 recurrence, and
+/// each other up to rounding: what the windows leave out is below f32's resolution. Head 0
+/// (slope 0.5) remembers 33 tokens, head 1 (0.03) 555, longer than a segment.
+TEST(LightningOpSegments, WindowsMatchWholeWalks) {
+  lacc::Context &ctx = testContext();
+  const int n = 701, D = 16, E = 32;
+  std::vector<double> qd, kd, vd, dOd, s0d;
+  const size_t nq = size_t(kBH) * n * D, nv = size_t(kBH) * n * E;
+  BF16 q = randomBF16(nq, 61, qd), k = randomBF16(nq, 62, kd);
+  BF16 v = randomBF16(nv, 63, vd), dO = randomBF16(nv, 64, dOd);
+  std::vector<float> s0 = randomF32(size_t(kBH) * D * E, 65, s0d);
+  lacc::DeviceBuffer qB = ctx.upload(q), kB = ctx.upload(k), vB = ctx.upload(v);
+  lacc::DeviceBuffer dOB = ctx.upload(dO), slopeB = ctx.upload(kSlopes), s0B = ctx.upload(s0);
+  const std::vector<int64_t> sD{kBatch, kHeads, n, D}, sE{kBatch, kHeads, n, E};
+  Tensor tq(qB, sD), tk(kB, sD), tv(vB, sE), tdO(dOB, sE);
+  Tensor sIn(s0B, {kBH, D, E}, DType::F32);
+  std::vector<double> refO(nv), refState(s0.begin(), s0.end());
+  for (int bh = 0; bh < kBH; ++bh)
+    recur(lambdas(true)[bh], bh * n, n, D, E, qd, kd, vd, &refState[size_t(bh) * D * E], refO);
+  auto ref = reference::lightningBackward({kBH, n, D, E}, lambdas(true), qd, kd, vd, dOd);
+  // o, the state out, dq, dk, dv with windows ([0]) and without ([1]).
+  std::vector<std::vector<std::vector<double>>> got(2);
+  for (int i = 0; i < 2; ++i) {
+    LightningAttention::Options opts;
+    opts.block = 16;
+    opts.segments = 4;
+    opts.pieces = 2;
+    opts.multiprocessors = 8;
+    opts.window = i == 0;
+    LightningAttention attn(ctx, opts);
+    lacc::DeviceBuffer oB = poisoned(nv * 2), s1B = poisoned(s0.size() * 4);
+    lacc::DeviceBuffer dqB = poisoned(nq * 2), dkB = poisoned(nq * 2), dvB = poisoned(nv * 2);
+    Tensor to(oB, sE), sOut(s1B, {kBH, D, E}, DType::F32), tdq(dqB, sD), tdk(dkB, sD),
+        tdv(dvB, sE);
+    ASSERT_NO_THROW(attn.forward(tq, tk, tv, slopeB, to, &sIn, &sOut));
+    ASSERT_NO_THROW(attn.backward(tq, tk, tv, tdO, slopeB, tdq, tdk, tdv));
+    got[i] = {toDouble(downloadBF16(oB)), toDouble(s1B.download<float>()),
+              toDouble(downloadBF16(dqB)), toDouble(downloadBF16(dkB)),
+              toDouble(downloadBF16(dvB))};
+  }
+  const std::vector<const std::vector<double> *> want = {&refO, &refState, &ref.dq, &ref.dk,
+                                                         &ref.dv};
+  const char *names[] = {"o", "state out", "dq", "dk", "dv"};
+  for (size_t j = 0; j < want.size(); ++j) {
+    EXPECT_LT(relativeError(got[0][j], *want[j]), kTolerance) << names[j];
+    EXPECT_LT(relativeError(got[1][j], *want[j]), kTolerance) << names[j];
+    EXPECT_LT(relativeError(got[0][j], got[1][j]), 1e-3) << names[j];
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, LightningOpSegments,
                          ::testing::Values(SegShape{701, 32, 16, true, 8, 4, 0},
                                            SegShape{701, 32, 16, true, 8, 4, 3},
