@@ -54,17 +54,17 @@
 // segments walked in parallel (segmentsFor() has the rule): each segment's own state, a short
 // scan over the segments with lambda^L, then each segment's outputs from the state entering it
 // (kernels/lightning_fwd.tile's lightning_fwd_segments). With decay, the walks for the own
-// states leave out the tokens a boundary no longer remembers (Options::window). The backward does so twice at once: dq
-// from the forward's state before each segment, dk and dv from the reverse state that enters
-// each segment from its right, scanned from the last segment (kernels/lightning_bwd.tile's
-// lightning_bwd_segment_states, one launch for both sets of own states, and *_segments; the
-// scans start from stateIn and dStateOut, and the reverse one ends with dStateIn). They need a
-// workspace of b * h * segments * D * E f32 (the forward) or twice that (the backward, both
-// sets side by side), kept by the op per stream and grown when needed: nothing else is
-// allocated, whatever n. The kernels of one configuration (D, E, heads, decay, state flags,
-// element type) are made on first use and kept; the runtime caches their compiled code (in
-// memory and on disk). Launches are asynchronous on the GPU,
-// on Options::stream; when interpreting, done when the call returns.
+// states leave out the tokens a boundary no longer remembers (Options::window). The backward
+// does so twice at once: dq from the forward's state before each segment, dk and dv from the
+// reverse state that enters each segment from its right, scanned from the last segment
+// (kernels/lightning_bwd.tile's lightning_bwd_segment_states, one launch for both sets of own
+// states, and *_segments; the scans start from stateIn and dStateOut, and the reverse one
+// ends with dStateIn). They need a workspace of b * h * segments * D * E f32 (the forward) or
+// twice that (the backward, both sets side by side), kept by the op per stream and grown when
+// needed: nothing else is allocated, whatever n. The kernels of one configuration (D, E,
+// heads, decay, state flags, element type) are made on first use and kept; the runtime caches
+// their compiled code (in memory and on disk). Launches are asynchronous on the GPU, on
+// Options::stream; when interpreting, done when the call returns.
 //
 // A LightningAttention is cheap to keep and thread-safe; it keeps its Context alive.
 //
