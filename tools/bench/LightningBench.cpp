@@ -28,7 +28,8 @@
 //     forward and the backward without them too, so that the rule can be judged;
 //   - the largest ||x - ref|| / ||ref|| of o, dq, dk, dv over a few sampled (batch, head) slices
 //     against the fp64 recurrent reference (kernels/reference/Lightning.h), computed on host
-//     threads while the device is timed. A shape whose error is not below 1e-2 FAILs.
+//     threads while the device is timed, in the first round (the inputs are the same in every
+//     round). A shape whose error is not below 1e-2 FAILs.
 // The configuration (slice, BLOCK, warps) comes from configFor() per shape; the flags override it.
 // --multiprocessors sizes the op's segment rule for N SMs instead of the GPU's (to explore the
 // rule, or to reach the segmented forward on the interpreter, which has none); --segments N cuts
